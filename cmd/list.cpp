@@ -1,0 +1,60 @@
+// `zc-bench list`: every strategy, its data path, its ledger under the
+// default conditions, and whether it can run here (or why not).
+#include <cstdio>
+#include <filesystem>
+
+#include "cmd/commands.hpp"
+#include "harness/registry.hpp"
+#include "harness/runner.hpp"
+
+namespace zc::cmd {
+
+Runner setup_list(CLI::App& app) {
+  auto as_json = std::make_shared<bool>(false);
+  app.add_flag("--json", *as_json, "print JSON instead of a table");
+  return [as_json] {
+    Conditions c;
+    c.size = 256ull << 20;
+    c.chunk = 1 << 20;
+    c.source_dir = std::filesystem::temp_directory_path();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto* s : Registry::instance().all()) {
+      Conditions sc = c;
+      if (!s->accepts_sink(sc.sink)) sc.sink = SinkKind::file;
+      auto support = s->probe(sc);
+      out.push_back({{"id", s->id()},
+                     {"workload", to_string(s->workload())},
+                     {"data_path", s->data_path()},
+                     {"conditions", {{"sink", to_string(sc.sink)}, {"cache", "hot"}}},
+                     {"ledger", ledger_json(s->ledger(sc))},
+                     {"supported", bool(support)},
+                     {"reason", support ? "" : *support.missing}});
+    }
+    if (*as_json) {
+      std::printf("%s\n", out.dump(2).c_str());
+      return 0;
+    }
+    for (const auto& s : out) {
+      std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(),
+                  s["data_path"].get<std::string>().c_str());
+      const auto& l = s["ledger"];
+      std::printf("%-18s ledger (%s sink, hot cache): %d copies (%d CPU, %d DMA), %.0f syscalls "
+                  "and %.0f mode switches per chunk\n",
+                  "", s["conditions"]["sink"].get<std::string>().c_str(), l["copies"].get<int>(),
+                  l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
+                  l["syscalls_per_chunk"].get<double>(), l["mode_switches_per_chunk"].get<double>());
+      for (const auto& h : l["hops"])
+        std::printf("%-18s   %s -> %s by %s (%s)%s%s\n", "", h["from"].get<std::string>().c_str(),
+                    h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),
+                    h["side"].get<std::string>().c_str(), h.contains("note") ? ": " : "",
+                    h.value("note", "").c_str());
+      std::printf("%-18s %s\n\n", "",
+                  s["supported"].get<bool>()
+                      ? "supported here"
+                      : ("unsupported: " + s["reason"].get<std::string>()).c_str());
+    }
+    return 0;
+  };
+}
+
+}  // namespace zc::cmd

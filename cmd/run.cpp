@@ -1,0 +1,203 @@
+// `zc-bench run`: turns options into a plan (the product of every list
+// given) and hands it to the harness.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cmd/commands.hpp"
+#include "harness/errors.hpp"
+#include "harness/output.hpp"
+#include "harness/registry.hpp"
+#include "harness/runner.hpp"
+#include "harness/table.hpp"
+#include "harness/units.hpp"
+
+namespace zc::cmd {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunArgs {
+  std::string strategies = "all";
+  std::string sizes = "256M";
+  std::string chunks = "1M";
+  std::string sinks = "tcp";
+  std::string caches = "hot";
+  std::string receiver = "recv";
+  std::string receiver_buffer = "256K";
+  std::string qds = "8";
+  unsigned reps = 5;
+  unsigned warmup = 1;
+  std::string file;
+  std::string tmpdir;
+  std::string output;
+  std::string format = "json";
+  double timeout = 0;
+  bool quiet = false;
+};
+
+std::vector<const TransferStrategy*> pick_strategies(const std::string& text, bool& explicit_list) {
+  std::vector<const TransferStrategy*> out;
+  explicit_list = text != "all";
+  if (!explicit_list) {
+    for (const auto* s : Registry::instance().all(Workload::transfer))
+      out.push_back(static_cast<const TransferStrategy*>(s));
+    return out;
+  }
+  for (const auto& id : split(text, ',')) {
+    const auto* s = Registry::instance().find(id);
+    if (!s || s->workload() != Workload::transfer) {
+      std::string known;
+      for (const auto* k : Registry::instance().all(Workload::transfer))
+        known += (known.empty() ? "" : ", ") + std::string(k->id());
+      throw UsageError("--strategy: unknown strategy '" + id + "' (allowed: all, " + known + ")");
+    }
+    out.push_back(static_cast<const TransferStrategy*>(s));
+  }
+  return out;
+}
+
+std::vector<SinkKind> pick_sinks(const std::string& text) {
+  std::vector<SinkKind> out;
+  for (const auto& name : split(text, ',')) {
+    auto kind = parse_sink_kind(name);
+    if (!kind)
+      throw UsageError("--sink: unknown sink '" + name +
+                       "' (allowed: tcp, unix, pipe, null, file, veth, remote:HOST:PORT)");
+    out.push_back(*kind);
+  }
+  return out;
+}
+
+std::vector<CacheState> pick_caches(const std::string& text) {
+  std::vector<CacheState> out;
+  for (const auto& name : split(text, ',')) {
+    if (name == "hot") out.push_back(CacheState::hot);
+    else if (name == "cold") out.push_back(CacheState::cold);
+    else throw UsageError("--cache: '" + name + "' is not a cache state (allowed: hot, cold)");
+  }
+  return out;
+}
+
+Plan make_plan(const RunArgs& a, const std::vector<std::string>& command_line) {
+  Plan plan;
+  plan.command_line = command_line;
+  plan.repetitions = a.reps;
+  plan.warmup = a.warmup;
+  plan.timeout_s = a.timeout;
+  plan.quiet = a.quiet;
+  plan.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
+  plan.temp_parent = a.tmpdir.empty() ? fs::temp_directory_path() : fs::path(a.tmpdir);
+  if (!fs::is_directory(plan.temp_parent))
+    throw UsageError("--tmpdir: '" + plan.temp_parent.string() + "' is not a folder");
+
+  std::vector<std::uint64_t> sizes;
+  if (!a.file.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(a.file, ec))
+      throw UsageError("--file: '" + a.file + "' does not exist or is not a regular file");
+    auto size = fs::file_size(a.file, ec);
+    if (ec || size == 0) throw UsageError("--file: '" + a.file + "' is empty");
+    plan.file = a.file;
+    sizes = {size};
+  } else {
+    sizes = parse_size_list(a.sizes, "--size");
+  }
+  auto chunks = parse_size_list(a.chunks, "--chunk");
+  auto qds = parse_size_list(a.qds, "--qd");
+  auto receiver = parse_receiver_mode(a.receiver);
+  if (!receiver)
+    throw UsageError("--receiver: '" + a.receiver +
+                     "' is not a receiver mode (allowed: recv, zerocopy-receive, truncate)");
+  bool explicit_list = false;
+  auto strategies = pick_strategies(a.strategies, explicit_list);
+  auto sinks = pick_sinks(a.sinks);
+  auto caches = pick_caches(a.caches);
+
+  for (auto size : sizes)
+    for (auto chunk : chunks)
+      if (chunk > size)
+        throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
+                         format_size(size) + ")");
+  for (auto sink : sinks)
+    for (const auto* s : strategies)
+      if (explicit_list && !s->accepts_sink(sink))
+        throw UsageError("--sink: strategy '" + std::string(s->id()) + "' cannot write to the " +
+                         std::string(to_string(sink)) + " sink");
+
+  // Order: sizes outermost, cache state next, so that every strategy of a
+  // group meets the same page-cache conditions.
+  for (auto size : sizes)
+    for (auto cache : caches)
+      for (auto sink : sinks)
+        for (auto chunk : chunks)
+          for (auto qd : qds)
+            for (const auto* s : strategies) {
+              RunSpec spec;
+              spec.strategy = s;
+              auto& c = spec.conditions;
+              c.sink = sink;
+              c.cache = cache;
+              c.receiver = *receiver;
+              c.size = size;
+              c.chunk = chunk;
+              c.queue_depth = unsigned(qd);
+              plan.runs.push_back(spec);
+            }
+  return plan;
+}
+
+}  // namespace
+
+Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
+  auto a = std::make_shared<RunArgs>();
+  app.add_option("-s,--strategy", a->strategies, "strategy ids, comma-separated, or 'all'")
+      ->capture_default_str();
+  app.add_option("--size", a->sizes, "file sizes: list or range (4K, 1M, 1G; 1M..64M)")
+      ->capture_default_str();
+  app.add_option("--chunk", a->chunks, "chunk sizes: list or range (4K..4M in powers of two)")
+      ->capture_default_str();
+  app.add_option("--sink", a->sinks, "tcp, unix, pipe, null, file (comma-separated)")
+      ->capture_default_str();
+  app.add_option("--cache", a->caches, "page cache before each repetition: hot, cold, or both")
+      ->capture_default_str();
+  app.add_option("--receiver", a->receiver, "receiver mode: recv, zerocopy-receive, truncate")
+      ->capture_default_str();
+  app.add_option("--receiver-buffer", a->receiver_buffer, "receiver read size")
+      ->capture_default_str();
+  app.add_option("--qd", a->qds, "queue depth(s) for io_uring strategies")->capture_default_str();
+  app.add_option("--reps", a->reps, "measured repetitions per run")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--warmup", a->warmup, "untimed repetitions before the measured ones")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100u));
+  app.add_option("--file", a->file, "use this file as the source instead of generating one");
+  app.add_option("--tmpdir", a->tmpdir, "where to put generated sources (default: $TMPDIR or /tmp)");
+  app.add_option("-o,--output", a->output, "results file, '-' for stdout (default: results/<time>.json)");
+  app.add_option("--format", a->format, "json, gbench or csv")->capture_default_str();
+  app.add_option("--timeout", a->timeout, "seconds per repetition before it is an error (default: from size)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
+
+  return [a, command_line] {
+    auto format = parse_format(a->format);
+    auto plan = make_plan(*a, command_line);
+    fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
+    check_writable(out);
+    if (!a->quiet)
+      std::fprintf(stderr, "zc-bench: %zu runs x %u repetitions (+%u warm-up)...\n",
+                   plan.runs.size(), plan.repetitions, plan.warmup);
+    auto outcome = run_plan(plan);
+    write_output(outcome, format, out);
+    if (!a->quiet) {
+      print_table(outcome.results, out == "-" ? stderr : stdout);
+      if (out != "-") std::fprintf(stderr, "results: %s\n", out.c_str());
+    }
+    if (outcome.interrupted) return 130;
+    return outcome.any_failed ? 1 : 0;
+  };
+}
+
+}  // namespace zc::cmd

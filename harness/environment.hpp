@@ -1,0 +1,20 @@
+// What the machine is and allows: recorded with every result and printed by
+// `zc-bench env`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zc {
+
+// Kernel, CPU, memory, file system of `work_dir`, governor, version and
+// commit, and warnings that make numbers unstable.
+nlohmann::json describe_environment(const std::filesystem::path& work_dir,
+                                    const std::vector<std::string>& command_line);
+
+std::string read_first_line(const std::filesystem::path& path);
+
+}  // namespace zc

@@ -1,0 +1,35 @@
+// Clocks and kernel accounting read by the harness around the timed region.
+#pragma once
+
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace zc {
+
+std::uint64_t now_ns();  // CLOCK_MONOTONIC via the vDSO: ~20 ns, no syscall
+
+// getrusage figures: CPU time, context switches, page faults.
+struct Usage {
+  double user_s = 0, sys_s = 0;
+  std::int64_t voluntary_switches = 0, involuntary_switches = 0;
+  std::int64_t minor_faults = 0, major_faults = 0;
+
+  static Usage of_thread();  // RUSAGE_THREAD: the calling thread only
+  static Usage of_process();  // RUSAGE_SELF
+  static Usage from(const rusage& ru);
+  Usage operator-(const Usage& o) const;
+  double cpu_s() const { return user_s + sys_s; }
+};
+
+// /proc/self/io: bytes this process caused to be read from or written to
+// storage (not the page cache).
+struct StorageIo {
+  std::uint64_t read_bytes = 0, write_bytes = 0;
+  // nullopt with a reason when the kernel lacks task I/O accounting.
+  static std::optional<StorageIo> of_process(std::string* why_not = nullptr);
+};
+
+}  // namespace zc

@@ -1,0 +1,62 @@
+#include "harness/metrics.hpp"
+
+#include <array>
+
+namespace zc {
+namespace {
+
+constexpr std::array kTransferMetrics = {
+    MetricDef{"wall_s", "s", "clock",
+              "CLOCK_MONOTONIC from the first call until the consumer has every byte"},
+    MetricDef{"throughput_bytes_per_s", "B/s", "clock", "bytes moved / wall_s"},
+    MetricDef{"latency_p50_ns", "ns", "clock", "per-chunk call time, 50th percentile"},
+    MetricDef{"latency_p90_ns", "ns", "clock", "per-chunk call time, 90th percentile"},
+    MetricDef{"latency_p99_ns", "ns", "clock", "per-chunk call time, 99th percentile"},
+    MetricDef{"latency_p999_ns", "ns", "clock", "per-chunk call time, 99.9th percentile"},
+    MetricDef{"latency_max_ns", "ns", "clock", "per-chunk call time, maximum"},
+    MetricDef{"chunks", "count", "exact", "chunks (or batches) the strategy moved"},
+    MetricDef{"syscalls", "count", "exact", "syscalls the strategy made, counted at each call"},
+    MetricDef{"syscalls_per_chunk", "count", "exact", "syscalls / chunks"},
+    MetricDef{"bytes_copied_to_user", "B", "exact",
+              "bytes the kernel copied into the sender's memory (read, recv), from the calls made"},
+    MetricDef{"bytes_copied_from_user", "B", "exact",
+              "bytes the kernel copied out of the sender's memory (write, send), from the calls "
+              "made; writes to /dev/null copy nothing"},
+    MetricDef{"sender_user_s", "s", "rusage", "sender thread user CPU (RUSAGE_THREAD)"},
+    MetricDef{"sender_sys_s", "s", "rusage", "sender thread system CPU (RUSAGE_THREAD)"},
+    MetricDef{"sender_cpu_ns_per_byte", "ns/B", "rusage", "sender CPU / bytes moved"},
+    MetricDef{"sender_voluntary_switches", "count", "rusage", "sender thread voluntary context switches"},
+    MetricDef{"sender_involuntary_switches", "count", "rusage",
+              "sender thread involuntary context switches"},
+    MetricDef{"sender_minor_faults", "count", "rusage", "sender thread minor page faults"},
+    MetricDef{"sender_major_faults", "count", "rusage", "sender thread major page faults"},
+    MetricDef{"receiver_user_s", "s", "rusage",
+              "receiver process user CPU over its receive loop (includes hashing every byte)"},
+    MetricDef{"receiver_sys_s", "s", "rusage", "receiver process system CPU over its receive loop"},
+    MetricDef{"receiver_cpu_ns_per_byte", "ns/B", "rusage", "receiver CPU / bytes received"},
+    MetricDef{"receiver_voluntary_switches", "count", "rusage", "receiver voluntary context switches"},
+    MetricDef{"receiver_involuntary_switches", "count", "rusage",
+              "receiver involuntary context switches"},
+    MetricDef{"receiver_minor_faults", "count", "rusage", "receiver minor page faults"},
+    MetricDef{"receiver_major_faults", "count", "rusage", "receiver major page faults"},
+    MetricDef{"receiver_read_calls", "count", "exact", "read/recv calls the receiver made"},
+    MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage", "(sender + receiver CPU) / bytes moved"},
+    MetricDef{"storage_read_bytes", "B", "procfs",
+              "bytes this process caused to be read from storage (/proc/self/io read_bytes)"},
+    MetricDef{"storage_write_bytes", "B", "procfs",
+              "bytes this process caused to be written to storage (/proc/self/io write_bytes)"},
+    MetricDef{"cache_resident_fraction", "ratio", "exact",
+              "share of the source's pages in the page cache before the repetition (mincore)"},
+};
+
+}  // namespace
+
+std::span<const MetricDef> transfer_metrics() { return kTransferMetrics; }
+
+const MetricDef* find_metric(std::string_view key) {
+  for (auto& m : kTransferMetrics)
+    if (m.key == key) return &m;
+  return nullptr;
+}
+
+}  // namespace zc

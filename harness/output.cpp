@@ -1,0 +1,88 @@
+#include "harness/output.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "harness/errors.hpp"
+
+namespace zc {
+namespace fs = std::filesystem;
+
+Format parse_format(const std::string& text) {
+  if (text == "json") return Format::json;
+  if (text == "gbench") return Format::gbench;
+  if (text == "csv") return Format::csv;
+  throw UsageError("--format: '" + text + "' is not a format (allowed: json, gbench, csv)");
+}
+
+fs::path default_output_path(const fs::path& dir, Format f) {
+  std::time_t t = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+  return dir / (std::string(stamp) + (f == Format::csv ? ".csv" : ".json"));
+}
+
+void check_writable(const fs::path& path) {
+  if (path == "-") return;
+  auto dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir, ec))
+    throw UsageError("-o: folder '" + dir.string() + "' does not exist and cannot be created");
+  if (fs::is_directory(path, ec)) throw UsageError("-o: '" + path.string() + "' is a folder");
+  if (::access(dir.c_str(), W_OK) != 0 || (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0))
+    throw UsageError("-o: '" + path.string() + "' is not writable");
+}
+
+std::string to_csv(const nlohmann::json& results) {
+  static const char* metrics[] = {"throughput_bytes_per_s", "wall_s", "sender_cpu_ns_per_byte",
+                                  "receiver_cpu_ns_per_byte", "total_cpu_ns_per_byte",
+                                  "syscalls", "bytes_copied_to_user", "bytes_copied_from_user",
+                                  "sender_voluntary_switches", "sender_involuntary_switches",
+                                  "sender_minor_faults", "storage_read_bytes", "latency_p99_ns"};
+  std::ostringstream out;
+  out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
+  for (auto m : metrics) out << "," << m << "_median," << m << "_cv";
+  out << "\n";
+  for (const auto& run : results["runs"]) {
+    const auto& p = run["parameters"];
+    out << run["name"].get<std::string>() << "," << run["strategy"].get<std::string>() << ","
+        << run["sink"].get<std::string>() << "," << p["size"] << "," << p["chunk"] << ","
+        << p["cache"].get<std::string>() << "," << run["status"].get<std::string>() << ","
+        << (run.value("verified", false) ? "true" : "false") << "," << run["ledger"]["cpu_copies"]
+        << "," << run["ledger"]["dma_copies"];
+    for (auto m : metrics) {
+      auto it = run["metrics"].find(m);
+      bool ok = it != run["metrics"].end() && it->value("available", false);
+      out << "," << (ok && it->contains("median") ? (*it)["median"].dump() : "");
+      out << "," << (ok && it->contains("cv") ? (*it)["cv"].dump() : "");
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+void write_output(const Outcome& out, Format f, const fs::path& path) {
+  std::string text = f == Format::json     ? out.results.dump(2) + "\n"
+                     : f == Format::gbench ? out.gbench_json
+                                           : to_csv(out.results);
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  auto tmp = path;
+  tmp += ".partial";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file << text;
+    if (!file) throw std::runtime_error("writing " + tmp.string() + " failed");
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace zc

@@ -1,0 +1,35 @@
+// A plan: the runs (strategy x parameters) that one `zc-bench run` makes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/conditions.hpp"
+#include "harness/strategy.hpp"
+
+namespace zc {
+
+struct RunSpec {
+  const TransferStrategy* strategy = nullptr;
+  Conditions conditions;
+  // "read-write/tcp/size:256M/chunk:1M/cache:hot": unique within a plan.
+  std::string name() const;
+};
+
+struct Plan {
+  std::vector<RunSpec> runs;
+  unsigned repetitions = 5;
+  unsigned warmup = 1;  // untimed repetitions before the measured ones
+  std::optional<std::filesystem::path> file;  // --file, else a generated source
+  std::filesystem::path temp_parent;          // where sources and file sinks live
+  std::size_t receiver_buffer = 256 * 1024;
+  std::uint64_t seed = 0x5eed;
+  double timeout_s = 0;  // per repetition; 0 = from the size
+  bool quiet = false;
+  std::vector<std::string> command_line;
+};
+
+}  // namespace zc

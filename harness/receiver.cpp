@@ -1,0 +1,133 @@
+#include "harness/receiver.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "harness/fd.hpp"
+
+namespace zc {
+
+void to_json(nlohmann::json& j, const ReceiverReport& r) {
+  char hex[17];
+  j = nlohmann::json{{"bytes", r.bytes},
+                     {"wall_s", r.wall_s},
+                     {"read_calls", r.read_calls},
+                     {"user_s", r.usage.user_s},
+                     {"sys_s", r.usage.sys_s},
+                     {"voluntary_switches", r.usage.voluntary_switches},
+                     {"involuntary_switches", r.usage.involuntary_switches},
+                     {"minor_faults", r.usage.minor_faults},
+                     {"major_faults", r.usage.major_faults},
+                     {"evidence", r.evidence}};
+  if (r.hash) {
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(*r.hash));
+    j["hash"] = hex;
+  } else {
+    j["unverified_reason"] = r.unverified_reason;
+  }
+  if (!r.error.empty()) j["error"] = r.error;
+}
+
+void from_json(const nlohmann::json& j, ReceiverReport& r) {
+  r.bytes = j.at("bytes").get<std::uint64_t>();
+  r.wall_s = j.at("wall_s").get<double>();
+  r.read_calls = j.at("read_calls").get<std::uint64_t>();
+  r.usage.user_s = j.at("user_s").get<double>();
+  r.usage.sys_s = j.at("sys_s").get<double>();
+  r.usage.voluntary_switches = j.at("voluntary_switches").get<std::int64_t>();
+  r.usage.involuntary_switches = j.at("involuntary_switches").get<std::int64_t>();
+  r.usage.minor_faults = j.at("minor_faults").get<std::int64_t>();
+  r.usage.major_faults = j.at("major_faults").get<std::int64_t>();
+  r.evidence = j.value("evidence", std::map<std::string, std::uint64_t>{});
+  if (j.contains("hash"))
+    r.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
+  r.unverified_reason = j.value("unverified_reason", "");
+  r.error = j.value("error", "");
+}
+
+namespace {
+
+class StreamHash {
+ public:
+  StreamHash() { XXH3_64bits_reset(state_); }
+  ~StreamHash() { XXH3_freeState(state_); }
+  void update(const void* p, std::size_t n) { XXH3_64bits_update(state_, p, n); }
+  std::uint64_t digest() const { return XXH3_64bits_digest(state_); }
+
+ private:
+  XXH3_state_t* state_ = XXH3_createState();
+};
+
+// Fault injection for tests: ZC_SINK_DIE_AFTER=N makes the receiver kill
+// itself once it has N bytes, the way a crashing consumer would.
+std::uint64_t die_after_bytes() {
+  const char* env = std::getenv("ZC_SINK_DIE_AFTER");
+  return env ? std::strtoull(env, nullptr, 10) : 0;
+}
+
+void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
+  auto buffer = map_buffer(opts.buffer_size);
+  StreamHash hash;
+  const auto die_after = die_after_bytes();
+  while (true) {
+    if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
+    auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    check_unix(n, "read");
+    ++r.read_calls;
+    if (n == 0) break;
+    hash.update(buffer.data(), std::size_t(n));
+    r.bytes += std::uint64_t(n);
+  }
+  r.hash = hash.digest();
+}
+
+void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
+  // MSG_TRUNC on a TCP socket discards the bytes in the kernel: the data is
+  // counted, never copied, and so cannot be checked.
+  auto buffer = map_buffer(4096);
+  while (true) {
+    auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    check_unix(n, "recv(MSG_TRUNC)");
+    ++r.read_calls;
+    if (n == 0) break;
+    r.bytes += std::uint64_t(n);
+  }
+  r.unverified_reason = "receiver ran with MSG_TRUNC: bytes were discarded unread";
+}
+
+}  // namespace
+
+ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
+  ReceiverReport r;
+  auto u0 = Usage::of_process();
+  auto t0 = now_ns();
+  try {
+    switch (opts.mode) {
+      case ReceiverMode::truncate:
+        receive_truncating(fd, opts, r);
+        break;
+      case ReceiverMode::zerocopy_receive:
+        throw Unsupported("zerocopy-receive is not built yet");
+      case ReceiverMode::recv:
+        receive_copying(fd, opts, r);
+        break;
+    }
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  r.wall_s = double(now_ns() - t0) * 1e-9;
+  r.usage = Usage::of_process() - u0;
+  return r;
+}
+
+}  // namespace zc

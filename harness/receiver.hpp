@@ -1,0 +1,40 @@
+// The consumer side of a stream sink: reads every byte, hashes it and
+// measures its own cost. Runs in its own process (`zc-bench sink`).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/conditions.hpp"
+#include "harness/meters.hpp"
+
+namespace zc {
+
+struct ReceiverReport {
+  std::uint64_t bytes = 0;
+  std::optional<std::uint64_t> hash;  // absent when the mode discards bytes
+  std::string unverified_reason;      // why there is no hash
+  Usage usage;                        // of the receiving process, over the receive
+  double wall_s = 0;
+  std::uint64_t read_calls = 0;
+  // Mode-specific evidence, e.g. bytes mapped vs copied by zero-copy receive.
+  std::map<std::string, std::uint64_t> evidence;
+  std::string error;  // non-empty if the receiver failed
+};
+
+void to_json(nlohmann::json& j, const ReceiverReport& r);
+void from_json(const nlohmann::json& j, ReceiverReport& r);
+
+struct ReceiverOptions {
+  ReceiverMode mode = ReceiverMode::recv;
+  std::size_t buffer_size = 256 * 1024;
+};
+
+// Reads `fd` to end of stream. Never throws: failures land in `error`.
+ReceiverReport receive_stream(int fd, const ReceiverOptions& opts);
+
+}  // namespace zc

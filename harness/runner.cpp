@@ -1,0 +1,441 @@
+#include "harness/runner.hpp"
+
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <sstream>
+
+#include "harness/environment.hpp"
+#include "harness/errors.hpp"
+#include "harness/fd.hpp"
+#include "harness/interrupt.hpp"
+#include "harness/meters.hpp"
+#include "harness/metrics.hpp"
+#include "harness/sink.hpp"
+#include "harness/source.hpp"
+#include "harness/units.hpp"
+
+namespace zc {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string RunSpec::name() const {
+  const auto& c = conditions;
+  std::string n = std::string(strategy->id()) + "/" + std::string(to_string(c.sink)) +
+                  "/size:" + format_size(c.size) + "/chunk:" + format_size(c.chunk) +
+                  "/cache:" + std::string(to_string(c.cache));
+  if (c.receiver != ReceiverMode::recv) n += "/receiver:" + std::string(to_string(c.receiver));
+  return n;
+}
+
+json ledger_json(const Ledger& l) {
+  json hops = json::array();
+  for (auto& h : l.hops) {
+    json hop = {{"from", to_string(h.from)}, {"to", to_string(h.to)}, {"by", to_string(h.by)},
+                {"side", to_string(h.side)}};
+    if (!h.note.empty()) hop["note"] = h.note;
+    hops.push_back(hop);
+  }
+  return {{"hops", hops},
+          {"copies", l.cpu_copies() + l.dma_copies()},
+          {"cpu_copies", l.cpu_copies()},
+          {"cpu_copies_sender", l.cpu_copies(Side::sender)},
+          {"cpu_copies_receiver", l.cpu_copies(Side::receiver)},
+          {"dma_copies", l.dma_copies()},
+          {"copies_to_user", l.copies_to_user()},
+          {"copies_from_user", l.copies_from_user()},
+          {"syscalls_per_chunk", l.syscalls_per_chunk},
+          {"mode_switches_per_chunk", l.mode_switches_per_chunk()},
+          {"method", "model"}};
+}
+
+namespace {
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+std::string iso8601_now() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+double percentile(std::vector<std::uint64_t>& v, double q) {
+  if (v.empty()) return 0;
+  auto k = std::size_t(q * double(v.size() - 1) + 0.5);
+  std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(k), v.end());
+  return double(v[k]);
+}
+
+// Everything one run (a strategy x parameter set) carries across its
+// repetitions.
+struct RunState {
+  RunSpec spec;
+  const SourceFile* source = nullptr;
+  const Plan* plan = nullptr;
+  fs::path work_dir;
+  json record;                 // the run's entry in "runs"
+  json repetitions = json::array();
+  std::map<std::string, std::string> unavailable;  // metric -> why not
+  std::vector<std::uint64_t> latencies;
+  std::string first_error;
+  bool unsupported = false;
+  bool warmed_up = false;
+  std::map<std::string, json> aggregates;  // statistic name -> {metric: value}
+};
+
+std::uint64_t repetition_timeout_ns(const Plan& plan, std::uint64_t size) {
+  if (plan.timeout_s > 0) return std::uint64_t(plan.timeout_s * 1e9);
+  // Generous: 30 s plus the time to move the file at 20 MiB/s.
+  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
+}
+
+// One repetition: cache state, sink, the timed transfer, then the checks.
+// Returns the measured values; throws on any failure.
+json measure_once(RunState& rs, std::map<std::string, double>& values) {
+  const auto& c = rs.spec.conditions;
+  const auto& src = *rs.source;
+  auto cache = prepare_cache(src, c.cache);
+  UniqueFd source_fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
+  auto deadline = now_ns() + repetition_timeout_ns(*rs.plan, c.size);
+  SinkOptions sink_opts{c.sink, c.receiver, rs.plan->receiver_buffer, rs.work_dir};
+  auto sink = open_sink(sink_opts, deadline);
+
+  TransferContext ctx{source_fd.get(), src.path, c.size, c.chunk, c.queue_depth, sink->fd(), c.sink};
+  auto session = rs.spec.strategy->prepare(ctx);
+  CallCounters calls;
+  auto& lat = rs.latencies;
+  lat.clear();
+  lat.reserve(std::size_t(c.size / c.chunk + 2));
+
+  std::string io_why;
+  auto io0 = StorageIo::of_process(&io_why);
+  auto u0 = Usage::of_thread();
+  std::uint64_t moved = 0;
+  auto t0 = now_ns();
+  try {
+    for (auto t = t0;;) {
+      auto n = session->step(calls);
+      auto t2 = now_ns();
+      if (n == 0) break;
+      lat.push_back(t2 - t);
+      moved += n;
+      t = t2;
+    }
+    session->finish(calls);
+    sink->close_and_await(deadline);
+  } catch (const std::system_error& e) {
+    if (interrupted()) throw std::runtime_error("interrupted");
+    auto why = sink->diagnose();
+    throw std::runtime_error(std::string(e.what()) + (why.empty() ? "" : "; receiver " + why));
+  }
+  auto t1 = now_ns();
+  auto u = Usage::of_thread() - u0;
+  auto io1 = StorageIo::of_process();
+  session.reset();
+  auto report = sink->collect();
+
+  // Verification: a run whose bytes do not match is an error, never a result.
+  json verify;
+  if (moved != c.size)
+    throw std::runtime_error("strategy moved " + std::to_string(moved) + " of " +
+                             std::to_string(c.size) + " bytes");
+  if (report.hash) {
+    if (report.bytes != c.size)
+      throw std::runtime_error("receiver got " + std::to_string(report.bytes) + " of " +
+                               std::to_string(c.size) + " bytes");
+    if (*report.hash != src.hash)
+      throw std::runtime_error("content mismatch: receiver hash " + hex64(*report.hash) +
+                               " != source hash " + hex64(src.hash));
+    verify = {{"verified", true}, {"hash", hex64(*report.hash)}};
+  } else {
+    verify = {{"verified", false}, {"reason", report.unverified_reason}};
+  }
+
+  double wall_s = double(t1 - t0) * 1e-9;
+  double bytes = double(c.size);
+  values["wall_s"] = wall_s;
+  values["throughput_bytes_per_s"] = bytes / wall_s;
+  values["chunks"] = double(lat.size());
+  values["latency_max_ns"] = lat.empty() ? 0 : double(*std::max_element(lat.begin(), lat.end()));
+  values["latency_p50_ns"] = percentile(lat, 0.50);
+  values["latency_p90_ns"] = percentile(lat, 0.90);
+  values["latency_p99_ns"] = percentile(lat, 0.99);
+  values["latency_p999_ns"] = percentile(lat, 0.999);
+  values["syscalls"] = double(calls.syscalls);
+  values["syscalls_per_chunk"] = lat.empty() ? 0 : double(calls.syscalls) / double(lat.size());
+  values["bytes_copied_to_user"] = double(calls.bytes_to_user);
+  // /dev/null takes write() without copying a byte.
+  values["bytes_copied_from_user"] = c.sink == SinkKind::null ? 0 : double(calls.bytes_from_user);
+  values["sender_user_s"] = u.user_s;
+  values["sender_sys_s"] = u.sys_s;
+  values["sender_cpu_ns_per_byte"] = u.cpu_s() * 1e9 / bytes;
+  values["sender_voluntary_switches"] = double(u.voluntary_switches);
+  values["sender_involuntary_switches"] = double(u.involuntary_switches);
+  values["sender_minor_faults"] = double(u.minor_faults);
+  values["sender_major_faults"] = double(u.major_faults);
+  values["cache_resident_fraction"] = cache.resident_fraction;
+  if (io0 && io1) {
+    values["storage_read_bytes"] = double(io1->read_bytes - io0->read_bytes);
+    values["storage_write_bytes"] = double(io1->write_bytes - io0->write_bytes);
+  } else {
+    rs.unavailable["storage_read_bytes"] = rs.unavailable["storage_write_bytes"] = io_why;
+  }
+  if (has_receiver_process(c.sink)) {
+    const auto& r = report.usage;
+    values["receiver_user_s"] = r.user_s;
+    values["receiver_sys_s"] = r.sys_s;
+    values["receiver_cpu_ns_per_byte"] = r.cpu_s() * 1e9 / bytes;
+    values["receiver_voluntary_switches"] = double(r.voluntary_switches);
+    values["receiver_involuntary_switches"] = double(r.involuntary_switches);
+    values["receiver_minor_faults"] = double(r.minor_faults);
+    values["receiver_major_faults"] = double(r.major_faults);
+    values["receiver_read_calls"] = double(report.read_calls);
+    values["total_cpu_ns_per_byte"] = (u.cpu_s() + r.cpu_s()) * 1e9 / bytes;
+  } else {
+    std::string why = "no receiver process: the " + std::string(to_string(c.sink)) +
+                      " sink is written by the sender alone";
+    for (auto k : {"receiver_user_s", "receiver_sys_s", "receiver_cpu_ns_per_byte",
+                   "receiver_voluntary_switches", "receiver_involuntary_switches",
+                   "receiver_minor_faults", "receiver_major_faults", "receiver_read_calls"})
+      rs.unavailable[k] = why;
+    values["total_cpu_ns_per_byte"] = u.cpu_s() * 1e9 / bytes;
+  }
+
+  json rep = {{"values", values},
+              {"verification", verify},
+              {"cache", {{"asked", to_string(c.cache)},
+                         {"resident_fraction", cache.resident_fraction},
+                         {"as_asked", cache.as_asked}}}};
+  if (!calls.evidence.empty()) rep["evidence"] = calls.evidence;
+  if (has_receiver_process(c.sink)) rep["receiver"] = report;
+  return rep;
+}
+
+void run_repetition(RunState& rs, benchmark::State& state) {
+  for (auto _ : state) {
+    if (interrupted()) {
+      state.SkipWithError("interrupted");
+      break;
+    }
+    try {
+      std::map<std::string, double> values;
+      if (!rs.warmed_up) {
+        // Untimed: settles the page cache, socket buffers and CPU caches.
+        rs.warmed_up = true;
+        for (unsigned i = 0; i < rs.plan->warmup; ++i) measure_once(rs, values);
+      }
+      values.clear();
+      auto rep = measure_once(rs, values);
+      rep["index"] = rs.repetitions.size();
+      rep["status"] = "ok";
+      rs.repetitions.push_back(std::move(rep));
+      state.SetIterationTime(values["wall_s"]);
+      for (auto& [key, v] : values)
+        state.counters[key] = benchmark::Counter(v, benchmark::Counter::kDefaults);
+    } catch (const Unsupported& e) {
+      rs.unsupported = true;
+      if (rs.first_error.empty()) rs.first_error = e.what();
+      state.SkipWithError(e.what());
+      break;
+    } catch (const std::exception& e) {
+      std::string msg = interrupted() ? "interrupted" : e.what();
+      if (rs.first_error.empty()) rs.first_error = msg;
+      rs.repetitions.push_back({{"index", rs.repetitions.size()}, {"status", "error"}, {"error", msg}});
+      state.SkipWithError(msg.c_str());
+      break;
+    }
+  }
+}
+
+// Collects Google Benchmark's per-repetition runs and aggregates, and
+// forwards everything to its own JSON reporter for `--format gbench`.
+class CollectingReporter : public benchmark::BenchmarkReporter {
+ public:
+  explicit CollectingReporter(std::map<std::string, RunState*>& by_name) : by_name_(by_name) {
+    gbench_.SetOutputStream(&gbench_out_);
+    gbench_.SetErrorStream(&gbench_err_);
+  }
+  bool ReportContext(const Context& context) override { return gbench_.ReportContext(context); }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    gbench_.ReportRuns(runs);
+    for (const auto& run : runs) {
+      if (run.run_type != Run::RT_Aggregate) continue;
+      auto it = by_name_.find(run.run_name.function_name);
+      if (it == by_name_.end()) continue;
+      json values;
+      for (const auto& [key, counter] : run.counters) values[key] = counter.value;
+      it->second->aggregates[run.aggregate_name] = values;
+    }
+  }
+  void Finalize() override { gbench_.Finalize(); }
+  std::string gbench_json() const { return gbench_out_.str(); }
+
+ private:
+  std::map<std::string, RunState*>& by_name_;
+  benchmark::JSONReporter gbench_;
+  std::ostringstream gbench_out_, gbench_err_;
+};
+
+json metrics_json(const RunState& rs) {
+  json metrics = json::object();
+  for (const auto& def : transfer_metrics()) {
+    std::string key(def.key);
+    json m = {{"unit", def.unit}, {"method", def.method}, {"description", def.description}};
+    if (auto it = rs.unavailable.find(key); it != rs.unavailable.end()) {
+      m["available"] = false;
+      m["reason"] = it->second;
+    } else if (!rs.aggregates.empty()) {
+      m["available"] = true;
+      for (const auto& [stat, values] : rs.aggregates)
+        if (values.contains(key)) m[stat] = values[key];
+    } else if (rs.repetitions.size() == 1 && rs.repetitions[0]["status"] == "ok") {
+      // One repetition: Google Benchmark computes no aggregates.
+      double v = rs.repetitions[0]["values"].value(key, 0.0);
+      m["available"] = true;
+      m["mean"] = m["median"] = m["min"] = m["max"] = v;
+    } else {
+      continue;
+    }
+    metrics[key] = m;
+  }
+  return metrics;
+}
+
+void finish_record(RunState& rs, bool was_run) {
+  auto& r = rs.record;
+  if (rs.unsupported) {
+    r["status"] = "unsupported";
+    r["reason"] = rs.first_error;
+  } else if (!rs.first_error.empty()) {
+    r["status"] = rs.first_error == "interrupted" ? "interrupted" : "error";
+    r["reason"] = rs.first_error;
+  } else if (!was_run || rs.repetitions.empty()) {
+    r["status"] = "interrupted";
+    r["reason"] = "the run was stopped before it started";
+  } else {
+    r["status"] = "ok";
+  }
+  r["repetitions"] = rs.repetitions;
+  r["metrics"] = metrics_json(rs);
+  bool all_verified = !rs.repetitions.empty();
+  std::string unverified;
+  for (auto& rep : rs.repetitions) {
+    if (rep["status"] != "ok") continue;
+    if (!rep["verification"]["verified"].get<bool>()) {
+      all_verified = false;
+      unverified = rep["verification"]["reason"];
+    }
+  }
+  r["verified"] = r["status"] == "ok" && all_verified;
+  if (r["status"] == "ok" && !all_verified) r["unverified_reason"] = unverified;
+  std::vector<std::string> warnings;
+  for (auto& rep : rs.repetitions)
+    if (rep["status"] == "ok" && !rep["cache"]["as_asked"].get<bool>()) {
+      warnings.push_back("page cache not as asked (" + std::string(rep["cache"]["asked"]) +
+                         "): " + std::to_string(rep["cache"]["resident_fraction"].get<double>()) +
+                         " of the source's pages were resident");
+      break;
+    }
+  if (auto it = r["metrics"].find("wall_s"); it != r["metrics"].end() && it->contains("median") &&
+                                             (*it)["median"].get<double>() < 0.01)
+    warnings.push_back("repetitions took under 10 ms: CPU figures have scheduler-tick resolution; "
+                       "use a larger --size");
+  r["warnings"] = warnings;
+}
+
+}  // namespace
+
+Outcome run_plan(const Plan& plan) {
+  TempDir work(plan.temp_parent);
+  json doc;
+  doc["schema"] = "zc-bench/1";
+  doc["started_at"] = iso8601_now();
+  doc["environment"] = describe_environment(
+      plan.file ? fs::absolute(*plan.file).parent_path() : plan.temp_parent, plan.command_line);
+
+  // Sources: one generated file per size, shared by every run of that size.
+  std::map<std::uint64_t, SourceFile> sources;
+  std::optional<SourceFile> given;
+  if (plan.file) given = existing_source(*plan.file);
+
+  std::vector<std::unique_ptr<RunState>> states;
+  std::map<std::string, RunState*> by_name;
+  benchmark::ClearRegisteredBenchmarks();
+  for (const auto& spec : plan.runs) {
+    auto rs = std::make_unique<RunState>();
+    rs->spec = spec;
+    rs->plan = &plan;
+    rs->work_dir = work.path();
+    auto& c = rs->spec.conditions;
+    c.source_dir = given ? fs::absolute(given->path).parent_path() : work.path();
+    auto name = spec.name();
+    rs->record = {{"name", name},
+                  {"workload", to_string(spec.strategy->workload())},
+                  {"strategy", spec.strategy->id()},
+                  {"data_path", spec.strategy->data_path()},
+                  {"sink", to_string(c.sink)},
+                  {"receiver", to_string(c.receiver)},
+                  {"parameters",
+                   {{"size", c.size}, {"chunk", c.chunk}, {"cache", to_string(c.cache)},
+                    {"queue_depth", c.queue_depth}, {"repetitions", plan.repetitions},
+                    {"warmup", plan.warmup}, {"receiver_buffer", plan.receiver_buffer}}},
+                  {"ledger", ledger_json(spec.strategy->ledger(c))}};
+    if (auto support = spec.strategy->probe(c); !support) {
+      rs->unsupported = true;
+      rs->first_error = *support.missing;
+    } else {
+      if (given) {
+        rs->source = &*given;
+      } else {
+        auto it = sources.find(c.size);
+        if (it == sources.end())
+          it = sources.emplace(c.size, generate_source(work.path(), c.size, plan.seed)).first;
+        rs->source = &it->second;
+      }
+      auto* raw = rs.get();
+      benchmark::RegisterBenchmark(name.c_str(),
+                                   [raw](benchmark::State& st) { run_repetition(*raw, st); })
+          ->Iterations(1)
+          ->Repetitions(int(plan.repetitions))
+          ->UseManualTime()
+          ->ComputeStatistics("min", [](const std::vector<double>& v) {
+            return *std::min_element(v.begin(), v.end());
+          })
+          ->ComputeStatistics("max", [](const std::vector<double>& v) {
+            return *std::max_element(v.begin(), v.end());
+          });
+      by_name[name] = raw;
+    }
+    states.push_back(std::move(rs));
+  }
+
+  CollectingReporter reporter(by_name);
+  if (!by_name.empty()) benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();
+
+  Outcome out;
+  doc["runs"] = json::array();
+  for (auto& rs : states) {
+    finish_record(*rs, by_name.count(rs->record["name"]) > 0);
+    if (rs->record["status"] == "error") out.any_failed = true;
+    doc["runs"].push_back(std::move(rs->record));
+  }
+  out.interrupted = interrupted();
+  doc["complete"] = !out.interrupted;
+  if (out.interrupted) doc["incomplete_reason"] = "stopped by signal " + std::to_string(interrupt_signal());
+  doc["finished_at"] = iso8601_now();
+  out.results = std::move(doc);
+  out.gbench_json = reporter.gbench_json();
+  return out;
+}
+
+}  // namespace zc

@@ -1,0 +1,26 @@
+// Runs a plan: probes each run, lets Google Benchmark drive the
+// repetitions and statistics, measures around every repetition and builds
+// the `zc-bench/1` results document.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/plan.hpp"
+
+namespace zc {
+
+struct Outcome {
+  nlohmann::json results;   // the zc-bench/1 document
+  std::string gbench_json;  // the same runs in Google Benchmark's own layout
+  bool any_failed = false;  // a run ended in error
+  bool interrupted = false;
+};
+
+Outcome run_plan(const Plan& plan);
+
+// The ledger and its derived counts as JSON (also used by `zc-bench list`).
+nlohmann::json ledger_json(const Ledger& l);
+
+}  // namespace zc

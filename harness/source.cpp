@@ -1,0 +1,167 @@
+#include "harness/source.hpp"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/mman.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <memory>
+#include <vector>
+
+#include "harness/errors.hpp"
+#include "harness/fd.hpp"
+
+namespace zc {
+namespace fs = std::filesystem;
+
+TempDir::TempDir(const fs::path& parent) {
+  std::string tmpl = (parent / "zc-bench.XXXXXX").string();
+  if (!::mkdtemp(tmpl.data()))
+    throw UsageError("cannot create a temporary folder in " + parent.string() + ": " +
+                     errno_text(errno));
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+
+// splitmix64: fast, seedable, and good enough that no layer compresses it.
+struct SplitMix64 {
+  std::uint64_t state;
+  std::uint64_t next() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+};
+
+struct HashState {
+  XXH3_state_t* s = XXH3_createState();
+  HashState() { XXH3_64bits_reset(s); }
+  ~HashState() { XXH3_freeState(s); }
+  void update(const void* p, std::size_t n) { XXH3_64bits_update(s, p, n); }
+  std::uint64_t digest() const { return XXH3_64bits_digest(s); }
+};
+
+constexpr std::size_t kIoBlock = 1 << 20;
+
+}  // namespace
+
+SourceFile generate_source(const fs::path& dir, std::uint64_t size, std::uint64_t seed) {
+  SourceFile src{dir / ("source-" + std::to_string(size) + ".bin"), size, 0, true};
+  UniqueFd fd(check_unix(::open(src.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
+                         "open source for writing"));
+  std::vector<std::uint64_t> block(kIoBlock / 8);
+  SplitMix64 rng{seed};
+  HashState hash;
+  for (std::uint64_t done = 0; done < size;) {
+    for (auto& w : block) w = rng.next();
+    auto n = std::min<std::uint64_t>(kIoBlock, size - done);
+    hash.update(block.data(), n);
+    const char* p = reinterpret_cast<const char*>(block.data());
+    for (std::uint64_t off = 0; off < n;) {
+      auto w = ::write(fd.get(), p + off, n - off);
+      if (w < 0) {
+        int err = errno;
+        throw std::system_error(err, std::generic_category(),
+                                "writing the source file in " + dir.string());
+      }
+      off += std::uint64_t(w);
+    }
+    done += n;
+  }
+  src.hash = hash.digest();
+  return src;
+}
+
+SourceFile existing_source(const fs::path& path) {
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) throw UsageError("--file: '" + path.string() + "' does not exist");
+  if (!fs::is_regular_file(st))
+    throw UsageError("--file: '" + path.string() + "' is not a regular file");
+  auto size = fs::file_size(path, ec);
+  if (ec || size == 0) throw UsageError("--file: '" + path.string() + "' is empty");
+  if (::access(path.c_str(), R_OK) != 0)
+    throw UsageError("--file: '" + path.string() + "' is not readable");
+  return SourceFile{path, size, hash_file(path, size), false};
+}
+
+std::uint64_t hash_file(const fs::path& path, std::uint64_t size) {
+  UniqueFd fd(check_unix(::open(path.c_str(), O_RDONLY | O_CLOEXEC), "open for hashing"));
+  std::vector<char> buf(kIoBlock);
+  HashState hash;
+  std::uint64_t done = 0;
+  while (done < size) {
+    auto n = check_unix(::read(fd.get(), buf.data(), std::min<std::uint64_t>(kIoBlock, size - done)),
+                        "read for hashing");
+    if (n == 0) break;
+    hash.update(buf.data(), std::size_t(n));
+    done += std::uint64_t(n);
+  }
+  return hash.digest();
+}
+
+double resident_fraction(int fd, std::uint64_t size) {
+  if (size == 0) return 0;
+  auto map = map_readonly(fd, size);
+  long page = ::sysconf(_SC_PAGESIZE);
+  std::size_t pages = (size + std::uint64_t(page) - 1) / std::uint64_t(page);
+  std::vector<unsigned char> vec(pages);
+  check_unix(::mincore(map.data(), size, vec.data()), "mincore");
+  std::size_t resident = 0;
+  for (auto v : vec) resident += v & 1;
+  return double(resident) / double(pages);
+}
+
+CacheReport prepare_cache(const SourceFile& src, CacheState state) {
+  UniqueFd fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
+  CacheReport r;
+  if (state == CacheState::hot) {
+    std::vector<char> buf(kIoBlock);
+    while (check_unix(::read(fd.get(), buf.data(), buf.size()), "read (cache warm-up)") > 0) {
+    }
+    r.resident_fraction = resident_fraction(fd.get(), src.size);
+    r.as_asked = r.resident_fraction > 0.999;
+  } else {
+    // Dirty pages cannot be dropped: write them back first.
+    check_unix(::fdatasync(fd.get()), "fdatasync");
+    int err = ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+    if (err != 0) throw std::system_error(err, std::generic_category(), "posix_fadvise(DONTNEED)");
+    r.resident_fraction = resident_fraction(fd.get(), src.size);
+    r.as_asked = r.resident_fraction < 0.001;
+  }
+  return r;
+}
+
+std::string filesystem_name(const fs::path& path) {
+  struct statfs sf {};
+  if (::statfs(path.c_str(), &sf) != 0) return "unknown";
+  switch (static_cast<unsigned long>(sf.f_type)) {
+    case EXT4_SUPER_MAGIC: return "ext4";
+    case TMPFS_MAGIC: return "tmpfs";
+    case XFS_SUPER_MAGIC: return "xfs";
+    case BTRFS_SUPER_MAGIC: return "btrfs";
+    case OVERLAYFS_SUPER_MAGIC: return "overlay";
+    case NFS_SUPER_MAGIC: return "nfs";
+    case V9FS_MAGIC: return "9p";
+    case 0x6a656a63: return "virtiofs";
+    case 0x65735546: return "fuse";
+    case 0x2fc12fc1: return "zfs";
+    case 0xf2f52010: return "f2fs";
+    default: {
+      char hex[32];
+      std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(sf.f_type));
+      return std::string("unknown (") + hex + ")";
+    }
+  }
+}
+
+}  // namespace zc

@@ -1,0 +1,123 @@
+#include "harness/table.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "harness/units.hpp"
+
+namespace zc {
+namespace {
+
+using nlohmann::json;
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// The median of a metric, or "n/a" when the run could not measure it.
+std::string median(const json& run, const char* key, double scale, int decimals) {
+  auto it = run["metrics"].find(key);
+  if (it == run["metrics"].end() || !it->value("available", false) || !it->contains("median"))
+    return "n/a";
+  return fixed((*it)["median"].get<double>() * scale, decimals);
+}
+
+std::string cv_percent(const json& run) {
+  auto it = run["metrics"].find("throughput_bytes_per_s");
+  if (it == run["metrics"].end() || !it->contains("cv")) return "-";
+  return fixed((*it)["cv"].get<double>() * 100, 1) + "%";
+}
+
+std::string human_bytes(double b) {
+  if (b >= 1e9) return fixed(b / 1e9, 2) + "G";
+  if (b >= 1e6) return fixed(b / 1e6, 1) + "M";
+  if (b >= 1e3) return fixed(b / 1e3, 1) + "K";
+  return fixed(b, 0);
+}
+
+std::string median_bytes(const json& run, const char* key) {
+  auto it = run["metrics"].find(key);
+  if (it == run["metrics"].end() || !it->value("available", false) || !it->contains("median"))
+    return "n/a";
+  return human_bytes((*it)["median"].get<double>());
+}
+
+}  // namespace
+
+void print_table(const json& results, std::FILE* out) {
+  struct Column {
+    const char* title;
+    bool left;
+  };
+  const std::vector<Column> cols = {
+      {"strategy", true},  {"sink", true},     {"size", false},    {"chunk", false},
+      {"cache", true},     {"MB/s", false},    {"cv", false},      {"snd ns/B", false},
+      {"rcv ns/B", false}, {"sys/chunk", false}, {"cpu/dma copies", false},
+      {"copied to/from user", false}, {"ctx sw", false}, {"faults", false}, {"verified", true}};
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> notes;
+  for (const auto& run : results["runs"]) {
+    const auto& p = run["parameters"];
+    std::vector<std::string> row = {run["strategy"], run["sink"], format_size(p["size"]),
+                                    format_size(p["chunk"]), p["cache"]};
+    const auto& ledger = run["ledger"];
+    std::string copies = std::to_string(ledger["cpu_copies"].get<int>()) + "/" +
+                         std::to_string(ledger["dma_copies"].get<int>());
+    if (run["status"] == "ok") {
+      auto sw = [&](const char* a, const char* b) {
+        auto x = median(run, a, 1, 0), y = median(run, b, 1, 0);
+        return x == "n/a" ? x : std::to_string(std::lround(std::stod(x) + std::stod(y)));
+      };
+      row.insert(row.end(),
+                 {median(run, "throughput_bytes_per_s", 1e-6, 0), cv_percent(run),
+                  median(run, "sender_cpu_ns_per_byte", 1, 3),
+                  median(run, "receiver_cpu_ns_per_byte", 1, 3),
+                  median(run, "syscalls_per_chunk", 1, 2), copies,
+                  median_bytes(run, "bytes_copied_to_user") + "/" +
+                      median_bytes(run, "bytes_copied_from_user"),
+                  sw("sender_voluntary_switches", "sender_involuntary_switches"),
+                  median(run, "sender_minor_faults", 1, 0),
+                  run["verified"].get<bool>() ? "yes" : "no*"});
+      if (!run["verified"].get<bool>())
+        notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
+                        ": not verified: " + std::string(run.value("unverified_reason", "")));
+    } else {
+      row.insert(row.end(), {std::string(run["status"]), "", "", "", "", copies, "", "", "", ""});
+      notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + ": " +
+                      std::string(run["status"]) + ": " + run.value("reason", std::string()));
+    }
+    for (const auto& w : run.value("warnings", json::array()))
+      notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
+                      ": warning: " + w.get<std::string>());
+    rows.push_back(std::move(row));
+  }
+  std::vector<std::size_t> width(cols.size());
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    width[i] = std::string(cols[i].title).size();
+    for (auto& r : rows) width[i] = std::max(width[i], r[i].size());
+  }
+  auto print_row = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cols.size(); ++i)
+      std::fprintf(out, cols[i].left ? "%-*s%s" : "%*s%s", int(width[i]), cells[i].c_str(),
+                   i + 1 < cols.size() ? "  " : "\n");
+  };
+  std::vector<std::string> titles;
+  for (auto& c : cols) titles.push_back(c.title);
+  print_row(titles);
+  for (auto& r : rows) print_row(r);
+  std::fprintf(out,
+               "medians of %s repetitions; MB/s = 10^6 bytes/s; ns/B = CPU time per byte "
+               "(rusage); copies from the ledger (model); copied bytes, syscalls exact\n",
+               results["runs"].empty() ? "0"
+                   : std::to_string(results["runs"][0]["parameters"]["repetitions"].get<int>()).c_str());
+  for (const auto& w : results["environment"]["warnings"])
+    std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());
+  for (const auto& n : notes) std::fprintf(out, "%s\n", n.c_str());
+  if (!results.value("complete", true))
+    std::fprintf(out, "INCOMPLETE: %s\n", results.value("incomplete_reason", "").c_str());
+}
+
+}  // namespace zc

@@ -1,0 +1,20 @@
+// Parsing of sizes ("4K", "1M", "1G": powers of 1024), lists ("1M,64M") and
+// ranges ("4K..4M": every power of two in between).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zc {
+
+// Throws UsageError naming `what` when the text is not a positive size.
+std::uint64_t parse_size(std::string_view text, std::string_view what);
+std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_view what);
+std::vector<std::string> split(std::string_view text, char sep);
+
+// "256M" for 268435456, "4K" for 4096, "1000" for 1000.
+std::string format_size(std::uint64_t bytes);
+
+}  // namespace zc

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Every bad input gives exit status 2 and exactly one line on stderr, and
+# nothing on stdout.
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+expect_usage() {
+  local what=$1; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$? lines
+  lines=$(wc -l <"$tmp/err")
+  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$tmp/out" ]; then
+    echo "FAIL $what: exit $rc, $lines stderr lines"; cat "$tmp/err"; fail=1
+  else
+    echo "ok   $what: $(cat "$tmp/err")"
+  fi
+}
+expect_usage "unknown strategy"   run -s nope
+expect_usage "unknown sink"       run --sink bogus
+expect_usage "size 0"             run --size 0
+expect_usage "size garbage"       run --size abc
+expect_usage "size bad suffix"    run --size 4Q
+expect_usage "chunk 0"            run --chunk 0
+expect_usage "chunk > file"       run --size 1M --chunk 2M
+expect_usage "missing file"       run --file "$tmp/does-not-exist"
+expect_usage "unwritable output"  run --size 1M -o /proc/zc-bench/out.json
+expect_usage "bad cache"          run --cache warm
+expect_usage "bad format"         run --format xml
+expect_usage "bad reps"           run --reps 0
+expect_usage "unknown option"     run --frobnicate
+expect_usage "no subcommand"
+expect_usage "bad receiver"       run --receiver nope
+exit $fail
