@@ -24,6 +24,11 @@ std::vector<Case> all_cases() {
   return out;
 }
 
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.strategy << " to " << to_string(c.sink) << ", " << c.size << " bytes in " << c.chunk
+      << "-byte chunks";
+}
+
 class Delivery : public ::testing::TestWithParam<Case> {};
 
 TEST_P(Delivery, BytesArriveIntactAndNothingIsLeftBehind) {
