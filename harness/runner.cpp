@@ -223,6 +223,8 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
 void run_repetition(RunState& rs, benchmark::State& state) {
   for (auto _ : state) {
     if (interrupted()) {
+      // Fewer repetitions than asked: not an ok run.
+      if (rs.first_error.empty()) rs.first_error = "interrupted";
       state.SkipWithError("interrupted");
       break;
     }

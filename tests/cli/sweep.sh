@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# A sweep is the product of its lists and ranges: 2 sizes x 3 chunks = 6 runs
+# per strategy, sizes outermost (every strategy of a size meets the same
+# page-cache state), each parameter set once.
+set -eu
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$bin" run -s read-write,sendfile --size 1M,2M --chunk 64K..256K --sink null --reps 1 --warmup 0 \
+  -q -o "$tmp/r.json" --tmpdir "$tmp"
+python3 - "$tmp/r.json" <<'PY'
+import json, sys
+from collections import Counter
+runs = json.load(open(sys.argv[1]))["runs"]
+per_strategy = Counter(r["strategy"] for r in runs)
+assert per_strategy == {"read-write": 6, "sendfile": 6}, per_strategy
+for s in per_strategy:
+    sets = {(r["parameters"]["size"], r["parameters"]["chunk"]) for r in runs if r["strategy"] == s}
+    assert sets == {(z << 20, c << 10) for z in (1, 2) for c in (64, 128, 256)}, sets
+sizes = [r["parameters"]["size"] for r in runs]
+assert sizes == sorted(sizes), "sizes are not outermost"
+assert len({r["name"] for r in runs}) == len(runs), "duplicate run names"
+assert all(r["status"] == "ok" for r in runs)
+print("ok:", dict(per_strategy))
+PY
