@@ -391,7 +391,12 @@ Outcome run_plan(const Plan& plan) {
                     {"queue_depth", c.queue_depth}, {"repetitions", plan.repetitions},
                     {"warmup", plan.warmup}, {"receiver_buffer", plan.receiver_buffer}}},
                   {"ledger", ledger_json(spec.strategy->ledger(c))}};
-    if (auto support = spec.strategy->probe(c); !support) {
+    if (!spec.strategy->accepts_sink(c.sink)) {
+      // Only reachable through "all": naming the pair is a usage error.
+      rs->unsupported = true;
+      rs->first_error = std::string(spec.strategy->id()) + " cannot write to the " +
+                        std::string(to_string(c.sink)) + " sink";
+    } else if (auto support = spec.strategy->probe(c); !support) {
       rs->unsupported = true;
       rs->first_error = *support.missing;
     } else {

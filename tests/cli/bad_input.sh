@@ -32,4 +32,5 @@ expect_usage "bad reps"           run --reps 0
 expect_usage "unknown option"     run --frobnicate
 expect_usage "no subcommand"
 expect_usage "bad receiver"       run --receiver nope
+expect_usage "sink a strategy cannot use" run -s copy-file-range --sink tcp
 exit $fail
