@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
       [&](CLI::App& a) { return zc::cmd::setup_run(a, command_line); });
   add("sink", "the receiver (started by `run`; one-shot)",
       [](CLI::App& a) { return zc::cmd::setup_sink(a); });
+  add("compare", "regression check: compare two results files (exit 1 on a regression)",
+      [](CLI::App& a) { return zc::cmd::setup_compare(a); });
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,53 @@
+// `zc-bench compare BASE NEW`: the regression gate for CI. Exit status 0
+// (no regression), 1 (a metric regressed past the threshold, outside the
+// runs' own spread), 2 (unreadable or mismatched input).
+#include <cstdio>
+
+#include "cmd/commands.hpp"
+#include "harness/compare.hpp"
+#include "harness/errors.hpp"
+#include "harness/units.hpp"
+
+namespace zc::cmd {
+
+namespace {
+
+struct CompareArgs {
+  std::string base, now;
+  double threshold = 5;
+  std::string metrics = "throughput,cpu_per_byte";
+  std::string format = "text";
+};
+
+}  // namespace
+
+Runner setup_compare(CLI::App& app) {
+  auto a = std::make_shared<CompareArgs>();
+  app.add_option("BASE", a->base, "the reference results (zc-bench/1 JSON)")->required();
+  app.add_option("NEW", a->now, "the results to check")->required();
+  app.add_option("--threshold", a->threshold, "percent change that counts as a regression")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  app.add_option("--metric", a->metrics,
+                 "metrics to gate on, comma-separated: throughput, cpu_per_byte, latency, "
+                 "syscalls or any metric key")
+      ->capture_default_str();
+  app.add_option("--format", a->format, "text, markdown or json")->capture_default_str();
+  return [a] {
+    if (a->format != "text" && a->format != "markdown" && a->format != "json")
+      throw UsageError("--format: '" + a->format + "' is not a format (allowed: text, markdown, json)");
+    CompareOptions opts;
+    opts.threshold_pct = a->threshold;
+    opts.metrics = split(a->metrics, ',');
+    auto base = load_results(a->base);
+    auto now = load_results(a->now);
+    auto c = compare_results(base, now, opts, a->base, a->now);
+    std::string out = a->format == "json"       ? comparison_json(c).dump(2) + "\n"
+                      : a->format == "markdown" ? comparison_markdown(c)
+                                                : comparison_text(c);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return c.regressed() ? 1 : 0;
+  };
+}
+
+}  // namespace zc::cmd
