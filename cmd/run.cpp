@@ -27,6 +27,8 @@ struct RunArgs {
   std::string receiver = "recv";
   std::string receiver_buffer = "256K";
   std::string qds = "8";
+  std::string pin;
+  std::string sndbuf, rcvbuf;
   unsigned reps = 5;
   unsigned warmup = 1;
   std::string file;
@@ -87,7 +89,10 @@ Plan make_plan(const RunArgs& a, const std::vector<std::string>& command_line) {
   plan.warmup = a.warmup;
   plan.timeout_s = a.timeout;
   plan.quiet = a.quiet;
-  plan.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
+  plan.tuning.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
+  if (!a.pin.empty()) parse_pin(a.pin, plan.tuning);
+  if (!a.sndbuf.empty()) plan.tuning.sndbuf = int(parse_size(a.sndbuf, "--sndbuf"));
+  if (!a.rcvbuf.empty()) plan.tuning.rcvbuf = int(parse_size(a.rcvbuf, "--rcvbuf"));
   plan.temp_parent = a.tmpdir.empty() ? fs::temp_directory_path() : fs::path(a.tmpdir);
   if (!fs::is_directory(plan.temp_parent))
     throw UsageError("--tmpdir: '" + plan.temp_parent.string() + "' is not a folder");
@@ -166,6 +171,9 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str();
   app.add_option("--receiver-buffer", a->receiver_buffer, "receiver read size")
       ->capture_default_str();
+  app.add_option("--pin", a->pin, "CPU placement, e.g. sender:0,receiver:1 (default: scheduler)");
+  app.add_option("--sndbuf", a->sndbuf, "SO_SNDBUF of socket sinks (default: kernel autotuning)");
+  app.add_option("--rcvbuf", a->rcvbuf, "SO_RCVBUF of the receiver's socket (default: autotuning)");
   app.add_option("--qd", a->qds, "queue depth(s) for io_uring strategies")->capture_default_str();
   app.add_option("--reps", a->reps, "measured repetitions per run")
       ->capture_default_str()

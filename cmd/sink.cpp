@@ -5,6 +5,7 @@
 #include "cmd/commands.hpp"
 #include "harness/errors.hpp"
 #include "harness/receiver.hpp"
+#include "harness/tuning.hpp"
 #include "harness/units.hpp"
 
 namespace zc::cmd {
@@ -14,6 +15,7 @@ struct SinkArgs {
   int fd = -1;
   std::string receiver = "recv";
   std::string buffer = "256K";
+  int cpu = -1;
 };
 }  // namespace
 
@@ -25,7 +27,10 @@ Runner setup_sink(CLI::App& app) {
   app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
       ->capture_default_str();
   app.add_option("--buffer", args->buffer, "receive buffer size")->capture_default_str();
+  app.add_option("--cpu", args->cpu, "pin to this CPU (-1: any CPU, undoing an inherited pin)")
+      ->capture_default_str();
   return [args] {
+    pin_this_thread(args->cpu);
     ReceiverOptions opts;
     auto mode = parse_receiver_mode(args->receiver);
     if (!mode)

@@ -9,6 +9,7 @@
 
 #include "harness/conditions.hpp"
 #include "harness/strategy.hpp"
+#include "harness/tuning.hpp"
 
 namespace zc {
 
@@ -25,7 +26,7 @@ struct Plan {
   unsigned warmup = 1;  // untimed repetitions before the measured ones
   std::optional<std::filesystem::path> file;  // --file, else a generated source
   std::filesystem::path temp_parent;          // where sources and file sinks live
-  std::size_t receiver_buffer = 256 * 1024;
+  Tuning tuning;
   std::uint64_t seed = 0x5eed;
   double timeout_s = 0;  // per repetition; 0 = from the size
   bool quiet = false;

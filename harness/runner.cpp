@@ -106,7 +106,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   auto cache = prepare_cache(src, c.cache);
   UniqueFd source_fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
   auto deadline = now_ns() + repetition_timeout_ns(*rs.plan, c.size);
-  SinkOptions sink_opts{c.sink, c.receiver, rs.plan->receiver_buffer, rs.work_dir};
+  SinkOptions sink_opts{c.sink, c.receiver, rs.plan->tuning, rs.work_dir};
   auto sink = open_sink(sink_opts, deadline);
 
   TransferContext ctx{source_fd.get(), src.path, c.size, c.chunk, c.queue_depth, sink->fd(), c.sink};
@@ -358,6 +358,7 @@ void finish_record(RunState& rs, bool was_run) {
 
 Outcome run_plan(const Plan& plan) {
   TempDir work(plan.temp_parent);
+  ScopedPin pin(plan.tuning.sender_cpu);  // receivers re-pin themselves (--cpu)
   json doc;
   doc["schema"] = "zc-bench/1";
   doc["started_at"] = iso8601_now();
@@ -389,7 +390,7 @@ Outcome run_plan(const Plan& plan) {
                   {"parameters",
                    {{"size", c.size}, {"chunk", c.chunk}, {"cache", to_string(c.cache)},
                     {"queue_depth", c.queue_depth}, {"repetitions", plan.repetitions},
-                    {"warmup", plan.warmup}, {"receiver_buffer", plan.receiver_buffer}}},
+                    {"warmup", plan.warmup}, {"tuning", plan.tuning.to_json()}}},
                   {"ledger", ledger_json(spec.strategy->ledger(c))}};
     if (!spec.strategy->accepts_sink(c.sink)) {
       // Only reachable through "all": naming the pair is a usage error.

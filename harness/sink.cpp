@@ -113,7 +113,10 @@ class ProcessSink : public SinkEndpoint {
     UniqueFd report_write(report[1]);
     std::vector<std::string> args = {"sink", "--fd", "3", "--receiver",
                                      std::string(to_string(opts.receiver)), "--buffer",
-                                     std::to_string(opts.receiver_buffer)};
+                                     std::to_string(opts.tuning.receiver_buffer), "--cpu",
+                                     std::to_string(opts.tuning.receiver_cpu)};
+    if (opts.kind != SinkKind::pipe)
+      apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
     try {
       child_ = bp::child(self_executable().string(), bp::args(args), bp::std_in < bp::null,
                          bp::posix::fd.bind(3, pair.receiver.get()),

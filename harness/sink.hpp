@@ -10,13 +10,14 @@
 
 #include "harness/conditions.hpp"
 #include "harness/receiver.hpp"
+#include "harness/tuning.hpp"
 
 namespace zc {
 
 struct SinkOptions {
   SinkKind kind = SinkKind::tcp;
   ReceiverMode receiver = ReceiverMode::recv;
-  std::size_t receiver_buffer = 256 * 1024;
+  Tuning tuning;
   std::filesystem::path work_dir;  // where the file sink writes
 };
 

@@ -33,4 +33,7 @@ expect_usage "unknown option"     run --frobnicate
 expect_usage "no subcommand"
 expect_usage "bad receiver"       run --receiver nope
 expect_usage "sink a strategy cannot use" run -s copy-file-range --sink tcp
+expect_usage "bad pin"            run --pin sender:99
+expect_usage "bad pin role"       run --pin nic:0
+expect_usage "bad sndbuf"         run --sndbuf lots
 exit $fail
