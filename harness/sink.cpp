@@ -12,6 +12,8 @@
 #include <boost/process/child.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/args.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
 #include <boost/process/posix.hpp>
 #include <condition_variable>
 #include <cstdlib>
@@ -111,6 +113,12 @@ class ProcessSink : public SinkEndpoint {
     check_unix(::pipe2(report, O_CLOEXEC), "pipe2");
     report_fd_.reset(report[0]);
     UniqueFd report_write(report[1]);
+    // A receiver never starts receivers: if ZC_BENCH_EXE (or a renamed
+    // binary) points at something that is not zc-bench, stop at depth one
+    // instead of multiplying processes.
+    if (std::getenv("ZC_BENCH_RECEIVER"))
+      throw std::runtime_error("refusing to start a receiver from inside a receiver process ("
+                               + self_executable().string() + " is not acting as zc-bench sink)");
     std::vector<std::string> args = {"sink", "--fd", "3", "--receiver",
                                      std::string(to_string(opts.receiver)), "--buffer",
                                      std::to_string(opts.tuning.receiver_buffer), "--cpu",
@@ -118,7 +126,9 @@ class ProcessSink : public SinkEndpoint {
     if (opts.kind != SinkKind::pipe)
       apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
     try {
-      child_ = bp::child(self_executable().string(), bp::args(args), bp::std_in < bp::null,
+      bp::environment env = boost::this_process::environment();  // a copy: the parent stays clean
+      env["ZC_BENCH_RECEIVER"] = "1";
+      child_ = bp::child(self_executable().string(), bp::args(args), env, bp::std_in < bp::null,
                          bp::posix::fd.bind(3, pair.receiver.get()),
                          bp::posix::fd.bind(1, report_write.get()));
     } catch (const std::exception& e) {
