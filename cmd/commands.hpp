@@ -16,5 +16,6 @@ Runner setup_env(CLI::App& app);
 Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line);
 Runner setup_sink(CLI::App& app);
 Runner setup_compare(CLI::App& app);
+Runner setup_plot(CLI::App& app);
 
 }  // namespace zc::cmd

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
       [](CLI::App& a) { return zc::cmd::setup_sink(a); });
   add("compare", "regression check: compare two results files (exit 1 on a regression)",
       [](CLI::App& a) { return zc::cmd::setup_compare(a); });
+  add("plot", "charts (PNG and SVG) from a results file, via scripts/plot.py",
+      [](CLI::App& a) { return zc::cmd::setup_plot(a); });
 
   try {
     app.parse(argc, argv);

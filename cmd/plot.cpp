@@ -1,0 +1,79 @@
+// `zc-bench plot RESULTS.json [-o DIR]`: the charts of scripts/plot.py
+// (matplotlib), run as a child process so the C++ side needs no plotting.
+#include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
+#include <boost/process/io.hpp>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "cmd/commands.hpp"
+#include "harness/errors.hpp"
+#include "harness/sink.hpp"
+
+namespace zc::cmd {
+namespace fs = std::filesystem;
+namespace bp = boost::process;
+
+namespace {
+
+// The script next to the executable's source tree (build/zc-bench ->
+// scripts/plot.py), or where CMake saw it at configure time.
+fs::path find_plot_script() {
+  if (const char* env = std::getenv("ZC_PLOT_SCRIPT"); env && *env) return env;
+  std::error_code ec;
+  auto exe_dir = self_executable().parent_path();
+  for (const auto& p : {exe_dir / ".." / "scripts" / "plot.py", exe_dir / "scripts" / "plot.py",
+                        exe_dir / ".." / "share" / "zc-bench" / "plot.py", fs::path(ZC_PLOT_SCRIPT)})
+    if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec);
+  return {};
+}
+
+// PATH lookup with std::filesystem (boost::process::search_path would
+// need the compiled Boost.Filesystem library).
+fs::path find_in_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/bin:/bin";
+  std::error_code ec;
+  for (std::size_t start = 0; start <= dirs.size();) {
+    auto end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    fs::path candidate = fs::path(dirs.substr(start, end - start)) / name;
+    if (end > start && fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    start = end + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+Runner setup_plot(CLI::App& app) {
+  auto results = std::make_shared<std::string>();
+  auto out_dir = std::make_shared<std::string>();
+  app.add_option("RESULTS", *results, "a zc-bench/1 results file (zc-bench run -o FILE)")->required();
+  app.add_option("-o,--output-dir", *out_dir, "folder for the PNG and SVG files (default: next to the JSON)");
+  return [results, out_dir] {
+    std::error_code ec;
+    if (!fs::is_regular_file(*results, ec))
+      throw UsageError("plot: '" + *results + "' does not exist or is not a file");
+    auto script = find_plot_script();
+    if (script.empty())
+      throw std::runtime_error("plot: scripts/plot.py not found next to the executable "
+                               "(set ZC_PLOT_SCRIPT to its path)");
+    auto python = find_in_path("python3");
+    if (python.empty())
+      throw std::runtime_error("plot: python3 not found on PATH (install python3 and python3-matplotlib)");
+    std::vector<std::string> args = {script.string(), *results};
+    if (!out_dir->empty()) args.insert(args.end(), {"-o", *out_dir});
+    // The script prints the files it wrote on stdout and one line on stderr
+    // when it cannot (no matplotlib: 1, unreadable results: 2).
+    bp::child child(python.string(), bp::args(args), bp::std_in < bp::null);
+    child.wait();
+    return child.exit_code();
+  };
+}
+
+}  // namespace zc::cmd
