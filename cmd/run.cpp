@@ -8,6 +8,7 @@
 #include "cmd/commands.hpp"
 #include "harness/errors.hpp"
 #include "harness/output.hpp"
+#include "harness/progress.hpp"
 #include "harness/registry.hpp"
 #include "harness/runner.hpp"
 #include "harness/table.hpp"
@@ -197,7 +198,11 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     if (!a->quiet)
       std::fprintf(stderr, "zc-bench: %zu runs x %u repetitions (+%u warm-up)...\n",
                    plan.runs.size(), plan.repetitions, plan.warmup);
+    Progress progress(plan, a->quiet);
+    if (progress.enabled())
+      plan.on_repetition = [&](const std::string& run, unsigned rep) { progress.repetition_started(run, rep); };
     auto outcome = run_plan(plan);
+    progress.clear();
     write_output(outcome, format, out);
     if (!a->quiet) {
       print_table(outcome.results, out == "-" ? stderr : stdout);

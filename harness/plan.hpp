@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,8 @@ struct Plan {
   double timeout_s = 0;  // per repetition; 0 = from the size
   bool quiet = false;
   std::vector<std::string> command_line;
+  // Told as each measured repetition starts (the progress bar); may be empty.
+  std::function<void(const std::string& run, unsigned repetition)> on_repetition;
 };
 
 }  // namespace zc

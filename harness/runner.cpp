@@ -228,6 +228,8 @@ void run_repetition(RunState& rs, benchmark::State& state) {
       state.SkipWithError("interrupted");
       break;
     }
+    if (rs.plan->on_repetition)
+      rs.plan->on_repetition(rs.record["name"].get<std::string>(), unsigned(rs.repetitions.size()));
     try {
       std::map<std::string, double> values;
       if (!rs.warmed_up) {
