@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -38,6 +39,24 @@ void check_writable(const fs::path& path) {
     throw UsageError("-o: '" + path.string() + "' is not writable");
 }
 
+namespace {
+
+// RFC 4180: a field with a comma, quote or line break is quoted.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+std::string csv_value(const nlohmann::json& v) {
+  // NaN statistics (the cv of a zero mean) and absent fields: an empty cell.
+  if (v.is_null() || (v.is_number_float() && !std::isfinite(v.get<double>()))) return "";
+  return csv_field(v.is_string() ? v.get<std::string>() : v.dump());
+}
+
+}  // namespace
+
 std::string to_csv(const nlohmann::json& results) {
   static const char* metrics[] = {"throughput_bytes_per_s", "wall_s", "sender_cpu_ns_per_byte",
                                   "receiver_cpu_ns_per_byte", "total_cpu_ns_per_byte",
@@ -47,21 +66,23 @@ std::string to_csv(const nlohmann::json& results) {
   std::ostringstream out;
   out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
   for (auto m : metrics) out << "," << m << "_median," << m << "_cv";
-  out << "\n";
+  out << ",reason\n";
+  const nlohmann::json none;
   for (const auto& run : results["runs"]) {
     const auto& p = run["parameters"];
-    out << run["name"].get<std::string>() << "," << run["strategy"].get<std::string>() << ","
-        << run["sink"].get<std::string>() << "," << p["size"] << "," << p["chunk"] << ","
-        << p["cache"].get<std::string>() << "," << run["status"].get<std::string>() << ","
-        << (run.value("verified", false) ? "true" : "false") << "," << run["ledger"]["cpu_copies"]
-        << "," << run["ledger"]["dma_copies"];
+    auto field = [&](const nlohmann::json& obj, const char* key) {
+      return obj.contains(key) ? csv_value(obj[key]) : std::string();
+    };
+    out << field(run, "name") << "," << field(run, "strategy") << "," << field(run, "sink") << ","
+        << field(p, "size") << "," << field(p, "chunk") << "," << field(p, "cache") << ","
+        << field(run, "status") << "," << (run.value("verified", false) ? "true" : "false") << ","
+        << field(run["ledger"], "cpu_copies") << "," << field(run["ledger"], "dma_copies");
     for (auto m : metrics) {
       auto it = run["metrics"].find(m);
       bool ok = it != run["metrics"].end() && it->value("available", false);
-      out << "," << (ok && it->contains("median") ? (*it)["median"].dump() : "");
-      out << "," << (ok && it->contains("cv") ? (*it)["cv"].dump() : "");
+      out << "," << (ok ? field(*it, "median") : "") << "," << (ok ? field(*it, "cv") : "");
     }
-    out << "\n";
+    out << "," << field(run, "reason") << "\n";
   }
   return out.str();
 }

@@ -29,6 +29,9 @@ std::string RunSpec::name() const {
                   "/size:" + format_size(c.size) + "/chunk:" + format_size(c.chunk) +
                   "/cache:" + std::string(to_string(c.cache));
   if (c.receiver != ReceiverMode::recv) n += "/receiver:" + std::string(to_string(c.receiver));
+  // Only when not the default, so names stay stable for compare; a --qd
+  // list would otherwise give runs the same name.
+  if (c.queue_depth != Conditions{}.queue_depth) n += "/qd:" + std::to_string(c.queue_depth);
   return n;
 }
 

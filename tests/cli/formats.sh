@@ -7,7 +7,7 @@ set -eu
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-common=(-s read-write,sendfile --size 1M --chunk 256K --sink null,pipe --reps 3 --warmup 0 -q --tmpdir "$tmp")
+common=(-s all --size 1M --chunk 256K --sink null,pipe --reps 3 --warmup 0 -q --tmpdir "$tmp")
 "$bin" run "${common[@]}" --format gbench -o "$tmp/a.json"
 "$bin" run "${common[@]}" --format gbench -o - >"$tmp/b.json"
 "$bin" run "${common[@]}" --format csv -o "$tmp/r.csv"
@@ -18,6 +18,10 @@ import csv, json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 native = json.load(open(sys.argv[4]))
 runs = [r["name"] for r in native["runs"]]
+# Google Benchmark runs what was probed supported; unsupported runs are in
+# the native document (and the csv) only.
+ran = [r["name"] for r in native["runs"] if r["status"] != "unsupported"]
+assert any(r["status"] == "unsupported" for r in native["runs"]), "wanted an unsupported run too"
 
 for key in ("date", "host_name", "num_cpus", "mhz_per_cpu", "caches", "library_build_type"):
     assert key in a["context"], f"context lacks {key}"
@@ -25,7 +29,7 @@ benches = a["benchmarks"]
 iterations = [x for x in benches if x.get("run_type") == "iteration"]
 aggregates = [x for x in benches if x.get("run_type") == "aggregate"]
 # One entry per repetition per run, and the aggregates Google Benchmark computes.
-assert len(iterations) == 3 * len(runs), (len(iterations), len(runs))
+assert len(iterations) == 3 * len(ran), (len(iterations), len(ran))
 assert {x["aggregate_name"] for x in aggregates} >= {"mean", "median", "stddev", "cv", "min", "max"}, \
     {x["aggregate_name"] for x in aggregates}
 for x in benches:
@@ -34,13 +38,13 @@ for x in benches:
                 "family_index", "per_family_instance_index", "repetitions", "threads"):
         assert key in x, f"{x.get('name')} lacks {key}"
     assert x["time_unit"] in ("ns", "us", "ms", "s"), x["time_unit"]
-    assert x["name"].split("/iterations:")[0] in runs, x["name"]
+    assert x["name"].split("/iterations:")[0] in ran, x["name"]
     assert x["real_time"] > 0, x
 for x in iterations:
     assert x["iterations"] == 1
     # Counters are plain numeric fields next to the timings; real_time is
     # the manual (measured) time, the same as the wall_s counter.
-    assert x["throughput_bytes_per_s"] > 0 and x["syscalls"] > 0 and x["chunks"] == 4, x
+    assert x["throughput_bytes_per_s"] > 0 and x["syscalls"] > 0 and x["chunks"] >= 1, x
     assert abs(x["real_time"] * 1e-9 - x["wall_s"]) <= 1e-9 * x["real_time"] + 1e-9, x
     assert x["name"].endswith("/manual_time"), x["name"]
 
@@ -61,10 +65,16 @@ for n in common:
 rows = list(csv.DictReader(open(sys.argv[3])))
 assert [r["name"] for r in rows] == runs, ([r["name"] for r in rows], runs)
 for r, n in zip(rows, native["runs"]):
-    assert r["strategy"] == n["strategy"] and r["status"] == "ok"
+    assert r["strategy"] == n["strategy"] and r["status"] == n["status"]
+    if r["status"] != "ok":
+        continue
     assert float(r["throughput_bytes_per_s_median"]) > 0
     assert int(r["cpu_copies"]) == n["ledger"]["cpu_copies"]
     # pipe has a receiver process; null has not: an empty cell, never a zero.
     assert (r["receiver_cpu_ns_per_byte_median"] == "") == (n["sink"] == "null"), r
+# Unsupported runs keep their row and say why; no "null"/"nan" cells.
+for r in rows:
+    assert (r["reason"] != "") == (r["status"] != "ok"), r
+    assert not any(v in ("null", "nan", "NaN") for k, v in r.items() if k != "sink"), r
 print(f"ok: gbench {len(iterations)} repetitions + {len(aggregates)} aggregates, csv {len(rows)} rows")
 PY
