@@ -59,4 +59,9 @@ bool Ring::register_files(const std::vector<int>& fds) {
   return io_uring_register_files(&ring_, fds.data(), unsigned(fds.size())) == 0;
 }
 
+void Ring::unregister_files(CallCounters& c) {
+  ++c.syscalls;
+  check_neg_errno(io_uring_unregister_files(&ring_), "io_uring_unregister_files");
+}
+
 }  // namespace zc

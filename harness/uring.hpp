@@ -46,6 +46,10 @@ class Ring {
   void register_buffers(const std::vector<iovec>& iov);
   // Registers `fds` as fixed files; false (and plain fds) if refused.
   bool register_files(const std::vector<int>& fds);
+  // Drops the ring's references to registered files (one io_uring_register,
+  // counted): the sink must see its writer close at the end of the stream
+  // (a pipe's reader gets EOF only when every reference is gone).
+  void unregister_files(CallCounters& c);
 
  private:
   io_uring ring_{};

@@ -102,5 +102,66 @@ TEST(DirectIo, MemoryFileSystemIsUnsupportedWithTheReason) {
   EXPECT_FALSE(out.any_failed);
 }
 
+// Batching at qd 8: one io_uring_enter per 8 chunks (plus one to drop the
+// registered files), against read-write's read and write per chunk.
+TEST(IoUring, FewerSyscallsThanReadWriteAtQueueDepth8) {
+  auto uring = run_one("io-uring", SinkKind::tcp, kSize, kChunk, CacheState::hot, 8);
+  SKIP_IF_UNSUPPORTED(uring);
+  ASSERT_EQ(uring["status"], "ok") << uring.value("reason", "");
+  auto rw = run_one("read-write", SinkKind::tcp, kSize, kChunk, CacheState::hot);
+  ASSERT_EQ(rw["status"], "ok") << rw.value("reason", "");
+  EXPECT_TRUE(uring["verified"].get<bool>());
+  EXPECT_LT(median(uring, "syscalls"), median(rw, "syscalls"));
+  EXPECT_LE(median(uring, "syscalls"), double(kChunks) / 8 * 2 + 1);
+  // READ_FIXED copies into the registered buffers, SEND copies out of them.
+  EXPECT_EQ(median(uring, "bytes_copied_to_user"), double(kSize));
+  EXPECT_EQ(median(uring, "bytes_copied_from_user"), double(kSize));
+  EXPECT_EQ(evidence(uring, "io_uring_batches"), kChunks / 8);
+}
+
+TEST(IoUringSplice, CopiesNoBytesThroughUserSpaceAndBatches) {
+  auto run = run_one("io-uring-splice", SinkKind::unix_stream);
+  SKIP_IF_UNSUPPORTED(run);
+  ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
+  EXPECT_TRUE(run["verified"].get<bool>());
+  EXPECT_EQ(median(run, "bytes_copied_to_user"), 0.0);
+  EXPECT_EQ(median(run, "bytes_copied_from_user"), 0.0);
+  EXPECT_LT(median(run, "syscalls"), double(kChunks));
+  EXPECT_GT(evidence(run, "pipe_size_bytes"), 0u);
+}
+
+// Completions and notifications are counted apart, every byte is covered
+// by a completion, and every completion that promised a notification got
+// one. Over loopback the kernel copies on delivery and says so.
+TEST(IoUringSendZc, CountsNotificationsApartAndShowsTheLoopbackCopy) {
+  auto run = run_one("io-uring-send-zc", SinkKind::tcp);
+  SKIP_IF_UNSUPPORTED(run);
+  ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
+  EXPECT_TRUE(run["verified"].get<bool>());
+  EXPECT_EQ(median(run, "bytes_copied_from_user"), 0.0);
+  EXPECT_EQ(median(run, "bytes_copied_to_user"), double(kSize));
+  EXPECT_EQ(evidence(run, "send_zc_bytes"), kSize);
+  auto completions = evidence(run, "send_zc_completions");
+  EXPECT_GE(completions, kChunks);
+  EXPECT_EQ(evidence(run, "send_zc_notifications"), completions);
+  const auto& ev = run["repetitions"][0]["evidence"];
+  if (!ev.contains("send_zc_copied"))
+    GTEST_SKIP() << "kernel lacks IORING_SEND_ZC_REPORT_USAGE: no copied verdict";
+  EXPECT_EQ(evidence(run, "send_zc_copied_bytes") + evidence(run, "send_zc_zerocopy_bytes"), kSize);
+  EXPECT_GT(evidence(run, "send_zc_copied"), 0u) << "loopback delivery should copy";
+}
+
+TEST(IoUringSendZc, UnixSocketsAreUnsupportedWithTheReason) {
+  const auto* s = transfer("io-uring-send-zc");
+  ASSERT_NE(s, nullptr);
+  EXPECT_FALSE(s->accepts_sink(SinkKind::pipe));
+  EXPECT_FALSE(s->accepts_sink(SinkKind::file));
+  Conditions c;
+  c.sink = SinkKind::unix_stream;
+  auto support = s->probe(c);
+  if (support) GTEST_SKIP() << "this kernel sends zero-copy on AF_UNIX";
+  EXPECT_NE(support.missing->find("AF_UNIX"), std::string::npos) << *support.missing;
+}
+
 }  // namespace
 }  // namespace zc::testing
