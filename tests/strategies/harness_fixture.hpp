@@ -3,7 +3,6 @@
 #pragma once
 
 #include <dirent.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,14 +16,6 @@
 #include "harness/runner.hpp"
 
 namespace zc::testing {
-
-// The harness starts receivers from ZC_BENCH_EXE, or else from this very
-// binary, whose main() would then run every test again in each receiver
-// (a fork bomb). Run straight from the build tree, point it at zc-bench.
-inline const bool kReceiverIsZcBench = [] {
-  ::setenv("ZC_BENCH_EXE", ZC_BENCH_BINARY, /*overwrite=*/0);
-  return true;
-}();
 
 inline const TransferStrategy* transfer(const std::string& id) {
   auto* s = Registry::instance().find(id);
