@@ -25,6 +25,9 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"sender_user_s", "s", "rusage", "sender thread user CPU (RUSAGE_THREAD)"},
     MetricDef{"sender_sys_s", "s", "rusage", "sender thread system CPU (RUSAGE_THREAD)"},
     MetricDef{"sender_cpu_ns_per_byte", "ns/B", "rusage", "sender CPU / bytes moved"},
+    MetricDef{"sender_process_cpu_ns_per_byte", "ns/B", "rusage",
+              "sender process CPU (RUSAGE_SELF) / bytes moved: the sender thread plus io_uring's "
+              "io-wq workers, which RUSAGE_THREAD does not see"},
     MetricDef{"sender_voluntary_switches", "count", "rusage", "sender thread voluntary context switches"},
     MetricDef{"sender_involuntary_switches", "count", "rusage",
               "sender thread involuntary context switches"},

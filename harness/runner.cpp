@@ -122,6 +122,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   std::string io_why;
   auto io0 = StorageIo::of_process(&io_why);
   auto u0 = Usage::of_thread();
+  auto p0 = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
   std::uint64_t moved = 0;
   auto t0 = now_ns();
   try {
@@ -142,6 +143,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   }
   auto t1 = now_ns();
   auto u = Usage::of_thread() - u0;
+  auto sender_process = Usage::of_process() - p0;
   auto io1 = StorageIo::of_process();
   session.reset();
   auto report = sink->collect();
@@ -181,6 +183,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   values["sender_user_s"] = u.user_s;
   values["sender_sys_s"] = u.sys_s;
   values["sender_cpu_ns_per_byte"] = u.cpu_s() * 1e9 / bytes;
+  values["sender_process_cpu_ns_per_byte"] = sender_process.cpu_s() * 1e9 / bytes;
   values["sender_voluntary_switches"] = double(u.voluntary_switches);
   values["sender_involuntary_switches"] = double(u.involuntary_switches);
   values["sender_minor_faults"] = double(u.minor_faults);
@@ -356,6 +359,17 @@ void finish_record(RunState& rs, bool was_run) {
                                              (*it)["median"].get<double>() < 0.01)
     warnings.push_back("repetitions took under 10 ms: CPU figures have scheduler-tick resolution; "
                        "use a larger --size");
+  // io_uring punts work (splice, blocking writes) to io-wq kernel threads
+  // of this process: RUSAGE_THREAD does not see them, RUSAGE_SELF does.
+  auto med = [&](const char* k) {
+    auto it = r["metrics"].find(k);
+    return it != r["metrics"].end() && it->contains("median") ? (*it)["median"].get<double>() : 0.0;
+  };
+  if (double t = med("sender_cpu_ns_per_byte"), p = med("sender_process_cpu_ns_per_byte");
+      p > 0.05 && p > 1.5 * t)
+    warnings.push_back("sender CPU runs on other threads of the process (io_uring io-wq workers): "
+                       "sender thread " + std::to_string(t) + " ns/B, whole process " +
+                       std::to_string(p) + " ns/B (sender_process_cpu_ns_per_byte)");
   r["warnings"] = warnings;
 }
 
