@@ -1,6 +1,7 @@
 #include "harness/compare.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -128,6 +129,24 @@ void environment_notes(const json& b, const json& n, std::vector<std::string>& n
                       (y.is_string() ? y.get<std::string>() : y.dump()) +
                       " (NEW): this compares machines, not code");
   }
+  // Load, governor or VM warnings on one side only explain many "regressions".
+  // Warnings are matched without their numbers (load 11.6 vs 11.8 is one kind).
+  auto warnings = [](const json& env) {
+    std::map<std::string, std::string> w;
+    for (const auto& x : env.value("warnings", json::array())) {
+      if (!x.is_string()) continue;
+      std::string kind;
+      for (char ch : x.get<std::string>())
+        if (!std::isdigit(static_cast<unsigned char>(ch)) && ch != '.') kind += ch;
+      w.emplace(kind, x.get<std::string>());
+    }
+    return w;
+  };
+  auto wb = warnings(eb), wn = warnings(en);
+  for (const auto& [kind, text] : wn)
+    if (!wb.count(kind)) notes.push_back("only NEW's environment warns: " + text);
+  for (const auto& [kind, text] : wb)
+    if (!wn.count(kind)) notes.push_back("only BASE's environment warns: " + text);
   for (auto [doc, side] : {std::pair{&b, "BASE"}, std::pair{&n, "NEW"}})
     if (!doc->value("complete", true))
       notes.push_back(std::string(side) + " is incomplete: " +

@@ -42,6 +42,8 @@ variant("noisy", scale("throughput_bytes_per_s", 0.7, spread=(0.6, 1.5)))
 variant("cpu_up", scale("total_cpu_ns_per_byte", 1.3))
 variant("failed", lambda doc, run: run.update(status="error", reason="receiver died"))
 variant("renamed", lambda doc, run: run.update(name=victim + "/receiver:truncate"))
+variant("loaded", lambda doc, run: doc["environment"]["warnings"].append(
+    "CPU governor is 'powersave' (seeded by the test)"))
 variant("other_schema", lambda doc, run: doc.update(schema="zc-bench/0"))
 json.dump({**base, "runs": [dict(r, name=r["name"] + "/x") for r in base["runs"]]},
           open(f"{d}/disjoint.json", "w"))
@@ -86,6 +88,8 @@ expect 1 "cpu per byte +30%" "$tmp/base.json" "$tmp/cpu_up.json" --metric cpu_pe
 expect 0 "cpu per byte -30% is better" "$tmp/cpu_up.json" "$tmp/base.json" --metric cpu_per_byte
 expect 0 "cpu per byte not gated" "$tmp/base.json" "$tmp/cpu_up.json" --metric throughput
 expect 1 "run now fails" "$tmp/base.json" "$tmp/failed.json" && has "receiver died"
+expect 0 "an environment warning on one side is noted" "$tmp/base.json" "$tmp/loaded.json" &&
+  has "only NEW's environment warns: CPU governor is 'powersave' (seeded by the test)"
 expect 0 "runs in one file only" "$tmp/base.json" "$tmp/renamed.json" &&
   has "only in BASE: $victim" && has "only in NEW: $victim/receiver:truncate"
 expect 1 "markdown" "$tmp/base.json" "$tmp/slower.json" --format markdown &&
