@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "cmd/run_append.hpp"
 #include "harness/errors.hpp"
 #include "harness/output.hpp"
 #include "harness/progress.hpp"
@@ -38,6 +39,7 @@ struct RunArgs {
   std::string format = "json";
   double timeout = 0;
   bool quiet = false;
+  AppendArgs append;
 };
 
 std::vector<const TransferStrategy*> pick_strategies(const std::string& text, bool& explicit_list) {
@@ -83,7 +85,7 @@ std::vector<CacheState> pick_caches(const std::string& text) {
   return out;
 }
 
-Plan make_plan(const RunArgs& a, const std::vector<std::string>& command_line) {
+Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::string>& command_line) {
   Plan plan;
   plan.command_line = command_line;
   plan.repetitions = a.reps;
@@ -97,6 +99,13 @@ Plan make_plan(const RunArgs& a, const std::vector<std::string>& command_line) {
   plan.temp_parent = a.tmpdir.empty() ? fs::temp_directory_path() : fs::path(a.tmpdir);
   if (!fs::is_directory(plan.temp_parent))
     throw UsageError("--tmpdir: '" + plan.temp_parent.string() + "' is not a folder");
+  if (is_append_run(app, a.append, a.strategies)) {
+    add_append_runs(plan, app, a.append, a.strategies,
+                    app.get_option("--size")->count() ? a.sizes : "");
+    // The preset's synced runs take seconds per repetition on real storage.
+    if (!a.append.preset.empty() && app.get_option("--reps")->count() == 0) plan.repetitions = 3;
+    return plan;
+  }
 
   std::vector<std::uint64_t> sizes;
   if (!a.file.empty()) {
@@ -189,10 +198,11 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   app.add_option("--timeout", a->timeout, "seconds per repetition before it is an error (default: from size)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
+  add_append_options(app, a->append);
 
-  return [a, command_line] {
+  return [a, &app, command_line] {
     auto format = parse_format(a->format);
-    auto plan = make_plan(*a, command_line);
+    auto plan = make_plan(*a, app, command_line);
     fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
     check_writable(out);
     if (!a->quiet)

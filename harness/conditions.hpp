@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "harness/append_params.hpp"
+
 namespace zc {
 
 enum class Workload { transfer, append };
@@ -38,6 +40,9 @@ struct Conditions {
   bool egress_scatter_gather = true;
   // Where the source file lives (O_DIRECT and other file-system probes).
   std::filesystem::path source_dir;
+  // Append runs only: the record size is `chunk`, the log size `size`, and
+  // the log lives in `source_dir`.
+  AppendParameters append;
 };
 
 }  // namespace zc

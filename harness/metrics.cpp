@@ -56,8 +56,14 @@ constexpr std::array kTransferMetrics = {
 
 std::span<const MetricDef> transfer_metrics() { return kTransferMetrics; }
 
+std::span<const MetricDef> metrics_for(Workload w) {
+  return w == Workload::append ? append_metrics() : transfer_metrics();
+}
+
 const MetricDef* find_metric(std::string_view key) {
   for (auto& m : kTransferMetrics)
+    if (m.key == key) return &m;
+  for (auto& m : append_metrics())
     if (m.key == key) return &m;
   return nullptr;
 }

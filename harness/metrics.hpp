@@ -5,6 +5,8 @@
 #include <span>
 #include <string_view>
 
+#include "harness/conditions.hpp"
+
 namespace zc {
 
 struct MetricDef {
@@ -15,6 +17,9 @@ struct MetricDef {
 };
 
 std::span<const MetricDef> transfer_metrics();
+// Append runs report their own list (harness/append_metrics.cpp).
+std::span<const MetricDef> append_metrics();
+std::span<const MetricDef> metrics_for(Workload w);
 const MetricDef* find_metric(std::string_view key);
 
 }  // namespace zc

@@ -15,7 +15,8 @@
 namespace zc {
 
 struct RunSpec {
-  const TransferStrategy* strategy = nullptr;
+  // A TransferStrategy or an AppendStrategy, as strategy->workload() says.
+  const Strategy* strategy = nullptr;
   Conditions conditions;
   // "read-write/tcp/size:256M/chunk:1M/cache:hot": unique within a plan.
   std::string name() const;

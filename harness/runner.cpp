@@ -9,6 +9,7 @@
 #include <map>
 #include <sstream>
 
+#include "harness/append_measure.hpp"
 #include "harness/environment.hpp"
 #include "harness/errors.hpp"
 #include "harness/fd.hpp"
@@ -25,6 +26,10 @@ using nlohmann::json;
 
 std::string RunSpec::name() const {
   const auto& c = conditions;
+  if (strategy->workload() == Workload::append)
+    return std::string(strategy->id()) + "/size:" + format_size(c.size) + "/record:" +
+           format_size(c.chunk) + "/pattern:" + std::string(to_string(c.append.pattern)) +
+           "/sync:" + c.append.sync.text();
   std::string n = std::string(strategy->id()) + "/" + std::string(to_string(c.sink)) +
                   "/size:" + format_size(c.size) + "/chunk:" + format_size(c.chunk) +
                   "/cache:" + std::string(to_string(c.cache));
@@ -105,6 +110,9 @@ std::uint64_t repetition_timeout_ns(const Plan& plan, std::uint64_t size) {
 // Returns the measured values; throws on any failure.
 json measure_once(RunState& rs, std::map<std::string, double>& values) {
   const auto& c = rs.spec.conditions;
+  if (rs.spec.strategy->workload() == Workload::append)
+    return measure_append_once(static_cast<const AppendStrategy&>(*rs.spec.strategy), c,
+                               rs.work_dir, rs.plan->seed, values, rs.unavailable);
   const auto& src = *rs.source;
   auto cache = prepare_cache(src, c.cache);
   UniqueFd source_fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
@@ -113,7 +121,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   auto sink = open_sink(sink_opts, deadline);
 
   TransferContext ctx{source_fd.get(), src.path, c.size, c.chunk, c.queue_depth, sink->fd(), c.sink};
-  auto session = rs.spec.strategy->prepare(ctx);
+  auto session = static_cast<const TransferStrategy*>(rs.spec.strategy)->prepare(ctx);
   CallCounters calls;
   auto& lat = rs.latencies;
   lat.clear();
@@ -297,7 +305,7 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
 
 json metrics_json(const RunState& rs) {
   json metrics = json::object();
-  for (const auto& def : transfer_metrics()) {
+  for (const auto& def : metrics_for(rs.spec.strategy->workload())) {
     std::string key(def.key);
     json m = {{"unit", def.unit}, {"method", def.method}, {"description", def.description}};
     if (auto it = rs.unavailable.find(key); it != rs.unavailable.end()) {
@@ -349,7 +357,7 @@ void finish_record(RunState& rs, bool was_run) {
   if (r["status"] == "ok" && !all_verified) r["unverified_reason"] = unverified;
   std::vector<std::string> warnings;
   for (auto& rep : rs.repetitions)
-    if (rep["status"] == "ok" && !rep["cache"]["as_asked"].get<bool>()) {
+    if (rep["status"] == "ok" && rep.contains("cache") && !rep["cache"]["as_asked"].get<bool>()) {
       warnings.push_back("page cache not as asked (" + std::string(rep["cache"]["asked"]) +
                          "): " + std::to_string(rep["cache"]["resident_fraction"].get<double>()) +
                          " of the source's pages were resident");
@@ -411,6 +419,16 @@ Outcome run_plan(const Plan& plan) {
                     {"queue_depth", c.queue_depth}, {"repetitions", plan.repetitions},
                     {"warmup", plan.warmup}, {"tuning", plan.tuning.to_json()}}},
                   {"ledger", ledger_json(spec.strategy->ledger(c))}};
+    if (spec.strategy->workload() == Workload::append) {
+      // An append run has no source, cache state or receiver: its log is
+      // written in the work folder.
+      rs->record["parameters"] = {{"size", c.size}, {"record", c.chunk}, {"chunk", c.chunk},
+                                  {"cache", "n/a"},
+                                  {"pattern", to_string(c.append.pattern)},
+                                  {"sync", c.append.sync.text()},
+                                  {"repetitions", plan.repetitions}, {"warmup", plan.warmup}};
+      rs->record.erase("receiver");
+    }
     if (!spec.strategy->accepts_sink(c.sink)) {
       // Only reachable through "all": naming the pair is a usage error.
       rs->unsupported = true;
@@ -420,7 +438,9 @@ Outcome run_plan(const Plan& plan) {
       rs->unsupported = true;
       rs->first_error = *support.missing;
     } else {
-      if (given) {
+      if (spec.strategy->workload() == Workload::append) {
+        // No source: the harness generates the records.
+      } else if (given) {
         rs->source = &*given;
       } else {
         auto it = sources.find(c.size);

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/append_table.hpp"
 #include "harness/units.hpp"
 
 namespace zc {
@@ -48,6 +49,7 @@ std::string median_bytes(const json& run, const char* key) {
 }  // namespace
 
 void print_table(const json& results, std::FILE* out) {
+  if (is_append_results(results)) return print_append_table(results, out);
   struct Column {
     const char* title;
     bool left;

@@ -1,0 +1,16 @@
+// The human table of an append comparison: one row per run, then seq
+// against random for each strategy, record size and sync policy.
+#pragma once
+
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+namespace zc {
+
+// True when every run of the document is an append run (then the transfer
+// table has nothing to show).
+bool is_append_results(const nlohmann::json& results);
+void print_append_table(const nlohmann::json& results, std::FILE* out);
+
+}  // namespace zc

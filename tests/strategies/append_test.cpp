@@ -1,0 +1,220 @@
+// Every append strategy x pattern writes a log that reads back exactly, its
+// bytes reach storage after the final sync, the sync policy issues the syncs
+// it promises, and a full or read-only file system is a clear error that
+// leaves no file behind.
+#include <cstring>
+
+#include "append_fixture.hpp"
+#include "harness/append_measure.hpp"
+#include "harness/source.hpp"
+
+namespace zc::testing {
+namespace {
+
+struct Case {
+  std::string strategy;
+  AppendPattern pattern;
+  std::uint64_t size;
+  std::uint64_t record;
+};
+
+std::vector<Case> all_cases() {
+  std::vector<Case> out;
+  for (const auto* s : Registry::instance().all(Workload::append))
+    for (auto pattern : {AppendPattern::seq, AppendPattern::random})
+      // 3000: not a multiple of the page size, and 1 MiB is not a multiple of
+      // it either, so the last record is short.
+      for (auto [size, record] : {std::pair<std::uint64_t, std::uint64_t>{1u << 20, 4096},
+                                  {1u << 20, 3000},
+                                  {2u << 20, 64u << 10}})
+        out.push_back({std::string(s->id()), pattern, size, record});
+  return out;
+}
+
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.strategy << " " << to_string(c.pattern) << ", " << c.size << "-byte log of "
+      << c.record << "-byte records";
+}
+
+class AppendLog : public ::testing::TestWithParam<Case> {};
+
+TEST_P(AppendLog, ContentMatchesAndNothingIsLeftBehind) {
+  const auto& c = GetParam();
+  const auto* s = appender(c.strategy);
+  ASSERT_NE(s, nullptr);
+  auto tmp = fresh_dir("append");
+  auto out = run_plan(append_plan(tmp, {append_spec(s, c.size, c.record, c.pattern)}, 2));
+  const auto& run = out.results["runs"][0];
+  if (run["status"] == "unsupported") {
+    EXPECT_FALSE(run["reason"].get<std::string>().empty());
+    std::filesystem::remove_all(tmp);
+    GTEST_SKIP() << "unsupported here: " << run["reason"].get<std::string>();
+  }
+  ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
+  EXPECT_TRUE(run["verified"].get<bool>());
+  EXPECT_EQ(run["workload"], "append");
+  EXPECT_EQ(median(run, "records"), double((c.size + c.record - 1) / c.record));
+  EXPECT_EQ(median(run, "syncs"), 0.0);
+  EXPECT_GT(median(run, "throughput_bytes_per_s"), 0.0);
+  EXPECT_GE(median(run, "latency_max_ns"), median(run, "latency_p50_ns"));
+  EXPECT_TRUE(dir_is_empty(tmp)) << "files left in " << tmp;
+  std::filesystem::remove_all(tmp);
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) {
+  std::string n = info.param.strategy + "_" + std::string(to_string(info.param.pattern)) + "_" +
+                  std::to_string(info.param.record);
+  for (auto& ch : n)
+    if (ch == '-') ch = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStrategies, AppendLog, ::testing::ValuesIn(all_cases()), case_name);
+
+// O_DIRECT cannot take a record that is not aligned: unsupported, with why.
+TEST(Append, DirectRefusesUnalignedRecordsWithTheReason) {
+  auto tmp = fresh_dir("append-unaligned");
+  auto out = run_plan(append_plan(
+      tmp, {append_spec(appender("append-direct"), 1u << 20, 3000, AppendPattern::seq)}));
+  std::filesystem::remove_all(tmp);
+  const auto& run = out.results["runs"][0];
+  ASSERT_EQ(run["status"], "unsupported") << run.dump();
+  auto reason = run["reason"].get<std::string>();
+  // Either the alignment, or O_DIRECT itself when this file system refuses it.
+  EXPECT_TRUE(reason.find("alignment") != std::string::npos ||
+              reason.find("O_DIRECT") != std::string::npos)
+      << reason;
+  EXPECT_FALSE(out.any_failed);
+}
+
+TEST(Append, MmapWithDsyncIsUnsupportedWithTheReason) {
+  auto tmp = fresh_dir("append-mmap-dsync");
+  auto out = run_plan(append_plan(tmp, {append_spec(appender("append-mmap"), 64u << 10, 4096,
+                                                    AppendPattern::seq,
+                                                    {SyncPolicy::Kind::dsync, 0})}));
+  std::filesystem::remove_all(tmp);
+  const auto& run = out.results["runs"][0];
+  ASSERT_EQ(run["status"], "unsupported");
+  EXPECT_NE(run["reason"].get<std::string>().find("O_DSYNC"), std::string::npos);
+}
+
+// /proc/self/io write_bytes, read after the final sync, covers the log.
+TEST(Append, StorageWriteBytesCoverTheLogAfterTheFinalSync) {
+  auto tmp = fresh_dir("append-storage");
+  if (filesystem_name(tmp) == "tmpfs") {
+    std::filesystem::remove_all(tmp);
+    GTEST_SKIP() << "the temporary folder is on tmpfs: no storage behind it to count";
+  }
+  constexpr std::uint64_t kSize = 2u << 20;
+  std::vector<RunSpec> runs;
+  for (const auto* s : Registry::instance().all(Workload::append))
+    for (auto pattern : {AppendPattern::seq, AppendPattern::random})
+      runs.push_back(append_spec(static_cast<const AppendStrategy*>(s), kSize, 4096, pattern));
+  auto out = run_plan(append_plan(tmp, runs));
+  std::filesystem::remove_all(tmp);
+  for (const auto& run : out.results["runs"]) {
+    if (run["status"] == "unsupported") continue;
+    ASSERT_EQ(run["status"], "ok") << run["name"] << ": " << run.value("reason", "");
+    EXPECT_GE(median(run, "storage_write_bytes"), double(kSize)) << run["name"];
+  }
+}
+
+// --sync every:1 issues one sync per record; every:4 one per four.
+TEST(Append, EverySyncPolicyIssuesOneSyncPerNRecords) {
+  auto tmp = fresh_dir("append-sync");
+  constexpr std::uint64_t kRecords = 32;
+  std::vector<RunSpec> runs;
+  for (const auto* s : Registry::instance().all(Workload::append))
+    for (std::uint64_t n : {1, 4})
+      runs.push_back(append_spec(static_cast<const AppendStrategy*>(s), kRecords * 4096, 4096,
+                                 AppendPattern::random, {SyncPolicy::Kind::every, n}));
+  auto out = run_plan(append_plan(tmp, runs));
+  std::filesystem::remove_all(tmp);
+  for (const auto& run : out.results["runs"]) {
+    if (run["status"] == "unsupported") continue;
+    ASSERT_EQ(run["status"], "ok") << run["name"] << ": " << run.value("reason", "");
+    EXPECT_TRUE(run["verified"].get<bool>());
+    auto n = run["parameters"]["sync"] == "every:1" ? 1 : 4;
+    EXPECT_EQ(median(run, "syncs"), double(kRecords / n)) << run["name"];
+    // The syncs are syscalls too, and the final sync comes on top.
+    EXPECT_GE(median(run, "syscalls"), double(kRecords / n + 1)) << run["name"];
+  }
+}
+
+TEST(Append, IntervalAndDsyncPoliciesRunAndVerify) {
+  auto tmp = fresh_dir("append-interval");
+  auto out = run_plan(append_plan(
+      tmp, {append_spec(appender("append-write"), 256u << 10, 4096, AppendPattern::seq,
+                        {SyncPolicy::Kind::interval, 1}),
+            append_spec(appender("append-write"), 64u << 10, 4096, AppendPattern::seq,
+                        {SyncPolicy::Kind::dsync, 0})}));
+  std::filesystem::remove_all(tmp);
+  for (const auto& run : out.results["runs"]) {
+    ASSERT_EQ(run["status"], "ok") << run["name"] << ": " << run.value("reason", "");
+    EXPECT_TRUE(run["verified"].get<bool>());
+  }
+  // O_DSYNC makes each write durable: no explicit syncs.
+  EXPECT_EQ(median(out.results["runs"][1], "syncs"), 0.0);
+}
+
+// A log larger than its file system: a clear ENOSPC error naming the
+// folder, no file left, and the next run of the comparison still runs.
+TEST(Append, FullFileSystemIsAClearErrorAndTheComparisonGoesOn) {
+  SmallTmpfs fs("append-enospc", "size=1M");
+  if (!fs.mounted()) GTEST_SKIP() << fs.reason();
+  for (const auto* s : Registry::instance().all(Workload::append)) {
+    for (auto pattern : {AppendPattern::seq, AppendPattern::random}) {
+      auto spec = append_spec(static_cast<const AppendStrategy*>(s), 4u << 20, 4096, pattern);
+      if (auto support = s->probe([&] {
+            auto c = spec.conditions;
+            c.source_dir = fs.path();
+            return c;
+          }());
+          !support)
+        continue;
+      std::map<std::string, double> values;
+      std::map<std::string, std::string> unavailable;
+      try {
+        measure_append_once(*static_cast<const AppendStrategy*>(s), spec.conditions, fs.path(),
+                            1, values, unavailable);
+        ADD_FAILURE() << s->id() << ": a 4 MiB log fitted in a 1 MiB tmpfs";
+      } catch (const std::runtime_error& e) {
+        std::string msg = e.what();
+        EXPECT_NE(msg.find("no space left"), std::string::npos) << msg;
+        EXPECT_NE(msg.find(fs.path().string()), std::string::npos) << msg;
+      }
+      EXPECT_TRUE(dir_is_empty(fs.path())) << s->id() << " left a partial log";
+    }
+  }
+  // Through the runner: the failing run is an error, the next one is fine.
+  const auto* w = appender("append-write");
+  auto out = run_plan(append_plan(fs.path(), {append_spec(w, 4u << 20, 4096, AppendPattern::seq),
+                                              append_spec(w, 256u << 10, 4096, AppendPattern::seq)}));
+  const auto& runs = out.results["runs"];
+  EXPECT_EQ(runs[0]["status"], "error");
+  EXPECT_NE(runs[0]["reason"].get<std::string>().find("no space left"), std::string::npos);
+  EXPECT_EQ(runs[1]["status"], "ok") << runs[1].value("reason", "");
+  EXPECT_TRUE(out.any_failed);
+  EXPECT_TRUE(dir_is_empty(fs.path()));
+}
+
+TEST(Append, ReadOnlyFileSystemIsAClearError) {
+  SmallTmpfs fs("append-rofs", "size=1M");
+  if (!fs.mounted()) GTEST_SKIP() << fs.reason();
+  if (::mount(nullptr, fs.path().c_str(), nullptr, MS_REMOUNT | MS_RDONLY, nullptr) != 0)
+    GTEST_SKIP() << "cannot remount the tmpfs read-only: " << std::strerror(errno);
+  std::map<std::string, double> values;
+  std::map<std::string, std::string> unavailable;
+  auto spec = append_spec(appender("append-write"), 64u << 10, 4096, AppendPattern::seq);
+  try {
+    measure_append_once(*appender("append-write"), spec.conditions, fs.path(), 1, values,
+                        unavailable);
+    ADD_FAILURE() << "appended to a read-only file system";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("read-only"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(dir_is_empty(fs.path()));
+}
+
+}  // namespace
+}  // namespace zc::testing
