@@ -84,8 +84,8 @@ nlohmann::json describe_environment(const fs::path& work_dir,
     warnings.push_back("load average " + std::to_string(load1).substr(0, 4) +
                        " at start: other work competes for the CPUs");
   if (env["work_dir_filesystem"] == "tmpfs")
-    warnings.push_back("the work folder is on tmpfs: the source never touches a disk and "
-                       "O_DIRECT is refused");
+    warnings.push_back("the work folder is on tmpfs: the source never touches a disk, cold "
+                       "cache means nothing and O_DIRECT cannot bypass the page cache");
   env["warnings"] = warnings;
   return env;
 }
