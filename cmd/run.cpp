@@ -14,6 +14,7 @@
 #include "harness/runner.hpp"
 #include "harness/table.hpp"
 #include "harness/units.hpp"
+#include "harness/zerocopy_receive.hpp"
 
 namespace zc::cmd {
 namespace fs = std::filesystem;
@@ -135,6 +136,8 @@ Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::str
       if (chunk > size)
         throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
                          format_size(size) + ")");
+  for (auto sink : sinks)
+    if (auto why = receiver_mode_refuses(*receiver, sink)) throw UsageError("--receiver: " + *why);
   for (auto sink : sinks)
     for (const auto* s : strategies)
       if (explicit_list && !s->accepts_sink(sink))

@@ -137,7 +137,8 @@ void LedgerBuilder::sink_tail(Place buffer) {
                        "MSG_TRUNC: the receiver discards"});
   } else if (c_.receiver == ReceiverMode::zerocopy_receive) {
     l_.hops.push_back({buffer, Place::receiver_buffer, Mover::reference, Side::receiver,
-                       "TCP_ZEROCOPY_RECEIVE maps whole pages; the rest is copied"});
+                       "TCP_ZEROCOPY_RECEIVE maps whole, page-aligned payload pages and the rest is copied; "
+                       "the share is measured (receiver_zerocopy_mapped_fraction)"});
   } else {
     const char* why = c_.sink == SinkKind::tcp ? "loopback receive always copies" : "";
     l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver, why});

@@ -42,7 +42,9 @@ constexpr std::array kTransferMetrics = {
               "receiver involuntary context switches"},
     MetricDef{"receiver_minor_faults", "count", "rusage", "receiver minor page faults"},
     MetricDef{"receiver_major_faults", "count", "rusage", "receiver major page faults"},
-    MetricDef{"receiver_read_calls", "count", "exact", "read/recv calls the receiver made"},
+    MetricDef{"receiver_read_calls", "count", "exact",
+              "receive calls the receiver made: read/recv, plus getsockopt(TCP_ZEROCOPY_RECEIVE) "
+              "in zerocopy-receive mode"},
     MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage", "(sender + receiver CPU) / bytes moved"},
     MetricDef{"storage_read_bytes", "B", "procfs",
               "bytes this process caused to be read from storage (/proc/self/io read_bytes)"},
@@ -50,6 +52,26 @@ constexpr std::array kTransferMetrics = {
               "bytes this process caused to be written to storage (/proc/self/io write_bytes)"},
     MetricDef{"cache_resident_fraction", "ratio", "exact",
               "share of the source's pages in the page cache before the repetition (mincore)"},
+    // Zero-copy evidence (harness/zerocopy_metrics.cpp): the kernel's verdict.
+    MetricDef{"zerocopy_sends", "count", "exact",
+              "sends that asked for zero copy (MSG_ZEROCOPY), each with a notification id"},
+    MetricDef{"zerocopy_notifications", "count", "exact",
+              "completion notifications read from the error queue (the kernel merges ranges)"},
+    MetricDef{"zerocopy_bytes_copied_by_kernel", "B", "exact",
+              "bytes of zero-copy sends whose completion the kernel marked "
+              "SO_EE_CODE_ZEROCOPY_COPIED (it copied them after all)"},
+    MetricDef{"zerocopy_bytes_not_copied", "B", "exact",
+              "bytes of zero-copy sends completed without the COPIED mark"},
+    MetricDef{"zerocopy_copied_fraction", "ratio", "exact",
+              "zerocopy_bytes_copied_by_kernel / bytes covered by completions"},
+    MetricDef{"receiver_zerocopy_mapped_bytes", "B", "exact",
+              "bytes the receiver got as pages mapped by getsockopt(TCP_ZEROCOPY_RECEIVE)"},
+    MetricDef{"receiver_zerocopy_copied_bytes", "B", "exact",
+              "bytes the zerocopy-receive receiver had to read() (recv_skip_hint and tails)"},
+    MetricDef{"receiver_zerocopy_mapped_fraction", "ratio", "exact",
+              "mapped / (mapped + copied) bytes in zerocopy-receive mode"},
+    MetricDef{"receiver_zerocopy_getsockopt_calls", "count", "exact",
+              "getsockopt(TCP_ZEROCOPY_RECEIVE) calls the receiver made"},
 };
 
 }  // namespace

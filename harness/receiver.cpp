@@ -12,6 +12,8 @@
 
 #include "harness/errors.hpp"
 #include "harness/fd.hpp"
+#include "harness/stream_hash.hpp"
+#include "harness/zerocopy_receive.hpp"
 
 namespace zc {
 
@@ -54,17 +56,6 @@ void from_json(const nlohmann::json& j, ReceiverReport& r) {
 }
 
 namespace {
-
-class StreamHash {
- public:
-  StreamHash() { XXH3_64bits_reset(state_); }
-  ~StreamHash() { XXH3_freeState(state_); }
-  void update(const void* p, std::size_t n) { XXH3_64bits_update(state_, p, n); }
-  std::uint64_t digest() const { return XXH3_64bits_digest(state_); }
-
- private:
-  XXH3_state_t* state_ = XXH3_createState();
-};
 
 // Fault injection for tests: ZC_SINK_DIE_AFTER=N makes the receiver kill
 // itself once it has N bytes, the way a crashing consumer would.
@@ -117,7 +108,8 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
         receive_truncating(fd, opts, r);
         break;
       case ReceiverMode::zerocopy_receive:
-        throw Unsupported("zerocopy-receive is not built yet");
+        receive_zerocopy(fd, opts, r);
+        break;
       case ReceiverMode::recv:
         receive_copying(fd, opts, r);
         break;

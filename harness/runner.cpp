@@ -19,6 +19,7 @@
 #include "harness/sink.hpp"
 #include "harness/source.hpp"
 #include "harness/units.hpp"
+#include "harness/zerocopy_metrics.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -223,6 +224,8 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
       rs.unavailable[k] = why;
     values["total_cpu_ns_per_byte"] = u.cpu_s() * 1e9 / bytes;
   }
+
+  add_zerocopy_values(c, calls, report, values, rs.unavailable);
 
   json rep = {{"values", values},
               {"verification", verify},

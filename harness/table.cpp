@@ -6,6 +6,7 @@
 
 #include "harness/append_table.hpp"
 #include "harness/units.hpp"
+#include "harness/zerocopy_metrics.hpp"
 
 namespace zc {
 namespace {
@@ -91,6 +92,7 @@ void print_table(const json& results, std::FILE* out) {
       notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + ": " +
                       std::string(run["status"]) + ": " + run.value("reason", std::string()));
     }
+    for (auto& n : zerocopy_notes(run)) notes.push_back(std::move(n));
     for (const auto& w : run.value("warnings", json::array()))
       notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
                       ": warning: " + w.get<std::string>());

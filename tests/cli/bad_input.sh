@@ -36,4 +36,7 @@ expect_usage "sink a strategy cannot use" run -s copy-file-range --sink tcp
 expect_usage "bad pin"            run --pin sender:99
 expect_usage "bad pin role"       run --pin nic:0
 expect_usage "bad sndbuf"         run --sndbuf lots
+expect_usage "zc receive to pipe" run --receiver zerocopy-receive --sink pipe
+expect_usage "truncate to file"   run --receiver truncate --sink file
+expect_usage "msg-zerocopy unix"  run -s msg-zerocopy --sink unix
 exit $fail

@@ -1,0 +1,27 @@
+// Zero-copy evidence as run metrics: what the kernel said about MSG_ZEROCOPY
+// sends (copied or not) and what TCP_ZEROCOPY_RECEIVE mapped, aggregated
+// over repetitions like every other figure, and notes for the table.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/conditions.hpp"
+#include "harness/receiver.hpp"
+#include "harness/strategy.hpp"
+
+namespace zc {
+
+// Sets the zero-copy metrics (see metrics.cpp) from one repetition's
+// evidence, or marks them unavailable with the reason.
+void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
+                         const ReceiverReport& report, std::map<std::string, double>& values,
+                         std::map<std::string, std::string>& unavailable);
+
+// One line per run that has zero-copy evidence, for the terminal table.
+std::vector<std::string> zerocopy_notes(const nlohmann::json& run);
+
+}  // namespace zc
