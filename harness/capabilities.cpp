@@ -9,7 +9,9 @@
 
 #include <fstream>
 
+#include "harness/accounting.hpp"
 #include "harness/environment.hpp"
+#include "harness/perf_counters.hpp"
 #include "harness/errors.hpp"
 #include "harness/fd.hpp"
 #include "harness/source.hpp"
@@ -57,33 +59,12 @@ Support probe_io_uring() {
   return Support::yes();
 }
 
-Support probe_perf_events() {
-  perf_event_attr attr{};
-  attr.size = sizeof attr;
-  attr.type = PERF_TYPE_SOFTWARE;
-  attr.config = PERF_COUNT_SW_TASK_CLOCK;
-  attr.disabled = 1;
-  attr.exclude_hv = 1;
-  int fd = int(::syscall(SYS_perf_event_open, &attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC));
-  if (fd < 0) {
-    int err = errno;
-    return Support::no("perf_event_open refused: " + errno_text(err) + " (perf_event_paranoid=" +
-                       read_first_line("/proc/sys/kernel/perf_event_paranoid") + ")");
-  }
-  ::close(fd);
-  return Support::yes();
-}
+Support probe_perf_events() { return perf_events_support(); }
 
 Support probe_tracepoint(const std::string& name) {
-  for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
-    auto id_path = fs::path(root) / "events" / name / "id";
-    std::ifstream in(id_path);
-    int id = -1;
-    if (in >> id && id >= 0) return Support::yes();
-  }
-  if (!fs::exists("/sys/kernel/tracing/events") && !fs::exists("/sys/kernel/debug/tracing/events"))
-    return Support::no("tracefs is not mounted or not readable (needs root or tracefs access)");
-  return Support::no("tracepoint " + name + " is not in tracefs (kernel option missing?)");
+  std::string why;
+  if (find_tracepoint(name, &why)) return Support::yes();
+  return Support::no(why);
 }
 
 nlohmann::json describe_capabilities(const fs::path& work_dir) {
@@ -99,6 +80,8 @@ nlohmann::json describe_capabilities(const fs::path& work_dir) {
   for (auto tp : {"raw_syscalls/sys_enter", "sched/sched_switch", "skb/skb_copy_datagram_iovec",
                   "filemap/mm_filemap_add_to_page_cache", "net/net_dev_start_xmit"})
     caps["tracepoint:" + std::string(tp)] = entry(probe_tracepoint(tp));
+  const auto measurements = describe_measurements();
+  for (auto& [key, value] : measurements.items()) caps["measure:" + key] = value;
   return caps;
 }
 

@@ -72,6 +72,64 @@ constexpr std::array kTransferMetrics = {
               "mapped / (mapped + copied) bytes in zerocopy-receive mode"},
     MetricDef{"receiver_zerocopy_getsockopt_calls", "count", "exact",
               "getsockopt(TCP_ZEROCOPY_RECEIVE) calls the receiver made"},
+    // Kernel counters (harness/perf_counters.hpp): the sender's cover its
+    // strategy's calls, the receiver's its receive loop.
+    MetricDef{"traced_sender_syscalls", "count", "tracepoint",
+              "raw_syscalls:sys_enter on the sender thread over the strategy's calls (less the "
+              "ioctl that stops counting)"},
+    MetricDef{"traced_sender_syscalls_per_chunk", "count", "tracepoint",
+              "traced_sender_syscalls / chunks"},
+    MetricDef{"traced_sender_context_switches", "count", "software-event",
+              "perf context-switches on the sender thread over the strategy's calls"},
+    MetricDef{"traced_sender_sched_switches", "count", "tracepoint",
+              "sched:sched_switch away from the sender thread over the strategy's calls"},
+    MetricDef{"traced_sender_page_faults", "count", "software-event",
+              "perf page-faults on the sender thread over the strategy's calls"},
+    MetricDef{"traced_sender_task_clock_s", "s", "software-event",
+              "perf task-clock of the sender thread over the strategy's calls"},
+    MetricDef{"page_cache_insertion_pages", "pages", "tracepoint",
+              "pages the sender put into the page cache: filemap:mm_filemap_add_to_page_cache, "
+              "2^order pages per folio summed"},
+    MetricDef{"page_cache_insertion_folios", "count", "tracepoint",
+              "filemap:mm_filemap_add_to_page_cache events on the sender (one per folio)"},
+    MetricDef{"receiver_copy_calls", "count", "tracepoint",
+              "skb:skb_copy_datagram_iovec in the receiver: socket-to-user copies"},
+    MetricDef{"receiver_copy_bytes", "B", "tracepoint",
+              "skb:skb_copy_datagram_iovec len summed: bytes the receiver's kernel copied to it"},
+    MetricDef{"traced_receiver_syscalls", "count", "tracepoint",
+              "raw_syscalls:sys_enter in the receiver over its loop (less the stopping ioctl)"},
+    MetricDef{"traced_receiver_context_switches", "count", "software-event",
+              "perf context-switches of the receiver over its loop"},
+    MetricDef{"traced_receiver_page_faults", "count", "software-event",
+              "perf page-faults of the receiver over its loop"},
+    MetricDef{"transmit_skbs", "count", "tracepoint",
+              "net:net_dev_start_xmit in the sender's and the receiver's context"},
+    MetricDef{"transmit_paged_bytes", "B", "tracepoint",
+              "net:net_dev_start_xmit data_len summed: bytes in page fragments (by reference)"},
+    MetricDef{"transmit_linear_bytes", "B", "tracepoint",
+              "net:net_dev_start_xmit len - data_len summed: bytes in the linear (copied) part, "
+              "headers and ACKs included"},
+    // Service demand (netperf): CPU per unit of data.
+    MetricDef{"sender_cpu_us_per_kb", "us/KB", "rusage", "sender CPU microseconds per KiB moved"},
+    MetricDef{"receiver_cpu_us_per_kb", "us/KB", "rusage",
+              "receiver CPU microseconds per KiB moved"},
+    MetricDef{"total_cpu_us_per_kb", "us/KB", "rusage",
+              "(sender + receiver CPU) microseconds per KiB moved"},
+    MetricDef{"softirq_s", "s", "procfs",
+              "softirq time on all CPUs over the timed region (/proc/stat; 10 ms ticks; "
+              "system-wide: other load on the machine is included)"},
+    MetricDef{"softirq_ns_per_byte", "ns/B", "procfs", "softirq_s / bytes moved"},
+    MetricDef{"system_cpu_s", "s", "procfs",
+              "busy time of all CPUs over the timed region (/proc/stat user+nice+system+irq+"
+              "softirq+steal; system-wide: other load on the machine is included)"},
+    MetricDef{"system_cpu_ns_per_byte", "ns/B", "procfs", "system_cpu_s / bytes moved"},
+    MetricDef{"system_cpu_us_per_kb", "us/KB", "procfs", "system_cpu_s in microseconds per KiB"},
+    // Copy-bound limit: calibration (environment.calibration) and the ledger.
+    MetricDef{"copy_bound_limit_bytes_per_s", "B/s", "estimate",
+              "DRAM memcpy bandwidth / CPU copies on the critical path (the ledger's max of "
+              "sender and receiver copies on 2+ cores)"},
+    MetricDef{"copy_efficiency", "ratio", "estimate",
+              "throughput / copy_bound_limit_bytes_per_s"},
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "harness/accounting.hpp"
 #include "harness/errors.hpp"
 #include "harness/fd.hpp"
 #include "harness/stream_hash.hpp"
@@ -36,6 +37,7 @@ void to_json(nlohmann::json& j, const ReceiverReport& r) {
     j["unverified_reason"] = r.unverified_reason;
   }
   if (!r.error.empty()) j["error"] = r.error;
+  if (!r.kernel.is_null()) j["kernel"] = r.kernel;
 }
 
 void from_json(const nlohmann::json& j, ReceiverReport& r) {
@@ -53,6 +55,7 @@ void from_json(const nlohmann::json& j, ReceiverReport& r) {
     r.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
   r.unverified_reason = j.value("unverified_reason", "");
   r.error = j.value("error", "");
+  r.kernel = j.value("kernel", nlohmann::json());
 }
 
 namespace {
@@ -100,8 +103,13 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
 
 ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   ReceiverReport r;
+  // The receiver counts for itself, rather than the sender opening events
+  // on its pid: the window then matches its rusage window exactly (its
+  // loop, not its exec and start-up), and a remote receiver can do the same.
+  ReceiverAccounting kernel;
   auto u0 = Usage::of_process();
   auto t0 = now_ns();
+  kernel.begin();
   try {
     switch (opts.mode) {
       case ReceiverMode::truncate:
@@ -117,8 +125,10 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   } catch (const std::exception& e) {
     r.error = e.what();
   }
+  kernel.end();
   r.wall_s = double(now_ns() - t0) * 1e-9;
   r.usage = Usage::of_process() - u0;
+  r.kernel = kernel.report();
   return r;
 }
 

@@ -23,6 +23,8 @@ struct ReceiverReport {
   std::uint64_t read_calls = 0;
   // Mode-specific evidence, e.g. bytes mapped vs copied by zero-copy receive.
   std::map<std::string, std::uint64_t> evidence;
+  // The receiver's own kernel counters over its loop (harness/accounting.hpp).
+  nlohmann::json kernel;
   std::string error;  // non-empty if the receiver failed
 };
 

@@ -10,12 +10,15 @@
 #include <sstream>
 
 #include "harness/append_measure.hpp"
+#include "harness/accounting.hpp"
+#include "harness/calibration.hpp"
 #include "harness/environment.hpp"
 #include "harness/errors.hpp"
 #include "harness/fd.hpp"
 #include "harness/interrupt.hpp"
 #include "harness/meters.hpp"
 #include "harness/metrics.hpp"
+#include "harness/model_check.hpp"
 #include "harness/sink.hpp"
 #include "harness/source.hpp"
 #include "harness/units.hpp"
@@ -99,6 +102,8 @@ struct RunState {
   bool unsupported = false;
   bool warmed_up = false;
   std::map<std::string, json> aggregates;  // statistic name -> {metric: value}
+  Accounting accounting;  // kernel counters, /proc/stat, model check
+  const Calibration* calibration = nullptr;
 };
 
 std::uint64_t repetition_timeout_ns(const Plan& plan, std::uint64_t size) {
@@ -133,6 +138,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   auto u0 = Usage::of_thread();
   auto p0 = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
   std::uint64_t moved = 0;
+  rs.accounting.begin();
   auto t0 = now_ns();
   try {
     for (auto t = t0;;) {
@@ -144,6 +150,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
       t = t2;
     }
     session->finish(calls);
+    rs.accounting.end_strategy();
     sink->close_and_await(deadline);
   } catch (const std::system_error& e) {
     if (interrupted()) throw std::runtime_error("interrupted");
@@ -151,6 +158,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
     throw std::runtime_error(std::string(e.what()) + (why.empty() ? "" : "; receiver " + why));
   }
   auto t1 = now_ns();
+  rs.accounting.end();
   auto u = Usage::of_thread() - u0;
   auto sender_process = Usage::of_process() - p0;
   auto io1 = StorageIo::of_process();
@@ -227,6 +235,12 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
 
   add_zerocopy_values(c, calls, report, values, rs.unavailable);
 
+  auto ledger = rs.spec.strategy->ledger(c);
+  auto accounts = rs.accounting.record(
+      {c, ledger, calls, lat.size(), std::uint64_t(values["bytes_copied_from_user"]), wall_s,
+       values["throughput_bytes_per_s"], cache.resident_fraction, u,
+       has_receiver_process(c.sink) ? &report : nullptr, rs.calibration},
+      values, rs.unavailable);
   json rep = {{"values", values},
               {"verification", verify},
               {"cache", {{"asked", to_string(c.cache)},
@@ -234,6 +248,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
                          {"as_asked", cache.as_asked}}}};
   if (!calls.evidence.empty()) rep["evidence"] = calls.evidence;
   if (has_receiver_process(c.sink)) rep["receiver"] = report;
+  rep.update(accounts);
   return rep;
 }
 
@@ -357,6 +372,10 @@ void finish_record(RunState& rs, bool was_run) {
     }
   }
   r["verified"] = r["status"] == "ok" && all_verified;
+  if (rs.spec.strategy->workload() == Workload::transfer) {
+    r["model_check"] = summarize_model_checks(rs.repetitions);
+    r["copy_verdict"] = copy_verdict(r["ledger"], r["model_check"]);
+  }
   if (r["status"] == "ok" && !all_verified) r["unverified_reason"] = unverified;
   std::vector<std::string> warnings;
   for (auto& rep : rs.repetitions)
@@ -394,6 +413,9 @@ Outcome run_plan(const Plan& plan) {
   doc["started_at"] = iso8601_now();
   doc["environment"] = describe_environment(
       plan.file ? fs::absolute(*plan.file).parent_path() : plan.temp_parent, plan.command_line);
+  const Calibration& calibration = process_calibration();
+  doc["environment"]["calibration"] = to_json(calibration);
+  doc["environment"]["kernel_counters"] = describe_kernel_counters(plan.quiet);
 
   // Sources: one generated file per size, shared by every run of that size.
   std::map<std::uint64_t, SourceFile> sources;
@@ -408,6 +430,7 @@ Outcome run_plan(const Plan& plan) {
     rs->spec = spec;
     rs->plan = &plan;
     rs->work_dir = work.path();
+    rs->calibration = &calibration;
     auto& c = rs->spec.conditions;
     c.source_dir = given ? fs::absolute(given->path).parent_path() : work.path();
     auto name = spec.name();

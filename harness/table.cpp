@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "harness/append_table.hpp"
+#include "harness/copies_table.hpp"
 #include "harness/units.hpp"
 #include "harness/zerocopy_metrics.hpp"
 
@@ -117,6 +118,7 @@ void print_table(const json& results, std::FILE* out) {
                "(rusage); copies from the ledger (model); copied bytes, syscalls exact\n",
                results["runs"].empty() ? "0"
                    : std::to_string(results["runs"][0]["parameters"]["repetitions"].get<int>()).c_str());
+  print_copies_table(results, out);
   for (const auto& w : results["environment"]["warnings"])
     std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());
   for (const auto& n : notes) std::fprintf(out, "%s\n", n.c_str());

@@ -1,0 +1,148 @@
+// Copy accounting: the kernel's own counters agree with the ledger where
+// the model is right, fail the model check where it is wrong, and a run
+// without perf events still succeeds and says why figures are missing.
+#include <cstdlib>
+
+#include "harness/fd.hpp"
+#include "harness/io.hpp"
+#include "harness/perf_counters.hpp"
+#include "harness_fixture.hpp"
+
+namespace zc::testing {
+namespace {
+
+constexpr std::uint64_t kSize = 4u << 20, kChunk = 256u << 10, kChunks = kSize / kChunk;
+
+nlohmann::json run_one(const TransferStrategy* s, SinkKind sink, CacheState cache = CacheState::hot) {
+  auto tmp = fresh_dir("acct");
+  auto out = run_plan(small_plan(s, sink, kSize, kChunk, tmp, cache, 1));
+  std::filesystem::remove_all(tmp);
+  auto run = out.results["runs"][0];
+  EXPECT_EQ(run["status"], "ok") << run.value("reason", "");
+  return run;
+}
+
+#define REQUIRE_KERNEL_COUNTERS()                                          \
+  do {                                                                     \
+    if (auto s = perf_events_support(); !s) GTEST_SKIP() << *s.missing;    \
+    if (auto t = tracefs_support(); !t) GTEST_SKIP() << *t.missing;        \
+  } while (0)
+
+const nlohmann::json& item(const nlohmann::json& run, const char* name) {
+  return run.at("model_check").at("items").at(name);
+}
+
+TEST(Accounting, ReadWriteTracedSyscallsMatchTheModel) {
+  REQUIRE_KERNEL_COUNTERS();
+  auto run = run_one(transfer("read-write"), SinkKind::tcp);
+  const double model = run["ledger"]["syscalls_per_chunk"].get<double>();
+  EXPECT_NEAR(median(run, "traced_sender_syscalls_per_chunk"), model, 0.05 * model);
+  // The tracepoint sees exactly the calls the strategy counted.
+  EXPECT_NEAR(median(run, "traced_sender_syscalls"), median(run, "syscalls"), 2);
+  EXPECT_EQ(item(run, "syscalls_per_chunk")["status"], "pass") << item(run, "syscalls_per_chunk");
+  EXPECT_EQ(item(run, "syscall_count_cross_check")["status"], "pass");
+  EXPECT_EQ(run["model_check"]["status"], "pass") << run["model_check"].dump(1);
+}
+
+TEST(Accounting, SendfileCopiesNoBytesThroughUserSpace) {
+  REQUIRE_KERNEL_COUNTERS();
+  auto run = run_one(transfer("sendfile"), SinkKind::tcp);
+  EXPECT_EQ(median(run, "bytes_copied_to_user"), 0.0);
+  EXPECT_EQ(median(run, "bytes_copied_from_user"), 0.0);
+  EXPECT_NEAR(median(run, "traced_sender_syscalls"), double(kChunks), 2);
+  EXPECT_EQ(run["model_check"]["status"], "pass") << run["model_check"].dump(1);
+  EXPECT_EQ(run["copy_verdict"].get<std::string>().rfind("0 CPU copies on send", 0), 0u)
+      << run["copy_verdict"];
+}
+
+TEST(Accounting, ReceiverCopiesEveryByteOverTcp) {
+  REQUIRE_KERNEL_COUNTERS();
+  auto run = run_one(transfer("mmap-write"), SinkKind::tcp);
+  EXPECT_GT(median(run, "receiver_copy_calls"), 0.0);
+  auto& m = run["metrics"]["receiver_copy_bytes"];
+  if (m["available"].get<bool>())  // sampling may be throttled on a busy machine
+    EXPECT_EQ(m["median"].get<double>(), double(kSize));
+  else
+    EXPECT_FALSE(m["reason"].get<std::string>().empty());
+  EXPECT_EQ(item(run, "receiver_copies")["status"], "pass") << item(run, "receiver_copies");
+}
+
+TEST(Accounting, ColdCachePageCacheInsertionsCoverTheFile) {
+  REQUIRE_KERNEL_COUNTERS();
+  auto run = run_one(transfer("read-write"), SinkKind::null, CacheState::cold);
+  if (!run["repetitions"][0]["cache"]["as_asked"].get<bool>())
+    GTEST_SKIP() << "could not make the page cache cold on this machine";
+  auto& m = run["metrics"]["page_cache_insertion_pages"];
+  ASSERT_TRUE(m["available"].get<bool>()) << m.value("reason", "");
+  EXPECT_GE(m["median"].get<double>(), double(kSize / 4096));
+  EXPECT_EQ(item(run, "page_cache_insertions")["status"], "pass")
+      << item(run, "page_cache_insertions");
+}
+
+TEST(Accounting, RunWithoutPerfEventsSucceedsAndSaysWhy) {
+  ::setenv("ZC_NO_PERF", "1", 1);  // inherited by the receiver process too
+  auto run = run_one(transfer("read-write"), SinkKind::tcp);
+  ::unsetenv("ZC_NO_PERF");
+  EXPECT_TRUE(run["verified"].get<bool>());
+  for (auto key : {"traced_sender_syscalls", "receiver_copy_calls", "page_cache_insertion_pages"}) {
+    auto& m = run["metrics"][key];
+    EXPECT_FALSE(m["available"].get<bool>()) << key;
+    EXPECT_NE(m["reason"].get<std::string>().find("ZC_NO_PERF"), std::string::npos) << m;
+  }
+  auto& kernel = run["repetitions"][0]["kernel"];
+  EXPECT_FALSE(kernel["sender"]["available"].get<bool>());
+  EXPECT_FALSE(kernel["receiver"]["available"].get<bool>());
+  EXPECT_EQ(item(run, "syscall_count_cross_check")["status"], "not_measured");
+  // What needs no perf events is still checked.
+  EXPECT_EQ(item(run, "bytes_copied_to_user")["status"], "pass");
+  EXPECT_TRUE(run["metrics"]["system_cpu_s"]["available"].get<bool>());
+  EXPECT_TRUE(run["metrics"]["copy_efficiency"]["available"].get<bool>());
+}
+
+// Test-only: moves bytes like read-write but claims sendfile's ledger
+// (no copies through user space, one call per chunk). The check must fail.
+class WrongLedgerSession : public TransferSession {
+ public:
+  explicit WrongLedgerSession(const TransferContext& ctx) : ctx_(ctx), buf_(map_buffer(ctx.chunk)) {}
+  std::uint64_t step(CallCounters& c) override {
+    auto want = next_chunk(offset_, ctx_.size, ctx_.chunk);
+    if (want == 0) return 0;
+    auto got = check_unix(::pread(ctx_.source_fd, buf_.data(), want, off_t(offset_)), "pread");
+    ++c.syscalls;
+    c.bytes_to_user += std::uint64_t(got);
+    write_all(ctx_.sink_fd, buf_.data(), std::uint64_t(got), c);
+    offset_ += std::uint64_t(got);
+    return std::uint64_t(got);
+  }
+
+ private:
+  TransferContext ctx_;
+  Mapping buf_;
+  std::uint64_t offset_ = 0;
+};
+
+class WrongLedger : public TransferStrategy {
+ public:
+  std::string_view id() const override { return "test-wrong-ledger"; }
+  std::string_view data_path() const override { return "read-write that claims to be sendfile"; }
+  Ledger ledger(const Conditions& c) const override {
+    return LedgerBuilder(c).source_into_page_cache().sink_by_reference_from(Place::page_cache).done(1);
+  }
+  std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const override {
+    return std::make_unique<WrongLedgerSession>(ctx);
+  }
+};
+
+TEST(Accounting, WrongLedgerFailsTheModelCheck) {
+  WrongLedger wrong;  // not registered: only this test runs it
+  auto run = run_one(&wrong, SinkKind::tcp);
+  EXPECT_EQ(run["model_check"]["status"], "fail");
+  EXPECT_EQ(item(run, "bytes_copied_to_user")["status"], "fail");
+  EXPECT_EQ(item(run, "syscalls_per_chunk")["status"], "fail");
+  EXPECT_EQ(run["copy_verdict"].get<std::string>().rfind("MODEL CHECK FAILED", 0), 0u)
+      << run["copy_verdict"];
+  EXPECT_EQ(run["status"], "ok");  // a failed check is reported, not an error
+}
+
+}  // namespace
+}  // namespace zc::testing

@@ -1,0 +1,104 @@
+// The model check's rules on synthetic figures.
+#include <gtest/gtest.h>
+
+#include "harness/calibration.hpp"
+#include "harness/ledger.hpp"
+#include "harness/model_check.hpp"
+
+namespace zc {
+namespace {
+
+Conditions tcp_hot() {
+  Conditions c;
+  c.sink = SinkKind::tcp;
+  c.size = 1 << 20;
+  c.chunk = 1 << 16;
+  return c;
+}
+
+Ledger read_write(const Conditions& c) {
+  return LedgerBuilder(c)
+      .source_into_page_cache()
+      .hop(Place::page_cache, Place::user_buffer, Mover::cpu)
+      .sink_copy_from(Place::user_buffer)
+      .done(2);
+}
+
+MeasuredCopies honest(const Conditions& c) {
+  MeasuredCopies m;
+  m.size = c.size;
+  m.chunk = c.chunk;
+  m.chunks = c.size / c.chunk;
+  m.exact_syscalls = 2 * m.chunks;
+  m.traced_syscalls.value = 2 * m.chunks;
+  m.bytes_to_user = m.bytes_from_user = c.size;
+  m.receiver_copies_traceable = true;
+  m.receiver_copy_calls.value = 20;
+  m.receiver_copy_bytes.value = c.size;
+  m.page_cache_pages.value = 0;
+  m.sender_faults = 3;
+  m.faults_method = "test";
+  return m;
+}
+
+TEST(ModelCheck, HonestFiguresPass) {
+  auto c = tcp_hot();
+  auto j = check_model(read_write(c), c, honest(c));
+  EXPECT_EQ(j["status"], "pass") << j.dump(1);
+}
+
+TEST(ModelCheck, ExtraSyscallsAndMissingCopiesFail) {
+  auto c = tcp_hot();
+  auto m = honest(c);
+  m.traced_syscalls.value = 3 * m.chunks;  // the kernel saw calls nobody counted
+  m.receiver_copy_calls.value = 0;
+  auto j = check_model(read_write(c), c, m);
+  EXPECT_EQ(j["status"], "fail");
+  EXPECT_EQ(j["items"]["syscall_count_cross_check"]["status"], "fail");
+  EXPECT_EQ(j["items"]["receiver_copies"]["status"], "fail");
+  EXPECT_EQ(copy_verdict({{"cpu_copies_sender", 2}, {"cpu_copies_receiver", 1}}, j).rfind(
+                "MODEL CHECK FAILED", 0),
+            0u);
+}
+
+TEST(ModelCheck, MissingEvidenceIsNotMeasuredWithTheReason) {
+  auto c = tcp_hot();
+  auto m = honest(c);
+  m.traced_syscalls = {std::nullopt, "perf refused"};
+  m.receiver_copy_calls = {std::nullopt, "perf refused"};
+  m.page_cache_pages = {std::nullopt, "perf refused"};
+  auto j = check_model(read_write(c), c, m);
+  EXPECT_EQ(j["items"]["syscall_count_cross_check"]["status"], "not_measured");
+  EXPECT_EQ(j["items"]["syscall_count_cross_check"]["reason"], "perf refused");
+  EXPECT_EQ(j["status"], "pass");  // the exact figures still match
+}
+
+TEST(ModelCheck, ColdCacheMustInsertTheWholeFile) {
+  auto c = tcp_hot();
+  c.cache = CacheState::cold;
+  auto m = honest(c);
+  m.page_cache_pages.value = 10;  // far fewer than the file's 256 pages
+  auto j = check_model(read_write(c), c, m);
+  EXPECT_EQ(j["items"]["page_cache_insertions"]["status"], "fail");
+  m.page_cache_pages.value = 256;
+  EXPECT_EQ(check_model(read_write(c), c, m)["items"]["page_cache_insertions"]["status"], "pass");
+}
+
+TEST(CopyBound, CriticalPathIsTheSlowerSideOnTwoCores) {
+  auto c = tcp_hot();
+  Calibration cal;
+  cal.dram.bytes_per_s = 8e9;
+  auto b = copy_bound(read_write(c), cal, 2);
+  EXPECT_EQ(b.copies, 2);
+  EXPECT_DOUBLE_EQ(b.limit_bytes_per_s, 4e9);
+  EXPECT_EQ(copy_bound(read_write(c), cal, 1).copies, 3);
+  c.sink = SinkKind::null;
+  auto sendfile_null = LedgerBuilder(c).sink_by_reference_from(Place::page_cache).done(1);
+  auto none = copy_bound(sendfile_null, cal, 2);
+  EXPECT_EQ(none.copies, 0);
+  EXPECT_EQ(none.limit_bytes_per_s, 0);
+  EXPECT_NE(none.basis.find("not copy-bound"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace zc
