@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
       [](CLI::App& a) { return zc::cmd::setup_env(a); });
   add("run", "run a comparison (with no options: the default comparison)",
       [&](CLI::App& a) { return zc::cmd::setup_run(a, command_line); });
-  add("sink", "the receiver (started by `run`; one-shot)",
+  add("sink", "the receiver (one-shot when started by `run`; a server with --listen)",
       [](CLI::App& a) { return zc::cmd::setup_sink(a); });
   add("compare", "regression check: compare two results files (exit 1 on a regression)",
       [](CLI::App& a) { return zc::cmd::setup_compare(a); });

@@ -11,6 +11,7 @@
 #include "harness/output.hpp"
 #include "harness/progress.hpp"
 #include "harness/registry.hpp"
+#include "harness/remote_protocol.hpp"
 #include "harness/runner.hpp"
 #include "harness/table.hpp"
 #include "harness/units.hpp"
@@ -37,6 +38,8 @@ struct RunArgs {
   std::string file;
   std::string tmpdir;
   std::string output;
+  std::vector<std::string> nics;  // --nic, once per device setting to compare
+  std::string token;
   std::string format = "json";
   double timeout = 0;
   bool quiet = false;
@@ -64,15 +67,42 @@ std::vector<const TransferStrategy*> pick_strategies(const std::string& text, bo
   return out;
 }
 
-std::vector<SinkKind> pick_sinks(const std::string& text) {
-  std::vector<SinkKind> out;
+struct SinkChoice {
+  SinkKind kind;
+  std::string remote;  // HOST:PORT for the remote sink
+  NicRequest nic = {};  // veth: the device's offloads
+};
+
+std::vector<SinkChoice> pick_sinks(const std::string& text) {
+  std::vector<SinkChoice> out;
   for (const auto& name : split(text, ',')) {
+    if (name.rfind("remote:", 0) == 0) {
+      out.push_back({SinkKind::remote, parse_remote_address(name.substr(7), "--sink")});
+      continue;
+    }
     auto kind = parse_sink_kind(name);
-    if (!kind)
-      throw UsageError("--sink: unknown sink '" + name +
-                       "' (allowed: tcp, unix, pipe, null, file, veth, remote:HOST:PORT)");
-    out.push_back(*kind);
+    if (!kind || kind == SinkKind::remote)
+      throw UsageError("--sink: " +
+                       (kind ? std::string("remote needs an address: remote:HOST:PORT")
+                             : "unknown sink '" + name + "'") +
+                       " (allowed: tcp, unix, pipe, null, file, veth, remote:HOST:PORT)");
+    out.push_back({*kind, {}});
   }
+  return out;
+}
+
+// Each --nic setting makes its own veth sink: `--nic sg=on --nic sg=off`
+// compares the two.
+std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
+                                  const std::vector<std::string>& texts) {
+  if (texts.empty()) return sinks;
+  for (const auto& s : sinks)
+    if (s.kind != SinkKind::veth)
+      throw UsageError("--nic: sets the veth sink's device; it cannot apply to the " +
+                       std::string(to_string(s.kind)) + " sink (use --sink veth)");
+  std::vector<SinkChoice> out;
+  for (const auto& s : sinks)
+    for (const auto& t : texts) out.push_back({s.kind, s.remote, parse_nic_request(t)});
   return out;
 }
 
@@ -128,8 +158,9 @@ Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::str
                      "' is not a receiver mode (allowed: recv, zerocopy-receive, truncate)");
   bool explicit_list = false;
   auto strategies = pick_strategies(a.strategies, explicit_list);
-  auto sinks = pick_sinks(a.sinks);
+  auto sinks = with_nics(pick_sinks(a.sinks), a.nics);
   auto caches = pick_caches(a.caches);
+  plan.token = a.token;
 
   for (auto size : sizes)
     for (auto chunk : chunks)
@@ -140,22 +171,26 @@ Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::str
     if (auto why = receiver_mode_refuses(*receiver, sink)) throw UsageError("--receiver: " + *why);
   for (auto sink : sinks)
     for (const auto* s : strategies)
-      if (explicit_list && !s->accepts_sink(sink))
+      if (explicit_list && !s->accepts_sink(sink.kind))
         throw UsageError("--sink: strategy '" + std::string(s->id()) + "' cannot write to the " +
-                         std::string(to_string(sink)) + " sink");
+                         std::string(to_string(sink.kind)) + " sink");
 
   // Order: sizes outermost, cache state next, so that every strategy of a
   // group meets the same page-cache conditions.
   for (auto size : sizes)
     for (auto cache : caches)
-      for (auto sink : sinks)
+      for (const auto& sink : sinks)
         for (auto chunk : chunks)
           for (auto qd : qds)
             for (const auto* s : strategies) {
               RunSpec spec;
               spec.strategy = s;
               auto& c = spec.conditions;
-              c.sink = sink;
+              c.sink = sink.kind;
+              c.remote = sink.remote;
+              c.nic = sink.nic;
+              // Loopback and veth gather pages unless told otherwise.
+              c.egress_scatter_gather = sink.nic.sg.value_or(true);
               c.cache = cache;
               c.receiver = *receiver;
               c.size = size;
@@ -176,8 +211,15 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str();
   app.add_option("--chunk", a->chunks, "chunk sizes: list or range (4K..4M in powers of two)")
       ->capture_default_str();
-  app.add_option("--sink", a->sinks, "tcp, unix, pipe, null, file (comma-separated)")
+  app.add_option("--sink", a->sinks,
+                 "tcp, unix, pipe, null, file, veth, remote:HOST:PORT (comma-separated)")
       ->capture_default_str();
+  app.add_option("--nic", a->nics,
+                 "veth sink: the egress device's offloads, sg=on|off,tso=on|off,gso=on|off "
+                 "(repeat to compare settings)");
+  app.add_option("--token", a->token,
+                 "remote sink: the shared secret the server wants (or $ZC_SINK_TOKEN)")
+      ->envname("ZC_SINK_TOKEN");
   app.add_option("--cache", a->caches, "page cache before each repetition: hot, cold, or both")
       ->capture_default_str();
   app.add_option("--receiver", a->receiver, "receiver mode: recv, zerocopy-receive, truncate")
@@ -205,7 +247,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
 
   return [a, &app, command_line] {
     auto format = parse_format(a->format);
-    auto plan = make_plan(*a, app, command_line);
+    auto plan = make_plan(*a, app, redact_secrets(command_line));
     fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
     check_writable(out);
     if (!a->quiet)

@@ -1,11 +1,14 @@
 // `zc-bench sink`: the receiver. Started by `run` with the stream on an
-// inherited descriptor; prints its report as one JSON line on stdout.
+// inherited descriptor (--fd), it prints its report as one JSON line on
+// stdout; with --listen it is a long-lived server for runs from other hosts.
 #include <cstdio>
 
 #include "cmd/commands.hpp"
 #include "harness/errors.hpp"
 #include "harness/receiver.hpp"
 #include "harness/tuning.hpp"
+#include "harness/remote_protocol.hpp"
+#include "harness/sink_server.hpp"
 #include "harness/units.hpp"
 
 namespace zc::cmd {
@@ -16,20 +19,51 @@ struct SinkArgs {
   std::string receiver = "recv";
   std::string buffer = "256K";
   int cpu = -1;
+  std::string listen;
+  std::string token;
+  unsigned max_sessions = 4;
+  double idle_timeout = 30;
+  unsigned sessions = 0;
 };
+
+int serve(const SinkArgs& a) {
+  SinkServerOptions opts;
+  opts.listen = parse_remote_address(a.listen, "--listen");
+  opts.token = a.token;
+  opts.max_sessions = a.max_sessions;
+  opts.idle_timeout_s = a.idle_timeout;
+  opts.session_limit = a.sessions;
+  return serve_sink(opts);
+}
 }  // namespace
 
 Runner setup_sink(CLI::App& app) {
   auto args = std::make_shared<SinkArgs>();
-  app.add_option("--fd", args->fd, "read the stream from this inherited descriptor")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
+  auto* fd = app.add_option("--fd", args->fd, "read the stream from this inherited descriptor")
+                 ->check(CLI::NonNegativeNumber);
+  auto* listen =
+      app.add_option("--listen", args->listen,
+                     "serve runs from other hosts on ADDR:PORT (numeric; ADDR defaults to 127.0.0.1)");
+  fd->excludes(listen);
   app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
       ->capture_default_str();
   app.add_option("--buffer", args->buffer, "receive buffer size")->capture_default_str();
   app.add_option("--cpu", args->cpu, "pin to this CPU (-1: any CPU, undoing an inherited pin)")
       ->capture_default_str();
+  app.add_option("--token", args->token, "--listen: require this shared secret (or $ZC_SINK_TOKEN)")
+      ->envname("ZC_SINK_TOKEN");
+  app.add_option("--max-sessions", args->max_sessions, "--listen: sessions served at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--idle-timeout", args->idle_timeout,
+                 "--listen: seconds a silent peer is kept before it is dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  app.add_option("--sessions", args->sessions, "--listen: exit after this many sessions (0: never)")
+      ->capture_default_str();
   return [args] {
+    if (!args->listen.empty()) return serve(*args);
+    if (args->fd < 0) throw UsageError("sink: give --fd N (started by run) or --listen ADDR:PORT");
     pin_this_thread(args->cpu);
     ReceiverOptions opts;
     auto mode = parse_receiver_mode(args->receiver);

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "harness/append_params.hpp"
+#include "harness/nic.hpp"
 
 namespace zc {
 
@@ -38,6 +39,10 @@ struct Conditions {
   // Whether the egress device gathers pages (scatter-gather DMA). Loopback
   // and veth with sg=on do; with sg=off the kernel linearises every skb.
   bool egress_scatter_gather = true;
+  // veth: the offloads asked of the egress device (drives the flag above).
+  NicRequest nic;
+  // remote: HOST:PORT of a `zc-bench sink --listen`.
+  std::string remote;
   // Where the source file lives (O_DIRECT and other file-system probes).
   std::filesystem::path source_dir;
   // Append runs only: the record size is `chunk`, the log size `size`, and

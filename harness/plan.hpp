@@ -32,6 +32,7 @@ struct Plan {
   std::uint64_t seed = 0x5eed;
   double timeout_s = 0;  // per repetition; 0 = from the size
   bool quiet = false;
+  std::string token;  // remote sink: shared secret (never written to the results)
   std::vector<std::string> command_line;
   // Told as each measured repetition starts (the progress bar); may be empty.
   std::function<void(const std::string& run, unsigned repetition)> on_repetition;

@@ -75,11 +75,15 @@ void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
     if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
     auto n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) throw std::runtime_error("the sender went quiet (receive timeout)");
     check_unix(n, "read");
     ++r.read_calls;
     if (n == 0) break;
     hash.update(buffer.data(), std::size_t(n));
     r.bytes += std::uint64_t(n);
+    if (opts.max_bytes && r.bytes > opts.max_bytes)
+      throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
+                               " bytes it announced");
   }
   r.hash = hash.digest();
 }
@@ -91,10 +95,14 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
   while (true) {
     auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) throw std::runtime_error("the sender went quiet (receive timeout)");
     check_unix(n, "recv(MSG_TRUNC)");
     ++r.read_calls;
     if (n == 0) break;
     r.bytes += std::uint64_t(n);
+    if (opts.max_bytes && r.bytes > opts.max_bytes)
+      throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
+                               " bytes it announced");
   }
   r.unverified_reason = "receiver ran with MSG_TRUNC: bytes were discarded unread";
 }
@@ -107,7 +115,8 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   // on its pid: the window then matches its rusage window exactly (its
   // loop, not its exec and start-up), and a remote receiver can do the same.
   ReceiverAccounting kernel;
-  auto u0 = Usage::of_process();
+  auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
+  auto u0 = usage();
   auto t0 = now_ns();
   kernel.begin();
   try {
@@ -127,7 +136,7 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   }
   kernel.end();
   r.wall_s = double(now_ns() - t0) * 1e-9;
-  r.usage = Usage::of_process() - u0;
+  r.usage = usage() - u0;
   r.kernel = kernel.report();
   return r;
 }

@@ -34,6 +34,11 @@ void from_json(const nlohmann::json& j, ReceiverReport& r);
 struct ReceiverOptions {
   ReceiverMode mode = ReceiverMode::recv;
   std::size_t buffer_size = 256 * 1024;
+  // Charge CPU to the calling thread only (a server with one thread per
+  // session), not the whole process.
+  bool thread_usage = false;
+  // Fail once more than this many bytes arrive (0: no limit).
+  std::uint64_t max_bytes = 0;
 };
 
 // Reads `fd` to end of stream. Never throws: failures land in `error`.

@@ -41,6 +41,8 @@ std::string RunSpec::name() const {
   // Only when not the default, so names stay stable for compare; a --qd
   // list would otherwise give runs the same name.
   if (c.queue_depth != Conditions{}.queue_depth) n += "/qd:" + std::to_string(c.queue_depth);
+  if (!c.nic.empty()) n += "/nic:" + c.nic.to_string();
+  if (!c.remote.empty()) n += "/remote:" + c.remote;
   return n;
 }
 
@@ -123,7 +125,8 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   auto cache = prepare_cache(src, c.cache);
   UniqueFd source_fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
   auto deadline = now_ns() + repetition_timeout_ns(*rs.plan, c.size);
-  SinkOptions sink_opts{c.sink, c.receiver, rs.plan->tuning, rs.work_dir};
+  SinkOptions sink_opts{c.sink, c.receiver, rs.plan->tuning, rs.work_dir, c.nic,
+                        c.remote, rs.plan->token, c.size, src.hash, rs.spec.name()};
   auto sink = open_sink(sink_opts, deadline);
 
   TransferContext ctx{source_fd.get(), src.path, c.size, c.chunk, c.queue_depth, sink->fd(), c.sink};
@@ -249,6 +252,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   if (!calls.evidence.empty()) rep["evidence"] = calls.evidence;
   if (has_receiver_process(c.sink)) rep["receiver"] = report;
   rep.update(accounts);
+  if (auto d = sink->details(); !d.is_null()) rep["sink_details"] = d;
   return rep;
 }
 
@@ -273,6 +277,8 @@ void run_repetition(RunState& rs, benchmark::State& state) {
       auto rep = measure_once(rs, values);
       rep["index"] = rs.repetitions.size();
       rep["status"] = "ok";
+      if (rep.contains("sink_details") && !rs.record.contains("sink_details"))
+        rs.record["sink_details"] = rep["sink_details"];
       rs.repetitions.push_back(std::move(rep));
       state.SetIterationTime(values["wall_s"]);
       for (auto& [key, v] : values)
@@ -444,7 +450,10 @@ Outcome run_plan(const Plan& plan) {
                    {{"size", c.size}, {"chunk", c.chunk}, {"cache", to_string(c.cache)},
                     {"queue_depth", c.queue_depth}, {"repetitions", plan.repetitions},
                     {"warmup", plan.warmup}, {"tuning", plan.tuning.to_json()}}},
+                  {"egress_scatter_gather", c.egress_scatter_gather},
                   {"ledger", ledger_json(spec.strategy->ledger(c))}};
+    if (!c.nic.empty()) rs->record["parameters"]["nic"] = c.nic.to_string();
+    if (!c.remote.empty()) rs->record["parameters"]["remote"] = c.remote;
     if (spec.strategy->workload() == Workload::append) {
       // An append run has no source, cache state or receiver: its log is
       // written in the work folder.

@@ -25,6 +25,8 @@
 #include "harness/meters.hpp"
 #include "harness/source.hpp"
 #include "harness/units.hpp"
+#include "harness/remote_sink.hpp"
+#include "harness/veth_sink.hpp"
 
 namespace zc {
 namespace bp = boost::process;
@@ -105,10 +107,9 @@ class Watchdog {
 
 class ProcessSink : public SinkEndpoint {
  public:
-  ProcessSink(const SinkOptions& opts, std::uint64_t deadline_ns) : kind_(opts.kind) {
-    FdPair pair = opts.kind == SinkKind::tcp           ? tcp_loopback_pair()
-                  : opts.kind == SinkKind::unix_stream ? unix_pair()
-                                                       : pipe_pair();
+  ProcessSink(const SinkOptions& opts, FdPair pair, const std::vector<std::string>& exec_prefix,
+              std::uint64_t deadline_ns)
+      : kind_(opts.kind) {
     int report[2];
     check_unix(::pipe2(report, O_CLOEXEC), "pipe2");
     report_fd_.reset(report[0]);
@@ -128,7 +129,13 @@ class ProcessSink : public SinkEndpoint {
     try {
       bp::environment env = boost::this_process::environment();  // a copy: the parent stays clean
       env["ZC_BENCH_RECEIVER"] = "1";
-      child_ = bp::child(self_executable().string(), bp::args(args), env, bp::std_in < bp::null,
+      std::string program = self_executable().string();
+      if (!exec_prefix.empty()) {
+        args.insert(args.begin(), program);
+        args.insert(args.begin(), exec_prefix.begin() + 1, exec_prefix.end());
+        program = exec_prefix.front();
+      }
+      child_ = bp::child(program, bp::args(args), env, bp::std_in < bp::null,
                          bp::posix::fd.bind(3, pair.receiver.get()),
                          bp::posix::fd.bind(1, report_write.get()));
     } catch (const std::exception& e) {
@@ -240,12 +247,29 @@ class FileSink : public SinkEndpoint {
 
 }  // namespace
 
+std::unique_ptr<SinkEndpoint> open_process_sink(const SinkOptions& opts, UniqueFd sender,
+                                                UniqueFd receiver,
+                                                const std::vector<std::string>& exec_prefix,
+                                                std::uint64_t deadline_ns) {
+  return std::make_unique<ProcessSink>(opts, FdPair{std::move(sender), std::move(receiver)},
+                                       exec_prefix, deadline_ns);
+}
+
 std::unique_ptr<SinkEndpoint> open_sink(const SinkOptions& opts, std::uint64_t deadline_ns) {
   switch (opts.kind) {
     case SinkKind::tcp:
     case SinkKind::unix_stream:
-    case SinkKind::pipe:
-      return std::make_unique<ProcessSink>(opts, deadline_ns);
+    case SinkKind::pipe: {
+      FdPair pair = opts.kind == SinkKind::tcp           ? tcp_loopback_pair()
+                    : opts.kind == SinkKind::unix_stream ? unix_pair()
+                                                         : pipe_pair();
+      return std::make_unique<ProcessSink>(opts, std::move(pair), std::vector<std::string>{},
+                                           deadline_ns);
+    }
+    case SinkKind::veth:
+      return open_veth_sink(opts, deadline_ns);
+    case SinkKind::remote:
+      return open_remote_sink(opts, deadline_ns);
     case SinkKind::null:
       return std::make_unique<NullSink>();
     case SinkKind::file:

@@ -1,0 +1,54 @@
+// The control protocol between `zc-bench run --sink remote:HOST:PORT` and
+// `zc-bench sink --listen`: length-prefixed JSON messages on the same TCP
+// connection that carries the data.
+//
+//   client -> server  hello  {protocol, token?, size, hash, receiver, buffer, run}
+//   server -> client  ready  | error {error}
+//   client -> server  exactly `size` raw bytes, then shutdown(SHUT_WR)
+//   server -> client  report {report: ReceiverReport} | error {error}
+//
+// Every message is a 4-byte big-endian length and that many bytes of JSON
+// (an object with a "type"); a length over kMaxControlMessage is refused
+// before a byte of the body is read.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zc {
+
+inline constexpr const char* kRemoteProtocol = "zc-bench-remote/1";
+inline constexpr std::uint32_t kMaxControlMessage = 64 * 1024;
+
+// A peer broke the protocol (oversized, truncated, not JSON, wrong type)
+// or went quiet; the message says which.
+class ProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Writes one message; throws std::system_error when the peer is gone.
+void send_message(int fd, const nlohmann::json& message);
+
+// Reads one message of the expected `type` (or "error", which is thrown as
+// a ProtocolError carrying the peer's text) before `deadline_ns`.
+nlohmann::json read_message(int fd, std::uint64_t deadline_ns, std::string_view type);
+
+// "HOST:PORT", "[V6]:PORT" -> the same, checked; throws UsageError naming
+// `option`. A missing host means 127.0.0.1.
+std::string parse_remote_address(const std::string& text, const char* option);
+// Splits a checked address into host and port.
+std::pair<std::string, std::string> split_host_port(const std::string& address);
+
+// Compares secrets in time that depends on their lengths only, not on
+// where they first differ.
+bool same_secret(std::string_view a, std::string_view b);
+
+// The command line with the value of --token replaced, for the results.
+std::vector<std::string> redact_secrets(const std::vector<std::string>& command_line);
+
+}  // namespace zc
