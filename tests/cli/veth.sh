@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The veth sink from the command line: --nic misuse is a usage error, a run
+# records the offloads in effect, and neither a finished nor an interrupted
+# run leaves a namespace behind. Needs root (CAP_NET_ADMIN).
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect_usage() {  # expect_usage "what to find in the message" args...
+  local want=$1; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  [ $rc -eq 2 ] || { echo "FAIL: exit $rc (want 2): $*"; cat "$tmp/err"; exit 1; }
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line: $*"; cat "$tmp/err"; exit 1; }
+  grep -q -- "$want" "$tmp/err" || { echo "FAIL: '$want' not in: $(cat "$tmp/err")"; exit 1; }
+}
+expect_usage "--nic" run -s sendfile --sink tcp --nic sg=off -o "$tmp/x.json"
+expect_usage "--nic" run -s sendfile --sink veth,tcp --nic sg=off -o "$tmp/x.json"
+expect_usage "mtu=1" run -s sendfile --sink veth --nic mtu=1 -o "$tmp/x.json"
+expect_usage "needs sg=on" run -s sendfile --sink veth --nic sg=off,tso=on -o "$tmp/x.json"
+
+if [ "$(id -u)" -ne 0 ]; then echo "skipped: the veth sink needs CAP_NET_ADMIN (run as root)"; exit 77; fi
+
+leaked() {  # namespaces named after the zc-bench process $1
+  ls /run/netns 2>/dev/null | grep -c "^zcb-$1-"
+}
+
+"$bin" run -s sendfile --sink veth --nic sg=off --nic sg=on,tso=off --size 2M --reps 1 --warmup 0 \
+  -o "$tmp/r.json" --tmpdir "$tmp" -q &
+pid=$!
+wait $pid || { echo "FAIL: veth run failed"; exit 1; }
+python3 - "$tmp/r.json" <<'PY' || exit 1
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+assert [r["status"] for r in runs] == ["ok", "ok"], [(r["status"], r.get("reason")) for r in runs]
+assert all(r["verified"] for r in runs)
+off, on = (r["sink_details"]["nic"]["in_effect"] for r in runs)
+assert off == {"sg": False, "tso": False, "gso": False}, off
+assert on["sg"] and not on["tso"], on
+assert runs[0]["name"].endswith("/nic:sg=off"), runs[0]["name"]
+assert runs[0]["ledger"]["cpu_copies_sender"] == runs[1]["ledger"]["cpu_copies_sender"] + 1
+PY
+[ "$(leaked $pid)" -eq 0 ] || { echo "FAIL: namespaces left after a run"; exit 1; }
+
+# Ctrl-C in the middle of a veth run: namespaces go too.
+"$bin" run -s read-write --sink veth --nic sg=off --size 64M --chunk 64K --reps 200 --warmup 0 \
+  -o "$tmp/i.json" --tmpdir "$tmp" -q &
+pid=$!
+for _ in $(seq 50); do [ "$(leaked $pid)" -gt 0 ] && break; sleep 0.1; done
+sleep 0.5
+kill -INT $pid
+for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+if kill -0 $pid 2>/dev/null; then echo "FAIL: still running 10 s after SIGINT"; kill -9 $pid; exit 1; fi
+wait $pid; rc=$?
+[ $rc -eq 130 ] || { echo "FAIL: exit $rc after SIGINT, expected 130"; exit 1; }
+[ "$(leaked $pid)" -eq 0 ] || { echo "FAIL: namespaces left after SIGINT: $(ls /run/netns)"; exit 1; }
+ip link show | grep -q zcb- && { echo "FAIL: a zcb- device is in the root namespace"; exit 1; }
+echo ok
