@@ -168,7 +168,7 @@ Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::str
         throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
                          format_size(size) + ")");
   for (auto sink : sinks)
-    if (auto why = receiver_mode_refuses(*receiver, sink)) throw UsageError("--receiver: " + *why);
+    if (auto why = receiver_mode_refuses(*receiver, sink.kind)) throw UsageError("--receiver: " + *why);
   for (auto sink : sinks)
     for (const auto* s : strategies)
       if (explicit_list && !s->accepts_sink(sink.kind))
