@@ -66,7 +66,9 @@ TEST_F(Veth, DeliversVerifiedBytesWithScatterGatherOnAndOff) {
 }
 
 TEST_F(Veth, LedgerCountsTheLinearisingCopyOnlyWithoutScatterGather) {
-  for (const char* strategy : {"sendfile", "splice", "msg-zerocopy"}) {
+  // msg-zerocopy is left out: its ledger models veth as a deferred copy
+  // whatever the device does (strategies/msg_zerocopy.cpp).
+  for (const char* strategy : {"sendfile", "splice"}) {
     const auto* s = transfer(strategy);
     if (!s) continue;  // not built in this tree
     Conditions c;
