@@ -194,8 +194,10 @@ int serve_sink(const SinkServerOptions& opts) {
       s.done = true;
     });
   }
-  // Unblock sessions still reading and wait for them.
-  for (auto& s : sessions) ::shutdown(s.fd.get(), SHUT_RDWR);
+  // On a signal, unblock sessions still reading; after --sessions N, let
+  // the running sessions finish (cutting them off failed the last client).
+  if (interrupted())
+    for (auto& s : sessions) ::shutdown(s.fd.get(), SHUT_RDWR);
   for (auto& s : sessions) s.thread.join();
   log_line(interrupted() ? "stopped by signal" : "served " + std::to_string(served) + " sessions");
   return 0;
