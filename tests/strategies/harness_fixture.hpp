@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -22,11 +23,27 @@ inline const TransferStrategy* transfer(const std::string& id) {
   return s && s->workload() == Workload::transfer ? static_cast<const TransferStrategy*>(s) : nullptr;
 }
 
+// Folders made by fresh_dir(), removed when the test process ends however
+// the test ended (GTEST_SKIP and failed ASSERTs return early). CTest runs
+// each test in its own process.
+struct TestDirs {
+  std::vector<std::filesystem::path> paths;
+  ~TestDirs() {
+    std::error_code ec;
+    for (auto& p : paths) std::filesystem::remove_all(p, ec);
+  }
+};
+inline TestDirs& test_dirs() {
+  static TestDirs dirs;
+  return dirs;
+}
+
 // A fresh temporary parent folder, so leftovers are easy to see.
 inline std::filesystem::path fresh_dir(const std::string& tag) {
   auto base = std::filesystem::temp_directory_path() / ("zc-test-" + tag + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base);
+  test_dirs().paths.push_back(base);
   return base;
 }
 
