@@ -28,6 +28,9 @@ struct SyncPolicy {
   std::string text() const;
   static std::optional<SyncPolicy> parse(std::string_view text);
   bool opens_dsync() const { return kind == Kind::dsync; }
+  // Explicit syncs per record that the policy predicts (the ledger's model;
+  // interval syncs depend on timing and are not predicted).
+  double syncs_per_record() const { return kind == Kind::every ? 1.0 / double(n) : 0.0; }
 };
 
 struct AppendParameters {

@@ -13,11 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 const json* metric(const json& run, const char* key) {
   auto it = run["metrics"].find(key);
@@ -28,22 +23,22 @@ const json* metric(const json& run, const char* key) {
 
 std::string median(const json& run, const char* key, double scale, int decimals) {
   auto* m = metric(run, key);
-  return m ? fixed((*m)["median"].get<double>() * scale, decimals) : "n/a";
+  return m ? format_fixed((*m)["median"].get<double>() * scale, decimals) : "n/a";
 }
 
 std::string human_bytes(const json& run, const char* key) {
   auto* m = metric(run, key);
   if (!m) return "n/a";
   double b = (*m)["median"].get<double>();
-  if (b >= 1e9) return fixed(b / 1e9, 2) + "G";
-  if (b >= 1e6) return fixed(b / 1e6, 1) + "M";
-  if (b >= 1e3) return fixed(b / 1e3, 1) + "K";
-  return fixed(b, 0);
+  if (b >= 1e9) return format_fixed(b / 1e9, 2) + "G";
+  if (b >= 1e6) return format_fixed(b / 1e6, 1) + "M";
+  if (b >= 1e3) return format_fixed(b / 1e3, 1) + "K";
+  return format_fixed(b, 0);
 }
 
 std::string cv_percent(const json& run) {
   auto* m = metric(run, "throughput_bytes_per_s");
-  return m && m->contains("cv") ? fixed((*m)["cv"].get<double>() * 100, 1) + "%" : "-";
+  return m && m->contains("cv") ? format_fixed((*m)["cv"].get<double>() * 100, 1) + "%" : "-";
 }
 
 struct Table {
@@ -79,7 +74,7 @@ std::string ratio(const json* seq, const json* random, const char* key) {
   auto* a = metric(*seq, key);
   auto* b = metric(*random, key);
   if (!a || !b || (*b)["median"].get<double>() <= 0) return "n/a";
-  return fixed((*a)["median"].get<double>() / (*b)["median"].get<double>(), 2);
+  return format_fixed((*a)["median"].get<double>() / (*b)["median"].get<double>(), 2);
 }
 
 void print_ratios(const json& results, std::FILE* out) {

@@ -10,17 +10,12 @@ namespace {
 
 using nlohmann::json;
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 std::string human_bytes(double b) {
-  if (b >= 1e9) return fixed(b / 1e9, 2) + "G";
-  if (b >= 1e6) return fixed(b / 1e6, 1) + "M";
-  if (b >= 1e3) return fixed(b / 1e3, 1) + "K";
-  return fixed(b, 0);
+  if (b >= 1e9) return format_fixed(b / 1e9, 2) + "G";
+  if (b >= 1e6) return format_fixed(b / 1e6, 1) + "M";
+  if (b >= 1e3) return format_fixed(b / 1e3, 1) + "K";
+  return format_fixed(b, 0);
 }
 
 // The median of a metric, formatted, or "n/a" when it was not measured.
@@ -30,7 +25,7 @@ std::string median(const json& run, const char* key, double scale, int decimals,
   if (it == run["metrics"].end() || !it->value("available", false) || !it->contains("median"))
     return "n/a";
   double v = (*it)["median"].get<double>() * scale;
-  return bytes ? human_bytes(v) : fixed(v, decimals);
+  return bytes ? human_bytes(v) : format_fixed(v, decimals);
 }
 
 std::string check_mark(const json& run) {
@@ -57,7 +52,7 @@ void print_copies_table(const json& results, std::FILE* out) {
         run["strategy"], run["sink"], run["parameters"]["cache"],
         std::to_string(l["cpu_copies_sender"].get<int>()) + "+" +
             std::to_string(l["cpu_copies_receiver"].get<int>()),
-        std::to_string(l["dma_copies"].get<int>()), fixed(l["syscalls_per_chunk"].get<double>(), 2)};
+        std::to_string(l["dma_copies"].get<int>()), format_fixed(l["syscalls_per_chunk"].get<double>(), 2)};
     std::string model_bytes = human_bytes(l["copies_to_user"].get<int>() * size) + "/" +
                               human_bytes(l["copies_from_user"].get<int>() * size);
     if (run["status"] == "ok") {

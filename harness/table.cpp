@@ -14,31 +14,26 @@ namespace {
 
 using nlohmann::json;
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
 
 // The median of a metric, or "n/a" when the run could not measure it.
 std::string median(const json& run, const char* key, double scale, int decimals) {
   auto it = run["metrics"].find(key);
   if (it == run["metrics"].end() || !it->value("available", false) || !it->contains("median"))
     return "n/a";
-  return fixed((*it)["median"].get<double>() * scale, decimals);
+  return format_fixed((*it)["median"].get<double>() * scale, decimals);
 }
 
 std::string cv_percent(const json& run) {
   auto it = run["metrics"].find("throughput_bytes_per_s");
   if (it == run["metrics"].end() || !it->contains("cv")) return "-";
-  return fixed((*it)["cv"].get<double>() * 100, 1) + "%";
+  return format_fixed((*it)["cv"].get<double>() * 100, 1) + "%";
 }
 
 std::string human_bytes(double b) {
-  if (b >= 1e9) return fixed(b / 1e9, 2) + "G";
-  if (b >= 1e6) return fixed(b / 1e6, 1) + "M";
-  if (b >= 1e3) return fixed(b / 1e3, 1) + "K";
-  return fixed(b, 0);
+  if (b >= 1e9) return format_fixed(b / 1e9, 2) + "G";
+  if (b >= 1e6) return format_fixed(b / 1e6, 1) + "M";
+  if (b >= 1e3) return format_fixed(b / 1e3, 1) + "K";
+  return format_fixed(b, 0);
 }
 
 std::string median_bytes(const json& run, const char* key) {

@@ -1,6 +1,7 @@
 #include "harness/units.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <limits>
 
 #include "harness/errors.hpp"
@@ -59,6 +60,12 @@ std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_vi
     }
   }
   return out;
+}
+
+std::string format_fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
 }
 
 std::string format_size(std::uint64_t bytes) {

@@ -14,6 +14,9 @@ std::uint64_t parse_size(std::string_view text, std::string_view what);
 std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_view what);
 std::vector<std::string> split(std::string_view text, char sep);
 
+// "12.35" for (12.3456, 2).
+std::string format_fixed(double v, int decimals);
+
 // "256M" for 268435456, "4K" for 4096, "1000" for 1000.
 std::string format_size(std::uint64_t bytes);
 

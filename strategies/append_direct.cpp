@@ -82,7 +82,7 @@ class AppendDirect : public AppendStrategy {
   }
   Ledger ledger(const Conditions& c) const override {
     const auto& sync = c.append.sync;
-    double per_record = 1 + (sync.kind == SyncPolicy::Kind::every ? 1.0 / double(sync.n) : 0.0);
+    double per_record = 1 + sync.syncs_per_record();
     return LedgerBuilder(c)
         .hop(Place::user_buffer, Place::disk, Mover::dma, "O_DIRECT: the device reads user pages")
         .done(per_record);

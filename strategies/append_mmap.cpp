@@ -73,7 +73,7 @@ class AppendMmap : public AppendStrategy {
   Ledger ledger(const Conditions& c) const override {
     const auto& sync = c.append.sync;
     // memcpy is no syscall; what remains per record is the sync share.
-    double per_record = sync.kind == SyncPolicy::Kind::every ? 1.0 / double(sync.n) : 0.0;
+    double per_record = sync.syncs_per_record();
     return LedgerBuilder(c)
         .hop(Place::user_buffer, Place::mapped_page_cache, Mover::cpu,
              "memcpy() in user space, page fault on first touch")

@@ -55,7 +55,7 @@ class AppendWrite : public AppendStrategy {
   }
   Ledger ledger(const Conditions& c) const override {
     const auto& sync = c.append.sync;
-    double per_record = 1 + (sync.kind == SyncPolicy::Kind::every ? 1.0 / double(sync.n) : 0.0);
+    double per_record = 1 + sync.syncs_per_record();
     return LedgerBuilder(c)
         .hop(Place::user_buffer, Place::sink_page_cache, Mover::cpu, "write()")
         .hop(Place::sink_page_cache, Place::disk, Mover::dma,
