@@ -8,7 +8,9 @@
 #include "cmd/commands.hpp"
 #include "cmd/run_append.hpp"
 #include "harness/errors.hpp"
+#include "harness/kafka_table.hpp"
 #include "harness/output.hpp"
+#include "harness/presets.hpp"
 #include "harness/progress.hpp"
 #include "harness/registry.hpp"
 #include "harness/remote_protocol.hpp"
@@ -116,7 +118,21 @@ std::vector<CacheState> pick_caches(const std::string& text) {
   return out;
 }
 
+// --preset kafka picks the strategies, sinks and devices itself; an option
+// that would pick them too is a contradiction, not something to merge.
+void check_kafka_preset(const CLI::App& app) {
+  for (auto* opt : {"--strategy", "--sink", "--nic", "--receiver", "--workload", "--file"})
+    if (app.get_option(opt)->count())
+      throw UsageError(std::string("--preset kafka chooses its strategies and sinks itself (read-write, "
+                                   "mmap-write, sendfile sg=off, sendfile sg=on over veth); drop ") +
+                       opt);
+}
+
 Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::string>& command_line) {
+  const auto& preset = a.append.preset;
+  if (!preset.empty() && preset != "append" && preset != "kafka")
+    throw UsageError("--preset: '" + preset + "' is not a preset (allowed: append, kafka)");
+  if (preset == "kafka") check_kafka_preset(app);
   Plan plan;
   plan.command_line = command_line;
   plan.repetitions = a.reps;
@@ -198,6 +214,7 @@ Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::str
               c.queue_depth = unsigned(qd);
               plan.runs.push_back(spec);
             }
+  if (preset == "kafka") apply_kafka_preset(plan);
   return plan;
 }
 
@@ -243,6 +260,10 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   app.add_option("--timeout", a->timeout, "seconds per repetition before it is an error (default: from size)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
+  app.add_option("--preset", a->append.preset,
+                 "a named comparison: kafka (read-write, mmap-write, sendfile with NIC "
+                 "scatter-gather off and on, over veth, as the articles' table) or append (every "
+                 "append strategy, seq vs random, --sync none and every:1)");
   add_append_options(app, a->append);
 
   return [a, &app, command_line] {
@@ -260,7 +281,9 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     progress.clear();
     write_output(outcome, format, out);
     if (!a->quiet) {
-      print_table(outcome.results, out == "-" ? stderr : stdout);
+      auto* terminal = out == "-" ? stderr : stdout;
+      if (a->append.preset == "kafka") print_kafka_table(outcome.results, terminal);
+      else print_table(outcome.results, terminal);
       if (out != "-") std::fprintf(stderr, "results: %s\n", out.c_str());
     }
     if (outcome.interrupted) return 130;

@@ -76,8 +76,6 @@ std::vector<SyncPolicy> pick_syncs(const std::string& text) {
 
 void add_append_options(CLI::App& app, AppendArgs& a) {
   app.add_option("--workload", a.workload, "transfer (default) or append (records -> a log file)");
-  app.add_option("--preset", a.preset,
-                 "append: every append strategy, seq vs random, --sync none and every:1");
   app.add_option("--pattern", a.patterns, "append: seq, random or both (comma-separated)")
       ->capture_default_str();
   app.add_option("--record", a.records, "append: record sizes, list or range")
@@ -88,8 +86,6 @@ void add_append_options(CLI::App& app, AppendArgs& a) {
 }
 
 bool is_append_run(const CLI::App& app, const AppendArgs& a, const std::string& strategies) {
-  if (!a.preset.empty() && a.preset != "append")
-    throw UsageError("--preset: '" + a.preset + "' is not a preset (allowed: append)");
   if (!a.workload.empty() && a.workload != "transfer" && a.workload != "append")
     throw UsageError("--workload: '" + a.workload + "' is not a workload (allowed: transfer, append)");
   bool any_append_id = false, any_transfer_id = false;
@@ -98,7 +94,7 @@ bool is_append_run(const CLI::App& app, const AppendArgs& a, const std::string& 
       const auto* s = Registry::instance().find(id);
       (s && s->workload() == Workload::append ? any_append_id : any_transfer_id) = true;
     }
-  bool append = a.workload == "append" || !a.preset.empty() || (any_append_id && !any_transfer_id);
+  bool append = a.workload == "append" || a.preset == "append" || (any_append_id && !any_transfer_id);
   if (any_append_id && any_transfer_id)
     throw UsageError("--strategy: append and transfer strategies cannot run in one comparison");
   if (append && a.workload == "transfer")

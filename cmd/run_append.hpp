@@ -14,7 +14,7 @@ namespace zc::cmd {
 
 struct AppendArgs {
   std::string workload;  // "", "transfer" or "append"
-  std::string preset;    // "" or "append"
+  std::string preset;    // --preset, registered by cmd/run: "", "append" or "kafka"
   std::string patterns = "seq";
   std::string records = "4K";
   std::string syncs = "none";

@@ -1,7 +1,9 @@
 #include "harness/perf_counters.hpp"
 
 #include <linux/perf_event.h>
+#include <poll.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -190,6 +192,11 @@ struct PerfCounterSet::Event {
   bool standalone = false;
   std::uint64_t count_at_start = 0, count_at_stop = 0;
   std::uint64_t head_at_start = 0, head_at_stop = 0;
+  // What has been read out of the ring in this window (under the set's
+  // mutex): the drainer thread and read() add to it as records arrive.
+  std::uint64_t consumed_to = 0;
+  std::map<std::string, std::uint64_t> sums;
+  std::uint64_t lost = 0, throttled = 0, samples = 0;
   const Tracepoint* tp = nullptr;
   Tracepoint tp_copy;
   void* ring = nullptr;
@@ -235,9 +242,9 @@ PerfCounterSet::PerfCounterSet(pid_t tid, const std::vector<PerfEventSpec>& spec
       if (!spec.sum_fields.empty()) {
         attr.sample_period = 1;
         attr.sample_type = PERF_SAMPLE_RAW;
-        // Nobody waits on the ring: wake only when it is nearly full.
+        // The drainer thread wakes when the ring is half full.
         attr.watermark = 1;
-        attr.wakeup_watermark = std::uint32_t(spec.ring_pages * 4096 * 3 / 4);
+        attr.wakeup_watermark = std::uint32_t(spec.ring_pages * 4096 / 2);
       }
     }
     const bool standalone = !spec.sum_fields.empty() && leader_ >= 0;
@@ -277,9 +284,22 @@ PerfCounterSet::PerfCounterSet(pid_t tid, const std::vector<PerfEventSpec>& spec
   // scheduled in (seen on 6.18: the first calls went uncounted). Sleeping
   // forces a switch out and back in; it happens once, outside any window.
   if (leader_ >= 0 && tid == 0) ::usleep(1);
+  bool any_ring = false;
+  for (auto& ev : events_) any_ring |= ev->ring != nullptr;
+  if (any_ring) {
+    wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+    if (wake_fd_ >= 0) drainer_ = std::thread([this] { drain_loop(); });
+  }
 }
 
-PerfCounterSet::~PerfCounterSet() = default;
+PerfCounterSet::~PerfCounterSet() {
+  if (drainer_.joinable()) {
+    std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
+    drainer_.join();
+  }
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
 
 namespace {
 std::uint64_t ring_head(void* ring) {
@@ -303,14 +323,20 @@ std::uint64_t read_count(int fd) {
 // so the only syscall of ours inside the window is stop()'s read.
 void PerfCounterSet::start() {
   if (leader_ < 0) return;
-  for (auto& ev : events_) {
-    if (ev->standalone) ev->count_at_start = read_count(ev->fd);
-    if (ev->ring) {
-      // Drop what arrived since the last window, so the ring has room.
-      auto* meta = static_cast<perf_event_mmap_page*>(ev->ring);
-      ev->head_at_start = ring_head(ev->ring);
-      __atomic_store_n(&meta->data_tail, ev->head_at_start, __ATOMIC_RELEASE);
+  {
+    std::lock_guard lock(ring_mutex_);
+    for (auto& ev : events_) {
+      if (ev->standalone) ev->count_at_start = read_count(ev->fd);
+      if (ev->ring) {
+        // Drop what arrived since the last window, so the ring has room.
+        auto* meta = static_cast<perf_event_mmap_page*>(ev->ring);
+        ev->head_at_start = ev->consumed_to = ring_head(ev->ring);
+        __atomic_store_n(&meta->data_tail, ev->head_at_start, __ATOMIC_RELEASE);
+        for (auto& f : ev->spec.sum_fields) ev->sums[f] = 0;
+        ev->lost = ev->throttled = ev->samples = 0;
+      }
     }
+    window_open_ = true;
   }
   started_ok_ = snapshot(at_start_);
 }
@@ -318,13 +344,89 @@ void PerfCounterSet::start() {
 void PerfCounterSet::stop() {
   if (leader_ < 0) return;
   stopped_ok_ = snapshot(at_stop_);
+  std::lock_guard lock(ring_mutex_);
+  window_open_ = false;
+  // Count before head: a record the count includes is then in the ring.
   for (auto& ev : events_) {
-    if (ev->ring) ev->head_at_stop = ring_head(ev->ring);
     if (ev->standalone) ev->count_at_stop = read_count(ev->fd);
+    if (ev->ring) ev->head_at_stop = ring_head(ev->ring);
   }
 }
 
-std::map<std::string, PerfEventResult> PerfCounterSet::read() const {
+// Reads the records between what was consumed and `head` into the sums and
+// hands the space back to the kernel. Caller holds ring_mutex_.
+void PerfCounterSet::consume(Event& ev, std::uint64_t head) {
+  auto* meta = static_cast<perf_event_mmap_page*>(ev.ring);
+  const char* data = static_cast<const char*>(ev.ring) + meta->data_offset;
+  const std::uint64_t size = meta->data_size;
+  // The kernel does not overwrite records we have not handed back (it
+  // writes a LOST record instead); this guards against a ring mapped
+  // read-only, where it would.
+  if (head - ev.consumed_to > size) {
+    ev.lost = std::max<std::uint64_t>(ev.lost, 1);
+    ev.consumed_to = head;
+  }
+  std::vector<char> rec;
+  while (ev.consumed_to < head) {
+    const std::uint64_t tail = ev.consumed_to;
+    perf_event_header h;
+    for (std::size_t i = 0; i < sizeof h; ++i)
+      reinterpret_cast<char*>(&h)[i] = data[(tail + i) % size];
+    if (h.size < sizeof h) {
+      ev.consumed_to = head;
+      break;
+    }
+    rec.resize(h.size);
+    for (std::size_t i = 0; i < h.size; ++i) rec[i] = data[(tail + i) % size];
+    ev.consumed_to += h.size;
+    if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
+      std::uint64_t n;
+      std::memcpy(&n, rec.data() + sizeof h + 8, 8);
+      ev.lost += n;
+    } else if (h.type == PERF_RECORD_THROTTLE) {
+      ++ev.throttled;
+    } else if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + 4) {
+      ++ev.samples;
+      std::uint32_t raw_size;
+      std::memcpy(&raw_size, rec.data() + sizeof h, 4);
+      const char* raw = rec.data() + sizeof h + 4;
+      raw_size = std::min<std::uint32_t>(raw_size, std::uint32_t(h.size - sizeof h - 4));
+      for (auto& f : ev.spec.sum_fields) {
+        if (f == "pages_of_order") {
+          auto it = ev.tp->fields.find("order");
+          ev.sums[f] += it == ev.tp->fields.end()
+                            ? 1
+                            : 1ull << std::min<std::uint64_t>(field_value(raw, raw_size, it->second), 20);
+        } else if (auto it = ev.tp->fields.find(f); it != ev.tp->fields.end()) {
+          ev.sums[f] += field_value(raw, raw_size, it->second);
+        }
+      }
+    }
+  }
+  __atomic_store_n(&meta->data_tail, ev.consumed_to, __ATOMIC_RELEASE);
+}
+
+// A busy window (a sendfile with scatter-gather off sends an skb per
+// 1448 bytes) writes more records than a ring holds; this thread empties
+// the rings as they fill, so sums stay complete whatever the run's size. It
+// is another task than the one counted, so its own calls are not counted.
+void PerfCounterSet::drain_loop() {
+  std::vector<pollfd> fds;
+  fds.push_back({wake_fd_, POLLIN, 0});
+  for (auto& ev : events_)
+    if (ev->ring) fds.push_back({ev->fd, POLLIN, 0});
+  for (;;) {
+    int n = ::poll(fds.data(), fds.size(), 100);
+    if (n < 0 && errno != EINTR) return;
+    if (fds[0].revents) return;
+    std::lock_guard lock(ring_mutex_);
+    if (!window_open_) continue;
+    for (auto& ev : events_)
+      if (ev->ring) consume(*ev, ring_head(ev->ring));
+  }
+}
+
+std::map<std::string, PerfEventResult> PerfCounterSet::read() {
   std::map<std::string, PerfEventResult> out;
   bool read_ok = leader_ >= 0 && started_ok_ && stopped_ok_;
   for (const auto& ev : events_) {
@@ -337,46 +439,11 @@ std::map<std::string, PerfEventResult> PerfCounterSet::read() const {
       r.count = ev->standalone ? ev->count_at_stop - ev->count_at_start
                                : at_stop_[1 + ev->group_index] - at_start_[1 + ev->group_index];
     if (r.available && ev->ring) {
-      auto* meta = static_cast<perf_event_mmap_page*>(ev->ring);
-      const char* data = static_cast<const char*>(ev->ring) + meta->data_offset;
-      const std::uint64_t size = meta->data_size;
-      const std::uint64_t head = ev->head_at_stop;
-      std::uint64_t tail = ev->head_at_start, lost = 0, throttled = 0, samples = 0;
-      std::map<std::string, std::uint64_t> sums;
-      for (auto& f : ev->spec.sum_fields) sums[f] = 0;
-      std::vector<char> rec;
-      while (tail < head) {
-        perf_event_header h;
-        for (std::size_t i = 0; i < sizeof h; ++i)
-          reinterpret_cast<char*>(&h)[i] = data[(tail + i) % size];
-        if (h.size < sizeof h) break;
-        rec.resize(h.size);
-        for (std::size_t i = 0; i < h.size; ++i) rec[i] = data[(tail + i) % size];
-        tail += h.size;
-        if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
-          std::uint64_t n;
-          std::memcpy(&n, rec.data() + sizeof h + 8, 8);
-          lost += n;
-        } else if (h.type == PERF_RECORD_THROTTLE) {
-          ++throttled;
-        } else if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + 4) {
-          ++samples;
-          std::uint32_t raw_size;
-          std::memcpy(&raw_size, rec.data() + sizeof h, 4);
-          const char* raw = rec.data() + sizeof h + 4;
-          raw_size = std::min<std::uint32_t>(raw_size, std::uint32_t(h.size - sizeof h - 4));
-          for (auto& f : ev->spec.sum_fields) {
-            if (f == "pages_of_order") {
-              auto it = ev->tp->fields.find("order");
-              sums[f] += it == ev->tp->fields.end() ? 1 : 1ull << std::min<std::uint64_t>(
-                                                            field_value(raw, raw_size, it->second), 20);
-            } else if (auto it = ev->tp->fields.find(f); it != ev->tp->fields.end()) {
-              sums[f] += field_value(raw, raw_size, it->second);
-            }
-          }
-        }
-      }
-      if (head - ev->head_at_start > size) lost = std::max<std::uint64_t>(lost, 1);
+      std::lock_guard lock(ring_mutex_);
+      auto& e = *ev;
+      if (e.consumed_to < e.head_at_stop) consume(e, e.head_at_stop);
+      const auto lost = e.lost, throttled = e.throttled, samples = e.samples;
+      const auto& sums = e.sums;
       if (lost)
         r.sums_reason = std::to_string(lost) + " records lost (ring buffer full): sums incomplete";
       else if (throttled || samples != r.count)

@@ -18,8 +18,10 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -91,7 +93,7 @@ class PerfCounterSet {
   // The window's counts and field sums. A set can be started again for
   // the next repetition (closing tracepoint events costs tens of
   // milliseconds each: the harness keeps a set for a whole run).
-  std::map<std::string, PerfEventResult> read() const;
+  std::map<std::string, PerfEventResult> read();
 
   // The raw_syscalls:sys_enter difference includes the read() that takes
   // the stop snapshot (its entry fires before it reads); the start's
@@ -106,6 +108,13 @@ class PerfCounterSet {
   std::vector<std::uint64_t> at_start_, at_stop_;  // PERF_FORMAT_GROUP: nr, then values
   bool started_ok_ = false, stopped_ok_ = false;
   bool snapshot(std::vector<std::uint64_t>& into);
+  void consume(Event& ev, std::uint64_t head);
+  void drain_loop();
+  // Sample rings are emptied by a thread while a window is open.
+  std::mutex ring_mutex_;
+  bool window_open_ = false;
+  int wake_fd_ = -1;  // eventfd: tells the drainer to end
+  std::thread drainer_;
 };
 
 // The results as JSON: {available, reason?, events: {key: {...}}}.

@@ -6,6 +6,7 @@
 
 #include "harness/append_table.hpp"
 #include "harness/copies_table.hpp"
+#include "harness/text_table.hpp"
 #include "harness/units.hpp"
 #include "harness/zerocopy_metrics.hpp"
 
@@ -14,34 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-
-// The median of a metric, or "n/a" when the run could not measure it.
-std::string median(const json& run, const char* key, double scale, int decimals) {
-  auto it = run["metrics"].find(key);
-  if (it == run["metrics"].end() || !it->value("available", false) || !it->contains("median"))
-    return "n/a";
-  return format_fixed((*it)["median"].get<double>() * scale, decimals);
-}
-
-std::string cv_percent(const json& run) {
-  auto it = run["metrics"].find("throughput_bytes_per_s");
-  if (it == run["metrics"].end() || !it->contains("cv")) return "-";
-  return format_fixed((*it)["cv"].get<double>() * 100, 1) + "%";
-}
-
-std::string human_bytes(double b) {
-  if (b >= 1e9) return format_fixed(b / 1e9, 2) + "G";
-  if (b >= 1e6) return format_fixed(b / 1e6, 1) + "M";
-  if (b >= 1e3) return format_fixed(b / 1e3, 1) + "K";
-  return format_fixed(b, 0);
-}
-
-std::string median_bytes(const json& run, const char* key) {
-  auto it = run["metrics"].find(key);
-  if (it == run["metrics"].end() || !it->value("available", false) || !it->contains("median"))
-    return "n/a";
-  return human_bytes((*it)["median"].get<double>());
-}
 
 }  // namespace
 
@@ -66,19 +39,15 @@ void print_table(const json& results, std::FILE* out) {
     std::string copies = std::to_string(ledger["cpu_copies"].get<int>()) + "/" +
                          std::to_string(ledger["dma_copies"].get<int>());
     if (run["status"] == "ok") {
-      auto sw = [&](const char* a, const char* b) {
-        auto x = median(run, a, 1, 0), y = median(run, b, 1, 0);
-        return x == "n/a" ? x : std::to_string(std::lround(std::stod(x) + std::stod(y)));
-      };
       row.insert(row.end(),
-                 {median(run, "throughput_bytes_per_s", 1e-6, 0), cv_percent(run),
-                  median(run, "sender_cpu_ns_per_byte", 1, 3),
-                  median(run, "receiver_cpu_ns_per_byte", 1, 3),
-                  median(run, "syscalls_per_chunk", 1, 2), copies,
-                  median_bytes(run, "bytes_copied_to_user") + "/" +
-                      median_bytes(run, "bytes_copied_from_user"),
-                  sw("sender_voluntary_switches", "sender_involuntary_switches"),
-                  median(run, "sender_minor_faults", 1, 0),
+                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
+                  median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
+                  median_cell(run, "receiver_cpu_ns_per_byte", 1, 3),
+                  median_cell(run, "syscalls_per_chunk", 1, 2), copies,
+                  median_bytes_cell(run, "bytes_copied_to_user") + "/" +
+                      median_bytes_cell(run, "bytes_copied_from_user"),
+                  median_sum_cell(run, {"sender_voluntary_switches", "sender_involuntary_switches"}),
+                  median_cell(run, "sender_minor_faults", 1, 0),
                   run["verified"].get<bool>() ? "yes" : "no*"});
       if (!run["verified"].get<bool>())
         notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
@@ -94,20 +63,13 @@ void print_table(const json& results, std::FILE* out) {
                       ": warning: " + w.get<std::string>());
     rows.push_back(std::move(row));
   }
-  std::vector<std::size_t> width(cols.size());
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    width[i] = std::string(cols[i].title).size();
-    for (auto& r : rows) width[i] = std::max(width[i], r[i].size());
+  TextTable t;
+  for (const auto& c : cols) {
+    t.titles.push_back(c.title);
+    t.left.push_back(c.left);
   }
-  auto print_row = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < cols.size(); ++i)
-      std::fprintf(out, cols[i].left ? "%-*s%s" : "%*s%s", int(width[i]), cells[i].c_str(),
-                   i + 1 < cols.size() ? "  " : "\n");
-  };
-  std::vector<std::string> titles;
-  for (auto& c : cols) titles.push_back(c.title);
-  print_row(titles);
-  for (auto& r : rows) print_row(r);
+  t.rows = std::move(rows);
+  t.print(out);
   std::fprintf(out,
                "medians of %s repetitions; MB/s = 10^6 bytes/s; ns/B = CPU time per byte "
                "(rusage); copies from the ledger (model); copied bytes, syscalls exact\n",

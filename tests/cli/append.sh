@@ -24,7 +24,7 @@ expect_usage "bad sync word"        run --workload append --sync sometimes
 expect_usage "record > log"         run --workload append --size 1M --record 2M
 expect_usage "record 0"             run --workload append --record 0
 expect_usage "bad workload"         run --workload stream
-expect_usage "bad preset"           run --preset kafka
+expect_usage "bad preset"           run --preset bogus
 expect_usage "mixed workloads"      run -s read-write,append-write
 expect_usage "sink with append"     run -s append-write --sink tcp
 expect_usage "pattern on transfer"  run -s read-write --pattern random

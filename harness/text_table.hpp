@@ -1,0 +1,43 @@
+// The terminal tables' common parts: cells read from a run's JSON (medians,
+// "n/a" when the run could not measure a metric) and column alignment.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zc {
+
+// The metric's statistics, or nullptr when it is absent or unavailable.
+const nlohmann::json* measured_metric(const nlohmann::json& run, std::string_view key);
+
+// The median times `scale`, with `decimals` digits, or "n/a".
+std::string median_cell(const nlohmann::json& run, std::string_view key, double scale,
+                        int decimals);
+
+// The median as a byte count with a decimal suffix (67.1M), or "n/a".
+std::string median_bytes_cell(const nlohmann::json& run, std::string_view key);
+
+// The sum of several metrics' medians, rounded, or "n/a" if any is missing.
+std::string median_sum_cell(const nlohmann::json& run, std::initializer_list<std::string_view> keys);
+
+// The throughput's coefficient of variation as a percentage, or "-".
+std::string cv_cell(const nlohmann::json& run);
+
+// 67108864 -> "67.1M" (powers of 1000, as MB/s are).
+std::string human_bytes(double bytes);
+
+// Columns padded to their widest cell, two spaces apart; left-aligned where
+// `left` says, right-aligned (numbers) elsewhere.
+struct TextTable {
+  std::vector<std::string> titles;
+  std::vector<bool> left;
+  std::vector<std::vector<std::string>> rows;
+
+  void print(std::FILE* out) const;
+};
+
+}  // namespace zc

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# `run --preset kafka`: the four rows of the articles' table over veth, each
+# verified; without scatter-gather the device gets sendfile's bytes in linear
+# skbs (a CPU copy), with it in page fragments. Options that would pick other
+# strategies or sinks are usage errors. Needs root for the veth sink.
+set -u
+bin=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+expect_usage() {  # expect_usage "what to find in the message" args...
+  local want=$1; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+  [ $rc -eq 2 ] || { echo "FAIL: exit $rc (want 2): $*"; cat "$tmp/err"; exit 1; }
+  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line: $*"; cat "$tmp/err"; exit 1; }
+  grep -q -- "$want" "$tmp/err" || { echo "FAIL: '$want' not in: $(cat "$tmp/err")"; exit 1; }
+}
+expect_usage "drop --strategy" run --preset kafka -s sendfile -o "$tmp/x.json"
+expect_usage "drop --sink" run --preset kafka --sink tcp -o "$tmp/x.json"
+expect_usage "drop --nic" run --preset kafka --nic sg=off -o "$tmp/x.json"
+expect_usage "allowed: append, kafka" run --preset nope -o "$tmp/x.json"
+
+if [ "$(id -u)" -ne 0 ]; then echo "skipped: the veth sink needs CAP_NET_ADMIN (run as root)"; exit 77; fi
+
+"$bin" run --preset kafka --size 8M --reps 2 --warmup 1 --tmpdir "$tmp" -o "$tmp/k.json" \
+  >"$tmp/table" 2>"$tmp/err" &
+pid=$!
+wait $pid || { echo "FAIL: preset run failed"; cat "$tmp/err" "$tmp/table"; exit 1; }
+cat "$tmp/table"
+grep -q "^Why Kafka is fast" "$tmp/table" || { echo "FAIL: no kafka table heading"; exit 1; }
+for row in "read + write" "mmap + write" "sendfile  " "sendfile + NIC gather"; do
+  grep -q "^$row" "$tmp/table" || { echo "FAIL: no '$row' row"; exit 1; }
+done
+python3 - "$tmp/k.json" <<'PY' || exit 1
+import json, sys
+runs = json.load(open(sys.argv[1]))["runs"]
+got = [(r["strategy"], r["sink"], r["sink_details"]["nic"]["in_effect"]["sg"]) for r in runs]
+assert got == [("read-write", "veth", True), ("mmap-write", "veth", True),
+               ("sendfile", "veth", False), ("sendfile", "veth", True)], got
+assert all(r["status"] == "ok" and r["verified"] for r in runs), [(r["status"], r.get("reason")) for r in runs]
+assert [r["ledger"]["cpu_copies_sender"] for r in runs] == [2, 1, 1, 0], [r["ledger"] for r in runs]
+def median(r, k):
+    m = r["metrics"][k]
+    assert m["available"], (r["name"], k, m.get("reason"))
+    return m["median"]
+size = runs[0]["parameters"]["size"]
+off, on = runs[2], runs[3]
+# sg off: the payload reaches the device in linear skbs, none in fragments.
+assert median(off, "transmit_linear_bytes") >= 0.9 * size, median(off, "transmit_linear_bytes")
+assert median(off, "transmit_paged_bytes") <= 0.01 * size, median(off, "transmit_paged_bytes")
+# sg on: most of it in page fragments, the linear part is headers.
+assert median(on, "transmit_paged_bytes") >= 0.5 * size, median(on, "transmit_paged_bytes")
+assert median(on, "transmit_linear_bytes") <= 0.1 * size, median(on, "transmit_linear_bytes")
+PY
+[ "$(ls /run/netns 2>/dev/null | grep -c "^zcb-$pid-")" -eq 0 ] || { echo "FAIL: namespaces left: $(ls /run/netns)"; exit 1; }
+echo ok
