@@ -31,7 +31,7 @@ bool egress_gathers(const json& run) {
     if (nic.contains("in_effect") && nic["in_effect"].contains("sg"))
       return nic["in_effect"]["sg"].get<bool>();
   }
-  return run["parameters"].value("egress_scatter_gather", true);
+  return run.value("egress_scatter_gather", true);
 }
 
 const Claim* claim_for(const json& run) {
