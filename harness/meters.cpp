@@ -2,7 +2,10 @@
 
 #include <time.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <string>
 
 namespace zc {
 
@@ -65,6 +68,29 @@ std::optional<StorageIo> StorageIo::of_process(std::string* why_not) {
     return std::nullopt;
   }
   return io;
+}
+
+bool reset_peak_rss(std::string* why_not) {
+  std::ofstream out("/proc/self/clear_refs");
+  if (out && (out << "5").flush()) return true;
+  if (why_not)
+    *why_not = std::string("cannot reset the peak RSS (/proc/self/clear_refs: ") +
+               std::strerror(errno) + ")";
+  return false;
+}
+
+std::optional<std::uint64_t> peak_rss_bytes(std::string* why_not) {
+  std::ifstream in("/proc/self/status");
+  for (std::string key; in >> key;) {
+    if (key == "VmHWM:") {
+      std::uint64_t kib = 0;
+      if (in >> kib) return kib * 1024;
+      break;
+    }
+    in.ignore(4096, '\n');
+  }
+  if (why_not) *why_not = "/proc/self/status has no VmHWM";
+  return std::nullopt;
 }
 
 }  // namespace zc

@@ -32,4 +32,12 @@ struct StorageIo {
   static std::optional<StorageIo> of_process(std::string* why_not = nullptr);
 };
 
+// Peak resident memory of this process over a window: reset_peak_rss()
+// starts the window (writes 5 to /proc/self/clear_refs, which resets
+// VmHWM to the current RSS), peak_rss_bytes() reads VmHWM from
+// /proc/self/status. Without the reset the peak is the process's lifetime
+// one (calibration's buffers included).
+bool reset_peak_rss(std::string* why_not = nullptr);
+std::optional<std::uint64_t> peak_rss_bytes(std::string* why_not = nullptr);
+
 }  // namespace zc

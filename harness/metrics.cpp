@@ -46,6 +46,10 @@ constexpr std::array kTransferMetrics = {
               "receive calls the receiver made: read/recv, plus getsockopt(TCP_ZEROCOPY_RECEIVE) "
               "in zerocopy-receive mode"},
     MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage", "(sender + receiver CPU) / bytes moved"},
+    MetricDef{"sender_peak_rss_bytes", "B", "procfs",
+              "peak resident memory of the zc-bench process during the repetition: VmHWM from "
+              "/proc/self/status, reset (clear_refs 5) before the sink and the strategy's "
+              "buffers were set up; mapped file pages count"},
     MetricDef{"storage_read_bytes", "B", "procfs",
               "bytes this process caused to be read from storage (/proc/self/io read_bytes)"},
     MetricDef{"storage_write_bytes", "B", "procfs",

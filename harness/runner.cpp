@@ -124,6 +124,10 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   const auto& src = *rs.source;
   auto cache = prepare_cache(src, c.cache);
   UniqueFd source_fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
+  // The memory window opens before the sink and the strategy's buffers, and
+  // after the cache preparation (which may map the file to touch it).
+  std::string rss_why;
+  bool rss_window = reset_peak_rss(&rss_why);
   auto deadline = now_ns() + repetition_timeout_ns(*rs.plan, c.size);
   SinkOptions sink_opts{c.sink, c.receiver, rs.plan->tuning, rs.work_dir, c.nic,
                         c.remote, rs.plan->token, c.size, src.hash, rs.spec.name()};
@@ -165,6 +169,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   auto u = Usage::of_thread() - u0;
   auto sender_process = Usage::of_process() - p0;
   auto io1 = StorageIo::of_process();
+  auto peak_rss = rss_window ? peak_rss_bytes(&rss_why) : std::nullopt;
   session.reset();
   auto report = sink->collect();
 
@@ -209,6 +214,8 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   values["sender_minor_faults"] = double(u.minor_faults);
   values["sender_major_faults"] = double(u.major_faults);
   values["cache_resident_fraction"] = cache.resident_fraction;
+  if (peak_rss) values["sender_peak_rss_bytes"] = double(*peak_rss);
+  else rs.unavailable["sender_peak_rss_bytes"] = rss_why;
   if (io0 && io1) {
     values["storage_read_bytes"] = double(io1->read_bytes - io0->read_bytes);
     values["storage_write_bytes"] = double(io1->write_bytes - io0->write_bytes);
