@@ -24,6 +24,7 @@ struct SinkArgs {
   unsigned max_sessions = 4;
   double idle_timeout = 30;
   unsigned sessions = 0;
+  bool kernel_counters = false;
 };
 
 int serve(const SinkArgs& a) {
@@ -50,6 +51,8 @@ Runner setup_sink(CLI::App& app) {
   app.add_option("--buffer", args->buffer, "receive buffer size")->capture_default_str();
   app.add_option("--cpu", args->cpu, "pin to this CPU (-1: any CPU, undoing an inherited pin)")
       ->capture_default_str();
+  app.add_flag("--kernel-counters", args->kernel_counters,
+               "open kernel counters over the receive loop (the harness's evidence repetition)");
   app.add_option("--token", args->token, "--listen: require this shared secret (or $ZC_SINK_TOKEN)")
       ->envname("ZC_SINK_TOKEN");
   app.add_option("--max-sessions", args->max_sessions, "--listen: sessions served at once")
@@ -72,6 +75,7 @@ Runner setup_sink(CLI::App& app) {
                        "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive)");
     opts.mode = *mode;
     opts.buffer_size = parse_size(args->buffer, "--buffer");
+    opts.kernel_counters = args->kernel_counters;
     auto report = receive_stream(args->fd, opts);
     std::printf("%s\n", nlohmann::json(report).dump().c_str());
     std::fflush(stdout);

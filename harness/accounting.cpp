@@ -119,16 +119,21 @@ json describe_kernel_counters(bool quiet) {
   return j;
 }
 
-void Accounting::begin() {
-  if (!sender_ || sender_tid_ != this_tid()) {
+void Accounting::begin(bool kernel_counters) {
+  counting_ = kernel_counters;
+  if (!kernel_counters) {
+    sender_.reset();  // open events cost even between windows: they always count
+  } else if (!sender_ || sender_tid_ != this_tid()) {
     sender_tid_ = this_tid();
     sender_ = std::make_unique<PerfCounterSet>(0, sender_event_specs());
   }
   cpu0_ = SystemCpu::now(&cpu_why_);
-  sender_->start();
+  if (sender_) sender_->start();
 }
 
-void Accounting::end_strategy() { sender_->stop(); }
+void Accounting::end_strategy() {
+  if (sender_) sender_->stop();
+}
 
 void Accounting::end() { cpu1_ = SystemCpu::now(&cpu_why_); }
 
@@ -140,10 +145,16 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   json kernel;
 
   // Sender: the strategy's window (its steps and finish, not the wait for the sink).
-  auto sender_results = sender_->read();
-  Lookup snd{sender_->available() ? &sender_results : nullptr, sender_->reason()};
-  kernel["sender"] = to_json(*sender_, sender_results);
-  kernel["sender"]["window"] = "the strategy's calls: from the first step to the end of finish()";
+  std::map<std::string, PerfEventResult> sender_results;
+  Lookup snd{nullptr, kCountersInEvidenceOnly};
+  if (counting_ && sender_) {
+    sender_results = sender_->read();
+    snd = {sender_->available() ? &sender_results : nullptr, sender_->reason()};
+    kernel["sender"] = to_json(*sender_, sender_results);
+    kernel["sender"]["window"] = "the strategy's calls: from the first step to the end of finish()";
+  } else {
+    kernel["sender"] = {{"available", false}, {"reason", kCountersInEvidenceOnly}};
+  }
   auto traced = snd.count("syscalls", PerfCounterSet::kStopSyscalls);
   put(values, unavailable, "traced_sender_syscalls", traced);
   if (traced.value && f.chunks)
@@ -269,11 +280,14 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
           {"copy_bound", bound}};
 }
 
-ReceiverAccounting::ReceiverAccounting() : set_(0, receiver_event_specs()) {}
+ReceiverAccounting::ReceiverAccounting(bool kernel_counters) {
+  if (kernel_counters) set_ = std::make_unique<PerfCounterSet>(0, receiver_event_specs());
+}
 
 json ReceiverAccounting::report() {
-  auto r = set_.read();
-  auto j = to_json(set_, r);
+  if (!set_) return {{"available", false}, {"reason", kCountersInEvidenceOnly}};
+  auto r = set_->read();
+  auto j = to_json(*set_, r);
   j["window"] = "the receiver's loop: from its first read to end of stream";
   return j;
 }

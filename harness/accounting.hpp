@@ -41,9 +41,11 @@ struct RepetitionFacts {
 
 class Accounting {
  public:
-  // Opens the sender's counters on the calling thread; kept for the run
-  // (a later repetition on another thread reopens them).
-  void begin();         // just before the timed region
+  // With kernel_counters, opens the sender's counters on the calling
+  // thread, kept for the next such repetition (one on another thread
+  // reopens them); without, closes them: the repetition is measured by
+  // clock and rusage alone.
+  void begin(bool kernel_counters);  // just before the timed region
   void end_strategy();  // after the strategy's last call, before the harness waits for the sink
   void end();           // just after the timed region
   // Fills `values` and `unavailable`; returns the repetition's sections.
@@ -53,6 +55,7 @@ class Accounting {
  private:
   std::unique_ptr<PerfCounterSet> sender_;
   pid_t sender_tid_ = -1;
+  bool counting_ = false;
   std::optional<SystemCpu> cpu0_, cpu1_;
   std::string cpu_why_;
 };
@@ -60,14 +63,26 @@ class Accounting {
 // The receiver's side, run inside the receiver process around its loop.
 class ReceiverAccounting {
  public:
-  ReceiverAccounting();
-  void begin() { set_.start(); }
-  void end() { set_.stop(); }
+  explicit ReceiverAccounting(bool kernel_counters);
+  void begin() {
+    if (set_) set_->start();
+  }
+  void end() {
+    if (set_) set_->stop();
+  }
   nlohmann::json report();  // goes into ReceiverReport::kernel
 
  private:
-  PerfCounterSet set_;
+  std::unique_ptr<PerfCounterSet> set_;  // null: counters off for this repetition
 };
+
+// Kernel counters (perf events, tracepoints sampled for their fields) cost
+// a loopback run up to a third of its throughput (sendfile over tcp, 256M:
+// about 2.0 vs 3.0 GB/s on the project's VM). So the runner turns them on
+// in one untimed evidence repetition, the last warm-up, and off in the
+// timed ones; this is what it says where a timed repetition has none.
+inline constexpr const char* kCountersInEvidenceOnly =
+    "kernel counters run in the untimed evidence repetition only";
 
 // What the results record about kernel counters on this machine; the
 // reason they are refused is printed to stderr once per process (unless

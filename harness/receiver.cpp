@@ -114,7 +114,7 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   // The receiver counts for itself, rather than the sender opening events
   // on its pid: the window then matches its rusage window exactly (its
   // loop, not its exec and start-up), and a remote receiver can do the same.
-  ReceiverAccounting kernel;
+  ReceiverAccounting kernel(opts.kernel_counters);
   auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
   auto u0 = usage();
   auto t0 = now_ns();

@@ -39,6 +39,9 @@ struct ReceiverOptions {
   bool thread_usage = false;
   // Fail once more than this many bytes arrive (0: no limit).
   std::uint64_t max_bytes = 0;
+  // Open kernel counters over the loop: the harness's evidence repetition
+  // does, timed ones do not (accounting.hpp).
+  bool kernel_counters = false;
 };
 
 // Reads `fd` to end of stream. Never throws: failures land in `error`.

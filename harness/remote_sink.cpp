@@ -68,7 +68,8 @@ class RemoteSink : public SinkEndpoint {
                             {"size", opts.expected_size},
                             {"receiver", to_string(opts.receiver)},
                             {"buffer", opts.tuning.receiver_buffer},
-                            {"run", opts.run_name}};
+                            {"run", opts.run_name},
+                            {"kernel_counters", opts.kernel_counters}};
     if (opts.expected_hash) {
       char hex[17];
       std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(*opts.expected_hash));

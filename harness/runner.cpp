@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "harness/append_measure.hpp"
@@ -103,6 +104,12 @@ struct RunState {
   std::string first_error;
   bool unsupported = false;
   bool warmed_up = false;
+  // The evidence repetition (the last warm-up): the only one with kernel
+  // counters on (accounting.hpp); its counts and model check stand for the
+  // run. Empty without a warm-up (then every repetition counts).
+  std::optional<json> evidence;
+  std::map<std::string, double> evidence_values;
+  std::map<std::string, std::string> evidence_unavailable;
   std::map<std::string, json> aggregates;  // statistic name -> {metric: value}
   Accounting accounting;  // kernel counters, /proc/stat, model check
   const Calibration* calibration = nullptr;
@@ -116,7 +123,7 @@ std::uint64_t repetition_timeout_ns(const Plan& plan, std::uint64_t size) {
 
 // One repetition: cache state, sink, the timed transfer, then the checks.
 // Returns the measured values; throws on any failure.
-json measure_once(RunState& rs, std::map<std::string, double>& values) {
+json measure_once(RunState& rs, std::map<std::string, double>& values, bool kernel_counters) {
   const auto& c = rs.spec.conditions;
   if (rs.spec.strategy->workload() == Workload::append)
     return measure_append_once(static_cast<const AppendStrategy&>(*rs.spec.strategy), c,
@@ -130,7 +137,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   bool rss_window = reset_peak_rss(&rss_why);
   auto deadline = now_ns() + repetition_timeout_ns(*rs.plan, c.size);
   SinkOptions sink_opts{c.sink, c.receiver, rs.plan->tuning, rs.work_dir, c.nic,
-                        c.remote, rs.plan->token, c.size, src.hash, rs.spec.name()};
+                        c.remote, rs.plan->token, c.size, src.hash, rs.spec.name(), kernel_counters};
   auto sink = open_sink(sink_opts, deadline);
 
   TransferContext ctx{source_fd.get(), src.path, c.size, c.chunk, c.queue_depth, sink->fd(), c.sink};
@@ -145,7 +152,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   auto u0 = Usage::of_thread();
   auto p0 = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
   std::uint64_t moved = 0;
-  rs.accounting.begin();
+  rs.accounting.begin(kernel_counters);
   auto t0 = now_ns();
   try {
     for (auto t = t0;;) {
@@ -263,6 +270,27 @@ json measure_once(RunState& rs, std::map<std::string, double>& values) {
   return rep;
 }
 
+bool is_kernel_counter(const MetricDef& def) {
+  return def.method == "tracepoint" || def.method == "software-event";
+}
+
+// The evidence repetition's kernel counts (or why they are missing) stand
+// for the run's; the timed repetitions only say they had none.
+void keep_evidence(RunState& rs, json rep, const std::map<std::string, double>& values) {
+  if (rs.spec.strategy->workload() != Workload::transfer) return;
+  for (const auto& def : metrics_for(Workload::transfer)) {
+    if (!is_kernel_counter(def)) continue;
+    std::string key(def.key);
+    if (auto v = values.find(key); v != values.end()) rs.evidence_values[key] = v->second;
+    else if (auto u = rs.unavailable.find(key); u != rs.unavailable.end())
+      rs.evidence_unavailable[key] = u->second;
+    rs.unavailable.erase(key);
+  }
+  rep["status"] = "ok";
+  rep["timed"] = false;
+  rs.evidence = std::move(rep);
+}
+
 void run_repetition(RunState& rs, benchmark::State& state) {
   for (auto _ : state) {
     if (interrupted()) {
@@ -278,10 +306,15 @@ void run_repetition(RunState& rs, benchmark::State& state) {
       if (!rs.warmed_up) {
         // Untimed: settles the page cache, socket buffers and CPU caches.
         rs.warmed_up = true;
-        for (unsigned i = 0; i < rs.plan->warmup; ++i) measure_once(rs, values);
+        for (unsigned i = 0; i < rs.plan->warmup; ++i) {
+          values.clear();
+          bool last = i + 1 == rs.plan->warmup;
+          auto rep = measure_once(rs, values, last);
+          if (last) keep_evidence(rs, std::move(rep), values);
+        }
       }
       values.clear();
-      auto rep = measure_once(rs, values);
+      auto rep = measure_once(rs, values, /*kernel_counters=*/rs.plan->warmup == 0);
       rep["index"] = rs.repetitions.size();
       rep["status"] = "ok";
       if (rep.contains("sink_details") && !rs.record.contains("sink_details"))
@@ -334,11 +367,31 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
   std::ostringstream gbench_out_, gbench_err_;
 };
 
+constexpr const char* kEvidenceNote =
+    "; from the evidence repetition (the last warm-up, untimed): kernel counters slow a run, so "
+    "timed repetitions have none";
+
 json metrics_json(const RunState& rs) {
   json metrics = json::object();
   for (const auto& def : metrics_for(rs.spec.strategy->workload())) {
     std::string key(def.key);
     json m = {{"unit", def.unit}, {"method", def.method}, {"description", def.description}};
+    if (rs.evidence) {
+      if (auto it = rs.evidence_values.find(key); it != rs.evidence_values.end()) {
+        m["available"] = true;
+        m["mean"] = m["median"] = m["min"] = m["max"] = it->second;
+        m["repetitions"] = "evidence";
+        m["description"] = std::string(def.description) + kEvidenceNote;
+        metrics[key] = m;
+        continue;
+      }
+      if (auto it = rs.evidence_unavailable.find(key); it != rs.evidence_unavailable.end()) {
+        m["available"] = false;
+        m["reason"] = it->second + " (evidence repetition)";
+        metrics[key] = m;
+        continue;
+      }
+    }
     if (auto it = rs.unavailable.find(key); it != rs.unavailable.end()) {
       m["available"] = false;
       m["reason"] = it->second;
@@ -386,7 +439,12 @@ void finish_record(RunState& rs, bool was_run) {
   }
   r["verified"] = r["status"] == "ok" && all_verified;
   if (rs.spec.strategy->workload() == Workload::transfer) {
-    r["model_check"] = summarize_model_checks(rs.repetitions);
+    // The evidence repetition goes last: with no failure it is the one
+    // reported, the only one with every item measured.
+    json checked = rs.repetitions;
+    if (rs.evidence && !rs.repetitions.empty()) checked.push_back(*rs.evidence);
+    r["model_check"] = summarize_model_checks(checked);
+    if (rs.evidence) r["evidence_repetition"] = *rs.evidence;
     r["copy_verdict"] = copy_verdict(r["ledger"], r["model_check"]);
   }
   if (r["status"] == "ok" && !all_verified) r["unverified_reason"] = unverified;
@@ -413,6 +471,11 @@ void finish_record(RunState& rs, bool was_run) {
     warnings.push_back("sender CPU runs on other threads of the process (io_uring io-wq workers): "
                        "sender thread " + std::to_string(t) + " ns/B, whole process " +
                        std::to_string(p) + " ns/B (sender_process_cpu_ns_per_byte)");
+  if (!rs.evidence && rs.spec.strategy->workload() == Workload::transfer)
+    if (auto it = r["metrics"].find("traced_sender_syscalls");
+        it != r["metrics"].end() && it->value("available", false))
+      warnings.push_back("no warm-up (--warmup 0): kernel counters ran in the timed repetitions "
+                         "(there was no untimed one for them), which slows them");
   r["warnings"] = warnings;
 }
 

@@ -124,6 +124,7 @@ class ProcessSink : public SinkEndpoint {
                                      std::string(to_string(opts.receiver)), "--buffer",
                                      std::to_string(opts.tuning.receiver_buffer), "--cpu",
                                      std::to_string(opts.tuning.receiver_cpu)};
+    if (opts.kernel_counters) args.push_back("--kernel-counters");
     if (opts.kind != SinkKind::pipe)
       apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
     try {

@@ -29,6 +29,7 @@ struct SinkOptions {
   std::uint64_t expected_size = 0;           // announced to a remote receiver
   std::optional<std::uint64_t> expected_hash;
   std::string run_name;
+  bool kernel_counters = false;  // the receiver opens kernel counters (evidence repetition)
 };
 
 // One repetition's sink. The sender writes to fd(); close_and_await() is

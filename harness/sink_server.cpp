@@ -95,6 +95,7 @@ ReceiverOptions accept_hello(const nlohmann::json& hello, const SinkServerOption
   if (buffer < kMinBuffer || buffer > kMaxBuffer)
     throw ProtocolError("buffer size " + std::to_string(buffer) + " is outside 4 KiB..64 MiB");
   r.buffer_size = std::size_t(buffer);
+  r.kernel_counters = hello.value("kernel_counters", false) == true;
   return r;
 }
 

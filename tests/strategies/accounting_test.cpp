@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "harness/accounting.hpp"
 #include "harness/fd.hpp"
 #include "harness/io.hpp"
 #include "harness/perf_counters.hpp"
@@ -176,6 +177,41 @@ TEST(Accounting, FieldSumsSurviveMoreRecordsThanTheRingHolds) {
   // Empty unless records were lost or throttled (then samples != count).
   ASSERT_TRUE(r["syscalls"].sums_reason.empty()) << r["syscalls"].sums_reason;
   EXPECT_GE(r["syscalls"].sums["id"], std::uint64_t(kBursts) * kCallsPerBurst * SYS_getppid);
+}
+
+}  // namespace
+}  // namespace zc::testing
+
+namespace zc::testing {
+namespace {
+
+// With a warm-up, kernel counters run only in the last warm-up (the
+// evidence repetition): timed repetitions say they had none, and the run's
+// kernel figures and model check come from the evidence.
+TEST(Accounting, KernelCountersRunInTheEvidenceRepetitionOnly) {
+  REQUIRE_KERNEL_COUNTERS();
+  auto tmp = fresh_dir("evidence");
+  auto plan = small_plan(transfer("read-write"), SinkKind::tcp, kSize, kChunk, tmp,
+                         CacheState::hot, 2);
+  plan.warmup = 1;
+  auto run = run_plan(plan).results["runs"][0];
+  ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
+  for (const auto& rep : run["repetitions"]) {
+    EXPECT_FALSE(rep["kernel"]["sender"]["available"].get<bool>());
+    EXPECT_EQ(rep["kernel"]["sender"]["reason"], kCountersInEvidenceOnly);
+    EXPECT_FALSE(rep["receiver"]["kernel"]["available"].get<bool>());
+  }
+  ASSERT_TRUE(run.contains("evidence_repetition"));
+  EXPECT_FALSE(run["evidence_repetition"]["timed"].get<bool>());
+  EXPECT_TRUE(run["evidence_repetition"]["kernel"]["sender"]["available"].get<bool>());
+  const auto& traced = run["metrics"]["traced_sender_syscalls"];
+  EXPECT_EQ(traced["repetitions"], "evidence") << traced.dump();
+  EXPECT_NEAR(traced["median"].get<double>(), 2.0 * kChunks, 2);
+  EXPECT_EQ(median(run, "receiver_copy_calls") > 0, true);
+  EXPECT_EQ(run["model_check"]["status"], "pass") << run["model_check"].dump(1);
+  EXPECT_EQ(item(run, "syscalls_per_chunk")["status"], "pass") << item(run, "syscalls_per_chunk");
+  // Timed figures still come from every measured repetition.
+  EXPECT_FALSE(run["metrics"]["throughput_bytes_per_s"].contains("repetitions"));
 }
 
 }  // namespace
