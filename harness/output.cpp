@@ -96,6 +96,17 @@ void write_output(const Outcome& out, Format f, const fs::path& path) {
     std::fflush(stdout);
     return;
   }
+  // Only a regular file is replaced atomically (write beside, rename over).
+  // Anything else is written in place: renaming over `-o /dev/null` as root
+  // would turn the machine's /dev/null into a regular file (it happened).
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+    if (!file) throw std::runtime_error("writing " + path.string() + " failed");
+    return;
+  }
   auto tmp = path;
   tmp += ".partial";
   {
