@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -207,7 +208,14 @@ class ProcessSink : public SinkEndpoint {
 
 class NullSink : public SinkEndpoint {
  public:
-  NullSink() : fd_(check_unix(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open /dev/null")) {}
+  NullSink() : fd_(check_unix(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open /dev/null")) {
+    // A /dev/null that is a regular file (someone renamed over it as root)
+    // would make every figure of this sink a tmpfs write.
+    struct stat st{};
+    if (::fstat(fd_.get(), &st) != 0 || !S_ISCHR(st.st_mode))
+      throw Unsupported("/dev/null on this machine is not the null device (a regular file?): "
+                        "restore it with mknod -m 666 /dev/null c 1 3");
+  }
   int fd() const override { return fd_.get(); }
   void close_and_await(std::uint64_t) override { fd_.reset(); }
   ReceiverReport collect() override {
