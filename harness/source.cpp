@@ -125,10 +125,17 @@ CacheReport prepare_cache(const SourceFile& src, CacheState state) {
   UniqueFd fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
   CacheReport r;
   if (state == CacheState::hot) {
-    std::vector<char> buf(kIoBlock);
-    while (check_unix(::read(fd.get(), buf.data(), buf.size()), "read (cache warm-up)") > 0) {
-    }
+    // Read the file only when some of it is not resident: reading 256 MiB
+    // before every repetition would also flush the CPU caches, and each
+    // repetition would start colder than a steady stream (measured: 4% off
+    // sendfile -> /dev/null against a bare loop of the same calls).
     r.resident_fraction = resident_fraction(fd.get(), src.size);
+    if (r.resident_fraction < 1.0) {
+      std::vector<char> buf(kIoBlock);
+      while (check_unix(::read(fd.get(), buf.data(), buf.size()), "read (cache warm-up)") > 0) {
+      }
+      r.resident_fraction = resident_fraction(fd.get(), src.size);
+    }
     r.as_asked = r.resident_fraction > 0.999;
   } else {
     // Dirty pages cannot be dropped: write them back first.
