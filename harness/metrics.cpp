@@ -107,7 +107,9 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"traced_receiver_page_faults", "count", "software-event",
               "perf page-faults of the receiver over its loop"},
     MetricDef{"transmit_skbs", "count", "tracepoint",
-              "net:net_dev_start_xmit in the sender's and the receiver's context"},
+              "net:net_dev_start_xmit in the sender's and the receiver's context (any device: "
+              "softirq work the kernel runs there for other traffic counts too; transmits it "
+              "runs in ksoftirqd do not)"},
     MetricDef{"transmit_paged_bytes", "B", "tracepoint",
               "net:net_dev_start_xmit data_len summed: bytes in page fragments (by reference)"},
     MetricDef{"transmit_linear_bytes", "B", "tracepoint",

@@ -45,12 +45,15 @@ def median(r, k):
     return m["median"]
 size = runs[0]["parameters"]["size"]
 off, on = runs[2], runs[3]
+# Only transmits in the sender's and the receiver's context are seen; under
+# load the kernel runs some in ksoftirqd or another task's softirq, so the
+# test reads the split, not the total.
+lin_off, paged_off = median(off, "transmit_linear_bytes"), median(off, "transmit_paged_bytes")
+lin_on, paged_on = median(on, "transmit_linear_bytes"), median(on, "transmit_paged_bytes")
 # sg off: the payload reaches the device in linear skbs, none in fragments.
-assert median(off, "transmit_linear_bytes") >= 0.9 * size, median(off, "transmit_linear_bytes")
-assert median(off, "transmit_paged_bytes") <= 0.01 * size, median(off, "transmit_paged_bytes")
-# sg on: most of it in page fragments, the linear part is headers.
-assert median(on, "transmit_paged_bytes") >= 0.5 * size, median(on, "transmit_paged_bytes")
-assert median(on, "transmit_linear_bytes") <= 0.1 * size, median(on, "transmit_linear_bytes")
+assert lin_off >= 0.1 * size and paged_off <= 0.01 * size, (lin_off, paged_off)
+# sg on: in page fragments; the linear part is headers.
+assert paged_on >= 0.1 * size and lin_on * 10 <= paged_on, (lin_on, paged_on)
 PY
 [ "$(ls /run/netns 2>/dev/null | grep -c "^zcb-$pid-")" -eq 0 ] || { echo "FAIL: namespaces left: $(ls /run/netns)"; exit 1; }
 echo ok
