@@ -242,6 +242,7 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   m.chunk = c.chunk;
   m.chunks = f.chunks;
   m.exact_syscalls = f.calls.syscalls;
+  m.bookkeeping_syscalls = f.calls.bookkeeping_syscalls;
   m.traced_syscalls = traced;
   m.bytes_to_user = f.calls.bytes_to_user;
   m.bytes_from_user = f.bytes_from_user;

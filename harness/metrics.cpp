@@ -17,6 +17,10 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"chunks", "count", "exact", "chunks (or batches) the strategy moved"},
     MetricDef{"syscalls", "count", "exact", "syscalls the strategy made, counted at each call"},
     MetricDef{"syscalls_per_chunk", "count", "exact", "syscalls / chunks"},
+    MetricDef{"bookkeeping_syscalls", "count", "exact",
+              "of syscalls, those outside the per-chunk data path: collecting zero-copy "
+              "completions (MSG_ZEROCOPY error queue reads and polls, io_uring waits for SEND_ZC "
+              "notifications) and once-per-run teardown (io_uring file unregister)"},
     MetricDef{"bytes_copied_to_user", "B", "exact",
               "bytes the kernel copied into the sender's memory (read, recv), from the calls made"},
     MetricDef{"bytes_copied_from_user", "B", "exact",

@@ -27,6 +27,7 @@ struct Maybe {
 struct MeasuredCopies {
   std::uint64_t size = 0, chunk = 0, chunks = 0;
   std::uint64_t exact_syscalls = 0;              // counted at the strategy's call sites
+  std::uint64_t bookkeeping_syscalls = 0;         // of which outside the per-chunk data path
   Maybe<std::uint64_t> traced_syscalls;          // raw_syscalls:sys_enter, strategy window
   std::uint64_t bytes_to_user = 0, bytes_from_user = 0;  // exact, from the calls made
   bool receiver_copies_traceable = false;        // the receiver reads a socket

@@ -209,6 +209,7 @@ json measure_once(RunState& rs, std::map<std::string, double>& values, bool kern
   values["latency_p999_ns"] = percentile(lat, 0.999);
   values["syscalls"] = double(calls.syscalls);
   values["syscalls_per_chunk"] = lat.empty() ? 0 : double(calls.syscalls) / double(lat.size());
+  values["bookkeeping_syscalls"] = double(calls.bookkeeping_syscalls);
   values["bytes_copied_to_user"] = double(calls.bytes_to_user);
   // /dev/null takes write() without copying a byte.
   values["bytes_copied_from_user"] = c.sink == SinkKind::null ? 0 : double(calls.bytes_from_user);

@@ -20,6 +20,13 @@ namespace zc {
 // measured figures; strategies only add.
 struct CallCounters {
   std::uint64_t syscalls = 0;
+  // Of `syscalls`, those that are not the per-chunk data path: collecting
+  // zero-copy completions (MSG_ZEROCOPY's error queue and the poll for it;
+  // io_uring waits for SEND_ZC notifications, and re-waits when they filled
+  // a batch's wait) and once-per-run teardown (io_uring file unregister).
+  // How many depends on timing or on the run, not on the chunks,
+  // so ledgers leave them out and the model check compares the rest.
+  std::uint64_t bookkeeping_syscalls = 0;
   // Bytes the kernel copied into the sender's memory (read, recv).
   std::uint64_t bytes_to_user = 0;
   // Bytes the sender handed to write/send from its own memory (including a

@@ -80,7 +80,7 @@ class SendZcSession : public TransferSession {
 
   // The data has left only when every notification is in.
   void finish(CallCounters& c) override {
-    while (notifications_due_ > 0) wait(1, c);
+    while (notifications_due_ > 0) wait_for_notification(c);
     if (fixed_files_) ring_.unregister_files(c);
     c.evidence["send_zc_requests"] = requests_;
     c.evidence["send_zc_completions"] = completions_;
@@ -117,7 +117,7 @@ class SendZcSession : public TransferSession {
     // This set's pages may still be pinned by the batch before last.
     while (std::any_of(state_.begin() + set, state_.begin() + set + qd_,
                        [](auto& b) { return b.notifications_due > 0; }))
-      wait(1, c);
+      wait_for_notification(c);
     batch_.clear();
     next_ = 0;
     for (unsigned i = set; i < set + qd_; ++i) {
@@ -142,7 +142,13 @@ class SendZcSession : public TransferSession {
     for (std::size_t k = 0; k < batch_.size(); ++k)
       prep_send(batch_[k], k + 1 < batch_.size() ? IOSQE_IO_LINK : 0);
     reads_due_ = sends_due_ = unsigned(batch_.size());
-    while (reads_due_ + sends_due_ > 0) wait(reads_due_ + sends_due_, c);
+    // One io_uring_enter submits the batch and waits for it; notification
+    // CQEs count towards its wait, so it may return early: waiting again is
+    // completion collection, not the data path (CallCounters).
+    for (bool first = true; reads_due_ + sends_due_ > 0; first = false) {
+      if (!first) ++c.bookkeeping_syscalls;
+      wait(reads_due_ + sends_due_, c);
+    }
     // Sends that came back short or cancelled, finished in stream order.
     for (auto i : batch_)
       while (state_[i].sent < state_[i].len) {
@@ -153,6 +159,11 @@ class SendZcSession : public TransferSession {
       }
     ++batches_;
     return true;
+  }
+
+  void wait_for_notification(CallCounters& c) {
+    ++c.bookkeeping_syscalls;
+    wait(1, c);
   }
 
   void wait(unsigned n, CallCounters& c) {

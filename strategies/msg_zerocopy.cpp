@@ -142,6 +142,7 @@ class MsgZerocopySession : public TransferSession {
       pollfd p{ctx_.sink_fd, POLLERR, 0};
       auto r = check_unix(::poll(&p, 1, kPollMs), "poll");
       ++c.syscalls;
+      ++c.bookkeeping_syscalls;
       ++ev_->drain_polls;
       peer_trouble = (p.revents & POLLHUP) != 0;
       if (r == 0 && ++idle >= kMaxIdlePolls)
@@ -159,6 +160,7 @@ class MsgZerocopySession : public TransferSession {
     msg.msg_controllen = sizeof control;
     auto n = ::recvmsg(ctx_.sink_fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT);
     ++c.syscalls;
+    ++c.bookkeeping_syscalls;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
     check_unix(n, "recvmsg(MSG_ERRQUEUE)");
     for (auto* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
