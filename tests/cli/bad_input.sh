@@ -5,18 +5,7 @@ set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fail=0
-expect_usage() {
-  local what=$1; shift
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$? lines
-  lines=$(wc -l <"$tmp/err")
-  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$tmp/out" ]; then
-    echo "FAIL $what: exit $rc, $lines stderr lines"; cat "$tmp/err"; fail=1
-  else
-    echo "ok   $what: $(cat "$tmp/err")"
-  fi
-}
+source "$(dirname "$0")/common.bash"
 expect_usage "unknown strategy"   run -s nope
 expect_usage "unknown sink"       run --sink bogus
 expect_usage "size 0"             run --size 0

@@ -8,17 +8,12 @@ bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-expect_usage() {  # expect_usage "what to find in the message" args...
-  local want=$1; shift
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  [ $rc -eq 2 ] || { echo "FAIL: exit $rc (want 2): $*"; cat "$tmp/err"; exit 1; }
-  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line: $*"; cat "$tmp/err"; exit 1; }
-  grep -q -- "$want" "$tmp/err" || { echo "FAIL: '$want' not in: $(cat "$tmp/err")"; exit 1; }
-}
-expect_usage "drop --strategy" run --preset kafka -s sendfile -o "$tmp/x.json"
-expect_usage "drop --sink" run --preset kafka --sink tcp -o "$tmp/x.json"
-expect_usage "drop --nic" run --preset kafka --nic sg=off -o "$tmp/x.json"
-expect_usage "allowed: append, kafka" run --preset nope -o "$tmp/x.json"
+source "$(dirname "$0")/common.bash"
+expect_usage_saying "drop --strategy" run --preset kafka -s sendfile -o "$tmp/x.json"
+expect_usage_saying "drop --sink" run --preset kafka --sink tcp -o "$tmp/x.json"
+expect_usage_saying "drop --nic" run --preset kafka --nic sg=off -o "$tmp/x.json"
+expect_usage_saying "allowed: append, kafka" run --preset nope -o "$tmp/x.json"
+[ $fail -eq 0 ] || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then echo "skipped: the veth sink needs CAP_NET_ADMIN (run as root)"; exit 77; fi
 

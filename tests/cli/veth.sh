@@ -7,17 +7,12 @@ bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-expect_usage() {  # expect_usage "what to find in the message" args...
-  local want=$1; shift
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
-  [ $rc -eq 2 ] || { echo "FAIL: exit $rc (want 2): $*"; cat "$tmp/err"; exit 1; }
-  [ "$(wc -l <"$tmp/err")" -eq 1 ] || { echo "FAIL: not one line: $*"; cat "$tmp/err"; exit 1; }
-  grep -q -- "$want" "$tmp/err" || { echo "FAIL: '$want' not in: $(cat "$tmp/err")"; exit 1; }
-}
-expect_usage "--nic" run -s sendfile --sink tcp --nic sg=off -o "$tmp/x.json"
-expect_usage "--nic" run -s sendfile --sink veth,tcp --nic sg=off -o "$tmp/x.json"
-expect_usage "mtu=1" run -s sendfile --sink veth --nic mtu=1 -o "$tmp/x.json"
-expect_usage "needs sg=on" run -s sendfile --sink veth --nic sg=off,tso=on -o "$tmp/x.json"
+source "$(dirname "$0")/common.bash"
+expect_usage_saying "--nic" run -s sendfile --sink tcp --nic sg=off -o "$tmp/x.json"
+expect_usage_saying "--nic" run -s sendfile --sink veth,tcp --nic sg=off -o "$tmp/x.json"
+expect_usage_saying "mtu=1" run -s sendfile --sink veth --nic mtu=1 -o "$tmp/x.json"
+expect_usage_saying "needs sg=on" run -s sendfile --sink veth --nic sg=off,tso=on -o "$tmp/x.json"
+[ $fail -eq 0 ] || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then echo "skipped: the veth sink needs CAP_NET_ADMIN (run as root)"; exit 77; fi
 

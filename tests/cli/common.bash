@@ -1,0 +1,27 @@
+# Shared by the CLI tests, which source it after setting $bin (the zc-bench
+# binary) and $tmp (their scratch folder). Not a test itself: CTest runs
+# tests/cli/*.sh only.
+fail=0
+
+# expect_usage LABEL ARGS...: zc-bench ARGS exits 2 with exactly one line
+# on stderr and nothing on stdout. Sets fail=1 and returns 1 otherwise.
+expect_usage() {
+  local what=$1; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local rc=$? lines
+  lines=$(wc -l <"$tmp/err")
+  if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$tmp/out" ]; then
+    echo "FAIL $what: exit $rc, $lines stderr lines"; cat "$tmp/err"; fail=1
+    return 1
+  fi
+  echo "ok   $what: $(cat "$tmp/err")"
+}
+
+# expect_usage_saying TEXT ARGS...: as expect_usage, and the line has TEXT.
+expect_usage_saying() {
+  local want=$1
+  expect_usage "$@" || return 1
+  grep -qF -- "$want" "$tmp/err" && return 0
+  echo "FAIL: '$want' not in: $(cat "$tmp/err")"; fail=1
+  return 1
+}
