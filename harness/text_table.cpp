@@ -56,9 +56,13 @@ void TextTable::print(std::FILE* out) const {
     for (const auto& r : rows) width[i] = std::max(width[i], r[i].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < titles.size(); ++i)
-      std::fprintf(out, i < left.size() && left[i] ? "%-*s%s" : "%*s%s", int(width[i]),
-                   cells[i].c_str(), i + 1 < titles.size() ? "  " : "\n");
+    for (std::size_t i = 0; i < titles.size(); ++i) {
+      const bool last = i + 1 == titles.size();
+      const bool flush_left = i < left.size() && left[i];
+      // A left-aligned last column is not padded: no trailing blanks.
+      std::fprintf(out, flush_left ? "%-*s%s" : "%*s%s", last && flush_left ? 0 : int(width[i]),
+                   cells[i].c_str(), last ? "\n" : "  ");
+    }
   };
   line(titles);
   for (const auto& r : rows) line(r);
