@@ -76,6 +76,16 @@ Runner setup_sink(CLI::App& app) {
     opts.mode = *mode;
     opts.buffer_size = parse_size(args->buffer, "--buffer");
     opts.kernel_counters = args->kernel_counters;
+    // Lines on stdout: "ready" (the harness starts its clock), "done" (the
+    // stream has ended: it stops it), then the report.
+    opts.on_ready = [] {
+      std::fputs("ready\n", stdout);
+      std::fflush(stdout);
+    };
+    opts.on_done = [] {
+      std::fputs("done\n", stdout);
+      std::fflush(stdout);
+    };
     auto report = receive_stream(args->fd, opts);
     std::printf("%s\n", nlohmann::json(report).dump().c_str());
     std::fflush(stdout);

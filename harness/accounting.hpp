@@ -76,11 +76,13 @@ class ReceiverAccounting {
   std::unique_ptr<PerfCounterSet> set_;  // null: counters off for this repetition
 };
 
-// Kernel counters (perf events, tracepoints sampled for their fields) cost
-// a loopback run up to a third of its throughput (sendfile over tcp, 256M:
-// about 2.0 vs 3.0 GB/s on the project's VM). So the runner turns them on
-// in one untimed evidence repetition, the last warm-up, and off in the
-// timed ones; this is what it says where a timed repetition has none.
+// Kernel counters cost a run in proportion to its syscalls and skbs: the
+// raw_syscalls tracepoint puts every syscall on the slow path (read-write
+// to /dev/null in 4K chunks: about 4.0 GB/s with them, 6.4-6.8 without, on
+// the project's VM; 16K chunks over tcp: about 8%; 1M chunks: inside the
+// run-to-run spread). So the runner turns them on in one untimed evidence
+// repetition, the last warm-up, and off in the timed ones; this is what it
+// says where a timed repetition has none.
 inline constexpr const char* kCountersInEvidenceOnly =
     "kernel counters run in the untimed evidence repetition only";
 

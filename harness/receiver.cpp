@@ -115,6 +115,7 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   // on its pid: the window then matches its rusage window exactly (its
   // loop, not its exec and start-up), and a remote receiver can do the same.
   ReceiverAccounting kernel(opts.kernel_counters);
+  if (opts.on_ready) opts.on_ready();
   auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
   auto u0 = usage();
   auto t0 = now_ns();
@@ -137,6 +138,7 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   kernel.end();
   r.wall_s = double(now_ns() - t0) * 1e-9;
   r.usage = usage() - u0;
+  if (opts.on_done) opts.on_done();
   r.kernel = kernel.report();
   return r;
 }

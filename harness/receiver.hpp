@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -42,6 +43,14 @@ struct ReceiverOptions {
   // Open kernel counters over the loop: the harness's evidence repetition
   // does, timed ones do not (accounting.hpp).
   bool kernel_counters = false;
+  // Called once everything is set up, just before the first read: the
+  // sender must not start its clock while the receiver is still starting
+  // (exec, libraries, opening perf events take milliseconds).
+  std::function<void()> on_ready;
+  // Called when the stream has ended (or failed), before the counters are
+  // read out and closed: that takes tens of milliseconds with tracepoints,
+  // and the sender's clock stops here, not after it.
+  std::function<void()> on_done;
 };
 
 // Reads `fd` to end of stream. Never throws: failures land in `error`.

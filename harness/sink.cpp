@@ -145,6 +145,10 @@ class ProcessSink : public SinkEndpoint {
     }
     sender_ = std::move(pair.sender);
     watchdog_.emplace(child_.id(), deadline_ns);
+    // Untimed: the receiver says when it is about to read. Without this the
+    // timed region began while it was still starting up.
+    auto ready = read_line(deadline_ns, "ready");
+    if (ready != "ready") throw std::runtime_error("receiver said '" + ready + "' instead of ready");
   }
 
   ~ProcessSink() override {
@@ -158,26 +162,16 @@ class ProcessSink : public SinkEndpoint {
   void close_and_await(std::uint64_t deadline_ns) override {
     if (kind_ != SinkKind::pipe) ::shutdown(sender_.get(), SHUT_WR);
     sender_.reset();
-    char buf[4096];
-    while (line_.find('\n') == std::string::npos) {
-      auto now = now_ns();
-      if (now >= deadline_ns) throw std::runtime_error("receiver did not report before the deadline");
-      pollfd p{report_fd_.get(), POLLIN, 0};
-      int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
-      int r = ::poll(&p, 1, wait_ms);
-      if (r < 0 && errno == EINTR) throw std::system_error(EINTR, std::generic_category(), "poll");
-      if (r <= 0) continue;
-      auto n = check_unix(::read(report_fd_.get(), buf, sizeof buf), "read receiver report");
-      if (n == 0) throw std::runtime_error("receiver " + diagnose() + " before reporting");
-      line_.append(buf, std::size_t(n));
-      if (line_.size() > (1 << 20)) throw std::runtime_error("receiver report is too long");
-    }
+    auto done = read_line(deadline_ns, "done");
+    if (done != "done") throw std::runtime_error("receiver said '" + done + "' instead of done");
+    deadline_ns_ = deadline_ns;
   }
 
   ReceiverReport collect() override {
     ReceiverReport r;
+    auto report = read_line(deadline_ns_, "reporting");
     try {
-      r = nlohmann::json::parse(line_.substr(0, line_.find('\n'))).get<ReceiverReport>();
+      r = nlohmann::json::parse(report).get<ReceiverReport>();
     } catch (const std::exception& e) {
       throw std::runtime_error(std::string("unreadable receiver report: ") + e.what());
     }
@@ -185,6 +179,29 @@ class ProcessSink : public SinkEndpoint {
     child_.wait(ec);
     if (!r.error.empty()) throw std::runtime_error("receiver failed: " + r.error);
     return r;
+  }
+
+  // The receiver's next line on its stdout, waiting until the deadline.
+  std::string read_line(std::uint64_t deadline_ns, const char* waiting_for) {
+    char buf[4096];
+    while (pending_.find('\n') == std::string::npos) {
+      auto now = now_ns();
+      if (now >= deadline_ns)
+        throw std::runtime_error(std::string("receiver was not ") + waiting_for + " before the deadline");
+      pollfd p{report_fd_.get(), POLLIN, 0};
+      int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
+      int r = ::poll(&p, 1, wait_ms);
+      if (r < 0 && errno == EINTR) throw std::system_error(EINTR, std::generic_category(), "poll");
+      if (r <= 0) continue;
+      auto n = check_unix(::read(report_fd_.get(), buf, sizeof buf), "read receiver report");
+      if (n == 0) throw std::runtime_error("receiver " + diagnose() + " before " + waiting_for);
+      pending_.append(buf, std::size_t(n));
+      if (pending_.size() > (1 << 20)) throw std::runtime_error("receiver report is too long");
+    }
+    auto end = pending_.find('\n');
+    std::string line = pending_.substr(0, end);
+    pending_.erase(0, end + 1);
+    return line;
   }
 
   std::string diagnose() override {
@@ -202,7 +219,8 @@ class ProcessSink : public SinkEndpoint {
   UniqueFd sender_;
   UniqueFd report_fd_;
   bp::child child_;
-  std::string line_;
+  std::string pending_;  // bytes read from the receiver's stdout, not yet a line
+  std::uint64_t deadline_ns_ = 0;  // the repetition's, for the report after "done"
   std::optional<Watchdog> watchdog_;
 };
 

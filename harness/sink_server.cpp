@@ -116,8 +116,10 @@ void serve_session(int fd, const std::string& peer, unsigned id, const SinkServe
     auto hello = read_message(fd, now_ns() + idle_ns, "hello");
     auto ropts = accept_hello(hello, opts, size);
     std::string expected = hello.value("hash", "");
-    send_message(fd, {{"type", "ready"},
-                      {"server", {{"version", ZC_VERSION}, {"commit", ZC_GIT_COMMIT}}}});
+    ropts.on_ready = [fd] {
+      send_message(fd, {{"type", "ready"},
+                        {"server", {{"version", ZC_VERSION}, {"commit", ZC_GIT_COMMIT}}}});
+    };
     auto report = receive_stream(fd, ropts);
     if (report.error.empty() && report.bytes != size)
       report.error = "got " + std::to_string(report.bytes) + " of the " + std::to_string(size) +
