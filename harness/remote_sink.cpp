@@ -95,15 +95,19 @@ class RemoteSink : public SinkEndpoint {
   void close_and_await(std::uint64_t deadline_ns) override {
     check_unix(::shutdown(fd_.get(), SHUT_WR), "shutdown");
     try {
-      report_ = read_message(fd_.get(), deadline_ns, "report");
+      // "done": the stream has ended there (the report follows, after the
+      // server has read out its counters, untimed).
+      read_message(fd_.get(), deadline_ns, "done");
     } catch (const ProtocolError& e) {
       throw std::runtime_error("remote receiver " + address_ + ": " + e.what());
     }
+    deadline_ns_ = deadline_ns;
   }
 
   ReceiverReport collect() override {
     try {
-      auto r = report_.at("report").get<ReceiverReport>();
+      auto report = read_message(fd_.get(), deadline_ns_, "report");
+      auto r = report.at("report").get<ReceiverReport>();
       if (!r.error.empty()) throw std::runtime_error(r.error);
       return r;
     } catch (const std::exception& e) {
@@ -112,13 +116,16 @@ class RemoteSink : public SinkEndpoint {
   }
 
   std::string diagnose() override {
-    // The server says why it stopped, if it can still say anything.
+    // The server says why it stopped, if it can still say anything: an
+    // error message, or "done" and a report that carries the error.
+    auto deadline = now_ns() + 2'000'000'000ull;
     try {
-      read_message(fd_.get(), now_ns() + 2'000'000'000ull, "report");
+      read_message(fd_.get(), deadline, "done");
+      auto report = read_message(fd_.get(), deadline, "report");
+      return report.value("report", nlohmann::json::object()).value("error", std::string());
     } catch (const std::exception& e) {
       return std::string("at ") + address_ + ": " + e.what();
     }
-    return {};
   }
 
   nlohmann::json details() const override {
@@ -129,7 +136,7 @@ class RemoteSink : public SinkEndpoint {
   std::string address_;
   UniqueFd fd_;
   nlohmann::json server_;
-  nlohmann::json report_;
+  std::uint64_t deadline_ns_ = 0;  // the repetition's, for the report after "done"
 };
 
 }  // namespace

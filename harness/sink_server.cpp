@@ -120,6 +120,8 @@ void serve_session(int fd, const std::string& peer, unsigned id, const SinkServe
       send_message(fd, {{"type", "ready"},
                         {"server", {{"version", ZC_VERSION}, {"commit", ZC_GIT_COMMIT}}}});
     };
+    // "done" stops the client's clock before the counters are read out.
+    ropts.on_done = [fd] { send_message(fd, {{"type", "done"}}); };
     auto report = receive_stream(fd, ropts);
     if (report.error.empty() && report.bytes != size)
       report.error = "got " + std::to_string(report.bytes) + " of the " + std::to_string(size) +
