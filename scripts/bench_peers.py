@@ -9,6 +9,7 @@ on shared machines; the ratios within one run are what to read.
 import argparse
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -208,6 +209,8 @@ def main():
     p.add_argument("-o", "--output", default="")
     a = p.parse_args()
 
+    # SIGTERM ends the script through its finally: the work folder goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = tempfile.mkdtemp(prefix="zc-peers.", dir=os.environ.get("TMPDIR", "/var/tmp"))
     results = {"schema": "zc-bench-peers/1", "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                "size": a.size, "chunk": a.chunk, "rounds": a.rounds, "reps": a.reps, "pairs": []}
