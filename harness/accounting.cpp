@@ -120,7 +120,6 @@ json describe_kernel_counters(bool quiet) {
 }
 
 void Accounting::begin(bool kernel_counters) {
-  counting_ = kernel_counters;
   if (!kernel_counters) {
     sender_.reset();  // open events cost even between windows: they always count
   } else if (!sender_ || sender_tid_ != this_tid()) {
@@ -147,7 +146,7 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   // Sender: the strategy's window (its steps and finish, not the wait for the sink).
   std::map<std::string, PerfEventResult> sender_results;
   Lookup snd{nullptr, kCountersInEvidenceOnly};
-  if (counting_ && sender_) {
+  if (sender_) {  // open only in repetitions that count
     sender_results = sender_->read();
     snd = {sender_->available() ? &sender_results : nullptr, sender_->reason()};
     kernel["sender"] = to_json(*sender_, sender_results);

@@ -55,7 +55,6 @@ class Accounting {
  private:
   std::unique_ptr<PerfCounterSet> sender_;
   pid_t sender_tid_ = -1;
-  bool counting_ = false;
   std::optional<SystemCpu> cpu0_, cpu1_;
   std::string cpu_why_;
 };
