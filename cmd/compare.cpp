@@ -4,9 +4,9 @@
 #include <cstdio>
 
 #include "cmd/commands.hpp"
-#include "harness/compare.hpp"
-#include "harness/errors.hpp"
-#include "harness/units.hpp"
+#include "harness/report/compare.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
 
 namespace zc::cmd {
 

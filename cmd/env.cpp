@@ -3,8 +3,7 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
-#include "harness/capabilities.hpp"
-#include "harness/environment.hpp"
+#include "harness/run/environment.hpp"
 
 namespace zc::cmd {
 

@@ -4,8 +4,7 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
-#include "harness/registry.hpp"
-#include "harness/runner.hpp"
+#include "harness/core/registry.hpp"
 
 namespace zc::cmd {
 

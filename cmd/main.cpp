@@ -3,8 +3,8 @@
 #include <map>
 
 #include "cmd/commands.hpp"
-#include "harness/errors.hpp"
-#include "harness/interrupt.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/base/interrupt.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)"};

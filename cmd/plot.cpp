@@ -10,8 +10,8 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
-#include "harness/errors.hpp"
-#include "harness/sink.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/sinks/sink.hpp"
 
 namespace zc::cmd {
 namespace fs = std::filesystem;

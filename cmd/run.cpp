@@ -7,17 +7,17 @@
 
 #include "cmd/commands.hpp"
 #include "cmd/run_append.hpp"
-#include "harness/errors.hpp"
-#include "harness/kafka_table.hpp"
-#include "harness/output.hpp"
-#include "harness/presets.hpp"
-#include "harness/progress.hpp"
-#include "harness/registry.hpp"
-#include "harness/remote_protocol.hpp"
-#include "harness/runner.hpp"
-#include "harness/table.hpp"
-#include "harness/units.hpp"
-#include "harness/zerocopy_receive.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/report/kafka_table.hpp"
+#include "harness/report/output.hpp"
+#include "harness/run/presets.hpp"
+#include "harness/run/progress.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/sinks/remote_protocol.hpp"
+#include "harness/run/runner.hpp"
+#include "harness/report/table.hpp"
+#include "harness/base/units.hpp"
+#include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc::cmd {
 namespace fs = std::filesystem;
@@ -279,7 +279,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       plan.on_repetition = [&](const std::string& run, unsigned rep) { progress.repetition_started(run, rep); };
     auto outcome = run_plan(plan);
     progress.clear();
-    write_output(outcome, format, out);
+    write_output(outcome.results, outcome.gbench_json, format, out);
     if (!a->quiet) {
       auto* terminal = out == "-" ? stderr : stdout;
       if (a->append.preset == "kafka") print_kafka_table(outcome.results, terminal);

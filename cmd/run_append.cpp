@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "harness/append.hpp"
-#include "harness/errors.hpp"
-#include "harness/registry.hpp"
-#include "harness/units.hpp"
+#include "harness/core/append.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/base/units.hpp"
 
 namespace zc::cmd {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "harness/plan.hpp"
+#include "harness/run/plan.hpp"
 
 namespace zc::cmd {
 

@@ -4,12 +4,12 @@
 #include <cstdio>
 
 #include "cmd/commands.hpp"
-#include "harness/errors.hpp"
-#include "harness/receiver.hpp"
-#include "harness/tuning.hpp"
-#include "harness/remote_protocol.hpp"
-#include "harness/sink_server.hpp"
-#include "harness/units.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/sinks/receiver.hpp"
+#include "harness/sinks/tuning.hpp"
+#include "harness/sinks/remote_protocol.hpp"
+#include "harness/sinks/sink_server.hpp"
+#include "harness/base/units.hpp"
 
 namespace zc::cmd {
 

@@ -6,12 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/append.hpp"
-#include "harness/errors.hpp"
-#include "harness/capabilities.hpp"
-#include "harness/fd.hpp"
-#include "harness/registry.hpp"
-#include "harness/source.hpp"
+#include "harness/core/append.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/kit/probes.hpp"
 
 namespace zc {
 namespace {

@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "harness/append.hpp"
-#include "harness/errors.hpp"
-#include "harness/fd.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/append.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
 
 namespace zc {
 namespace {

@@ -5,10 +5,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "harness/append.hpp"
-#include "harness/errors.hpp"
-#include "harness/fd.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/append.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
 
 namespace zc {
 namespace {

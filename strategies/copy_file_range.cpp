@@ -6,10 +6,9 @@
 
 #include <filesystem>
 
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
-#include "harness/source.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/kit/probes.hpp"
 
 namespace zc {
 namespace {

@@ -8,11 +8,9 @@
 
 #include <fstream>
 
-#include "harness/capabilities.hpp"
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
-#include "harness/source.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/kit/probes.hpp"
 
 namespace zc {
 namespace {

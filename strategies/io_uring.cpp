@@ -7,10 +7,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
-#include "harness/uring.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/kit/uring.hpp"
 
 namespace zc {
 namespace {

@@ -9,10 +9,9 @@
 #include <algorithm>
 #include <vector>
 
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
-#include "harness/uring.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/kit/uring.hpp"
 
 // liburing 2.3 ships uapi headers older than the kernel feature (Linux 6.2).
 #ifndef IORING_SEND_ZC_REPORT_USAGE

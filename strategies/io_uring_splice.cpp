@@ -3,10 +3,10 @@
 // of each chunk from the file into a pipe and from the pipe into the sink.
 #include <algorithm>
 
-#include "harness/chunk_pipe.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
-#include "harness/uring.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/chunk_pipe.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/kit/uring.hpp"
 
 namespace zc {
 namespace {

@@ -2,9 +2,8 @@
 // the mapping: the kernel copies straight out of the page cache, once.
 #include <unistd.h>
 
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
 
 namespace zc {
 namespace {

@@ -13,9 +13,8 @@
 #include <cstring>
 #include <deque>
 
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
 
 #ifndef SO_EE_ORIGIN_ZEROCOPY
 #define SO_EE_ORIGIN_ZEROCOPY 5

@@ -2,9 +2,8 @@
 // that buffer to the sink: the classic path with two CPU copies.
 #include <unistd.h>
 
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
 
 namespace zc {
 namespace {

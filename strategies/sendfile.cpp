@@ -2,8 +2,8 @@
 // to the sink without passing through user space.
 #include <sys/sendfile.h>
 
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/io.hpp"
 
 namespace zc {
 namespace {

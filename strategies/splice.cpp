@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
-#include "harness/chunk_pipe.hpp"
-#include "harness/io.hpp"
-#include "harness/registry.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/kit/chunk_pipe.hpp"
+#include "harness/kit/io.hpp"
 
 namespace zc {
 namespace {

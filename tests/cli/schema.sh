@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Real output of every workload zc-bench offers (as `zc-bench list --json`
 # reports them), including an interrupted run, validates against the
-# zc-bench/1 JSON Schema in harness/schema/.
+# zc-bench/1 JSON Schema in harness/report/schema/.
 set -u
 bin=$1; src=$2
-schema=$src/harness/schema/zc-bench-1.schema.json
+schema=$src/harness/report/schema/zc-bench-1.schema.json
 python3 -c 'import jsonschema' 2>/dev/null || { echo "skip: python3-jsonschema is not installed"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

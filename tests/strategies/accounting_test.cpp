@@ -6,10 +6,10 @@
 
 #include <cstdlib>
 
-#include "harness/accounting.hpp"
-#include "harness/fd.hpp"
-#include "harness/io.hpp"
-#include "harness/perf_counters.hpp"
+#include "harness/measure/accounting.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/kit/io.hpp"
+#include "harness/measure/perf_counters.hpp"
 #include "harness_fixture.hpp"
 
 namespace zc::testing {

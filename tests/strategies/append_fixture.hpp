@@ -3,7 +3,7 @@
 
 #include <sys/mount.h>
 
-#include "harness/append.hpp"
+#include "harness/core/append.hpp"
 #include "harness_fixture.hpp"
 
 namespace zc::testing {

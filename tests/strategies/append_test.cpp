@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "append_fixture.hpp"
-#include "harness/append_measure.hpp"
-#include "harness/source.hpp"
+#include "harness/workloads/append/append_measure.hpp"
+#include "harness/base/file_system.hpp"
 
 namespace zc::testing {
 namespace {

@@ -12,9 +12,9 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/plan.hpp"
-#include "harness/registry.hpp"
-#include "harness/runner.hpp"
+#include "harness/run/plan.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/run/runner.hpp"
 
 namespace zc::testing {
 

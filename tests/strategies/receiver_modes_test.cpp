@@ -1,6 +1,6 @@
 // Receiver modes end to end: zerocopy-receive maps what it can and still
 // checks every byte; truncate discards, so the run is ok but unverified.
-#include "harness/zerocopy_receive.hpp"
+#include "harness/sinks/zerocopy_receive.hpp"
 #include "harness_fixture.hpp"
 
 namespace zc::testing {

@@ -5,8 +5,8 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "harness/capabilities.hpp"
-#include "harness/netns.hpp"
+#include "harness/kit/probes.hpp"
+#include "harness/sinks/netns.hpp"
 #include "harness_fixture.hpp"
 
 namespace zc::testing {

@@ -4,7 +4,7 @@
 
 #include <linux/magic.h>
 
-#include "harness/source.hpp"
+#include "harness/workloads/transfer/source.hpp"
 #include "harness_fixture.hpp"
 
 namespace zc::testing {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "harness/append_records.hpp"
+#include "harness/workloads/append/append_records.hpp"
 
 namespace zc {
 namespace {

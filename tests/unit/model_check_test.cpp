@@ -1,9 +1,9 @@
 // The model check's rules on synthetic figures.
 #include <gtest/gtest.h>
 
-#include "harness/calibration.hpp"
-#include "harness/ledger.hpp"
-#include "harness/model_check.hpp"
+#include "harness/measure/calibration.hpp"
+#include "harness/core/ledger.hpp"
+#include "harness/measure/model_check.hpp"
 
 namespace zc {
 namespace {

@@ -1,9 +1,9 @@
 // --nic parsing and the remote protocol's pure helpers.
 #include <gtest/gtest.h>
 
-#include "harness/errors.hpp"
-#include "harness/nic.hpp"
-#include "harness/remote_protocol.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/sinks/nic.hpp"
+#include "harness/sinks/remote_protocol.hpp"
 
 namespace zc {
 namespace {

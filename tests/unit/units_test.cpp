@@ -1,5 +1,5 @@
-#include "harness/errors.hpp"
-#include "harness/units.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,174 @@
+#include "harness/core/ledger.hpp"
+
+#include <algorithm>
+
+namespace zc {
+
+std::string_view to_string(Place p) {
+  switch (p) {
+    case Place::disk: return "disk";
+    case Place::page_cache: return "page cache";
+    case Place::mapped_page_cache: return "mapped page cache";
+    case Place::user_buffer: return "user buffer";
+    case Place::socket_buffer: return "socket buffer";
+    case Place::pipe_buffer: return "pipe buffer";
+    case Place::sink_page_cache: return "sink page cache";
+    case Place::nic: return "nic";
+    case Place::receiver_buffer: return "receiver buffer";
+    case Place::discarded: return "discarded";
+  }
+  return "?";
+}
+
+std::string_view to_string(Mover m) {
+  switch (m) {
+    case Mover::dma: return "dma";
+    case Mover::cpu: return "cpu";
+    case Mover::reference: return "reference";
+  }
+  return "?";
+}
+
+std::string_view to_string(Side s) { return s == Side::sender ? "sender" : "receiver"; }
+
+int Ledger::cpu_copies() const {
+  return int(std::count_if(hops.begin(), hops.end(), [](auto& h) { return h.by == Mover::cpu; }));
+}
+
+int Ledger::cpu_copies(Side side) const {
+  return int(std::count_if(hops.begin(), hops.end(),
+                           [&](auto& h) { return h.by == Mover::cpu && h.side == side; }));
+}
+
+int Ledger::dma_copies() const {
+  return int(std::count_if(hops.begin(), hops.end(), [](auto& h) { return h.by == Mover::dma; }));
+}
+
+int Ledger::copies_to_user() const {
+  return int(std::count_if(hops.begin(), hops.end(), [](auto& h) {
+    return h.by == Mover::cpu && h.side == Side::sender && h.to == Place::user_buffer;
+  }));
+}
+
+int Ledger::copies_from_user() const {
+  return int(std::count_if(hops.begin(), hops.end(), [](auto& h) {
+    return h.by == Mover::cpu && h.side == Side::sender &&
+           (h.from == Place::user_buffer || h.from == Place::mapped_page_cache);
+  }));
+}
+
+LedgerBuilder& LedgerBuilder::source_into_page_cache() {
+  if (c_.cache == CacheState::cold) hop(Place::disk, Place::page_cache, Mover::dma);
+  return *this;
+}
+
+LedgerBuilder& LedgerBuilder::hop(Place from, Place to, Mover by, std::string note) {
+  l_.hops.push_back(Hop{from, to, by, Side::sender, std::move(note)});
+  return *this;
+}
+
+LedgerBuilder& LedgerBuilder::sink_copy_from(Place from) {
+  switch (c_.sink) {
+    case SinkKind::null:
+      hop(from, Place::discarded, Mover::reference, "/dev/null accepts writes without copying");
+      return *this;
+    case SinkKind::file:
+      hop(from, Place::sink_page_cache, Mover::cpu);
+      sink_tail(Place::sink_page_cache);
+      return *this;
+    case SinkKind::pipe:
+      hop(from, Place::pipe_buffer, Mover::cpu);
+      sink_tail(Place::pipe_buffer);
+      return *this;
+    default:
+      hop(from, Place::socket_buffer, Mover::cpu);
+      sink_tail(Place::socket_buffer);
+      return *this;
+  }
+}
+
+LedgerBuilder& LedgerBuilder::sink_by_reference_from(Place from) {
+  switch (c_.sink) {
+    case SinkKind::null:
+      hop(from, Place::discarded, Mover::reference, "/dev/null accepts pages without copying");
+      return *this;
+    case SinkKind::file:
+      hop(from, Place::sink_page_cache, Mover::cpu, "a file cannot share the source's pages");
+      sink_tail(Place::sink_page_cache);
+      return *this;
+    case SinkKind::pipe:
+      hop(from, Place::pipe_buffer, Mover::reference);
+      sink_tail(Place::pipe_buffer);
+      return *this;
+    case SinkKind::unix_stream:
+      // AF_UNIX takes page references for spliced data (MSG_SPLICE_PAGES)
+      // and has no device, so scatter-gather does not apply.
+      hop(from, Place::socket_buffer, Mover::reference, "AF_UNIX skb frags point at the pages");
+      sink_tail(Place::socket_buffer);
+      return *this;
+    default:
+      if (c_.egress_scatter_gather) {
+        hop(from, Place::socket_buffer, Mover::reference, "skb frags point at the pages");
+      } else {
+        hop(from, Place::socket_buffer, Mover::cpu,
+            "egress device lacks scatter-gather: the kernel linearises each skb");
+      }
+      sink_tail(Place::socket_buffer);
+      return *this;
+  }
+}
+
+void LedgerBuilder::sink_tail(Place buffer) {
+  switch (c_.sink) {
+    case SinkKind::file:
+      l_.hops.push_back({buffer, Place::disk, Mover::dma, Side::sender, "writeback, after the run"});
+      return;
+    case SinkKind::remote:
+      l_.hops.push_back({buffer, Place::nic, Mover::dma, Side::sender});
+      break;
+    case SinkKind::null:
+      return;
+    default:
+      break;  // loopback, unix, pipe and veth never reach a DMA engine
+  }
+  if (!has_receiver_process(c_.sink)) return;
+  if (c_.receiver == ReceiverMode::truncate) {
+    l_.hops.push_back({buffer, Place::discarded, Mover::reference, Side::receiver,
+                       "MSG_TRUNC: the receiver discards"});
+  } else if (c_.receiver == ReceiverMode::zerocopy_receive) {
+    l_.hops.push_back({buffer, Place::receiver_buffer, Mover::reference, Side::receiver,
+                       "TCP_ZEROCOPY_RECEIVE maps whole, page-aligned payload pages and the rest is copied; "
+                       "the share is measured (receiver_zerocopy_mapped_fraction)"});
+  } else {
+    const char* why = c_.sink == SinkKind::tcp ? "loopback receive always copies" : "";
+    l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver, why});
+  }
+}
+
+Ledger LedgerBuilder::done(double syscalls_per_chunk) {
+  l_.syscalls_per_chunk = syscalls_per_chunk;
+  return std::move(l_);
+}
+
+nlohmann::json ledger_json(const Ledger& l) {
+  nlohmann::json hops = nlohmann::json::array();
+  for (auto& h : l.hops) {
+    nlohmann::json hop = {{"from", to_string(h.from)}, {"to", to_string(h.to)}, {"by", to_string(h.by)},
+                {"side", to_string(h.side)}};
+    if (!h.note.empty()) hop["note"] = h.note;
+    hops.push_back(hop);
+  }
+  return {{"hops", hops},
+          {"copies", l.cpu_copies() + l.dma_copies()},
+          {"cpu_copies", l.cpu_copies()},
+          {"cpu_copies_sender", l.cpu_copies(Side::sender)},
+          {"cpu_copies_receiver", l.cpu_copies(Side::receiver)},
+          {"dma_copies", l.dma_copies()},
+          {"copies_to_user", l.copies_to_user()},
+          {"copies_from_user", l.copies_from_user()},
+          {"syscalls_per_chunk", l.syscalls_per_chunk},
+          {"mode_switches_per_chunk", l.mode_switches_per_chunk()},
+          {"method", "model"}};
+}
+
+}  // namespace zc

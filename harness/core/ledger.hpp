@@ -1,0 +1,84 @@
+// The copy ledger: the hops a strategy's bytes take, as data. It is the
+// model that the harness sets beside the measured evidence.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/conditions.hpp"
+
+namespace zc {
+
+enum class Place {
+  disk,
+  page_cache,         // the source file's pages
+  mapped_page_cache,  // the same pages seen through the sender's mmap
+  user_buffer,        // the sender's own memory
+  socket_buffer,
+  pipe_buffer,
+  sink_page_cache,    // the destination file's pages
+  nic,                // the egress device (or its stand-in, veth)
+  receiver_buffer,    // the receiving process's memory
+  discarded,          // /dev/null, MSG_TRUNC
+};
+
+enum class Mover { dma, cpu, reference };
+enum class Side { sender, receiver };
+
+std::string_view to_string(Place p);
+std::string_view to_string(Mover m);
+std::string_view to_string(Side s);
+
+struct Hop {
+  Place from;
+  Place to;
+  Mover by;
+  Side side = Side::sender;
+  std::string note = {};  // why the hop is what it is, when not obvious
+};
+
+struct Ledger {
+  std::vector<Hop> hops;
+  double syscalls_per_chunk = 0;  // sender side, steady state
+
+  int cpu_copies() const;
+  int cpu_copies(Side side) const;
+  int dma_copies() const;
+  // The articles count a user/kernel mode switch on entry and on exit.
+  double mode_switches_per_chunk() const { return 2 * syscalls_per_chunk; }
+  // Copies the sender's syscalls make across the user/kernel boundary,
+  // per byte moved: copy_to_user (into user memory), copy_from_user.
+  int copies_to_user() const;
+  int copies_from_user() const;
+};
+
+// Builds a ledger from the run's conditions so that the sink, the cache
+// state and the egress device shape the hops, not the strategy's name.
+class LedgerBuilder {
+ public:
+  explicit LedgerBuilder(const Conditions& c) : c_(c) {}
+
+  // disk -> page cache by DMA, when the cache is cold.
+  LedgerBuilder& source_into_page_cache();
+  LedgerBuilder& hop(Place from, Place to, Mover by, std::string note = {});
+  // Bytes the sender hands over from `from` by a CPU copy (write, send):
+  // into the sink's buffer, then the sink's own hops.
+  LedgerBuilder& sink_copy_from(Place from);
+  // Pages handed over by reference (sendfile, splice, zero-copy send): the
+  // sink takes references where it can and copies where it must.
+  LedgerBuilder& sink_by_reference_from(Place from);
+  Ledger done(double syscalls_per_chunk);
+
+ private:
+  void sink_tail(Place buffer);
+  const Conditions& c_;
+  Ledger l_;
+};
+
+// The ledger and its derived counts as JSON (runs and `zc-bench list`).
+nlohmann::json ledger_json(const Ledger& l);
+
+}  // namespace zc

@@ -1,0 +1,41 @@
+// The strategy registry: created on first use, owns its strategies, refuses
+// duplicate ids and empty ledgers.
+#pragma once
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/strategy.hpp"
+
+namespace zc {
+
+class Registry {
+ public:
+  static Registry& instance();
+
+  // Throws std::invalid_argument when the id is taken, empty or not
+  // kebab-case, or when the strategy declares an empty ledger or data path.
+  void add(std::unique_ptr<Strategy> s);
+  const Strategy* find(std::string_view id) const;
+  // Sorted by workload, then in the order DESIGN.md lists them.
+  std::vector<const Strategy*> all() const;
+  std::vector<const Strategy*> all(Workload w) const;
+
+ private:
+  std::vector<std::unique_ptr<Strategy>> strategies_;
+};
+
+namespace detail {
+void register_or_die(std::unique_ptr<Strategy> s);
+}
+
+template <typename T>
+struct Registrar {
+  Registrar() { detail::register_or_die(std::make_unique<T>()); }
+};
+
+}  // namespace zc
+
+#define ZC_REGISTER_STRATEGY(Type) \
+  static const ::zc::Registrar<Type> zc_registrar_##Type {}

@@ -1,0 +1,93 @@
+// The strategy interface. A strategy declares what it is (id, data path,
+// ledger), probes what it needs, and makes syscalls; it never reads a clock
+// or prints. Timing, counting and error hints live in the harness.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harness/core/conditions.hpp"
+#include "harness/core/ledger.hpp"
+
+namespace zc {
+
+// What a strategy counts at its call sites. The harness turns these into
+// measured figures; strategies only add.
+struct CallCounters {
+  std::uint64_t syscalls = 0;
+  // Of `syscalls`, those that are not the per-chunk data path: collecting
+  // zero-copy completions (MSG_ZEROCOPY's error queue and the poll for it;
+  // io_uring waits for SEND_ZC notifications, and re-waits when they filled
+  // a batch's wait) and once-per-run teardown (io_uring file unregister).
+  // How many depends on timing or on the run, not on the chunks,
+  // so ledgers leave them out and the model check compares the rest.
+  std::uint64_t bookkeeping_syscalls = 0;
+  // Bytes the kernel copied into the sender's memory (read, recv).
+  std::uint64_t bytes_to_user = 0;
+  // Bytes the sender handed to write/send from its own memory (including a
+  // mapping of the file); the harness knows which sinks copy them.
+  std::uint64_t bytes_from_user = 0;
+  // Strategy-specific evidence, e.g. "zerocopy_completions". Look a key up
+  // once outside the hot loop and keep the reference (std::map is stable).
+  std::map<std::string, std::uint64_t> evidence;
+};
+
+// "Supported" or the one-line reason why not.
+struct Support {
+  std::optional<std::string> missing;
+  static Support yes() { return {}; }
+  static Support no(std::string why) { return {std::move(why)}; }
+  explicit operator bool() const { return !missing; }
+};
+
+class Strategy {
+ public:
+  virtual ~Strategy() = default;
+  virtual std::string_view id() const = 0;
+  // One sentence: how the bytes move.
+  virtual std::string_view data_path() const = 0;
+  virtual Workload workload() const = 0;
+  virtual Ledger ledger(const Conditions& c) const = 0;
+  // Whether the strategy can use this sink at all; asking for a sink it
+  // cannot use is a usage error, not an unsupported run.
+  virtual bool accepts_sink(SinkKind) const { return true; }
+  // Features, privileges and file-system support, probed on this machine.
+  virtual Support probe(const Conditions&) const { return Support::yes(); }
+};
+
+// What the harness hands a transfer strategy for one repetition.
+struct TransferContext {
+  int source_fd = -1;  // O_RDONLY; strategies needing other flags reopen the path
+  std::filesystem::path source_path;
+  std::uint64_t size = 0;
+  std::uint64_t chunk = 0;
+  unsigned queue_depth = 8;
+  int sink_fd = -1;
+  SinkKind sink = SinkKind::tcp;
+};
+
+// One repetition's prepared state (buffers, mappings, rings). Created
+// outside the timed region; step() is the timed work.
+class TransferSession {
+ public:
+  virtual ~TransferSession() = default;
+  // Moves the next chunk (or batch); returns the bytes moved, 0 once all
+  // `size` bytes have gone.
+  virtual std::uint64_t step(CallCounters& counters) = 0;
+  // Called once after the last step, still timed: wait for outstanding
+  // completions so that the data has really left.
+  virtual void finish(CallCounters&) {}
+};
+
+class TransferStrategy : public Strategy {
+ public:
+  Workload workload() const final { return Workload::transfer; }
+  virtual std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const = 0;
+};
+
+}  // namespace zc

@@ -1,9 +1,0 @@
-#include "harness/errors.hpp"
-
-#include <cstring>
-
-namespace zc {
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-}  // namespace zc

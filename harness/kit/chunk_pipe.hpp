@@ -1,0 +1,36 @@
+// A pipe for one repetition of a splice strategy, sized to hold one chunk
+// where the kernel allows it. F_SETPIPE_SZ is capped by fs.pipe-max-size for
+// unprivileged users and by fs.pipe-user-pages-*; when it is refused the
+// default stays, and the size in effect (F_GETPIPE_SZ) is what the
+// strategy uses and reports.
+#pragma once
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdint>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
+
+namespace zc {
+
+struct ChunkPipe {
+  UniqueFd read_end, write_end;
+  std::uint64_t requested = 0;  // bytes asked of F_SETPIPE_SZ
+  std::uint64_t size = 0;       // bytes the pipe holds (rounded to pages by the kernel)
+
+  explicit ChunkPipe(std::uint64_t chunk) {
+    int p[2];
+    check_unix(::pipe2(p, O_CLOEXEC), "pipe2");
+    read_end.reset(p[0]);
+    write_end.reset(p[1]);
+    requested = std::min<std::uint64_t>(chunk, INT_MAX);
+    (void)::fcntl(write_end.get(), F_SETPIPE_SZ, int(requested));  // refused: keep the default
+    size = std::uint64_t(check_unix(::fcntl(write_end.get(), F_GETPIPE_SZ), "F_GETPIPE_SZ"));
+  }
+};
+
+}  // namespace zc

@@ -1,0 +1,96 @@
+// Copy and CPU accounting around one repetition: the sender's kernel
+// counters, system-wide CPU from /proc/stat, the receiver's counters from
+// its report, service demand, the model check and the copy-bound limit.
+// The runner calls it at four points and it fills in metrics and the
+// repetition's "kernel", "model_check" and "copy_bound" sections.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/measure/calibration.hpp"
+#include "harness/core/conditions.hpp"
+#include "harness/core/ledger.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/measure/perf_counters.hpp"
+#include "harness/measure/receiver_report.hpp"
+#include "harness/core/strategy.hpp"
+#include "harness/measure/system_cpu.hpp"
+
+namespace zc {
+
+struct RepetitionFacts {
+  const Conditions& conditions;
+  const Ledger& ledger;
+  const CallCounters& calls;
+  std::uint64_t chunks = 0;
+  std::uint64_t bytes_from_user = 0;  // as the runner reports it (0 for /dev/null)
+  double wall_s = 0;
+  double throughput = 0;
+  double cache_resident_fraction = 1;
+  const Usage& sender;
+  const ReceiverReport* receiver = nullptr;  // null without a receiver process
+  const Calibration* calibration = nullptr;
+};
+
+class Accounting {
+ public:
+  // With kernel_counters, opens the sender's counters on the calling
+  // thread, kept for the next such repetition (one on another thread
+  // reopens them); without, closes them: the repetition is measured by
+  // clock and rusage alone.
+  void begin(bool kernel_counters);  // just before the timed region
+  void end_strategy();  // after the strategy's last call, before the harness waits for the sink
+  void end();           // just after the timed region
+  // Fills `values` and `unavailable`; returns the repetition's sections.
+  nlohmann::json record(const RepetitionFacts& f, std::map<std::string, double>& values,
+                        std::map<std::string, std::string>& unavailable);
+
+ private:
+  std::unique_ptr<PerfCounterSet> sender_;
+  pid_t sender_tid_ = -1;
+  std::optional<SystemCpu> cpu0_, cpu1_;
+  std::string cpu_why_;
+};
+
+// The receiver's side, run inside the receiver process around its loop.
+class ReceiverAccounting {
+ public:
+  explicit ReceiverAccounting(bool kernel_counters);
+  void begin() {
+    if (set_) set_->start();
+  }
+  void end() {
+    if (set_) set_->stop();
+  }
+  nlohmann::json report();  // goes into ReceiverReport::kernel
+
+ private:
+  std::unique_ptr<PerfCounterSet> set_;  // null: counters off for this repetition
+};
+
+// Kernel counters cost a run in proportion to its syscalls and skbs: the
+// raw_syscalls tracepoint puts every syscall on the slow path (read-write
+// to /dev/null in 4K chunks: about 4.0 GB/s with them, 6.4-6.8 without, on
+// the project's VM; 16K chunks over tcp: about 8%; 1M chunks: inside the
+// run-to-run spread). So the runner turns them on in one untimed evidence
+// repetition, the last warm-up, and off in the timed ones; this is what it
+// says where a timed repetition has none.
+inline constexpr const char* kCountersInEvidenceOnly =
+    "kernel counters run in the untimed evidence repetition only";
+
+// What the results record about kernel counters on this machine; the
+// reason they are refused is printed to stderr once per process (unless
+// quiet), and the runs go on without them.
+nlohmann::json describe_kernel_counters(bool quiet);
+
+// For `zc-bench env`: each accounting measurement, available here or why not.
+nlohmann::json describe_measurements();
+
+}  // namespace zc

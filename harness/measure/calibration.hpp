@@ -1,0 +1,52 @@
+// memcpy bandwidth of this machine, measured at the start of a run: the
+// yardstick for each run's copy-bound limit (bandwidth / CPU copies on the
+// critical path) and its efficiency (throughput / limit).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/ledger.hpp"
+
+namespace zc {
+
+struct CopyBandwidth {
+  std::uint64_t buffer_bytes = 0;  // each of source and destination
+  double bytes_per_s = 0;          // bytes copied (not read + written) per second
+  double seconds = 0;              // time the measurement took
+};
+
+struct Calibration {
+  CopyBandwidth cache;  // source + destination resident in the L2 cache
+  CopyBandwidth dram;   // buffers larger than the last-level cache (or capped, see note)
+  std::string note;     // caveats, e.g. a last-level cache larger than the cap
+};
+
+// About 150 ms: ~50 ms cache-resident, ~100 ms DRAM-sized, after an
+// untimed pass that faults the buffers in.
+Calibration calibrate_memcpy();
+// Measured once per process (the first call), so that a test binary that
+// runs many plans pays for it once.
+const Calibration& process_calibration();
+
+nlohmann::json to_json(const Calibration& c);
+
+// CPU copies on a run's critical path. Sender and receiver are separate
+// processes that run concurrently on separate cores, so with two or more
+// online CPUs their copies overlap (a pipeline): the slower side bounds
+// throughput, i.e. max(sender copies, receiver copies). With one CPU they
+// take turns: the sum.
+int critical_path_copies(const Ledger& l, unsigned online_cpus);
+
+// The copy-bound throughput limit, or nullopt (with why) when the run makes
+// no CPU copy on its critical path and so is not bound by copying.
+struct CopyBound {
+  int copies = 0;
+  double limit_bytes_per_s = 0;  // 0 when not copy-bound
+  std::string basis;             // which bandwidth and why
+};
+CopyBound copy_bound(const Ledger& l, const Calibration& cal, unsigned online_cpus);
+
+}  // namespace zc

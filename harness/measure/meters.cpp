@@ -1,0 +1,96 @@
+#include "harness/measure/meters.hpp"
+
+#include <time.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace zc {
+
+std::uint64_t now_ns() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::uint64_t(ts.tv_sec) * 1'000'000'000ull + std::uint64_t(ts.tv_nsec);
+}
+
+Usage Usage::from(const rusage& ru) {
+  Usage u;
+  u.user_s = double(ru.ru_utime.tv_sec) + double(ru.ru_utime.tv_usec) * 1e-6;
+  u.sys_s = double(ru.ru_stime.tv_sec) + double(ru.ru_stime.tv_usec) * 1e-6;
+  u.voluntary_switches = ru.ru_nvcsw;
+  u.involuntary_switches = ru.ru_nivcsw;
+  u.minor_faults = ru.ru_minflt;
+  u.major_faults = ru.ru_majflt;
+  return u;
+}
+
+Usage Usage::of_thread() {
+  rusage ru{};
+  ::getrusage(RUSAGE_THREAD, &ru);
+  return from(ru);
+}
+
+Usage Usage::of_process() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return from(ru);
+}
+
+Usage Usage::operator-(const Usage& o) const {
+  Usage d;
+  d.user_s = user_s - o.user_s;
+  d.sys_s = sys_s - o.sys_s;
+  d.voluntary_switches = voluntary_switches - o.voluntary_switches;
+  d.involuntary_switches = involuntary_switches - o.involuntary_switches;
+  d.minor_faults = minor_faults - o.minor_faults;
+  d.major_faults = major_faults - o.major_faults;
+  return d;
+}
+
+std::optional<StorageIo> StorageIo::of_process(std::string* why_not) {
+  std::ifstream in("/proc/self/io");
+  if (!in) {
+    if (why_not) *why_not = "/proc/self/io is missing (kernel without CONFIG_TASK_IO_ACCOUNTING)";
+    return std::nullopt;
+  }
+  StorageIo io;
+  bool got_read = false, got_write = false;
+  std::string key;
+  std::uint64_t value;
+  while (in >> key >> value) {
+    if (key == "read_bytes:") io.read_bytes = value, got_read = true;
+    if (key == "write_bytes:") io.write_bytes = value, got_write = true;
+  }
+  if (!got_read || !got_write) {
+    if (why_not) *why_not = "/proc/self/io has no read_bytes/write_bytes";
+    return std::nullopt;
+  }
+  return io;
+}
+
+bool reset_peak_rss(std::string* why_not) {
+  std::ofstream out("/proc/self/clear_refs");
+  if (out && (out << "5").flush()) return true;
+  if (why_not)
+    *why_not = std::string("cannot reset the peak RSS (/proc/self/clear_refs: ") +
+               std::strerror(errno) + ")";
+  return false;
+}
+
+std::optional<std::uint64_t> peak_rss_bytes(std::string* why_not) {
+  std::ifstream in("/proc/self/status");
+  for (std::string key; in >> key;) {
+    if (key == "VmHWM:") {
+      std::uint64_t kib = 0;
+      if (in >> kib) return kib * 1024;
+      break;
+    }
+    in.ignore(4096, '\n');
+  }
+  if (why_not) *why_not = "/proc/self/status has no VmHWM";
+  return std::nullopt;
+}
+
+}  // namespace zc

@@ -1,0 +1,161 @@
+#include "harness/measure/metrics.hpp"
+
+#include <array>
+
+namespace zc {
+namespace {
+
+constexpr std::array kTransferMetrics = {
+    MetricDef{"wall_s", "s", "clock",
+              "CLOCK_MONOTONIC from the first call until the consumer has every byte"},
+    MetricDef{"throughput_bytes_per_s", "B/s", "clock", "bytes moved / wall_s"},
+    MetricDef{"latency_p50_ns", "ns", "clock", "per-chunk call time, 50th percentile"},
+    MetricDef{"latency_p90_ns", "ns", "clock", "per-chunk call time, 90th percentile"},
+    MetricDef{"latency_p99_ns", "ns", "clock", "per-chunk call time, 99th percentile"},
+    MetricDef{"latency_p999_ns", "ns", "clock", "per-chunk call time, 99.9th percentile"},
+    MetricDef{"latency_max_ns", "ns", "clock", "per-chunk call time, maximum"},
+    MetricDef{"chunks", "count", "exact", "chunks (or batches) the strategy moved"},
+    MetricDef{"syscalls", "count", "exact", "syscalls the strategy made, counted at each call"},
+    MetricDef{"syscalls_per_chunk", "count", "exact", "syscalls / chunks"},
+    MetricDef{"bookkeeping_syscalls", "count", "exact",
+              "of syscalls, those outside the per-chunk data path: collecting zero-copy "
+              "completions (MSG_ZEROCOPY error queue reads and polls, io_uring waits for SEND_ZC "
+              "notifications) and once-per-run teardown (io_uring file unregister)"},
+    MetricDef{"bytes_copied_to_user", "B", "exact",
+              "bytes the kernel copied into the sender's memory (read, recv), from the calls made"},
+    MetricDef{"bytes_copied_from_user", "B", "exact",
+              "bytes the kernel copied out of the sender's memory (write, send), from the calls "
+              "made; writes to /dev/null copy nothing"},
+    MetricDef{"sender_user_s", "s", "rusage", "sender thread user CPU (RUSAGE_THREAD)"},
+    MetricDef{"sender_sys_s", "s", "rusage", "sender thread system CPU (RUSAGE_THREAD)"},
+    MetricDef{"sender_cpu_ns_per_byte", "ns/B", "rusage", "sender CPU / bytes moved"},
+    MetricDef{"sender_process_cpu_ns_per_byte", "ns/B", "rusage",
+              "sender process CPU (RUSAGE_SELF) / bytes moved: the sender thread plus io_uring's "
+              "io-wq workers, which RUSAGE_THREAD does not see"},
+    MetricDef{"sender_voluntary_switches", "count", "rusage", "sender thread voluntary context switches"},
+    MetricDef{"sender_involuntary_switches", "count", "rusage",
+              "sender thread involuntary context switches"},
+    MetricDef{"sender_minor_faults", "count", "rusage", "sender thread minor page faults"},
+    MetricDef{"sender_major_faults", "count", "rusage", "sender thread major page faults"},
+    MetricDef{"receiver_user_s", "s", "rusage",
+              "receiver process user CPU over its receive loop (includes hashing every byte)"},
+    MetricDef{"receiver_sys_s", "s", "rusage", "receiver process system CPU over its receive loop"},
+    MetricDef{"receiver_cpu_ns_per_byte", "ns/B", "rusage", "receiver CPU / bytes received"},
+    MetricDef{"receiver_voluntary_switches", "count", "rusage", "receiver voluntary context switches"},
+    MetricDef{"receiver_involuntary_switches", "count", "rusage",
+              "receiver involuntary context switches"},
+    MetricDef{"receiver_minor_faults", "count", "rusage", "receiver minor page faults"},
+    MetricDef{"receiver_major_faults", "count", "rusage", "receiver major page faults"},
+    MetricDef{"receiver_read_calls", "count", "exact",
+              "receive calls the receiver made: read/recv, plus getsockopt(TCP_ZEROCOPY_RECEIVE) "
+              "in zerocopy-receive mode"},
+    MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage", "(sender + receiver CPU) / bytes moved"},
+    MetricDef{"sender_peak_rss_bytes", "B", "procfs",
+              "peak resident memory of the zc-bench process during the repetition: VmHWM from "
+              "/proc/self/status, reset (clear_refs 5) before the sink and the strategy's "
+              "buffers were set up; mapped file pages count"},
+    MetricDef{"storage_read_bytes", "B", "procfs",
+              "bytes this process caused to be read from storage (/proc/self/io read_bytes)"},
+    MetricDef{"storage_write_bytes", "B", "procfs",
+              "bytes this process caused to be written to storage (/proc/self/io write_bytes)"},
+    MetricDef{"cache_resident_fraction", "ratio", "exact",
+              "share of the source's pages in the page cache before the repetition (mincore)"},
+    // Zero-copy evidence (harness/workloads/transfer/zerocopy_metrics.cpp): the kernel's verdict.
+    MetricDef{"zerocopy_sends", "count", "exact",
+              "sends that asked for zero copy (MSG_ZEROCOPY), each with a notification id"},
+    MetricDef{"zerocopy_notifications", "count", "exact",
+              "completion notifications read from the error queue (the kernel merges ranges)"},
+    MetricDef{"zerocopy_bytes_copied_by_kernel", "B", "exact",
+              "bytes of zero-copy sends whose completion the kernel marked "
+              "SO_EE_CODE_ZEROCOPY_COPIED (it copied them after all)"},
+    MetricDef{"zerocopy_bytes_not_copied", "B", "exact",
+              "bytes of zero-copy sends completed without the COPIED mark"},
+    MetricDef{"zerocopy_copied_fraction", "ratio", "exact",
+              "zerocopy_bytes_copied_by_kernel / bytes covered by completions"},
+    MetricDef{"receiver_zerocopy_mapped_bytes", "B", "exact",
+              "bytes the receiver got as pages mapped by getsockopt(TCP_ZEROCOPY_RECEIVE)"},
+    MetricDef{"receiver_zerocopy_copied_bytes", "B", "exact",
+              "bytes the zerocopy-receive receiver had to read() (recv_skip_hint and tails)"},
+    MetricDef{"receiver_zerocopy_mapped_fraction", "ratio", "exact",
+              "mapped / (mapped + copied) bytes in zerocopy-receive mode"},
+    MetricDef{"receiver_zerocopy_getsockopt_calls", "count", "exact",
+              "getsockopt(TCP_ZEROCOPY_RECEIVE) calls the receiver made"},
+    // Kernel counters (harness/measure/perf_counters.hpp): the sender's cover its
+    // strategy's calls, the receiver's its receive loop.
+    MetricDef{"traced_sender_syscalls", "count", "tracepoint",
+              "raw_syscalls:sys_enter on the sender thread over the strategy's calls (less the "
+              "ioctl that stops counting)"},
+    MetricDef{"traced_sender_syscalls_per_chunk", "count", "tracepoint",
+              "traced_sender_syscalls / chunks"},
+    MetricDef{"traced_sender_context_switches", "count", "software-event",
+              "perf context-switches on the sender thread over the strategy's calls"},
+    MetricDef{"traced_sender_sched_switches", "count", "tracepoint",
+              "sched:sched_switch away from the sender thread over the strategy's calls"},
+    MetricDef{"traced_sender_page_faults", "count", "software-event",
+              "perf page-faults on the sender thread over the strategy's calls"},
+    MetricDef{"traced_sender_task_clock_s", "s", "software-event",
+              "perf task-clock of the sender thread over the strategy's calls"},
+    MetricDef{"page_cache_insertion_pages", "pages", "tracepoint",
+              "pages the sender put into the page cache: filemap:mm_filemap_add_to_page_cache, "
+              "2^order pages per folio summed"},
+    MetricDef{"page_cache_insertion_folios", "count", "tracepoint",
+              "filemap:mm_filemap_add_to_page_cache events on the sender (one per folio)"},
+    MetricDef{"receiver_copy_calls", "count", "tracepoint",
+              "skb:skb_copy_datagram_iovec in the receiver: socket-to-user copies"},
+    MetricDef{"receiver_copy_bytes", "B", "tracepoint",
+              "skb:skb_copy_datagram_iovec len summed: bytes the receiver's kernel copied to it"},
+    MetricDef{"traced_receiver_syscalls", "count", "tracepoint",
+              "raw_syscalls:sys_enter in the receiver over its loop (less the stopping ioctl)"},
+    MetricDef{"traced_receiver_context_switches", "count", "software-event",
+              "perf context-switches of the receiver over its loop"},
+    MetricDef{"traced_receiver_page_faults", "count", "software-event",
+              "perf page-faults of the receiver over its loop"},
+    MetricDef{"transmit_skbs", "count", "tracepoint",
+              "net:net_dev_start_xmit in the sender's and the receiver's context (any device: "
+              "softirq work the kernel runs there for other traffic counts too; transmits it "
+              "runs in ksoftirqd do not)"},
+    MetricDef{"transmit_paged_bytes", "B", "tracepoint",
+              "net:net_dev_start_xmit data_len summed: bytes in page fragments (by reference)"},
+    MetricDef{"transmit_linear_bytes", "B", "tracepoint",
+              "net:net_dev_start_xmit len - data_len summed: bytes in the linear (copied) part, "
+              "headers and ACKs included"},
+    // Service demand (netperf): CPU per unit of data.
+    MetricDef{"sender_cpu_us_per_kb", "us/KB", "rusage", "sender CPU microseconds per KiB moved"},
+    MetricDef{"receiver_cpu_us_per_kb", "us/KB", "rusage",
+              "receiver CPU microseconds per KiB moved"},
+    MetricDef{"total_cpu_us_per_kb", "us/KB", "rusage",
+              "(sender + receiver CPU) microseconds per KiB moved"},
+    MetricDef{"softirq_s", "s", "procfs",
+              "softirq time on all CPUs over the timed region (/proc/stat; 10 ms ticks; "
+              "system-wide: other load on the machine is included)"},
+    MetricDef{"softirq_ns_per_byte", "ns/B", "procfs", "softirq_s / bytes moved"},
+    MetricDef{"system_cpu_s", "s", "procfs",
+              "busy time of all CPUs over the timed region (/proc/stat user+nice+system+irq+"
+              "softirq+steal; system-wide: other load on the machine is included)"},
+    MetricDef{"system_cpu_ns_per_byte", "ns/B", "procfs", "system_cpu_s / bytes moved"},
+    MetricDef{"system_cpu_us_per_kb", "us/KB", "procfs", "system_cpu_s in microseconds per KiB"},
+    // Copy-bound limit: calibration (environment.calibration) and the ledger.
+    MetricDef{"copy_bound_limit_bytes_per_s", "B/s", "estimate",
+              "DRAM memcpy bandwidth / CPU copies on the critical path (the ledger's max of "
+              "sender and receiver copies on 2+ cores)"},
+    MetricDef{"copy_efficiency", "ratio", "estimate",
+              "throughput / copy_bound_limit_bytes_per_s"},
+};
+
+}  // namespace
+
+std::span<const MetricDef> transfer_metrics() { return kTransferMetrics; }
+
+std::span<const MetricDef> metrics_for(Workload w) {
+  return w == Workload::append ? append_metrics() : transfer_metrics();
+}
+
+const MetricDef* find_metric(std::string_view key) {
+  for (auto& m : kTransferMetrics)
+    if (m.key == key) return &m;
+  for (auto& m : append_metrics())
+    if (m.key == key) return &m;
+  return nullptr;
+}
+
+}  // namespace zc

@@ -1,0 +1,217 @@
+#include "harness/measure/model_check.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace zc {
+using nlohmann::json;
+
+namespace {
+
+constexpr std::uint64_t kPage = 4096;
+
+std::uint64_t pages(std::uint64_t bytes) { return (bytes + kPage - 1) / kPage; }
+
+json not_measured(json predicted, const std::string& why) {
+  return {{"status", "not_measured"}, {"predicted", std::move(predicted)}, {"reason", why}};
+}
+
+json item(bool pass, json predicted, json measured, const std::string& method,
+          const std::string& rule) {
+  return {{"status", pass ? "pass" : "fail"},
+          {"predicted", std::move(predicted)},
+          {"measured", std::move(measured)},
+          {"method", method},
+          {"rule", rule}};
+}
+
+bool within(double measured, double predicted, double rel, double abs) {
+  return std::fabs(measured - predicted) <= rel * predicted + abs;
+}
+
+int hops_into(const Ledger& l, Place to, Mover by) {
+  return int(std::count_if(l.hops.begin(), l.hops.end(),
+                           [&](const Hop& h) { return h.to == to && h.by == by; }));
+}
+
+// The sender touches the mapped file only where a CPU copy reads it
+// (write() to /dev/null never does).
+bool reads_the_mapping(const Ledger& l) {
+  return std::any_of(l.hops.begin(), l.hops.end(), [](const Hop& h) {
+    return h.from == Place::mapped_page_cache && h.by == Mover::cpu;
+  });
+}
+
+json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
+  const double p = l.syscalls_per_chunk;
+  if (m.chunks == 0) return not_measured(p, "no chunks were moved");
+  // Bookkeeping calls are left out on both sides: the ledger models the
+  // data path's calls per chunk; completion polling is timing, and
+  // teardown happens once per run.
+  const auto data_calls = m.exact_syscalls - std::min(m.bookkeeping_syscalls, m.exact_syscalls);
+  const double exact = double(data_calls) / double(m.chunks);
+  json measured = {{"exact_per_chunk", exact}};
+  if (m.bookkeeping_syscalls) {
+    measured["bookkeeping_calls"] = m.bookkeeping_syscalls;
+    measured["bookkeeping_calls_per_chunk"] = double(m.bookkeeping_syscalls) / double(m.chunks);
+  }
+  bool pass = within(exact, p, 0.05, 0.01);
+  std::string method = m.bookkeeping_syscalls ? "exact, bookkeeping calls apart" : "exact";
+  if (m.traced_syscalls.value) {
+    auto traced_data = *m.traced_syscalls.value - std::min(m.bookkeeping_syscalls, *m.traced_syscalls.value);
+    double traced = double(traced_data) / double(m.chunks);
+    measured["tracepoint_per_chunk"] = traced;
+    pass = pass && within(traced, p, 0.05, 0.01);
+    method = "exact + tracepoint raw_syscalls:sys_enter";
+  } else {
+    measured["tracepoint_reason"] = m.traced_syscalls.why_not;
+  }
+  return item(pass, p, measured, method, "per chunk within 5% of the model");
+}
+
+// The strategy's own count against the kernel's: the window holds the
+// strategy's steps and finish() only, so they should agree to the call.
+json cross_check_item(const MeasuredCopies& m) {
+  if (!m.traced_syscalls.value)
+    return not_measured(m.exact_syscalls, m.traced_syscalls.why_not);
+  auto traced = *m.traced_syscalls.value;
+  double slack = std::max(2.0, 0.005 * double(m.exact_syscalls));
+  return item(std::fabs(double(traced) - double(m.exact_syscalls)) <= slack, m.exact_syscalls,
+              traced, "tracepoint raw_syscalls:sys_enter vs exact call-site count",
+              "equal within max(2, 0.5%): any other syscall in the window is unaccounted work");
+}
+
+json bytes_item(int copies, std::uint64_t size, std::uint64_t measured, const char* what) {
+  auto predicted = std::uint64_t(copies) * size;
+  return item(measured == predicted, predicted, measured, "exact (bytes the calls moved)",
+              std::string("ledger copies ") + what + " x bytes moved");
+}
+
+json receiver_item(const Ledger& l, const MeasuredCopies& m) {
+  const int copies = l.cpu_copies(Side::receiver);
+  json predicted = {{"cpu_copies", copies}, {"copy_bytes", std::uint64_t(copies) * m.size}};
+  if (!m.receiver_copies_traceable)
+    return not_measured(predicted, "the receiver does not read a socket (no skb copies to trace)");
+  if (!m.receiver_copy_calls.value) return not_measured(predicted, m.receiver_copy_calls.why_not);
+  auto calls = *m.receiver_copy_calls.value;
+  json measured = {{"copy_calls", calls}};
+  bool pass = copies > 0 ? calls > 0 : calls == 0;
+  std::string rule = copies > 0 ? "copy calls > 0" : "no copy calls";
+  if (m.receiver_copy_bytes.value) {
+    measured["copy_bytes"] = *m.receiver_copy_bytes.value;
+    pass = pass && *m.receiver_copy_bytes.value == std::uint64_t(copies) * m.size;
+    rule += ", copied bytes = cpu copies x bytes moved";
+  } else {
+    measured["copy_bytes_reason"] = m.receiver_copy_bytes.why_not;
+  }
+  return item(pass, predicted, measured, "tracepoint skb:skb_copy_datagram_iovec (receiver)", rule);
+}
+
+json page_cache_item(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
+  // Source pages read from disk (cold: all; hot: those not resident), plus
+  // the sink file's pages when the sink is a file.
+  const std::uint64_t file_pages = pages(m.size);
+  std::uint64_t source = hops_into(l, Place::page_cache, Mover::dma) > 0
+                             ? file_pages
+                             : std::uint64_t(std::llround((1 - m.cache_resident_fraction) *
+                                                          double(file_pages)));
+  std::uint64_t sink = c.sink == SinkKind::file ? file_pages : 0;
+  json predicted = {{"pages", source + sink}, {"source_pages", source}, {"sink_pages", sink}};
+  if (!m.page_cache_pages.value) return not_measured(predicted, m.page_cache_pages.why_not);
+  auto measured = *m.page_cache_pages.value;
+  // Readahead may round a cold read up by a window; a hot cache should add nothing.
+  bool pass = within(double(measured), double(source + sink), 0.02, 64);
+  return item(pass, predicted, measured,
+              "tracepoint filemap:mm_filemap_add_to_page_cache, 2^order pages per folio summed",
+              "within 2% + 64 pages");
+}
+
+json faults_item(const Ledger& l, const MeasuredCopies& m) {
+  // Faults should scale with the chunk (first touch of a user buffer), not
+  // with the file, unless the file is mapped: then its pages fault in
+  // (fault-around and large folios map several per fault).
+  const std::uint64_t chunk_pages = pages(m.chunk);
+  const bool mapped = reads_the_mapping(l);
+  const std::uint64_t lo = mapped ? 1 : 0;
+  const std::uint64_t hi = (mapped ? pages(m.size) : 0) + chunk_pages + 64;
+  json predicted = {{"min", lo}, {"max", hi},
+                    {"why", mapped ? "copies out of the mapping fault the file's pages in"
+                                   : "the file is not read through a mapping: at most the "
+                                     "buffers' first touch"}};
+  return item(m.sender_faults >= lo && m.sender_faults <= hi, predicted, m.sender_faults,
+              m.faults_method + " (sender)", "min <= faults <= max");
+}
+
+}  // namespace
+
+json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
+  json items = {{"syscalls_per_chunk", syscalls_item(l, m)},
+                {"syscall_count_cross_check", cross_check_item(m)},
+                {"bytes_copied_to_user", bytes_item(l.copies_to_user(), m.size, m.bytes_to_user,
+                                                    "into user memory")},
+                {"bytes_copied_from_user", bytes_item(l.copies_from_user(), m.size,
+                                                      m.bytes_from_user, "out of user memory")},
+                {"receiver_copies", receiver_item(l, m)},
+                {"page_cache_insertions", page_cache_item(l, c, m)},
+                {"page_faults", faults_item(l, m)}};
+  std::string status = "not_measured";
+  for (auto& [name, it] : items.items()) {
+    if (it["status"] == "fail") status = "fail";
+    if (it["status"] == "pass" && status == "not_measured") status = "pass";
+  }
+  return {{"status", status}, {"items", items}};
+}
+
+json summarize_model_checks(const json& repetitions) {
+  json last;
+  int checked = 0, failed = 0;
+  for (const auto& rep : repetitions) {
+    if (!rep.contains("model_check")) continue;
+    ++checked;
+    if (rep["model_check"]["status"] == "fail") {
+      if (failed++ == 0) last = rep["model_check"];
+    } else if (failed == 0) {
+      last = rep["model_check"];
+    }
+  }
+  if (checked == 0)
+    return {{"status", "not_measured"}, {"reason", "no repetition completed"}};
+  last["repetitions_checked"] = checked;
+  last["repetitions_failed"] = failed;
+  return last;
+}
+
+std::string copy_verdict(const json& ledger, const json& check) {
+  auto plural = [](int n) { return std::to_string(n) + (n == 1 ? " CPU copy" : " CPU copies"); };
+  int snd = ledger.value("cpu_copies_sender", 0), rcv = ledger.value("cpu_copies_receiver", 0);
+  std::string claim = plural(snd) + " on send";
+  if (rcv > 0) claim += ", " + std::to_string(rcv) + " on receive";
+  const std::string status = check.value("status", "not_measured");
+  if (status == "not_measured")
+    return claim + " (model only: " + check.value("reason", std::string("nothing measured")) + ")";
+  std::vector<std::string> failed, evidence;
+  for (auto& [name, it] : check["items"].items()) {
+    if (it["status"] == "fail")
+      failed.push_back(name + " predicted " + it["predicted"].dump() + ", measured " +
+                       it["measured"].dump());
+    else if (it["status"] == "pass") {
+      if (name == "syscall_count_cross_check") evidence.push_back("raw_syscalls = exact call counts");
+      if (name == "bytes_copied_from_user" || name == "bytes_copied_to_user")
+        if (std::find(evidence.begin(), evidence.end(), "exact copy bytes") == evidence.end())
+          evidence.push_back("exact copy bytes");
+      if (name == "receiver_copies") evidence.push_back("skb_copy_datagram_iovec");
+      if (name == "page_cache_insertions") evidence.push_back("mm_filemap_add_to_page_cache");
+    }
+  }
+  if (!failed.empty()) {
+    std::string s = "MODEL CHECK FAILED: " + failed[0];
+    if (failed.size() > 1) s += " (+" + std::to_string(failed.size() - 1) + " more)";
+    return s;
+  }
+  std::string s = claim + ", verified by ";
+  for (std::size_t i = 0; i < evidence.size(); ++i) s += (i ? " + " : "") + evidence[i];
+  return s;
+}
+
+}  // namespace zc

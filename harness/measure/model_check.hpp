@@ -1,0 +1,52 @@
+// The model check: what a run's ledger predicts (syscalls per chunk, bytes
+// copied across the user/kernel boundary, receiver copies, page-cache
+// insertions, page faults) beside what the run and the kernel measured.
+// Every item is pass, fail or not_measured (with why); a failure means the
+// model, or the kernel's behaviour, is not what the articles say, and is
+// reported, never hidden.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/conditions.hpp"
+#include "harness/core/ledger.hpp"
+
+namespace zc {
+
+// A figure that may be missing, and why.
+template <typename T>
+struct Maybe {
+  std::optional<T> value;
+  std::string why_not;
+};
+
+struct MeasuredCopies {
+  std::uint64_t size = 0, chunk = 0, chunks = 0;
+  std::uint64_t exact_syscalls = 0;              // counted at the strategy's call sites
+  std::uint64_t bookkeeping_syscalls = 0;         // of which outside the per-chunk data path
+  Maybe<std::uint64_t> traced_syscalls;          // raw_syscalls:sys_enter, strategy window
+  std::uint64_t bytes_to_user = 0, bytes_from_user = 0;  // exact, from the calls made
+  bool receiver_copies_traceable = false;        // the receiver reads a socket
+  Maybe<std::uint64_t> receiver_copy_calls;      // skb:skb_copy_datagram_iovec
+  Maybe<std::uint64_t> receiver_copy_bytes;      // its len, summed
+  Maybe<std::uint64_t> page_cache_pages;         // filemap:mm_filemap_add_to_page_cache
+  double cache_resident_fraction = 1;            // of the source, before the repetition
+  std::uint64_t sender_faults = 0;
+  std::string faults_method;                     // "software-event" or "rusage"
+};
+
+// One repetition's check: {"status", "items": {name: {...}}}.
+nlohmann::json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m);
+
+// A run's check from its repetitions': failed if any failed (the first
+// failing repetition's figures are kept), else the last one's.
+nlohmann::json summarize_model_checks(const nlohmann::json& repetitions);
+
+// One line for the table: "0 CPU copies on send, 1 on receive; verified by ...".
+std::string copy_verdict(const nlohmann::json& ledger, const nlohmann::json& check);
+
+}  // namespace zc

@@ -1,0 +1,121 @@
+#include "harness/report/output.hpp"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+
+#include "harness/base/errors.hpp"
+
+namespace zc {
+namespace fs = std::filesystem;
+
+Format parse_format(const std::string& text) {
+  if (text == "json") return Format::json;
+  if (text == "gbench") return Format::gbench;
+  if (text == "csv") return Format::csv;
+  throw UsageError("--format: '" + text + "' is not a format (allowed: json, gbench, csv)");
+}
+
+fs::path default_output_path(const fs::path& dir, Format f) {
+  std::time_t t = std::time(nullptr);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", std::gmtime(&t));
+  return dir / (std::string(stamp) + (f == Format::csv ? ".csv" : ".json"));
+}
+
+void check_writable(const fs::path& path) {
+  if (path == "-") return;
+  auto dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir, ec))
+    throw UsageError("-o: folder '" + dir.string() + "' does not exist and cannot be created");
+  if (fs::is_directory(path, ec)) throw UsageError("-o: '" + path.string() + "' is a folder");
+  if (::access(dir.c_str(), W_OK) != 0 || (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0))
+    throw UsageError("-o: '" + path.string() + "' is not writable");
+}
+
+namespace {
+
+// RFC 4180: a field with a comma, quote or line break is quoted.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+std::string csv_value(const nlohmann::json& v) {
+  // NaN statistics (the cv of a zero mean) and absent fields: an empty cell.
+  if (v.is_null() || (v.is_number_float() && !std::isfinite(v.get<double>()))) return "";
+  return csv_field(v.is_string() ? v.get<std::string>() : v.dump());
+}
+
+}  // namespace
+
+std::string to_csv(const nlohmann::json& results) {
+  static const char* metrics[] = {"throughput_bytes_per_s", "wall_s", "sender_cpu_ns_per_byte",
+                                  "receiver_cpu_ns_per_byte", "total_cpu_ns_per_byte",
+                                  "syscalls", "bytes_copied_to_user", "bytes_copied_from_user",
+                                  "sender_voluntary_switches", "sender_involuntary_switches",
+                                  "sender_minor_faults", "storage_read_bytes", "latency_p99_ns"};
+  std::ostringstream out;
+  out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
+  for (auto m : metrics) out << "," << m << "_median," << m << "_cv";
+  out << ",reason\n";
+  const nlohmann::json none;
+  for (const auto& run : results["runs"]) {
+    const auto& p = run["parameters"];
+    auto field = [&](const nlohmann::json& obj, const char* key) {
+      return obj.contains(key) ? csv_value(obj[key]) : std::string();
+    };
+    out << field(run, "name") << "," << field(run, "strategy") << "," << field(run, "sink") << ","
+        << field(p, "size") << "," << field(p, "chunk") << "," << field(p, "cache") << ","
+        << field(run, "status") << "," << (run.value("verified", false) ? "true" : "false") << ","
+        << field(run["ledger"], "cpu_copies") << "," << field(run["ledger"], "dma_copies");
+    for (auto m : metrics) {
+      auto it = run["metrics"].find(m);
+      bool ok = it != run["metrics"].end() && it->value("available", false);
+      out << "," << (ok ? field(*it, "median") : "") << "," << (ok ? field(*it, "cv") : "");
+    }
+    out << "," << field(run, "reason") << "\n";
+  }
+  return out.str();
+}
+
+void write_output(const nlohmann::json& results, const std::string& gbench_json, Format f,
+                  const fs::path& path) {
+  std::string text = f == Format::json     ? results.dump(2) + "\n"
+                     : f == Format::gbench ? gbench_json
+                                           : to_csv(results);
+  if (path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return;
+  }
+  // Only a regular file is replaced atomically (write beside, rename over).
+  // Anything else is written in place: renaming over `-o /dev/null` as root
+  // would turn the machine's /dev/null into a regular file (it happened).
+  std::error_code ec;
+  auto st = fs::status(path, ec);
+  if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+    std::ofstream file(path, std::ios::binary);
+    file << text;
+    if (!file) throw std::runtime_error("writing " + path.string() + " failed");
+    return;
+  }
+  auto tmp = path;
+  tmp += ".partial";
+  {
+    std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+    file << text;
+    if (!file) throw std::runtime_error("writing " + tmp.string() + " failed");
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace zc

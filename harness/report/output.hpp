@@ -1,0 +1,26 @@
+// Writing results: the native zc-bench/1 JSON, Google Benchmark's JSON
+// layout, or CSV with one row per run.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace zc {
+
+enum class Format { json, gbench, csv };
+
+Format parse_format(const std::string& text);  // throws UsageError
+// results/<UTC timestamp>.json (or .csv) under `dir`.
+std::filesystem::path default_output_path(const std::filesystem::path& dir, Format f);
+// Throws UsageError if `path` cannot be written (checked before any run).
+void check_writable(const std::filesystem::path& path);
+// Writes to `path` ("-" = stdout) atomically (temporary file + rename).
+// `results` is the zc-bench/1 document, `gbench_json` the same runs in
+// Google Benchmark's layout.
+void write_output(const nlohmann::json& results, const std::string& gbench_json, Format f,
+                  const std::filesystem::path& path);
+std::string to_csv(const nlohmann::json& results);
+
+}  // namespace zc

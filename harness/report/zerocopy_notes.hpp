@@ -1,0 +1,15 @@
+// Notes under the table for runs with zero-copy evidence: how much the
+// kernel copied after all, how much the receiver mapped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace zc {
+
+// One line per kind of zero-copy evidence the run has; none otherwise.
+std::vector<std::string> zerocopy_notes(const nlohmann::json& run);
+
+}  // namespace zc

@@ -1,0 +1,106 @@
+#include "harness/sinks/receiver.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "harness/measure/accounting.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/base/hash.hpp"
+#include "harness/sinks/zerocopy_receive.hpp"
+
+namespace zc {
+
+namespace {
+
+// Fault injection for tests: ZC_SINK_DIE_AFTER=N makes the receiver kill
+// itself once it has N bytes, the way a crashing consumer would.
+std::uint64_t die_after_bytes() {
+  const char* env = std::getenv("ZC_SINK_DIE_AFTER");
+  return env ? std::strtoull(env, nullptr, 10) : 0;
+}
+
+void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
+  auto buffer = map_buffer(opts.buffer_size);
+  StreamHash hash;
+  const auto die_after = die_after_bytes();
+  while (true) {
+    if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
+    auto n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) throw std::runtime_error("the sender went quiet (receive timeout)");
+    check_unix(n, "read");
+    ++r.read_calls;
+    if (n == 0) break;
+    hash.update(buffer.data(), std::size_t(n));
+    r.bytes += std::uint64_t(n);
+    if (opts.max_bytes && r.bytes > opts.max_bytes)
+      throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
+                               " bytes it announced");
+  }
+  r.hash = hash.digest();
+}
+
+void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
+  // MSG_TRUNC on a TCP socket discards the bytes in the kernel: the data is
+  // counted, never copied, and so cannot be checked.
+  auto buffer = map_buffer(4096);
+  while (true) {
+    auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) throw std::runtime_error("the sender went quiet (receive timeout)");
+    check_unix(n, "recv(MSG_TRUNC)");
+    ++r.read_calls;
+    if (n == 0) break;
+    r.bytes += std::uint64_t(n);
+    if (opts.max_bytes && r.bytes > opts.max_bytes)
+      throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
+                               " bytes it announced");
+  }
+  r.unverified_reason = "receiver ran with MSG_TRUNC: bytes were discarded unread";
+}
+
+}  // namespace
+
+ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
+  ReceiverReport r;
+  // The receiver counts for itself, rather than the sender opening events
+  // on its pid: the window then matches its rusage window exactly (its
+  // loop, not its exec and start-up), and a remote receiver can do the same.
+  ReceiverAccounting kernel(opts.kernel_counters);
+  if (opts.on_ready) opts.on_ready();
+  auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
+  auto u0 = usage();
+  auto t0 = now_ns();
+  kernel.begin();
+  try {
+    switch (opts.mode) {
+      case ReceiverMode::truncate:
+        receive_truncating(fd, opts, r);
+        break;
+      case ReceiverMode::zerocopy_receive:
+        receive_zerocopy(fd, opts, r);
+        break;
+      case ReceiverMode::recv:
+        receive_copying(fd, opts, r);
+        break;
+    }
+  } catch (const std::exception& e) {
+    r.error = e.what();
+  }
+  kernel.end();
+  r.wall_s = double(now_ns() - t0) * 1e-9;
+  r.usage = usage() - u0;
+  if (opts.on_done) opts.on_done();
+  r.kernel = kernel.report();
+  return r;
+}
+
+}  // namespace zc

@@ -1,0 +1,40 @@
+// The consumer side of a stream sink: reads every byte, hashes it and
+// measures its own cost. Runs in its own process (`zc-bench sink`).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "harness/core/conditions.hpp"
+#include "harness/measure/receiver_report.hpp"
+
+namespace zc {
+
+struct ReceiverOptions {
+  ReceiverMode mode = ReceiverMode::recv;
+  std::size_t buffer_size = 256 * 1024;
+  // Charge CPU to the calling thread only (a server with one thread per
+  // session), not the whole process.
+  bool thread_usage = false;
+  // Fail once more than this many bytes arrive (0: no limit).
+  std::uint64_t max_bytes = 0;
+  // Open kernel counters over the loop: the harness's evidence repetition
+  // does, timed ones do not (accounting.hpp).
+  bool kernel_counters = false;
+  // Called once everything is set up, just before the first read: the
+  // sender must not start its clock while the receiver is still starting
+  // (exec, libraries, opening perf events take milliseconds).
+  std::function<void()> on_ready;
+  // Called when the stream has ended (or failed), before the counters are
+  // read out and closed: that takes tens of milliseconds with tracepoints,
+  // and the sender's clock stops here, not after it.
+  std::function<void()> on_done;
+};
+
+// Reads `fd` to end of stream. Never throws: failures land in `error`.
+ReceiverReport receive_stream(int fd, const ReceiverOptions& opts);
+
+}  // namespace zc

@@ -1,0 +1,309 @@
+#include "harness/sinks/sink.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/process/child.hpp>
+#include <boost/process/io.hpp>
+#include <boost/process/args.hpp>
+#include <boost/process/env.hpp>
+#include <boost/process/environment.hpp>
+#include <boost/process/posix.hpp>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/base/hash.hpp"
+#include "harness/base/units.hpp"
+#include "harness/sinks/remote_sink.hpp"
+#include "harness/sinks/veth_sink.hpp"
+
+namespace zc {
+namespace bp = boost::process;
+namespace fs = std::filesystem;
+
+const fs::path& self_executable() {
+  static const fs::path exe = [] {
+    const char* env = std::getenv("ZC_BENCH_EXE");
+    return env && *env ? fs::path(env) : fs::read_symlink("/proc/self/exe");
+  }();
+  return exe;
+}
+
+namespace {
+
+struct FdPair {
+  UniqueFd sender, receiver;
+};
+
+FdPair tcp_loopback_pair() {
+  UniqueFd listener(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  check_unix(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind");
+  check_unix(::listen(listener.get(), 1), "listen");
+  socklen_t len = sizeof addr;
+  check_unix(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len), "getsockname");
+  UniqueFd client(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
+  check_unix(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect");
+  UniqueFd server(check_unix(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept4"));
+  return {std::move(client), std::move(server)};
+}
+
+FdPair unix_pair() {
+  int sv[2];
+  check_unix(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), "socketpair");
+  return {UniqueFd(sv[0]), UniqueFd(sv[1])};
+}
+
+FdPair pipe_pair() {
+  int p[2];
+  check_unix(::pipe2(p, O_CLOEXEC), "pipe2");
+  return {UniqueFd(p[1]), UniqueFd(p[0])};
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "ended (status " + std::to_string(status) + ")";
+}
+
+// Kills the receiver when the repetition's deadline passes, so a sender
+// blocked on a peer that stopped reading gets EPIPE instead of hanging.
+class Watchdog {
+ public:
+  Watchdog(pid_t pid, std::uint64_t deadline_ns)
+      : thread_([this, pid, deadline_ns](std::stop_token stop) {
+          std::unique_lock lock(mutex_);
+          auto wait_ns = deadline_ns > now_ns() ? deadline_ns - now_ns() : 0;
+          if (!cv_.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; }) &&
+              !stop.stop_requested()) {
+            fired_ = true;
+            ::kill(pid, SIGKILL);
+          }
+        }) {}
+  bool fired() const {
+    std::lock_guard lock(mutex_);
+    return fired_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable_any cv_;
+  bool fired_ = false;
+  std::jthread thread_;  // last: joins before the members it uses go away
+};
+
+class ProcessSink : public SinkEndpoint {
+ public:
+  ProcessSink(const SinkOptions& opts, FdPair pair, const std::vector<std::string>& exec_prefix,
+              std::uint64_t deadline_ns)
+      : kind_(opts.kind) {
+    int report[2];
+    check_unix(::pipe2(report, O_CLOEXEC), "pipe2");
+    report_fd_.reset(report[0]);
+    UniqueFd report_write(report[1]);
+    // A receiver never starts receivers: if ZC_BENCH_EXE (or a renamed
+    // binary) points at something that is not zc-bench, stop at depth one
+    // instead of multiplying processes.
+    if (std::getenv("ZC_BENCH_RECEIVER"))
+      throw std::runtime_error("refusing to start a receiver from inside a receiver process ("
+                               + self_executable().string() + " is not acting as zc-bench sink)");
+    std::vector<std::string> args = {"sink", "--fd", "3", "--receiver",
+                                     std::string(to_string(opts.receiver)), "--buffer",
+                                     std::to_string(opts.tuning.receiver_buffer), "--cpu",
+                                     std::to_string(opts.tuning.receiver_cpu)};
+    if (opts.kernel_counters) args.push_back("--kernel-counters");
+    if (opts.kind != SinkKind::pipe)
+      apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
+    try {
+      bp::environment env = boost::this_process::environment();  // a copy: the parent stays clean
+      env["ZC_BENCH_RECEIVER"] = "1";
+      std::string program = self_executable().string();
+      if (!exec_prefix.empty()) {
+        args.insert(args.begin(), program);
+        args.insert(args.begin(), exec_prefix.begin() + 1, exec_prefix.end());
+        program = exec_prefix.front();
+      }
+      child_ = bp::child(program, bp::args(args), env, bp::std_in < bp::null,
+                         bp::posix::fd.bind(3, pair.receiver.get()),
+                         bp::posix::fd.bind(1, report_write.get()));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("starting the receiver process: ") + e.what());
+    }
+    sender_ = std::move(pair.sender);
+    watchdog_.emplace(child_.id(), deadline_ns);
+    // Untimed: the receiver says when it is about to read. Without this the
+    // timed region began while it was still starting up.
+    auto ready = read_line(deadline_ns, "ready");
+    if (ready != "ready") throw std::runtime_error("receiver said '" + ready + "' instead of ready");
+  }
+
+  ~ProcessSink() override {
+    // Nothing zc-bench starts outlives the repetition.
+    std::error_code ec;
+    if (child_.valid() && child_.running(ec)) child_.terminate(ec);
+  }
+
+  int fd() const override { return sender_.get(); }
+
+  void close_and_await(std::uint64_t deadline_ns) override {
+    if (kind_ != SinkKind::pipe) ::shutdown(sender_.get(), SHUT_WR);
+    sender_.reset();
+    auto done = read_line(deadline_ns, "done");
+    if (done != "done") throw std::runtime_error("receiver said '" + done + "' instead of done");
+    deadline_ns_ = deadline_ns;
+  }
+
+  ReceiverReport collect() override {
+    ReceiverReport r;
+    auto report = read_line(deadline_ns_, "reporting");
+    try {
+      r = nlohmann::json::parse(report).get<ReceiverReport>();
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string("unreadable receiver report: ") + e.what());
+    }
+    std::error_code ec;
+    child_.wait(ec);
+    if (!r.error.empty()) throw std::runtime_error("receiver failed: " + r.error);
+    return r;
+  }
+
+  // The receiver's next line on its stdout, waiting until the deadline.
+  std::string read_line(std::uint64_t deadline_ns, const char* waiting_for) {
+    char buf[4096];
+    while (pending_.find('\n') == std::string::npos) {
+      auto now = now_ns();
+      if (now >= deadline_ns)
+        throw std::runtime_error(std::string("receiver was not ") + waiting_for + " before the deadline");
+      pollfd p{report_fd_.get(), POLLIN, 0};
+      int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
+      int r = ::poll(&p, 1, wait_ms);
+      if (r < 0 && errno == EINTR) throw std::system_error(EINTR, std::generic_category(), "poll");
+      if (r <= 0) continue;
+      auto n = check_unix(::read(report_fd_.get(), buf, sizeof buf), "read receiver report");
+      if (n == 0) throw std::runtime_error("receiver " + diagnose() + " before " + waiting_for);
+      pending_.append(buf, std::size_t(n));
+      if (pending_.size() > (1 << 20)) throw std::runtime_error("receiver report is too long");
+    }
+    auto end = pending_.find('\n');
+    std::string line = pending_.substr(0, end);
+    pending_.erase(0, end + 1);
+    return line;
+  }
+
+  std::string diagnose() override {
+    std::error_code ec;
+    // Give a dying receiver a moment to be reaped so we can say how it died.
+    for (int i = 0; i < 50 && child_.running(ec); ++i) ::usleep(10'000);
+    if (child_.running(ec)) return "is still running";
+    std::string how = describe_exit(child_.native_exit_code());
+    if (watchdog_ && watchdog_->fired()) how += " (by zc-bench: the repetition's deadline passed)";
+    return how;
+  }
+
+ private:
+  SinkKind kind_;
+  UniqueFd sender_;
+  UniqueFd report_fd_;
+  bp::child child_;
+  std::string pending_;  // bytes read from the receiver's stdout, not yet a line
+  std::uint64_t deadline_ns_ = 0;  // the repetition's, for the report after "done"
+  std::optional<Watchdog> watchdog_;
+};
+
+class NullSink : public SinkEndpoint {
+ public:
+  NullSink() : fd_(check_unix(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open /dev/null")) {
+    // A /dev/null that is a regular file (someone renamed over it as root)
+    // would make every figure of this sink a tmpfs write.
+    struct stat st{};
+    if (::fstat(fd_.get(), &st) != 0 || !S_ISCHR(st.st_mode))
+      throw Unsupported("/dev/null on this machine is not the null device (a regular file?): "
+                        "restore it with mknod -m 666 /dev/null c 1 3");
+  }
+  int fd() const override { return fd_.get(); }
+  void close_and_await(std::uint64_t) override { fd_.reset(); }
+  ReceiverReport collect() override {
+    ReceiverReport r;
+    r.unverified_reason = "the null sink discards the bytes: nothing can check them";
+    return r;
+  }
+
+ private:
+  UniqueFd fd_;
+};
+
+// Writes into a file next to the source; verified by hashing the file back
+// after the timed region.
+class FileSink : public SinkEndpoint {
+ public:
+  explicit FileSink(const fs::path& dir)
+      : path_(dir / "sink.out"),
+        fd_(check_unix(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
+                       "open file sink")) {}
+  ~FileSink() override {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  int fd() const override { return fd_.get(); }
+  void close_and_await(std::uint64_t) override { fd_.reset(); }
+  ReceiverReport collect() override {
+    ReceiverReport r;
+    r.bytes = fs::file_size(path_);
+    r.hash = hash_file(path_, r.bytes);
+    return r;
+  }
+
+ private:
+  fs::path path_;
+  UniqueFd fd_;
+};
+
+}  // namespace
+
+std::unique_ptr<SinkEndpoint> open_process_sink(const SinkOptions& opts, UniqueFd sender,
+                                                UniqueFd receiver,
+                                                const std::vector<std::string>& exec_prefix,
+                                                std::uint64_t deadline_ns) {
+  return std::make_unique<ProcessSink>(opts, FdPair{std::move(sender), std::move(receiver)},
+                                       exec_prefix, deadline_ns);
+}
+
+std::unique_ptr<SinkEndpoint> open_sink(const SinkOptions& opts, std::uint64_t deadline_ns) {
+  switch (opts.kind) {
+    case SinkKind::tcp:
+    case SinkKind::unix_stream:
+    case SinkKind::pipe: {
+      FdPair pair = opts.kind == SinkKind::tcp           ? tcp_loopback_pair()
+                    : opts.kind == SinkKind::unix_stream ? unix_pair()
+                                                         : pipe_pair();
+      return std::make_unique<ProcessSink>(opts, std::move(pair), std::vector<std::string>{},
+                                           deadline_ns);
+    }
+    case SinkKind::veth:
+      return open_veth_sink(opts, deadline_ns);
+    case SinkKind::remote:
+      return open_remote_sink(opts, deadline_ns);
+    case SinkKind::null:
+      return std::make_unique<NullSink>();
+    case SinkKind::file:
+      return std::make_unique<FileSink>(opts.work_dir);
+    default:
+      throw Unsupported("the " + std::string(to_string(opts.kind)) + " sink is not built yet");
+  }
+}
+
+}  // namespace zc

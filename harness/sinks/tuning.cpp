@@ -1,0 +1,78 @@
+#include "harness/sinks/tuning.hpp"
+
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <system_error>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
+
+namespace zc {
+
+nlohmann::json Tuning::to_json() const {
+  auto place = [](int cpu) { return cpu < 0 ? nlohmann::json("any") : nlohmann::json(cpu); };
+  auto buf = [](int b) { return b == 0 ? nlohmann::json("auto") : nlohmann::json(b); };
+  return {{"receiver_buffer", receiver_buffer},
+          {"sender_cpu", place(sender_cpu)},
+          {"receiver_cpu", place(receiver_cpu)},
+          {"sndbuf", buf(sndbuf)},
+          {"rcvbuf", buf(rcvbuf)}};
+}
+
+void parse_pin(const std::string& text, Tuning& t) {
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  for (const auto& part : split(text, ',')) {
+    auto colon = part.find(':');
+    auto bad = [&] {
+      return UsageError("--pin: '" + part + "' is not ROLE:CPU (allowed: sender:N, receiver:N, N < " +
+                        std::to_string(cpus) + ")");
+    };
+    if (colon == std::string::npos) throw bad();
+    auto role = part.substr(0, colon);
+    int cpu = -1;
+    try {
+      std::size_t used = 0;
+      cpu = std::stoi(part.substr(colon + 1), &used);
+      if (used != part.size() - colon - 1) throw bad();
+    } catch (const std::logic_error&) {
+      throw bad();
+    }
+    if (cpu < 0 || cpu >= cpus) throw bad();
+    if (role == "sender") t.sender_cpu = cpu;
+    else if (role == "receiver") t.receiver_cpu = cpu;
+    else throw bad();
+  }
+}
+
+void pin_this_thread(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  for (long i = 0; i < cpus; ++i)
+    if (cpu < 0 || i == cpu) CPU_SET(i, &set);
+  check_unix(::sched_setaffinity(0, sizeof set, &set), "sched_setaffinity");
+}
+
+ScopedPin::ScopedPin(int cpu) {
+  if (cpu < 0) return;
+  check_unix(::sched_getaffinity(0, sizeof old_, &old_), "sched_getaffinity");
+  pin_this_thread(cpu);
+  active_ = true;
+}
+
+ScopedPin::~ScopedPin() {
+  if (active_) ::sched_setaffinity(0, sizeof old_, &old_);
+}
+
+void apply_socket_buffers(int sender_fd, int receiver_fd, const Tuning& t) {
+  if (t.sndbuf > 0)
+    check_unix(::setsockopt(sender_fd, SOL_SOCKET, SO_SNDBUF, &t.sndbuf, sizeof t.sndbuf),
+               "setsockopt(SO_SNDBUF)");
+  if (t.rcvbuf > 0)
+    check_unix(::setsockopt(receiver_fd, SOL_SOCKET, SO_RCVBUF, &t.rcvbuf, sizeof t.rcvbuf),
+               "setsockopt(SO_RCVBUF)");
+}
+
+}  // namespace zc

@@ -1,0 +1,77 @@
+#include "harness/sinks/veth_sink.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "harness/base/errors.hpp"
+#include "harness/sinks/netns.hpp"
+#include "harness/sinks/nic.hpp"
+
+namespace zc {
+namespace {
+
+sockaddr_in ipv4(const std::string& address, std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
+    throw std::runtime_error("bad IPv4 address " + address);
+  return a;
+}
+
+class VethSink : public SinkEndpoint {
+ public:
+  VethSink(const SinkOptions& opts, std::uint64_t deadline_ns)
+      : pair_(std::make_unique<VethPair>()) {
+    const auto& tx = pair_->sender();
+    const auto& rx = pair_->receiver();
+    // Offloads first: TCP reads the device's features into the socket's
+    // route capabilities when it connects.
+    auto ctl = pair_->socket_in(tx, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC);
+    auto features = opts.nic.empty() ? read_nic_features(ctl.get(), tx.ifname)
+                                     : apply_nic_request(ctl.get(), tx.ifname, opts.nic);
+    details_ = {{"sender_netns", tx.netns}, {"receiver_netns", rx.netns},
+                {"sender_address", tx.address}, {"receiver_address", rx.address},
+                {"nic", nic_json(tx.ifname, opts.nic, features)}};
+
+    auto listener = pair_->socket_in(rx, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
+    auto addr = ipv4(rx.address, 0);
+    check_unix(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind");
+    check_unix(::listen(listener.get(), 1), "listen");
+    socklen_t len = sizeof addr;
+    check_unix(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len),
+               "getsockname");
+    auto client = pair_->socket_in(tx, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
+    check_unix(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+               "connect across the veth pair");
+    UniqueFd server(
+        check_unix(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept4"));
+    inner_ = open_process_sink(opts, std::move(client), std::move(server),
+                               netns_exec_prefix(rx.netns), deadline_ns);
+  }
+
+  ~VethSink() override {
+    // The receiver (and its socket) go before the namespaces do.
+    inner_.reset();
+  }
+
+  int fd() const override { return inner_->fd(); }
+  void close_and_await(std::uint64_t deadline_ns) override { inner_->close_and_await(deadline_ns); }
+  ReceiverReport collect() override { return inner_->collect(); }
+  std::string diagnose() override { return inner_->diagnose(); }
+  nlohmann::json details() const override { return details_; }
+
+ private:
+  std::unique_ptr<VethPair> pair_;  // first: outlives the receiver and sockets
+  std::unique_ptr<SinkEndpoint> inner_;
+  nlohmann::json details_;
+};
+
+}  // namespace
+
+std::unique_ptr<SinkEndpoint> open_veth_sink(const SinkOptions& opts, std::uint64_t deadline_ns) {
+  return std::make_unique<VethSink>(opts, deadline_ns);
+}
+
+}  // namespace zc

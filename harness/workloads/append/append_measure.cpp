@@ -1,0 +1,195 @@
+#include "harness/workloads/append/append_measure.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "harness/workloads/append/append_records.hpp"
+#include "harness/base/errors.hpp"
+#include "harness/base/file_system.hpp"
+#include "harness/base/hash.hpp"
+#include "harness/base/percentile.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/base/interrupt.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/base/units.hpp"
+
+namespace zc {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path append_log_path(const fs::path& dir, std::string_view id) {
+  return dir / ("log-" + std::string(id) + ".bin");
+}
+
+namespace {
+
+// Removes the log however the repetition ends: nothing zc-bench creates
+// outlives the run, and a full file system gets its space back before the
+// next run of the comparison.
+class LogGuard {
+ public:
+  explicit LogGuard(fs::path p) : path_(std::move(p)) {}
+  ~LogGuard() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+std::string where(const fs::path& dir) {
+  std::string s = dir.string() + " (" + filesystem_name(dir);
+  struct statvfs sv {};
+  if (::statvfs(dir.c_str(), &sv) == 0)
+    s += ", " + format_size(std::uint64_t(sv.f_bavail) * sv.f_frsize) + " free";
+  return s + ")";
+}
+
+// A failure named by what it means for the user, not only by the call.
+[[noreturn]] void fail(const std::system_error& e, const fs::path& dir, const std::string& when) {
+  auto code = e.code().value();
+  std::string what = code == ENOSPC  ? "no space left for the log in " + where(dir)
+                     : code == EROFS ? "the log folder " + dir.string() + " is read-only"
+                     : code == EDQUOT ? "disk quota exceeded for the log in " + where(dir)
+                                      : "the log in " + where(dir) + " failed";
+  throw std::runtime_error(what + ": " + e.what() + " " + when + "; the partial log was removed");
+}
+
+// Creates the log outside the timed region: empty for seq, pre-allocated to
+// its final size for random (and made durable, so that the timed syncs of a
+// random run do not pay for the allocation).
+void create_log(const fs::path& path, const Conditions& c) {
+  UniqueFd fd(check_unix(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
+                         "create log"));
+  if (c.append.pattern == AppendPattern::random) {
+    int err = ::posix_fallocate(fd.get(), 0, off_t(c.size));
+    if (err != 0) throw std::system_error(err, std::generic_category(), "pre-allocate log");
+    check_unix(::fsync(fd.get()), "fsync (pre-allocated log)");
+  }
+}
+
+}  // namespace
+
+json measure_append_once(const AppendStrategy& strategy, const Conditions& c, const fs::path& dir,
+                         std::uint64_t seed, std::map<std::string, double>& values,
+                         std::map<std::string, std::string>& unavailable) {
+  LogGuard log(append_log_path(dir, strategy.id()));
+  RecordSource records(c.chunk, c.size, seed);
+  const auto n = records.records();
+  auto order = slot_order(n, c.append.pattern, seed);
+  const auto& policy = c.append.sync;
+  AppendContext ctx{log.path(), c.size, c.chunk, n, c.append.pattern, policy.opens_dsync()};
+  std::unique_ptr<AppendSession> session;
+  try {
+    create_log(log.path(), c);
+    session = strategy.prepare(ctx);
+  } catch (const std::system_error& e) {
+    fail(e, dir, "while creating it");
+  }
+
+  CallCounters calls;
+  std::vector<std::uint64_t> lat;
+  lat.reserve(n);
+  std::uint64_t syncs = 0, i = 0;
+  const std::uint64_t interval_ns = policy.n * 1'000'000ull;
+  std::string io_why;
+  auto io0 = StorageIo::of_process(&io_why);
+  auto u0 = Usage::of_thread();
+  auto t0 = now_ns();
+  std::uint64_t t1 = 0, t_final = 0;
+  try {
+    // A record's latency includes the sync the policy issues after it, so
+    // that the cost of durability shows in the tail.
+    std::uint64_t t = t0, last_sync = t0;
+    for (; i < n; ++i) {
+      auto slot = order[i];
+      session->append(slot, records.fill(slot), records.length(slot), calls);
+      if (policy.kind == SyncPolicy::Kind::every && (i + 1) % policy.n == 0) {
+        session->sync(calls);
+        ++syncs;
+      } else if (policy.kind == SyncPolicy::Kind::interval && now_ns() - last_sync >= interval_ns) {
+        session->sync(calls);
+        ++syncs;
+        last_sync = now_ns();
+      }
+      auto t2 = now_ns();
+      lat.push_back(t2 - t);
+      t = t2;
+      if (interrupted()) throw std::runtime_error("interrupted");
+    }
+    t1 = now_ns();
+    // Untimed for throughput, timed on its own: what the page cache still
+    // owed the device when the last record was "written".
+    session->sync(calls);
+    t_final = now_ns();
+  } catch (const std::system_error& e) {
+    if (interrupted()) throw std::runtime_error("interrupted");
+    fail(e, dir, "after " + std::to_string(i) + " of " + std::to_string(n) + " records");
+  }
+  auto u = Usage::of_thread() - u0;
+  auto io1 = StorageIo::of_process();
+  session.reset();
+
+  // Verification: the log must hold exactly the records, each in its slot.
+  struct stat st {};
+  check_unix(::stat(log.path().c_str(), &st), "stat log");
+  if (std::uint64_t(st.st_size) != c.size)
+    throw std::runtime_error("log is " + std::to_string(st.st_size) + " bytes, expected " +
+                             std::to_string(c.size));
+  auto expected = records.expected_hash();
+  auto actual = hash_file(log.path(), c.size);
+  if (actual != expected)
+    throw std::runtime_error("log content mismatch: hash " + hex64(actual) + " != expected " +
+                             hex64(expected));
+
+  double wall_s = double(t1 - t0) * 1e-9, final_s = double(t_final - t1) * 1e-9;
+  double bytes = double(c.size);
+  values["wall_s"] = wall_s;
+  values["throughput_bytes_per_s"] = bytes / wall_s;
+  values["records"] = double(n);
+  values["records_per_s"] = double(n) / wall_s;
+  values["final_sync_s"] = final_s;
+  values["durable_throughput_bytes_per_s"] = bytes / (wall_s + final_s);
+  values["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
+  values["latency_p50_ns"] = percentile(lat, 0.50);
+  values["latency_p90_ns"] = percentile(lat, 0.90);
+  values["latency_p99_ns"] = percentile(lat, 0.99);
+  values["latency_p999_ns"] = percentile(lat, 0.999);
+  values["syncs"] = double(syncs);
+  values["syscalls"] = double(calls.syscalls);
+  values["syscalls_per_record"] = double(calls.syscalls) / double(n);
+  values["bytes_copied_from_user"] = double(calls.bytes_from_user);
+  values["user_s"] = u.user_s;
+  values["sys_s"] = u.sys_s;
+  values["cpu_ns_per_byte"] = u.cpu_s() * 1e9 / bytes;
+  values["voluntary_switches"] = double(u.voluntary_switches);
+  values["involuntary_switches"] = double(u.involuntary_switches);
+  values["minor_faults"] = double(u.minor_faults);
+  values["major_faults"] = double(u.major_faults);
+  auto fs_name = filesystem_name(dir);
+  if (fs_name == "tmpfs") {
+    io_why = "the log is on tmpfs, which has no storage behind its page cache";
+    io0.reset();
+  }
+  if (io0 && io1) {
+    values["storage_write_bytes"] = double(io1->write_bytes - io0->write_bytes);
+    values["storage_write_amplification"] = double(io1->write_bytes - io0->write_bytes) / bytes;
+  } else {
+    unavailable["storage_write_bytes"] = unavailable["storage_write_amplification"] = io_why;
+  }
+
+  json rep = {{"values", values},
+              {"verification", {{"verified", true}, {"hash", hex64(actual)}}},
+              {"log", {{"file_system", fs_name}, {"records", n}}}};
+  if (!calls.evidence.empty()) rep["evidence"] = calls.evidence;
+  return rep;
+}
+
+}  // namespace zc

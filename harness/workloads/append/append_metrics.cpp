@@ -1,0 +1,54 @@
+// The figures an append run reports: name, unit and how each is measured.
+#include <array>
+
+#include "harness/measure/metrics.hpp"
+
+namespace zc {
+namespace {
+
+constexpr std::array kAppendMetrics = {
+    MetricDef{"wall_s", "s", "clock",
+              "CLOCK_MONOTONIC from the first record until the last record (and the sync the "
+              "policy issued after it) returned; excludes the final sync"},
+    MetricDef{"throughput_bytes_per_s", "B/s", "clock", "log bytes / wall_s"},
+    MetricDef{"records", "count", "exact", "records appended"},
+    MetricDef{"records_per_s", "1/s", "clock", "records / wall_s"},
+    MetricDef{"final_sync_s", "s", "clock",
+              "the fdatasync/msync after the last record: what the page cache still owed the "
+              "device"},
+    MetricDef{"durable_throughput_bytes_per_s", "B/s", "clock",
+              "log bytes / (wall_s + final_sync_s): the rate at which the log became durable"},
+    MetricDef{"latency_p50_ns", "ns", "clock",
+              "per-record time (including any sync issued after it), 50th percentile"},
+    MetricDef{"latency_p90_ns", "ns", "clock", "per-record time, 90th percentile"},
+    MetricDef{"latency_p99_ns", "ns", "clock", "per-record time, 99th percentile"},
+    MetricDef{"latency_p999_ns", "ns", "clock", "per-record time, 99.9th percentile"},
+    MetricDef{"latency_max_ns", "ns", "clock", "per-record time, maximum"},
+    MetricDef{"syncs", "count", "exact",
+              "syncs the --sync policy issued (not counting the final one; O_DSYNC issues none)"},
+    MetricDef{"syscalls", "count", "exact",
+              "syscalls the strategy made, counted at each call, including every sync"},
+    MetricDef{"syscalls_per_record", "count", "exact", "syscalls / records"},
+    MetricDef{"bytes_copied_from_user", "B", "exact",
+              "bytes write() copied from the record buffers into the page cache; memcpy into a "
+              "mapping is a user-space copy and O_DIRECT is DMA, so neither counts"},
+    MetricDef{"user_s", "s", "rusage", "appending thread user CPU (RUSAGE_THREAD), final sync included"},
+    MetricDef{"sys_s", "s", "rusage",
+              "appending thread system CPU (RUSAGE_THREAD), final sync included; background "
+              "writeback by kernel threads is not charged to it"},
+    MetricDef{"cpu_ns_per_byte", "ns/B", "rusage", "(user_s + sys_s) / log bytes"},
+    MetricDef{"voluntary_switches", "count", "rusage", "voluntary context switches (waiting on I/O)"},
+    MetricDef{"involuntary_switches", "count", "rusage", "involuntary context switches"},
+    MetricDef{"minor_faults", "count", "rusage", "minor page faults (first touch of a mapped page)"},
+    MetricDef{"major_faults", "count", "rusage", "major page faults"},
+    MetricDef{"storage_write_bytes", "B", "procfs",
+              "bytes this process caused to be written to storage (/proc/self/io write_bytes), "
+              "read after the final sync"},
+    MetricDef{"storage_write_amplification", "ratio", "procfs", "storage_write_bytes / log bytes"},
+};
+
+}  // namespace
+
+std::span<const MetricDef> append_metrics() { return kAppendMetrics; }
+
+}  // namespace zc

@@ -1,0 +1,36 @@
+// The source side of a transfer: a generated or given file, its hash, its
+// page-cache state.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+#include "harness/core/conditions.hpp"
+
+namespace zc {
+
+struct SourceFile {
+  std::filesystem::path path;
+  std::uint64_t size = 0;
+  std::uint64_t hash = 0;  // XXH3-64 of the whole content
+  bool generated = false;
+};
+
+// Writes `size` bytes of seeded pseudo-random data (incompressible, so no
+// layer can cheat) and hashes them on the way.
+SourceFile generate_source(const std::filesystem::path& dir, std::uint64_t size,
+                           std::uint64_t seed);
+// Uses an existing file; throws UsageError if it is missing or empty.
+SourceFile existing_source(const std::filesystem::path& path);
+
+struct CacheReport {
+  double resident_fraction = 0;  // from mincore, after preparing
+  bool as_asked = true;          // false if the kernel kept (or lost) pages
+};
+
+// hot: read the whole file so every page is cached; cold: write back and
+// drop its pages (fdatasync + POSIX_FADV_DONTNEED). Checks with mincore.
+CacheReport prepare_cache(const SourceFile& src, CacheState state);
+double resident_fraction(int fd, std::uint64_t size);
+
+}  // namespace zc
