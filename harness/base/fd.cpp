@@ -1,4 +1,4 @@
-#include "harness/fd.hpp"
+#include "harness/base/fd.hpp"
 
 #include <cerrno>
 #include <system_error>
@@ -14,7 +14,8 @@ Mapping map_readonly(int fd, std::size_t len, int extra_flags) {
 
 // Populated up front so first-touch faults stay out of the timed loop.
 Mapping map_buffer(std::size_t len) {
-  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+                   -1, 0);
   if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap buffer");
   return Mapping(p, len);
 }
