@@ -1,10 +1,11 @@
 // `zc-bench compare BASE NEW`: the regression gate for CI. Exit status 0
 // (no regression), 1 (a metric regressed past the threshold, outside the
 // runs' own spread), 2 (unreadable or mismatched input).
+#include "harness/report/compare.hpp"
+
 #include <cstdio>
 
 #include "cmd/commands.hpp"
-#include "harness/report/compare.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 
@@ -35,7 +36,8 @@ Runner setup_compare(CLI::App& app) {
   app.add_option("--format", a->format, "text, markdown or json")->capture_default_str();
   return [a] {
     if (a->format != "text" && a->format != "markdown" && a->format != "json")
-      throw UsageError("--format: '" + a->format + "' is not a format (allowed: text, markdown, json)");
+      throw UsageError("--format: '" + a->format +
+                       "' is not a format (allowed: text, markdown, json)");
     CompareOptions opts;
     opts.threshold_pct = a->threshold;
     opts.metrics = split(a->metrics, ',');

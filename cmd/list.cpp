@@ -37,11 +37,12 @@ Runner setup_list(CLI::App& app) {
       std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(),
                   s["data_path"].get<std::string>().c_str());
       const auto& l = s["ledger"];
-      std::printf("%-18s ledger (%s sink, hot cache): %d copies (%d CPU, %d DMA), %.0f syscalls "
-                  "and %.0f mode switches per chunk\n",
-                  "", s["conditions"]["sink"].get<std::string>().c_str(), l["copies"].get<int>(),
-                  l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
-                  l["syscalls_per_chunk"].get<double>(), l["mode_switches_per_chunk"].get<double>());
+      std::printf(
+          "%-18s ledger (%s sink, hot cache): %d copies (%d CPU, %d DMA), %.0f syscalls "
+          "and %.0f mode switches per chunk\n",
+          "", s["conditions"]["sink"].get<std::string>().c_str(), l["copies"].get<int>(),
+          l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
+          l["syscalls_per_chunk"].get<double>(), l["mode_switches_per_chunk"].get<double>());
       for (const auto& h : l["hops"])
         std::printf("%-18s   %s -> %s by %s (%s)%s%s\n", "", h["from"].get<std::string>().c_str(),
                     h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),

@@ -1,10 +1,10 @@
 // `zc-bench plot RESULTS.json [-o DIR]`: the charts of scripts/plot.py
 // (matplotlib), run as a child process so the C++ side needs no plotting.
+#include <unistd.h>
+
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/io.hpp>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -25,8 +25,9 @@ fs::path find_plot_script() {
   if (const char* env = std::getenv("ZC_PLOT_SCRIPT"); env && *env) return env;
   std::error_code ec;
   auto exe_dir = self_executable().parent_path();
-  for (const auto& p : {exe_dir / ".." / "scripts" / "plot.py", exe_dir / "scripts" / "plot.py",
-                        exe_dir / ".." / "share" / "zc-bench" / "plot.py", fs::path(ZC_PLOT_SCRIPT)})
+  for (const auto& p :
+       {exe_dir / ".." / "scripts" / "plot.py", exe_dir / "scripts" / "plot.py",
+        exe_dir / ".." / "share" / "zc-bench" / "plot.py", fs::path(ZC_PLOT_SCRIPT)})
     if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec);
   return {};
 }
@@ -53,19 +54,23 @@ fs::path find_in_path(const std::string& name) {
 Runner setup_plot(CLI::App& app) {
   auto results = std::make_shared<std::string>();
   auto out_dir = std::make_shared<std::string>();
-  app.add_option("RESULTS", *results, "a zc-bench/1 results file (zc-bench run -o FILE)")->required();
-  app.add_option("-o,--output-dir", *out_dir, "folder for the PNG and SVG files (default: next to the JSON)");
+  app.add_option("RESULTS", *results, "a zc-bench/1 results file (zc-bench run -o FILE)")
+      ->required();
+  app.add_option("-o,--output-dir", *out_dir,
+                 "folder for the PNG and SVG files (default: next to the JSON)");
   return [results, out_dir] {
     std::error_code ec;
     if (!fs::is_regular_file(*results, ec))
       throw UsageError("plot: '" + *results + "' does not exist or is not a file");
     auto script = find_plot_script();
     if (script.empty())
-      throw std::runtime_error("plot: scripts/plot.py not found next to the executable "
-                               "(set ZC_PLOT_SCRIPT to its path)");
+      throw std::runtime_error(
+          "plot: scripts/plot.py not found next to the executable "
+          "(set ZC_PLOT_SCRIPT to its path)");
     auto python = find_in_path("python3");
     if (python.empty())
-      throw std::runtime_error("plot: python3 not found on PATH (install python3 and python3-matplotlib)");
+      throw std::runtime_error(
+          "plot: python3 not found on PATH (install python3 and python3-matplotlib)");
     std::vector<std::string> args = {script.string(), *results};
     if (!out_dir->empty()) args.insert(args.end(), {"-o", *out_dir});
     // The script prints the files it wrote on stdout and one line on stderr

@@ -8,15 +8,15 @@
 #include "cmd/commands.hpp"
 #include "cmd/run_append.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
+#include "harness/core/registry.hpp"
 #include "harness/report/kafka_table.hpp"
 #include "harness/report/output.hpp"
+#include "harness/report/table.hpp"
 #include "harness/run/presets.hpp"
 #include "harness/run/progress.hpp"
-#include "harness/core/registry.hpp"
-#include "harness/sinks/remote_protocol.hpp"
 #include "harness/run/runner.hpp"
-#include "harness/report/table.hpp"
-#include "harness/base/units.hpp"
+#include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc::cmd {
@@ -71,7 +71,7 @@ std::vector<const TransferStrategy*> pick_strategies(const std::string& text, bo
 
 struct SinkChoice {
   SinkKind kind;
-  std::string remote;  // HOST:PORT for the remote sink
+  std::string remote;   // HOST:PORT for the remote sink
   NicRequest nic = {};  // veth: the device's offloads
 };
 
@@ -111,9 +111,12 @@ std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
 std::vector<CacheState> pick_caches(const std::string& text) {
   std::vector<CacheState> out;
   for (const auto& name : split(text, ',')) {
-    if (name == "hot") out.push_back(CacheState::hot);
-    else if (name == "cold") out.push_back(CacheState::cold);
-    else throw UsageError("--cache: '" + name + "' is not a cache state (allowed: hot, cold)");
+    if (name == "hot")
+      out.push_back(CacheState::hot);
+    else if (name == "cold")
+      out.push_back(CacheState::cold);
+    else
+      throw UsageError("--cache: '" + name + "' is not a cache state (allowed: hot, cold)");
   }
   return out;
 }
@@ -123,12 +126,14 @@ std::vector<CacheState> pick_caches(const std::string& text) {
 void check_kafka_preset(const CLI::App& app) {
   for (auto* opt : {"--strategy", "--sink", "--nic", "--receiver", "--workload", "--file"})
     if (app.get_option(opt)->count())
-      throw UsageError(std::string("--preset kafka chooses its strategies and sinks itself (read-write, "
-                                   "mmap-write, sendfile sg=off, sendfile sg=on over veth); drop ") +
-                       opt);
+      throw UsageError(
+          std::string("--preset kafka chooses its strategies and sinks itself (read-write, "
+                      "mmap-write, sendfile sg=off, sendfile sg=on over veth); drop ") +
+          opt);
 }
 
-Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::string>& command_line) {
+Plan make_plan(const RunArgs& a, const CLI::App& app,
+               const std::vector<std::string>& command_line) {
   const auto& preset = a.append.preset;
   if (!preset.empty() && preset != "append" && preset != "kafka")
     throw UsageError("--preset: '" + preset + "' is not a preset (allowed: append, kafka)");
@@ -184,7 +189,8 @@ Plan make_plan(const RunArgs& a, const CLI::App& app, const std::vector<std::str
         throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
                          format_size(size) + ")");
   for (auto sink : sinks)
-    if (auto why = receiver_mode_refuses(*receiver, sink.kind)) throw UsageError("--receiver: " + *why);
+    if (auto why = receiver_mode_refuses(*receiver, sink.kind))
+      throw UsageError("--receiver: " + *why);
   for (auto sink : sinks)
     for (const auto* s : strategies)
       if (explicit_list && !s->accepts_sink(sink.kind))
@@ -254,10 +260,13 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str()
       ->check(CLI::Range(0u, 100u));
   app.add_option("--file", a->file, "use this file as the source instead of generating one");
-  app.add_option("--tmpdir", a->tmpdir, "where to put generated sources (default: $TMPDIR or /tmp)");
-  app.add_option("-o,--output", a->output, "results file, '-' for stdout (default: results/<time>.json)");
+  app.add_option("--tmpdir", a->tmpdir,
+                 "where to put generated sources (default: $TMPDIR or /tmp)");
+  app.add_option("-o,--output", a->output,
+                 "results file, '-' for stdout (default: results/<time>.json)");
   app.add_option("--format", a->format, "json, gbench or csv")->capture_default_str();
-  app.add_option("--timeout", a->timeout, "seconds per repetition before it is an error (default: from size)")
+  app.add_option("--timeout", a->timeout,
+                 "seconds per repetition before it is an error (default: from size)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
   app.add_option("--preset", a->append.preset,
@@ -276,14 +285,18 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                    plan.runs.size(), plan.repetitions, plan.warmup);
     Progress progress(plan, a->quiet);
     if (progress.enabled())
-      plan.on_repetition = [&](const std::string& run, unsigned rep) { progress.repetition_started(run, rep); };
+      plan.on_repetition = [&](const std::string& run, unsigned rep) {
+        progress.repetition_started(run, rep);
+      };
     auto outcome = run_plan(plan);
     progress.clear();
     write_output(outcome.results, outcome.gbench_json, format, out);
     if (!a->quiet) {
       auto* terminal = out == "-" ? stderr : stdout;
-      if (a->append.preset == "kafka") print_kafka_table(outcome.results, terminal);
-      else print_table(outcome.results, terminal);
+      if (a->append.preset == "kafka")
+        print_kafka_table(outcome.results, terminal);
+      else
+        print_table(outcome.results, terminal);
       if (out != "-") std::fprintf(stderr, "results: %s\n", out.c_str());
     }
     if (outcome.interrupted) return 130;

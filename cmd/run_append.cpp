@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "harness/core/append.hpp"
 #include "harness/base/errors.hpp"
-#include "harness/core/registry.hpp"
 #include "harness/base/units.hpp"
+#include "harness/core/append.hpp"
+#include "harness/core/registry.hpp"
 
 namespace zc::cmd {
 namespace {
@@ -87,14 +87,16 @@ void add_append_options(CLI::App& app, AppendArgs& a) {
 
 bool is_append_run(const CLI::App& app, const AppendArgs& a, const std::string& strategies) {
   if (!a.workload.empty() && a.workload != "transfer" && a.workload != "append")
-    throw UsageError("--workload: '" + a.workload + "' is not a workload (allowed: transfer, append)");
+    throw UsageError("--workload: '" + a.workload +
+                     "' is not a workload (allowed: transfer, append)");
   bool any_append_id = false, any_transfer_id = false;
   if (strategies != "all")
     for (const auto& id : split(strategies, ',')) {
       const auto* s = Registry::instance().find(id);
       (s && s->workload() == Workload::append ? any_append_id : any_transfer_id) = true;
     }
-  bool append = a.workload == "append" || a.preset == "append" || (any_append_id && !any_transfer_id);
+  bool append =
+      a.workload == "append" || a.preset == "append" || (any_append_id && !any_transfer_id);
   if (any_append_id && any_transfer_id)
     throw UsageError("--strategy: append and transfer strategies cannot run in one comparison");
   if (append && a.workload == "transfer")

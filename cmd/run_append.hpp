@@ -2,11 +2,10 @@
 // --sync and --preset append turn into append runs of the plan.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "harness/run/plan.hpp"
 

@@ -5,11 +5,11 @@
 
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
 #include "harness/sinks/receiver.hpp"
-#include "harness/sinks/tuning.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/sink_server.hpp"
-#include "harness/base/units.hpp"
+#include "harness/sinks/tuning.hpp"
 
 namespace zc::cmd {
 
@@ -42,9 +42,9 @@ Runner setup_sink(CLI::App& app) {
   auto args = std::make_shared<SinkArgs>();
   auto* fd = app.add_option("--fd", args->fd, "read the stream from this inherited descriptor")
                  ->check(CLI::NonNegativeNumber);
-  auto* listen =
-      app.add_option("--listen", args->listen,
-                     "serve runs from other hosts on ADDR:PORT (numeric; ADDR defaults to 127.0.0.1)");
+  auto* listen = app.add_option(
+      "--listen", args->listen,
+      "serve runs from other hosts on ADDR:PORT (numeric; ADDR defaults to 127.0.0.1)");
   fd->excludes(listen);
   app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
       ->capture_default_str();

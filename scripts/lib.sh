@@ -12,7 +12,7 @@ ZC_PACKAGES=(
   libcli11-dev nlohmann-json3-dev libboost-dev
   liburing-dev libxxhash-dev
   python3 python3-jsonschema python3-matplotlib
-  iproute2 ethtool
+  iproute2 ethtool clang-format
 )
 
 zc_log() { printf 'zc-bench: %s\n' "$*" >&2; }

@@ -54,9 +54,9 @@ class AppendDirectSession : public AppendSession {
     // A short direct write means the device or file system ran out of room
     // part-way; retrying the unaligned rest would only fail with EINVAL.
     if (std::size_t(n) != len)
-      throw std::system_error(ENOSPC, std::generic_category(),
-                              "short O_DIRECT write (" + std::to_string(n) + " of " +
-                                  std::to_string(len) + " bytes)");
+      throw std::system_error(
+          ENOSPC, std::generic_category(),
+          "short O_DIRECT write (" + std::to_string(n) + " of " + std::to_string(len) + " bytes)");
   }
 
   // O_DIRECT data is on the device when write() returns, but the device's
@@ -97,9 +97,10 @@ class AppendDirect : public AppendStrategy {
                          " is not a multiple of the O_DIRECT alignment of " + fs_name + " (" +
                          std::to_string(a.offset) + " bytes, " + a.source + ")");
     if (c.size % a.offset != 0)
-      return Support::no("log size " + std::to_string(c.size) + " leaves a last record that is not "
-                         "a multiple of the O_DIRECT alignment of " + fs_name + " (" +
-                         std::to_string(a.offset) + " bytes, " + a.source + ")");
+      return Support::no("log size " + std::to_string(c.size) +
+                         " leaves a last record that is not "
+                         "a multiple of the O_DIRECT alignment of " +
+                         fs_name + " (" + std::to_string(a.offset) + " bytes, " + a.source + ")");
     return Support::yes();
   }
   std::unique_ptr<AppendSession> prepare(const AppendContext& ctx) const override {

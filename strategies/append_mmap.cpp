@@ -81,8 +81,9 @@ class AppendMmap : public AppendStrategy {
   }
   Support probe(const Conditions& c) const override {
     if (c.append.sync.opens_dsync())
-      return Support::no("--sync dsync: O_DSYNC makes write() synchronous but not stores "
-                         "through a mapping; use --sync every:1 for append-mmap");
+      return Support::no(
+          "--sync dsync: O_DSYNC makes write() synchronous but not stores "
+          "through a mapping; use --sync every:1 for append-mmap");
     return Support::yes();
   }
   std::unique_ptr<AppendSession> prepare(const AppendContext& ctx) const override {

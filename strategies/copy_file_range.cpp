@@ -14,7 +14,9 @@ namespace zc {
 namespace {
 
 // The kernel says "not here" with these; anything else is a failure.
-bool refused(int err) { return err == ENOSYS || err == EOPNOTSUPP || err == EXDEV || err == EINVAL; }
+bool refused(int err) {
+  return err == ENOSYS || err == EOPNOTSUPP || err == EXDEV || err == EINVAL;
+}
 
 class CopyFileRangeSession : public TransferSession {
  public:
@@ -60,8 +62,9 @@ class CopyFileRange : public TransferStrategy {
     LedgerBuilder b(c);
     if (may_reflink(fs)) {
       b.hop(Place::disk, Place::disk, Mover::reference,
-            "reflink: " + fs + " can let the sink share the source's extents (if the file "
-            "system was made with reflink support)");
+            "reflink: " + fs +
+                " can let the sink share the source's extents (if the file "
+                "system was made with reflink support)");
     } else {
       b.source_into_page_cache()
           .hop(Place::page_cache, Place::sink_page_cache, Mover::cpu,
@@ -82,7 +85,8 @@ class CopyFileRange : public TransferStrategy {
     Support result = Support::yes();
     char block[4096] = {};
     if (!in || !out) {
-      result = Support::no("cannot create probe files in " + dir.string() + ": " + errno_text(errno));
+      result =
+          Support::no("cannot create probe files in " + dir.string() + ": " + errno_text(errno));
     } else if (::write(in.get(), block, sizeof block) != ssize_t(sizeof block)) {
       result = Support::no("cannot write a probe file in " + dir.string());
     } else {

@@ -92,7 +92,8 @@ class DirectIoSession : public TransferSession {
       have += std::uint64_t(n);
       read_bytes_ += std::uint64_t(n);
       if (have < need && have % align_.offset != 0)
-        throw std::runtime_error("O_DIRECT read stopped short at an unaligned offset before the end");
+        throw std::runtime_error(
+            "O_DIRECT read stopped short at an unaligned offset before the end");
     }
     // The device wrote the buffer by DMA: no copy into user space to count.
     write_all(ctx_.sink_fd, data_ + skip, want, c);
@@ -121,7 +122,8 @@ class DirectIo : public TransferStrategy {
  public:
   std::string_view id() const override { return "direct-io"; }
   std::string_view data_path() const override {
-    return "read() each chunk with O_DIRECT into an aligned user buffer, then write() it to the sink";
+    return "read() each chunk with O_DIRECT into an aligned user buffer, then write() it to the "
+           "sink";
   }
   Ledger ledger(const Conditions& c) const override {
     return LedgerBuilder(c)

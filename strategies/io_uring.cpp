@@ -166,14 +166,15 @@ class IoUring : public TransferStrategy {
   Ledger ledger(const Conditions& c) const override {
     return LedgerBuilder(c)
         .source_into_page_cache()
-        .hop(Place::page_cache, Place::user_buffer, Mover::cpu, "READ_FIXED into a registered buffer")
+        .hop(Place::page_cache, Place::user_buffer, Mover::cpu,
+             "READ_FIXED into a registered buffer")
         .sink_copy_from(Place::user_buffer)
         .done(1.0 / std::max(1u, c.queue_depth));
   }
   Support probe(const Conditions& c) const override {
     if (is_socket_sink(c.sink))
-      return probe_uring_ops({{IORING_OP_READ_FIXED, "IORING_OP_READ_FIXED"},
-                              {IORING_OP_SEND, "IORING_OP_SEND"}});
+      return probe_uring_ops(
+          {{IORING_OP_READ_FIXED, "IORING_OP_READ_FIXED"}, {IORING_OP_SEND, "IORING_OP_SEND"}});
     return probe_uring_ops({{IORING_OP_READ_FIXED, "IORING_OP_READ_FIXED"},
                             {IORING_OP_WRITE_FIXED, "IORING_OP_WRITE_FIXED"}});
   }

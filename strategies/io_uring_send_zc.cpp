@@ -236,7 +236,8 @@ class IoUringSendZc : public TransferStrategy {
  public:
   std::string_view id() const override { return "io-uring-send-zc"; }
   std::string_view data_path() const override {
-    return "io_uring: READ_FIXED each chunk into a registered buffer, then SEND_ZC it by reference, "
+    return "io_uring: READ_FIXED each chunk into a registered buffer, then SEND_ZC it by "
+           "reference, "
            "--qd chunks per io_uring_enter; notification CQEs free the buffers";
   }
   // Zero-copy send is a socket feature; AF_UNIX lacks it (probe says so).
@@ -257,17 +258,17 @@ class IoUringSendZc : public TransferStrategy {
       // pages the sender may reuse: it copies them (skb_orphan_frags_rx)
       // and the notification comes back IORING_NOTIF_USAGE_ZC_COPIED.
       if (c.sink == SinkKind::tcp || c.sink == SinkKind::veth)
-        l.hops.insert(it + 1, Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu,
-                                  Side::sender,
-                                  "deferred copy: local delivery copies the pinned pages "
-                                  "(notifications marked ZC_COPIED)"});
+        l.hops.insert(it + 1,
+                      Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu, Side::sender,
+                          "deferred copy: local delivery copies the pinned pages "
+                          "(notifications marked ZC_COPIED)"});
     }
     return l;
   }
 
   Support probe(const Conditions& c) const override {
-    auto s = probe_uring_ops({{IORING_OP_READ_FIXED, "IORING_OP_READ_FIXED"},
-                              {IORING_OP_SEND_ZC, "IORING_OP_SEND_ZC"}});
+    auto s = probe_uring_ops(
+        {{IORING_OP_READ_FIXED, "IORING_OP_READ_FIXED"}, {IORING_OP_SEND_ZC, "IORING_OP_SEND_ZC"}});
     if (!s) return s;
     if (c.sink == SinkKind::unix_stream) {
       // Measured, not assumed: ask an AF_UNIX socket.

@@ -25,8 +25,8 @@ class IoUringSpliceSession : public TransferSession {
         pipe_(ctx.chunk),
         piece_(std::min<std::uint64_t>(pipe_.size, ctx.chunk)),
         pieces_per_chunk_(unsigned((ctx.chunk + piece_ - 1) / piece_)),
-        chunks_per_batch_(std::clamp(kMaxSqes / (2 * pieces_per_chunk_), 1u,
-                                     std::max(1u, ctx.queue_depth))),
+        chunks_per_batch_(
+            std::clamp(kMaxSqes / (2 * pieces_per_chunk_), 1u, std::max(1u, ctx.queue_depth))),
         ring_(2 * pieces_per_chunk_ * chunks_per_batch_) {
     fixed_files_ = ring_.register_files(
         {ctx.source_fd, pipe_.read_end.get(), pipe_.write_end.get(), ctx.sink_fd});
@@ -106,8 +106,8 @@ class IoUringSpliceSession : public TransferSession {
       ++seen;
       if (cqe->res == -ECANCELED) continue;
       auto tag = UringTag::unpack(cqe->user_data);
-      check_neg_errno(cqe->res, tag.kind == kIn ? "io_uring SPLICE file->pipe"
-                                                : "io_uring SPLICE pipe->sink");
+      check_neg_errno(
+          cqe->res, tag.kind == kIn ? "io_uring SPLICE file->pipe" : "io_uring SPLICE pipe->sink");
       (tag.kind == kIn ? spliced_in_ : spliced_out_) += std::uint64_t(cqe->res);
     }
     io_uring_cq_advance(ring_.get(), seen);
@@ -129,8 +129,7 @@ class IoUringSpliceSession : public TransferSession {
     };
     file_offset_ -= batch_bytes - spliced_in_;  // rewind past the cancelled pieces
     while (spliced_out_ < batch_bytes) {
-      if (spliced_out_ == spliced_in_)
-        submit_one(kIn, std::min(piece_, batch_bytes - spliced_in_));
+      if (spliced_out_ == spliced_in_) submit_one(kIn, std::min(piece_, batch_bytes - spliced_in_));
       submit_one(kOut, spliced_in_ - spliced_out_);
     }
   }
@@ -138,10 +137,14 @@ class IoUringSpliceSession : public TransferSession {
   int fd(int index) const {
     if (fixed_files_) return index;
     switch (index) {
-      case kSource: return ctx_.source_fd;
-      case kPipeRead: return pipe_.read_end.get();
-      case kPipeWrite: return pipe_.write_end.get();
-      default: return ctx_.sink_fd;
+      case kSource:
+        return ctx_.source_fd;
+      case kPipeRead:
+        return pipe_.read_end.get();
+      case kPipeWrite:
+        return pipe_.write_end.get();
+      default:
+        return ctx_.sink_fd;
     }
   }
 

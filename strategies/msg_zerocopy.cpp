@@ -238,9 +238,10 @@ class MsgZerocopy : public TransferStrategy {
     if (it != l.hops.end() && it->by == Mover::reference) {
       it->note = "send(MSG_ZEROCOPY): skb frags pin the mapped pages until the completion";
       if (local_delivery)
-        l.hops.insert(it + 1, Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu, Side::sender,
-                                  "deferred copy: local delivery copies the pinned pages into new "
-                                  "ones (completions marked SO_EE_CODE_ZEROCOPY_COPIED)"});
+        l.hops.insert(it + 1,
+                      Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu, Side::sender,
+                          "deferred copy: local delivery copies the pinned pages into new "
+                          "ones (completions marked SO_EE_CODE_ZEROCOPY_COPIED)"});
     } else if (it != l.hops.end()) {
       it->note += "; completions marked SO_EE_CODE_ZEROCOPY_COPIED";
     }

@@ -40,7 +40,10 @@ class Sendfile : public TransferStrategy {
     return "sendfile(sink, file) each chunk: page-cache pages go to the sink inside the kernel";
   }
   Ledger ledger(const Conditions& c) const override {
-    return LedgerBuilder(c).source_into_page_cache().sink_by_reference_from(Place::page_cache).done(1);
+    return LedgerBuilder(c)
+        .source_into_page_cache()
+        .sink_by_reference_from(Place::page_cache)
+        .done(1);
   }
   std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const override {
     return std::make_unique<SendfileSession>(ctx);

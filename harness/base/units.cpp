@@ -33,10 +33,14 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   if (ec != std::errc() || ptr == begin) throw bad("is not a size");
   std::uint64_t mult = 1;
   std::string_view suffix(ptr, end - ptr);
-  if (suffix == "K" || suffix == "k" || suffix == "KiB") mult = 1ull << 10;
-  else if (suffix == "M" || suffix == "m" || suffix == "MiB") mult = 1ull << 20;
-  else if (suffix == "G" || suffix == "g" || suffix == "GiB") mult = 1ull << 30;
-  else if (!suffix.empty() && suffix != "B") throw bad("has an unknown suffix");
+  if (suffix == "K" || suffix == "k" || suffix == "KiB")
+    mult = 1ull << 10;
+  else if (suffix == "M" || suffix == "m" || suffix == "MiB")
+    mult = 1ull << 20;
+  else if (suffix == "G" || suffix == "g" || suffix == "GiB")
+    mult = 1ull << 30;
+  else if (!suffix.empty() && suffix != "B")
+    throw bad("has an unknown suffix");
   if (value == 0) throw bad("must be greater than 0");
   if (value > std::numeric_limits<std::uint64_t>::max() / mult) throw bad("is too large");
   return value * mult;
@@ -53,7 +57,8 @@ std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_vi
     auto lo = parse_size(std::string_view(item).substr(0, dots), what);
     auto hi = parse_size(std::string_view(item).substr(dots + 2), what);
     if (lo > hi)
-      throw UsageError(std::string(what) + ": range '" + item + "' runs backwards (write LOW..HIGH)");
+      throw UsageError(std::string(what) + ": range '" + item +
+                       "' runs backwards (write LOW..HIGH)");
     for (auto v = lo; v <= hi; v *= 2) {
       out.push_back(v);
       if (v > hi / 2) break;

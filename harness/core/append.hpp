@@ -23,7 +23,7 @@ struct AppendContext {
   std::uint64_t record = 0;   // record size; the last record may be shorter
   std::uint64_t records = 0;  // ceil(size / record)
   AppendPattern pattern = AppendPattern::seq;
-  bool dsync = false;         // open with O_DSYNC (--sync dsync)
+  bool dsync = false;  // open with O_DSYNC (--sync dsync)
 };
 
 // One repetition's open log. Created outside the timed region.

@@ -14,10 +14,14 @@ std::optional<AppendPattern> parse_append_pattern(std::string_view text) {
 
 std::string SyncPolicy::text() const {
   switch (kind) {
-    case Kind::none: return "none";
-    case Kind::every: return "every:" + std::to_string(n);
-    case Kind::interval: return "interval:" + std::to_string(n);
-    case Kind::dsync: return "dsync";
+    case Kind::none:
+      return "none";
+    case Kind::every:
+      return "every:" + std::to_string(n);
+    case Kind::interval:
+      return "interval:" + std::to_string(n);
+    case Kind::dsync:
+      return "dsync";
   }
   return "?";
 }

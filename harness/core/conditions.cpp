@@ -6,13 +6,20 @@ std::string_view to_string(Workload w) { return w == Workload::transfer ? "trans
 
 std::string_view to_string(SinkKind s) {
   switch (s) {
-    case SinkKind::tcp: return "tcp";
-    case SinkKind::unix_stream: return "unix";
-    case SinkKind::pipe: return "pipe";
-    case SinkKind::null: return "null";
-    case SinkKind::file: return "file";
-    case SinkKind::veth: return "veth";
-    case SinkKind::remote: return "remote";
+    case SinkKind::tcp:
+      return "tcp";
+    case SinkKind::unix_stream:
+      return "unix";
+    case SinkKind::pipe:
+      return "pipe";
+    case SinkKind::null:
+      return "null";
+    case SinkKind::file:
+      return "file";
+    case SinkKind::veth:
+      return "veth";
+    case SinkKind::remote:
+      return "remote";
   }
   return "?";
 }
@@ -21,9 +28,12 @@ std::string_view to_string(CacheState c) { return c == CacheState::hot ? "hot" :
 
 std::string_view to_string(ReceiverMode m) {
   switch (m) {
-    case ReceiverMode::recv: return "recv";
-    case ReceiverMode::zerocopy_receive: return "zerocopy-receive";
-    case ReceiverMode::truncate: return "truncate";
+    case ReceiverMode::recv:
+      return "recv";
+    case ReceiverMode::zerocopy_receive:
+      return "zerocopy-receive";
+    case ReceiverMode::truncate:
+      return "truncate";
   }
   return "?";
 }

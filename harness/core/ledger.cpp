@@ -6,25 +6,38 @@ namespace zc {
 
 std::string_view to_string(Place p) {
   switch (p) {
-    case Place::disk: return "disk";
-    case Place::page_cache: return "page cache";
-    case Place::mapped_page_cache: return "mapped page cache";
-    case Place::user_buffer: return "user buffer";
-    case Place::socket_buffer: return "socket buffer";
-    case Place::pipe_buffer: return "pipe buffer";
-    case Place::sink_page_cache: return "sink page cache";
-    case Place::nic: return "nic";
-    case Place::receiver_buffer: return "receiver buffer";
-    case Place::discarded: return "discarded";
+    case Place::disk:
+      return "disk";
+    case Place::page_cache:
+      return "page cache";
+    case Place::mapped_page_cache:
+      return "mapped page cache";
+    case Place::user_buffer:
+      return "user buffer";
+    case Place::socket_buffer:
+      return "socket buffer";
+    case Place::pipe_buffer:
+      return "pipe buffer";
+    case Place::sink_page_cache:
+      return "sink page cache";
+    case Place::nic:
+      return "nic";
+    case Place::receiver_buffer:
+      return "receiver buffer";
+    case Place::discarded:
+      return "discarded";
   }
   return "?";
 }
 
 std::string_view to_string(Mover m) {
   switch (m) {
-    case Mover::dma: return "dma";
-    case Mover::cpu: return "cpu";
-    case Mover::reference: return "reference";
+    case Mover::dma:
+      return "dma";
+    case Mover::cpu:
+      return "cpu";
+    case Mover::reference:
+      return "reference";
   }
   return "?";
 }
@@ -121,7 +134,8 @@ LedgerBuilder& LedgerBuilder::sink_by_reference_from(Place from) {
 void LedgerBuilder::sink_tail(Place buffer) {
   switch (c_.sink) {
     case SinkKind::file:
-      l_.hops.push_back({buffer, Place::disk, Mover::dma, Side::sender, "writeback, after the run"});
+      l_.hops.push_back(
+          {buffer, Place::disk, Mover::dma, Side::sender, "writeback, after the run"});
       return;
     case SinkKind::remote:
       l_.hops.push_back({buffer, Place::nic, Mover::dma, Side::sender});
@@ -136,9 +150,10 @@ void LedgerBuilder::sink_tail(Place buffer) {
     l_.hops.push_back({buffer, Place::discarded, Mover::reference, Side::receiver,
                        "MSG_TRUNC: the receiver discards"});
   } else if (c_.receiver == ReceiverMode::zerocopy_receive) {
-    l_.hops.push_back({buffer, Place::receiver_buffer, Mover::reference, Side::receiver,
-                       "TCP_ZEROCOPY_RECEIVE maps whole, page-aligned payload pages and the rest is copied; "
-                       "the share is measured (receiver_zerocopy_mapped_fraction)"});
+    l_.hops.push_back(
+        {buffer, Place::receiver_buffer, Mover::reference, Side::receiver,
+         "TCP_ZEROCOPY_RECEIVE maps whole, page-aligned payload pages and the rest is copied; "
+         "the share is measured (receiver_zerocopy_mapped_fraction)"});
   } else {
     const char* why = c_.sink == SinkKind::tcp ? "loopback receive always copies" : "";
     l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver, why});
@@ -153,8 +168,10 @@ Ledger LedgerBuilder::done(double syscalls_per_chunk) {
 nlohmann::json ledger_json(const Ledger& l) {
   nlohmann::json hops = nlohmann::json::array();
   for (auto& h : l.hops) {
-    nlohmann::json hop = {{"from", to_string(h.from)}, {"to", to_string(h.to)}, {"by", to_string(h.by)},
-                {"side", to_string(h.side)}};
+    nlohmann::json hop = {{"from", to_string(h.from)},
+                          {"to", to_string(h.to)},
+                          {"by", to_string(h.by)},
+                          {"side", to_string(h.side)}};
     if (!h.note.empty()) hop["note"] = h.note;
     hops.push_back(hop);
   }

@@ -2,11 +2,10 @@
 // model that the harness sets beside the measured evidence.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/core/conditions.hpp"
 
@@ -19,10 +18,10 @@ enum class Place {
   user_buffer,        // the sender's own memory
   socket_buffer,
   pipe_buffer,
-  sink_page_cache,    // the destination file's pages
-  nic,                // the egress device (or its stand-in, veth)
-  receiver_buffer,    // the receiving process's memory
-  discarded,          // /dev/null, MSG_TRUNC
+  sink_page_cache,  // the destination file's pages
+  nic,              // the egress device (or its stand-in, veth)
+  receiver_buffer,  // the receiving process's memory
+  discarded,        // /dev/null, MSG_TRUNC
 };
 
 enum class Mover { dma, cpu, reference };

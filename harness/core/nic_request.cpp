@@ -19,7 +19,8 @@ NicRequest parse_nic_request(std::string_view text) {
   if (text.empty()) throw UsageError("--nic: empty setting" + allowed);
   for (const auto& part : split(std::string(text), ',')) {
     auto eq = part.find('=');
-    std::string key = part.substr(0, eq), value = eq == std::string::npos ? "" : part.substr(eq + 1);
+    std::string key = part.substr(0, eq),
+                value = eq == std::string::npos ? "" : part.substr(eq + 1);
     const NicFeatureName* f = nullptr;
     for (const auto& k : kNicFeatureNames)
       if (key == k.name) f = &k;

@@ -11,10 +11,10 @@ namespace {
 
 // Listing order: the classic paths first, as the articles tell the story.
 int display_rank(std::string_view id) {
-  static const char* order[] = {"read-write", "mmap-write", "sendfile", "splice",
-                                "msg-zerocopy", "io-uring", "io-uring-send-zc",
-                                "io-uring-splice", "copy-file-range", "direct-io",
-                                "append-write", "append-mmap", "append-direct"};
+  static const char* order[] = {
+      "read-write",   "mmap-write",       "sendfile",        "splice",          "msg-zerocopy",
+      "io-uring",     "io-uring-send-zc", "io-uring-splice", "copy-file-range", "direct-io",
+      "append-write", "append-mmap",      "append-direct"};
   for (int i = 0; i < int(std::size(order)); ++i)
     if (id == order[i]) return i;
   return int(std::size(order));
@@ -22,8 +22,9 @@ int display_rank(std::string_view id) {
 
 bool is_kebab_case(std::string_view id) {
   if (id.empty() || id.front() == '-' || id.back() == '-') return false;
-  return std::all_of(id.begin(), id.end(),
-                     [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-'; });
+  return std::all_of(id.begin(), id.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 #include "harness/kit/probes.hpp"
 
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <liburing.h>
+#include <linux/capability.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 

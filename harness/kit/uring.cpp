@@ -3,8 +3,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/kit/probes.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/kit/probes.hpp"
 
 namespace zc {
 
@@ -12,8 +12,9 @@ Support probe_uring_ops(std::initializer_list<UringOp> ops) {
   if (auto s = probe_io_uring(); !s) return s;
   io_uring_probe* p = io_uring_get_probe();
   if (p == nullptr)
-    return Support::no("io_uring_register(IORING_REGISTER_PROBE) refused: cannot ask the kernel "
-                       "which io_uring opcodes it supports");
+    return Support::no(
+        "io_uring_register(IORING_REGISTER_PROBE) refused: cannot ask the kernel "
+        "which io_uring opcodes it supports");
   Support out = Support::yes();
   for (const auto& op : ops)
     if (!io_uring_opcode_supported(p, op.opcode)) {
@@ -38,7 +39,8 @@ Ring::~Ring() { io_uring_queue_exit(&ring_); }
 
 io_uring_sqe* Ring::sqe() {
   auto* s = io_uring_get_sqe(&ring_);
-  if (s == nullptr) throw std::logic_error("io_uring submission queue full: batch larger than ring");
+  if (s == nullptr)
+    throw std::logic_error("io_uring submission queue full: batch larger than ring");
   return s;
 }
 

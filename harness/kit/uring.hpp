@@ -60,8 +60,8 @@ class Ring {
 // SEND_ZC notification, which repeats its request's user_data) says what
 // it completed without a lookup table.
 struct UringTag {
-  unsigned kind = 0;       // strategy-defined, < 256
-  unsigned index = 0;      // < 65536
+  unsigned kind = 0;   // strategy-defined, < 256
+  unsigned index = 0;  // < 65536
   std::uint32_t len = 0;
   std::uint64_t pack() const {
     return (std::uint64_t(kind) << 56) | (std::uint64_t(len) << 16) | std::uint64_t(index & 0xffff);

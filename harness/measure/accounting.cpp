@@ -59,8 +59,10 @@ std::map<std::string, PerfEventResult> results_from_json(const json& events) {
 
 void put(std::map<std::string, double>& values, std::map<std::string, std::string>& unavailable,
          const std::string& key, const Maybe<std::uint64_t>& m, double scale = 1) {
-  if (m.value) values[key] = double(*m.value) * scale;
-  else unavailable[key] = m.why_not;
+  if (m.value)
+    values[key] = double(*m.value) * scale;
+  else
+    unavailable[key] = m.why_not;
 }
 
 }  // namespace
@@ -89,9 +91,10 @@ json describe_measurements() {
   out["context_switches_traced"] = event("context_switches", "perf software event");
   out["page_faults_traced"] = event("page_faults", "perf software event");
   out["sched_switches_traced"] = event("sched_switches", "tracepoint sched:sched_switch");
-  out["receiver_copies"] = event("receiver_copies", "tracepoint skb:skb_copy_datagram_iovec, len summed");
-  out["page_cache_insertions"] =
-      event("page_cache_insertions", "tracepoint filemap:mm_filemap_add_to_page_cache, order summed");
+  out["receiver_copies"] =
+      event("receiver_copies", "tracepoint skb:skb_copy_datagram_iovec, len summed");
+  out["page_cache_insertions"] = event(
+      "page_cache_insertions", "tracepoint filemap:mm_filemap_add_to_page_cache, order summed");
   out["transmit_linear_paged_bytes"] =
       event("device_transmits", "tracepoint net:net_dev_start_xmit, len and data_len summed");
   std::string why;
@@ -106,8 +109,8 @@ json describe_kernel_counters(bool quiet) {
   auto perf = perf_events_support();
   std::string how;
   auto tracefs = tracefs_support(&how);
-  j["perf_events"] = perf ? json{{"available", true}}
-                          : json{{"available", false}, {"reason", *perf.missing}};
+  j["perf_events"] =
+      perf ? json{{"available", true}} : json{{"available", false}, {"reason", *perf.missing}};
   j["tracepoints"] = tracefs ? json{{"available", true}, {"tracefs", how}}
                              : json{{"available", false}, {"reason", *tracefs.missing}};
   std::string why = !perf ? *perf.missing : !tracefs ? *tracefs.missing : "";
@@ -175,7 +178,8 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
     rcv.set_reason = "no receiver process: the " + std::string(to_string(c.sink)) +
                      " sink is written by the sender alone";
   } else if (!f.receiver->kernel.value("available", false)) {
-    rcv.set_reason = f.receiver->kernel.value("reason", std::string("the receiver sent no counters"));
+    rcv.set_reason =
+        f.receiver->kernel.value("reason", std::string("the receiver sent no counters"));
   } else {
     receiver_results = results_from_json(f.receiver->kernel["events"]);
     rcv.results = &receiver_results;
@@ -185,7 +189,8 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   auto copy_bytes = rcv.sum("copies_to_user", "len");
   put(values, unavailable, "receiver_copy_calls", copy_calls);
   put(values, unavailable, "receiver_copy_bytes", copy_bytes);
-  put(values, unavailable, "traced_receiver_syscalls", rcv.count("syscalls", PerfCounterSet::kStopSyscalls));
+  put(values, unavailable, "traced_receiver_syscalls",
+      rcv.count("syscalls", PerfCounterSet::kStopSyscalls));
   put(values, unavailable, "traced_receiver_context_switches", rcv.count("context_switches"));
   put(values, unavailable, "traced_receiver_page_faults", rcv.count("page_faults"));
 
@@ -208,8 +213,10 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
     auto n = add(s_n, r_n), len = add(s_len, r_len), data = add(s_data, r_data);
     put(values, unavailable, "transmit_skbs", n);
     put(values, unavailable, "transmit_paged_bytes", data);
-    if (len.value && data.value) values["transmit_linear_bytes"] = double(*len.value - *data.value);
-    else unavailable["transmit_linear_bytes"] = len.value ? data.why_not : len.why_not;
+    if (len.value && data.value)
+      values["transmit_linear_bytes"] = double(*len.value - *data.value);
+    else
+      unavailable["transmit_linear_bytes"] = len.value ? data.why_not : len.why_not;
   }
 
   // Service demand, netperf style, and the CPU no process is charged for.
@@ -275,9 +282,7 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
     unavailable["copy_bound_limit_bytes_per_s"] = unavailable["copy_efficiency"] =
         "no memcpy calibration in this run";
   }
-  return {{"kernel", kernel},
-          {"model_check", check_model(f.ledger, c, m)},
-          {"copy_bound", bound}};
+  return {{"kernel", kernel}, {"model_check", check_model(f.ledger, c, m)}, {"copy_bound", bound}};
 }
 
 ReceiverAccounting::ReceiverAccounting(bool kernel_counters) {

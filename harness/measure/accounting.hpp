@@ -9,18 +9,17 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
-#include "harness/measure/calibration.hpp"
 #include "harness/core/conditions.hpp"
 #include "harness/core/ledger.hpp"
+#include "harness/core/strategy.hpp"
+#include "harness/measure/calibration.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/perf_counters.hpp"
 #include "harness/measure/receiver_report.hpp"
-#include "harness/core/strategy.hpp"
 #include "harness/measure/system_cpu.hpp"
 
 namespace zc {

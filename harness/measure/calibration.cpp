@@ -64,15 +64,14 @@ const Calibration& process_calibration() {
 
 nlohmann::json to_json(const Calibration& c) {
   auto one = [](const CopyBandwidth& b) {
-    return nlohmann::json{{"buffer_bytes", b.buffer_bytes},
-                          {"bytes_per_s", b.bytes_per_s},
-                          {"seconds", b.seconds}};
+    return nlohmann::json{
+        {"buffer_bytes", b.buffer_bytes}, {"bytes_per_s", b.bytes_per_s}, {"seconds", b.seconds}};
   };
-  nlohmann::json j = {
-      {"method", "memcpy of one buffer into another, repeated for a fixed time on the "
-                 "calling thread; bytes_per_s counts each byte copied once"},
-      {"cache_resident", one(c.cache)},
-      {"dram", one(c.dram)}};
+  nlohmann::json j = {{"method",
+                       "memcpy of one buffer into another, repeated for a fixed time on the "
+                       "calling thread; bytes_per_s counts each byte copied once"},
+                      {"cache_resident", one(c.cache)},
+                      {"dram", one(c.dram)}};
   if (!c.note.empty()) j["note"] = c.note;
   return j;
 }

@@ -17,7 +17,7 @@ struct Usage {
   std::int64_t voluntary_switches = 0, involuntary_switches = 0;
   std::int64_t minor_faults = 0, major_faults = 0;
 
-  static Usage of_thread();  // RUSAGE_THREAD: the calling thread only
+  static Usage of_thread();   // RUSAGE_THREAD: the calling thread only
   static Usage of_process();  // RUSAGE_SELF
   static Usage from(const rusage& ru);
   Usage operator-(const Usage& o) const;

@@ -32,7 +32,8 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"sender_process_cpu_ns_per_byte", "ns/B", "rusage",
               "sender process CPU (RUSAGE_SELF) / bytes moved: the sender thread plus io_uring's "
               "io-wq workers, which RUSAGE_THREAD does not see"},
-    MetricDef{"sender_voluntary_switches", "count", "rusage", "sender thread voluntary context switches"},
+    MetricDef{"sender_voluntary_switches", "count", "rusage",
+              "sender thread voluntary context switches"},
     MetricDef{"sender_involuntary_switches", "count", "rusage",
               "sender thread involuntary context switches"},
     MetricDef{"sender_minor_faults", "count", "rusage", "sender thread minor page faults"},
@@ -41,7 +42,8 @@ constexpr std::array kTransferMetrics = {
               "receiver process user CPU over its receive loop (includes hashing every byte)"},
     MetricDef{"receiver_sys_s", "s", "rusage", "receiver process system CPU over its receive loop"},
     MetricDef{"receiver_cpu_ns_per_byte", "ns/B", "rusage", "receiver CPU / bytes received"},
-    MetricDef{"receiver_voluntary_switches", "count", "rusage", "receiver voluntary context switches"},
+    MetricDef{"receiver_voluntary_switches", "count", "rusage",
+              "receiver voluntary context switches"},
     MetricDef{"receiver_involuntary_switches", "count", "rusage",
               "receiver involuntary context switches"},
     MetricDef{"receiver_minor_faults", "count", "rusage", "receiver minor page faults"},
@@ -138,8 +140,7 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"copy_bound_limit_bytes_per_s", "B/s", "estimate",
               "DRAM memcpy bandwidth / CPU copies on the critical path (the ledger's max of "
               "sender and receiver copies on 2+ cores)"},
-    MetricDef{"copy_efficiency", "ratio", "estimate",
-              "throughput / copy_bound_limit_bytes_per_s"},
+    MetricDef{"copy_efficiency", "ratio", "estimate", "throughput / copy_bound_limit_bytes_per_s"},
 };
 
 }  // namespace

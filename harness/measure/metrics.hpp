@@ -12,7 +12,8 @@ namespace zc {
 struct MetricDef {
   std::string_view key;
   std::string_view unit;
-  std::string_view method;  // exact | rusage | clock | procfs | tracepoint | software-event | model | estimate
+  std::string_view
+      method;  // exact | rusage | clock | procfs | tracepoint | software-event | model | estimate
   std::string_view description;
 };
 

@@ -59,7 +59,8 @@ json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
   bool pass = within(exact, p, 0.05, 0.01);
   std::string method = m.bookkeeping_syscalls ? "exact, bookkeeping calls apart" : "exact";
   if (m.traced_syscalls.value) {
-    auto traced_data = *m.traced_syscalls.value - std::min(m.bookkeeping_syscalls, *m.traced_syscalls.value);
+    auto traced_data =
+        *m.traced_syscalls.value - std::min(m.bookkeeping_syscalls, *m.traced_syscalls.value);
     double traced = double(traced_data) / double(m.chunks);
     measured["tracepoint_per_chunk"] = traced;
     pass = pass && within(traced, p, 0.05, 0.01);
@@ -73,8 +74,7 @@ json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
 // The strategy's own count against the kernel's: the window holds the
 // strategy's steps and finish() only, so they should agree to the call.
 json cross_check_item(const MeasuredCopies& m) {
-  if (!m.traced_syscalls.value)
-    return not_measured(m.exact_syscalls, m.traced_syscalls.why_not);
+  if (!m.traced_syscalls.value) return not_measured(m.exact_syscalls, m.traced_syscalls.why_not);
   auto traced = *m.traced_syscalls.value;
   double slack = std::max(2.0, 0.005 * double(m.exact_syscalls));
   return item(std::fabs(double(traced) - double(m.exact_syscalls)) <= slack, m.exact_syscalls,
@@ -112,10 +112,10 @@ json page_cache_item(const Ledger& l, const Conditions& c, const MeasuredCopies&
   // Source pages read from disk (cold: all; hot: those not resident), plus
   // the sink file's pages when the sink is a file.
   const std::uint64_t file_pages = pages(m.size);
-  std::uint64_t source = hops_into(l, Place::page_cache, Mover::dma) > 0
-                             ? file_pages
-                             : std::uint64_t(std::llround((1 - m.cache_resident_fraction) *
-                                                          double(file_pages)));
+  std::uint64_t source =
+      hops_into(l, Place::page_cache, Mover::dma) > 0
+          ? file_pages
+          : std::uint64_t(std::llround((1 - m.cache_resident_fraction) * double(file_pages)));
   std::uint64_t sink = c.sink == SinkKind::file ? file_pages : 0;
   json predicted = {{"pages", source + sink}, {"source_pages", source}, {"sink_pages", sink}};
   if (!m.page_cache_pages.value) return not_measured(predicted, m.page_cache_pages.why_not);
@@ -135,7 +135,8 @@ json faults_item(const Ledger& l, const MeasuredCopies& m) {
   const bool mapped = reads_the_mapping(l);
   const std::uint64_t lo = mapped ? 1 : 0;
   const std::uint64_t hi = (mapped ? pages(m.size) : 0) + chunk_pages + 64;
-  json predicted = {{"min", lo}, {"max", hi},
+  json predicted = {{"min", lo},
+                    {"max", hi},
                     {"why", mapped ? "copies out of the mapping fault the file's pages in"
                                    : "the file is not read through a mapping: at most the "
                                      "buffers' first touch"}};
@@ -148,10 +149,10 @@ json faults_item(const Ledger& l, const MeasuredCopies& m) {
 json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
   json items = {{"syscalls_per_chunk", syscalls_item(l, m)},
                 {"syscall_count_cross_check", cross_check_item(m)},
-                {"bytes_copied_to_user", bytes_item(l.copies_to_user(), m.size, m.bytes_to_user,
-                                                    "into user memory")},
-                {"bytes_copied_from_user", bytes_item(l.copies_from_user(), m.size,
-                                                      m.bytes_from_user, "out of user memory")},
+                {"bytes_copied_to_user",
+                 bytes_item(l.copies_to_user(), m.size, m.bytes_to_user, "into user memory")},
+                {"bytes_copied_from_user",
+                 bytes_item(l.copies_from_user(), m.size, m.bytes_from_user, "out of user memory")},
                 {"receiver_copies", receiver_item(l, m)},
                 {"page_cache_insertions", page_cache_item(l, c, m)},
                 {"page_faults", faults_item(l, m)}};
@@ -175,8 +176,7 @@ json summarize_model_checks(const json& repetitions) {
       last = rep["model_check"];
     }
   }
-  if (checked == 0)
-    return {{"status", "not_measured"}, {"reason", "no repetition completed"}};
+  if (checked == 0) return {{"status", "not_measured"}, {"reason", "no repetition completed"}};
   last["repetitions_checked"] = checked;
   last["repetitions_failed"] = failed;
   return last;
@@ -196,7 +196,8 @@ std::string copy_verdict(const json& ledger, const json& check) {
       failed.push_back(name + " predicted " + it["predicted"].dump() + ", measured " +
                        it["measured"].dump());
     else if (it["status"] == "pass") {
-      if (name == "syscall_count_cross_check") evidence.push_back("raw_syscalls = exact call counts");
+      if (name == "syscall_count_cross_check")
+        evidence.push_back("raw_syscalls = exact call counts");
       if (name == "bytes_copied_from_user" || name == "bytes_copied_to_user")
         if (std::find(evidence.begin(), evidence.end(), "exact copy bytes") == evidence.end())
           evidence.push_back("exact copy bytes");

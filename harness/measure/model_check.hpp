@@ -7,10 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/core/conditions.hpp"
 #include "harness/core/ledger.hpp"
@@ -26,17 +25,17 @@ struct Maybe {
 
 struct MeasuredCopies {
   std::uint64_t size = 0, chunk = 0, chunks = 0;
-  std::uint64_t exact_syscalls = 0;              // counted at the strategy's call sites
-  std::uint64_t bookkeeping_syscalls = 0;         // of which outside the per-chunk data path
-  Maybe<std::uint64_t> traced_syscalls;          // raw_syscalls:sys_enter, strategy window
+  std::uint64_t exact_syscalls = 0;                      // counted at the strategy's call sites
+  std::uint64_t bookkeeping_syscalls = 0;                // of which outside the per-chunk data path
+  Maybe<std::uint64_t> traced_syscalls;                  // raw_syscalls:sys_enter, strategy window
   std::uint64_t bytes_to_user = 0, bytes_from_user = 0;  // exact, from the calls made
-  bool receiver_copies_traceable = false;        // the receiver reads a socket
-  Maybe<std::uint64_t> receiver_copy_calls;      // skb:skb_copy_datagram_iovec
-  Maybe<std::uint64_t> receiver_copy_bytes;      // its len, summed
-  Maybe<std::uint64_t> page_cache_pages;         // filemap:mm_filemap_add_to_page_cache
-  double cache_resident_fraction = 1;            // of the source, before the repetition
+  bool receiver_copies_traceable = false;                // the receiver reads a socket
+  Maybe<std::uint64_t> receiver_copy_calls;              // skb:skb_copy_datagram_iovec
+  Maybe<std::uint64_t> receiver_copy_bytes;              // its len, summed
+  Maybe<std::uint64_t> page_cache_pages;                 // filemap:mm_filemap_add_to_page_cache
+  double cache_resident_fraction = 1;                    // of the source, before the repetition
   std::uint64_t sender_faults = 0;
-  std::string faults_method;                     // "software-event" or "rusage"
+  std::string faults_method;  // "software-event" or "rusage"
 };
 
 // One repetition's check: {"status", "items": {name: {...}}}.

@@ -19,8 +19,8 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/base/file_system.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/file_system.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -46,7 +46,8 @@ void parse_format_line(const std::string& line, Tracepoint& tp) {
   TraceField field;
   auto num = [&](const char* tag) -> long {
     auto p = line.find(tag);
-    return p == std::string::npos ? -1 : std::strtol(line.c_str() + p + std::strlen(tag), nullptr, 10);
+    return p == std::string::npos ? -1
+                                  : std::strtol(line.c_str() + p + std::strlen(tag), nullptr, 10);
   };
   long off = num("offset:"), size = num("size:");
   if (off < 0 || size <= 0) return;
@@ -87,8 +88,8 @@ void read_through_private_mount(TracefsCache& cache) {
     }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
         ::mount("nodev", kTracefsRoots[0], "tracefs", 0, nullptr) != 0) {
-      cache.why_not = "tracefs is not mounted and mounting it privately failed (" +
-                      errno_text(errno) + ")";
+      cache.why_not =
+          "tracefs is not mounted and mounting it privately failed (" + errno_text(errno) + ")";
       return;
     }
     for (auto name : kTracepoints)
@@ -119,8 +120,8 @@ long perf_event_open(perf_event_attr* attr, pid_t pid, int cpu, int group) {
 }
 
 std::string refusal(int err) {
-  return "perf_event_open refused: " + errno_text(err) + " (perf_event_paranoid=" +
-         read_first_line("/proc/sys/kernel/perf_event_paranoid") +
+  return "perf_event_open refused: " + errno_text(err) +
+         " (perf_event_paranoid=" + read_first_line("/proc/sys/kernel/perf_event_paranoid") +
          (::geteuid() == 0 ? ", root" : ", not root") + ")";
 }
 
@@ -136,11 +137,29 @@ std::uint64_t field_value(const char* raw, std::size_t raw_size, const TraceFiel
   if (f.offset + f.size > raw_size) return 0;
   std::int64_t v = 0;
   switch (f.size) {
-    case 1: { std::uint8_t x; std::memcpy(&x, raw + f.offset, 1); v = f.is_signed ? std::int8_t(x) : x; break; }
-    case 2: { std::uint16_t x; std::memcpy(&x, raw + f.offset, 2); v = f.is_signed ? std::int16_t(x) : x; break; }
-    case 4: { std::uint32_t x; std::memcpy(&x, raw + f.offset, 4); v = f.is_signed ? std::int32_t(x) : std::int64_t(x); break; }
-    case 8: std::memcpy(&v, raw + f.offset, 8); break;
-    default: return 0;
+    case 1: {
+      std::uint8_t x;
+      std::memcpy(&x, raw + f.offset, 1);
+      v = f.is_signed ? std::int8_t(x) : x;
+      break;
+    }
+    case 2: {
+      std::uint16_t x;
+      std::memcpy(&x, raw + f.offset, 2);
+      v = f.is_signed ? std::int16_t(x) : x;
+      break;
+    }
+    case 4: {
+      std::uint32_t x;
+      std::memcpy(&x, raw + f.offset, 4);
+      v = f.is_signed ? std::int32_t(x) : std::int64_t(x);
+      break;
+    }
+    case 8:
+      std::memcpy(&v, raw + f.offset, 8);
+      break;
+    default:
+      return 0;
   }
   return v < 0 ? 0 : std::uint64_t(v);
 }
@@ -394,9 +413,9 @@ void PerfCounterSet::consume(Event& ev, std::uint64_t head) {
       for (auto& f : ev.spec.sum_fields) {
         if (f == "pages_of_order") {
           auto it = ev.tp->fields.find("order");
-          ev.sums[f] += it == ev.tp->fields.end()
-                            ? 1
-                            : 1ull << std::min<std::uint64_t>(field_value(raw, raw_size, it->second), 20);
+          ev.sums[f] += it == ev.tp->fields.end() ? 1
+                                                  : 1ull << std::min<std::uint64_t>(
+                                                        field_value(raw, raw_size, it->second), 20);
         } else if (auto it = ev.tp->fields.find(f); it != ev.tp->fields.end()) {
           ev.sums[f] += field_value(raw, raw_size, it->second);
         }
@@ -447,8 +466,8 @@ std::map<std::string, PerfEventResult> PerfCounterSet::read() {
       if (lost)
         r.sums_reason = std::to_string(lost) + " records lost (ring buffer full): sums incomplete";
       else if (throttled || samples != r.count)
-        r.sums_reason = "the kernel throttled sampling " + std::to_string(throttled) +
-                        " times (" + std::to_string(samples) + " records for a count of " +
+        r.sums_reason = "the kernel throttled sampling " + std::to_string(throttled) + " times (" +
+                        std::to_string(samples) + " records for a count of " +
                         std::to_string(r.count) + "; kernel.perf_event_max_sample_rate=" +
                         read_first_line("/proc/sys/kernel/perf_event_max_sample_rate") +
                         "): sums incomplete, the count a lower bound";
@@ -478,13 +497,14 @@ nlohmann::json to_json(const PerfCounterSet& set, const std::map<std::string, Pe
 }
 
 std::vector<PerfEventSpec> sender_event_specs() {
-  return {{"task_clock_ns", "software/task-clock"},
-          {"context_switches", "software/context-switches"},
-          {"page_faults", "software/page-faults"},
-          {"syscalls", "raw_syscalls/sys_enter"},
-          {"sched_switches", "sched/sched_switch"},
-          {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
-          {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}}};
+  return {
+      {"task_clock_ns", "software/task-clock"},
+      {"context_switches", "software/context-switches"},
+      {"page_faults", "software/page-faults"},
+      {"syscalls", "raw_syscalls/sys_enter"},
+      {"sched_switches", "sched/sched_switch"},
+      {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
+      {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}}};
 }
 
 std::vector<PerfEventSpec> receiver_event_specs() {

@@ -35,8 +35,7 @@ void from_json(const nlohmann::json& j, ReceiverReport& r) {
   r.usage.minor_faults = j.at("minor_faults").get<std::int64_t>();
   r.usage.major_faults = j.at("major_faults").get<std::int64_t>();
   r.evidence = j.value("evidence", std::map<std::string, std::uint64_t>{});
-  if (j.contains("hash"))
-    r.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
+  if (j.contains("hash")) r.hash = std::stoull(j.at("hash").get<std::string>(), nullptr, 16);
   r.unverified_reason = j.value("unverified_reason", "");
   r.error = j.value("error", "");
   r.kernel = j.value("kernel", nlohmann::json());

@@ -6,19 +6,18 @@
 #include <tuple>
 #include <vector>
 
-#include "harness/report/text_table.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace zc {
 namespace {
 
 using nlohmann::json;
 
-
 std::string label(const json& run) {
   const auto& p = run["parameters"];
-  return std::string(run["strategy"]) + "/" + std::string(p["pattern"]) + "/sync:" +
-         std::string(p["sync"]) + "/record:" + format_size(p["record"]);
+  return std::string(run["strategy"]) + "/" + std::string(p["pattern"]) +
+         "/sync:" + std::string(p["sync"]) + "/record:" + format_size(p["record"]);
 }
 
 // seq / random of a metric's medians, or why there is no ratio.
@@ -44,26 +43,26 @@ void print_ratios(const json& results, std::FILE* out) {
     (p["pattern"] == "seq" ? g.first : g.second) = &run;
   }
   TextTable t{{"strategy", "size", "record", "sync", "seq MB/s", "random MB/s", "seq/random",
-           "durable seq MB/s", "durable random MB/s", "seq/random"},
-          {true, false, false, true, false, false, false, false, false, false},
-          {}};
+               "durable seq MB/s", "durable random MB/s", "seq/random"},
+              {true, false, false, true, false, false, false, false, false, false},
+              {}};
   for (const auto& k : order) {
     auto [seq, random] = groups[k];
     if (!seq && !random) continue;
     auto mb = [](const json* run, std::string_view key) {
       return run ? median_cell(*run, key, 1e-6, 1) : std::string("-");
     };
-    t.rows.push_back({std::get<0>(k), format_size(std::get<1>(k)), format_size(std::get<2>(k)),
-                      std::get<3>(k), mb(seq, "throughput_bytes_per_s"),
-                      mb(random, "throughput_bytes_per_s"),
-                      ratio(seq, random, "throughput_bytes_per_s"),
-                      mb(seq, "durable_throughput_bytes_per_s"),
-                      mb(random, "durable_throughput_bytes_per_s"),
-                      ratio(seq, random, "durable_throughput_bytes_per_s")});
+    t.rows.push_back(
+        {std::get<0>(k), format_size(std::get<1>(k)), format_size(std::get<2>(k)), std::get<3>(k),
+         mb(seq, "throughput_bytes_per_s"), mb(random, "throughput_bytes_per_s"),
+         ratio(seq, random, "throughput_bytes_per_s"), mb(seq, "durable_throughput_bytes_per_s"),
+         mb(random, "durable_throughput_bytes_per_s"),
+         ratio(seq, random, "durable_throughput_bytes_per_s")});
   }
   if (t.rows.empty()) return;
-  std::fprintf(out, "\nseq vs random (medians; durable = including the final sync after the "
-                    "last record)\n");
+  std::fprintf(out,
+               "\nseq vs random (medians; durable = including the final sync after the "
+               "last record)\n");
   t.print(out);
 }
 
@@ -77,35 +76,35 @@ bool is_append_results(const json& results) {
 }
 
 void print_append_table(const json& results, std::FILE* out) {
-  TextTable t{{"strategy", "size", "record", "pattern", "sync", "MB/s", "cv", "records/s",
-           "p50 us", "p99 us", "max us", "syncs", "final sync ms", "storage write", "ns/B",
-           "ctx sw", "faults", "verified"},
-          {true, false, false, true, true, false, false, false, false, false, false, false,
-           false, false, false, false, false, true},
-          {}};
+  TextTable t{{"strategy", "size", "record", "pattern", "sync", "MB/s", "cv", "records/s", "p50 us",
+               "p99 us", "max us", "syncs", "final sync ms", "storage write", "ns/B", "ctx sw",
+               "faults", "verified"},
+              {true, false, false, true, true, false, false, false, false, false, false, false,
+               false, false, false, false, false, true},
+              {}};
   std::vector<std::string> notes;
   for (const auto& run : results["runs"]) {
     const auto& p = run["parameters"];
     std::vector<std::string> row = {run["strategy"], format_size(p["size"]),
                                     format_size(p["record"]), p["pattern"], p["sync"]};
     if (run["status"] == "ok") {
-      row.insert(row.end(),
-                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 1), cv_cell(run),
-                  median_cell(run, "records_per_s", 1, 0), median_cell(run, "latency_p50_ns", 1e-3, 1),
-                  median_cell(run, "latency_p99_ns", 1e-3, 1), median_cell(run, "latency_max_ns", 1e-3, 0),
-                  median_cell(run, "syncs", 1, 0), median_cell(run, "final_sync_s", 1e3, 1),
-                  median_bytes_cell(run, "storage_write_bytes"), median_cell(run, "cpu_ns_per_byte", 1, 3),
-                  median_sum_cell(run, {"voluntary_switches", "involuntary_switches"}),
-                  median_cell(run, "minor_faults", 1, 0),
-                  run.value("verified", false) ? "yes" : "no"});
+      row.insert(
+          row.end(),
+          {median_cell(run, "throughput_bytes_per_s", 1e-6, 1), cv_cell(run),
+           median_cell(run, "records_per_s", 1, 0), median_cell(run, "latency_p50_ns", 1e-3, 1),
+           median_cell(run, "latency_p99_ns", 1e-3, 1), median_cell(run, "latency_max_ns", 1e-3, 0),
+           median_cell(run, "syncs", 1, 0), median_cell(run, "final_sync_s", 1e3, 1),
+           median_bytes_cell(run, "storage_write_bytes"), median_cell(run, "cpu_ns_per_byte", 1, 3),
+           median_sum_cell(run, {"voluntary_switches", "involuntary_switches"}),
+           median_cell(run, "minor_faults", 1, 0), run.value("verified", false) ? "yes" : "no"});
       if (auto* m = run["metrics"].find("storage_write_bytes") != run["metrics"].end()
                         ? &run["metrics"]["storage_write_bytes"]
                         : nullptr;
           m && !m->value("available", true))
         notes.push_back(label(run) + ": storage write n/a: " + m->value("reason", ""));
     } else {
-      row.insert(row.end(), {std::string(run["status"]), "", "", "", "", "", "", "", "", "", "",
-                             "", ""});
+      row.insert(row.end(),
+                 {std::string(run["status"]), "", "", "", "", "", "", "", "", "", "", "", ""});
       notes.push_back(label(run) + ": " + std::string(run["status"]) + ": " +
                       run.value("reason", std::string()));
     }

@@ -17,11 +17,16 @@ using nlohmann::json;
 
 std::string_view to_string(Verdict v) {
   switch (v) {
-    case Verdict::same: return "same";
-    case Verdict::noise: return "noise";
-    case Verdict::better: return "better";
-    case Verdict::regression: return "regression";
-    case Verdict::unavailable: return "unavailable";
+    case Verdict::same:
+      return "same";
+    case Verdict::noise:
+      return "noise";
+    case Verdict::better:
+      return "better";
+    case Verdict::regression:
+      return "regression";
+    case Verdict::unavailable:
+      return "unavailable";
   }
   return "?";
 }
@@ -33,7 +38,8 @@ bool RunComparison::regressed() const {
 }
 
 bool Comparison::regressed() const {
-  return std::any_of(runs.begin(), runs.end(), [](const RunComparison& r) { return r.regressed(); });
+  return std::any_of(runs.begin(), runs.end(),
+                     [](const RunComparison& r) { return r.regressed(); });
 }
 
 namespace {
@@ -171,20 +177,23 @@ json load_results(const fs::path& path) {
     doc = json::parse(s);
   } catch (const json::parse_error& e) {
     bool at_end = e.byte >= s.size();
-    bad_file(label, at_end ? "truncated JSON (the document ends at byte " + std::to_string(s.size()) +
-                                 " before it is complete)"
+    bad_file(label, at_end ? "truncated JSON (the document ends at byte " +
+                                 std::to_string(s.size()) + " before it is complete)"
                            : "not JSON (syntax error at byte " + std::to_string(e.byte) + ")");
   }
-  if (!doc.is_object()) bad_file(label, "not a zc-bench/1 document (the top level is not an object)");
+  if (!doc.is_object())
+    bad_file(label, "not a zc-bench/1 document (the top level is not an object)");
   if (!doc.contains("schema")) {
     if (doc.contains("benchmarks") && doc.contains("context"))
-      bad_file(label, "Google Benchmark JSON (--format gbench), not a zc-bench/1 document; "
-                      "write results with --format json");
+      bad_file(label,
+               "Google Benchmark JSON (--format gbench), not a zc-bench/1 document; "
+               "write results with --format json");
     bad_file(label, "not a zc-bench/1 document (no \"schema\" field)");
   }
   if (doc["schema"] != "zc-bench/1")
     bad_file(label, "schema " + doc["schema"].dump() + " is not \"zc-bench/1\"");
-  if (!doc.contains("runs") || !doc["runs"].is_array()) bad_file(label, "\"runs\" is missing or not an array");
+  if (!doc.contains("runs") || !doc["runs"].is_array())
+    bad_file(label, "\"runs\" is missing or not an array");
   std::set<std::string> names;
   for (std::size_t i = 0; i < doc["runs"].size(); ++i) {
     const auto& r = doc["runs"][i];
@@ -302,7 +311,8 @@ std::vector<Row> rows(const Comparison& c, bool markdown) {
     std::string name = markdown ? "`" + r.name + "`" : r.name;
     if (r.deltas.empty()) {
       out.push_back({name, "status", r.base_status, r.new_status, "",
-                     (r.status_regressed ? (markdown ? "**regression**: " : "REGRESSION: ") : "not compared: ") +
+                     (r.status_regressed ? (markdown ? "**regression**: " : "REGRESSION: ")
+                                         : "not compared: ") +
                          r.reason});
       continue;
     }
@@ -310,10 +320,11 @@ std::vector<Row> rows(const Comparison& c, bool markdown) {
       std::string verdict(to_string(d.verdict));
       if (d.verdict == Verdict::regression) verdict = markdown ? "**regression**" : "REGRESSION";
       if (!d.note.empty()) verdict += " (" + d.note + ")";
-      out.push_back({name, d.metric + " (" + display_unit(d.unit) + ")",
-                     d.verdict == Verdict::unavailable && d.base == 0 ? "n/a" : display_value(d.base, d.unit),
-                     d.verdict == Verdict::unavailable && d.now == 0 ? "n/a" : display_value(d.now, d.unit),
-                     change_text(d), verdict});
+      out.push_back(
+          {name, d.metric + " (" + display_unit(d.unit) + ")",
+           d.verdict == Verdict::unavailable && d.base == 0 ? "n/a" : display_value(d.base, d.unit),
+           d.verdict == Verdict::unavailable && d.now == 0 ? "n/a" : display_value(d.now, d.unit),
+           change_text(d), verdict});
       name.clear();  // the run's name once, on its first metric
     }
   }
@@ -394,7 +405,9 @@ json comparison_json(const Comparison& c) {
   for (const auto& r : c.runs) {
     json metrics = json::array();
     for (const auto& d : r.deltas) {
-      json m = {{"metric", d.metric}, {"unit", d.unit}, {"higher_is_better", d.higher_is_better},
+      json m = {{"metric", d.metric},
+                {"unit", d.unit},
+                {"higher_is_better", d.higher_is_better},
                 {"verdict", to_string(d.verdict)}};
       if (d.verdict != Verdict::unavailable) {
         m["base"] = d.base;
@@ -404,14 +417,18 @@ json comparison_json(const Comparison& c) {
       if (!d.note.empty()) m["note"] = d.note;
       metrics.push_back(m);
     }
-    json run = {{"name", r.name}, {"base_status", r.base_status}, {"new_status", r.new_status},
-                {"regressed", r.regressed()}, {"metrics", metrics}};
+    json run = {{"name", r.name},
+                {"base_status", r.base_status},
+                {"new_status", r.new_status},
+                {"regressed", r.regressed()},
+                {"metrics", metrics}};
     if (!r.reason.empty()) run["reason"] = r.reason;
     runs.push_back(run);
   }
-  return {{"base", c.base_label}, {"new", c.new_label}, {"threshold_pct", c.threshold_pct},
-          {"regressed", c.regressed()}, {"summary", summary(c)}, {"runs", runs},
-          {"only_base", c.only_base}, {"only_new", c.only_new}, {"notes", c.notes}};
+  return {
+      {"base", c.base_label},       {"new", c.new_label},     {"threshold_pct", c.threshold_pct},
+      {"regressed", c.regressed()}, {"summary", summary(c)},  {"runs", runs},
+      {"only_base", c.only_base},   {"only_new", c.only_new}, {"notes", c.notes}};
 }
 
 }  // namespace zc

@@ -5,11 +5,10 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace zc {
 
@@ -35,7 +34,7 @@ struct MetricDelta {
 struct RunComparison {
   std::string name;
   std::string base_status, new_status;
-  std::string reason;  // when a side is not ok
+  std::string reason;             // when a side is not ok
   bool status_regressed = false;  // ok in BASE, error in NEW
   std::vector<MetricDelta> deltas;
   bool regressed() const;
@@ -44,9 +43,9 @@ struct RunComparison {
 struct Comparison {
   std::string base_label, new_label;  // file names
   double threshold_pct = 0;
-  std::vector<RunComparison> runs;    // in BASE's order
+  std::vector<RunComparison> runs;  // in BASE's order
   std::vector<std::string> only_base, only_new;
-  std::vector<std::string> notes;     // environment differences, incomplete documents
+  std::vector<std::string> notes;  // environment differences, incomplete documents
   bool regressed() const;
 };
 

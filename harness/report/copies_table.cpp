@@ -3,14 +3,13 @@
 #include <string>
 #include <vector>
 
-#include "harness/report/text_table.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace zc {
 namespace {
 
 using nlohmann::json;
-
 
 std::string check_mark(const json& run) {
   const auto& mc = run.value("model_check", json::object());
@@ -23,20 +22,34 @@ std::string check_mark(const json& run) {
 }  // namespace
 
 void print_copies_table(const json& results, std::FILE* out) {
-  const std::vector<std::string> titles = {
-      "strategy", "sink", "cache", "cpu copies snd+rcv", "dma", "sys/chunk model",
-      "exact", "traced", "to/from user model", "measured", "rcv copy calls", "rcv copied",
-      "pc pages", "check", "limit MB/s", "eff"};
+  const std::vector<std::string> titles = {"strategy",
+                                           "sink",
+                                           "cache",
+                                           "cpu copies snd+rcv",
+                                           "dma",
+                                           "sys/chunk model",
+                                           "exact",
+                                           "traced",
+                                           "to/from user model",
+                                           "measured",
+                                           "rcv copy calls",
+                                           "rcv copied",
+                                           "pc pages",
+                                           "check",
+                                           "limit MB/s",
+                                           "eff"};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> verdicts;
   for (const auto& run : results["runs"]) {
     const auto& l = run["ledger"];
     const double size = run["parameters"]["size"].get<double>();
-    std::vector<std::string> row = {
-        run["strategy"], run["sink"], run["parameters"]["cache"],
-        std::to_string(l["cpu_copies_sender"].get<int>()) + "+" +
-            std::to_string(l["cpu_copies_receiver"].get<int>()),
-        std::to_string(l["dma_copies"].get<int>()), format_fixed(l["syscalls_per_chunk"].get<double>(), 2)};
+    std::vector<std::string> row = {run["strategy"],
+                                    run["sink"],
+                                    run["parameters"]["cache"],
+                                    std::to_string(l["cpu_copies_sender"].get<int>()) + "+" +
+                                        std::to_string(l["cpu_copies_receiver"].get<int>()),
+                                    std::to_string(l["dma_copies"].get<int>()),
+                                    format_fixed(l["syscalls_per_chunk"].get<double>(), 2)};
     std::string model_bytes = human_bytes(l["copies_to_user"].get<int>() * size) + "/" +
                               human_bytes(l["copies_from_user"].get<int>() * size);
     if (run["status"] == "ok") {
@@ -53,8 +66,8 @@ void print_copies_table(const json& results, std::FILE* out) {
                       ? "n/a"
                       : median_cell(run, "copy_efficiency", 100, 0) + "%"});
     } else {
-      row.insert(row.end(), {std::string(run["status"]), "", "", model_bytes, "", "", "", "", "",
-                             "", ""});
+      row.insert(row.end(),
+                 {std::string(run["status"]), "", "", model_bytes, "", "", "", "", "", "", ""});
     }
     rows.push_back(std::move(row));
     verdicts.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + "/" +

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/report/text_table.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace zc {
 namespace {
@@ -68,20 +68,19 @@ void print_kafka_table(const json& results, std::FILE* out) {
         claim ? triple(claim->copies, claim->cpu_copies, claim->switches) : "-",
         triple(cpu + l["dma_copies"].get<int>(), cpu, l["mode_switches_per_chunk"].get<double>())};
     if (run["status"] == "ok") {
-      row.insert(row.end(),
-                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
-                  median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
-                  median_cell(run, "total_cpu_ns_per_byte", 1, 3),
-                  median_cell(run, "syscalls", 1, 0),
-                  median_sum_cell(run, {"sender_voluntary_switches", "sender_involuntary_switches",
-                                        "receiver_voluntary_switches",
-                                        "receiver_involuntary_switches"}),
-                  median_bytes_cell(run, "transmit_linear_bytes"),
-                  median_bytes_cell(run, "transmit_paged_bytes"),
-                  run["verified"].get<bool>() ? "yes" : "NO"});
+      row.insert(
+          row.end(),
+          {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
+           median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
+           median_cell(run, "total_cpu_ns_per_byte", 1, 3), median_cell(run, "syscalls", 1, 0),
+           median_sum_cell(run, {"sender_voluntary_switches", "sender_involuntary_switches",
+                                 "receiver_voluntary_switches", "receiver_involuntary_switches"}),
+           median_bytes_cell(run, "transmit_linear_bytes"),
+           median_bytes_cell(run, "transmit_paged_bytes"),
+           run["verified"].get<bool>() ? "yes" : "NO"});
       if (!run["verified"].get<bool>())
-        notes.push_back(row[0] + " (" + nic + "): not verified: " +
-                        run.value("unverified_reason", std::string()));
+        notes.push_back(row[0] + " (" + nic +
+                        "): not verified: " + run.value("unverified_reason", std::string()));
     } else {
       row.insert(row.end(), {std::string(run["status"]), "", "", "", "", "", "", "", "no"});
       notes.push_back(row[0] + " (" + nic + "): " + std::string(run["status"]) + ": " +

@@ -35,7 +35,8 @@ void check_writable(const fs::path& path) {
   if (!fs::is_directory(dir, ec))
     throw UsageError("-o: folder '" + dir.string() + "' does not exist and cannot be created");
   if (fs::is_directory(path, ec)) throw UsageError("-o: '" + path.string() + "' is a folder");
-  if (::access(dir.c_str(), W_OK) != 0 || (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0))
+  if (::access(dir.c_str(), W_OK) != 0 ||
+      (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0))
     throw UsageError("-o: '" + path.string() + "' is not writable");
 }
 
@@ -58,11 +59,19 @@ std::string csv_value(const nlohmann::json& v) {
 }  // namespace
 
 std::string to_csv(const nlohmann::json& results) {
-  static const char* metrics[] = {"throughput_bytes_per_s", "wall_s", "sender_cpu_ns_per_byte",
-                                  "receiver_cpu_ns_per_byte", "total_cpu_ns_per_byte",
-                                  "syscalls", "bytes_copied_to_user", "bytes_copied_from_user",
-                                  "sender_voluntary_switches", "sender_involuntary_switches",
-                                  "sender_minor_faults", "storage_read_bytes", "latency_p99_ns"};
+  static const char* metrics[] = {"throughput_bytes_per_s",
+                                  "wall_s",
+                                  "sender_cpu_ns_per_byte",
+                                  "receiver_cpu_ns_per_byte",
+                                  "total_cpu_ns_per_byte",
+                                  "syscalls",
+                                  "bytes_copied_to_user",
+                                  "bytes_copied_from_user",
+                                  "sender_voluntary_switches",
+                                  "sender_involuntary_switches",
+                                  "sender_minor_faults",
+                                  "storage_read_bytes",
+                                  "latency_p99_ns"};
   std::ostringstream out;
   out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
   for (auto m : metrics) out << "," << m << "_median," << m << "_cv";

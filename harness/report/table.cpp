@@ -4,17 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "harness/base/units.hpp"
 #include "harness/report/append_table.hpp"
 #include "harness/report/copies_table.hpp"
 #include "harness/report/text_table.hpp"
-#include "harness/base/units.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
 namespace zc {
 namespace {
 
 using nlohmann::json;
-
 
 }  // namespace
 
@@ -24,11 +23,21 @@ void print_table(const json& results, std::FILE* out) {
     const char* title;
     bool left;
   };
-  const std::vector<Column> cols = {
-      {"strategy", true},  {"sink", true},     {"size", false},    {"chunk", false},
-      {"cache", true},     {"MB/s", false},    {"cv", false},      {"snd ns/B", false},
-      {"rcv ns/B", false}, {"sys/chunk", false}, {"cpu/dma copies", false},
-      {"copied to/from user", false}, {"ctx sw", false}, {"faults", false}, {"verified", true}};
+  const std::vector<Column> cols = {{"strategy", true},
+                                    {"sink", true},
+                                    {"size", false},
+                                    {"chunk", false},
+                                    {"cache", true},
+                                    {"MB/s", false},
+                                    {"cv", false},
+                                    {"snd ns/B", false},
+                                    {"rcv ns/B", false},
+                                    {"sys/chunk", false},
+                                    {"cpu/dma copies", false},
+                                    {"copied to/from user", false},
+                                    {"ctx sw", false},
+                                    {"faults", false},
+                                    {"verified", true}};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::string> notes;
   for (const auto& run : results["runs"]) {
@@ -39,16 +48,16 @@ void print_table(const json& results, std::FILE* out) {
     std::string copies = std::to_string(ledger["cpu_copies"].get<int>()) + "/" +
                          std::to_string(ledger["dma_copies"].get<int>());
     if (run["status"] == "ok") {
-      row.insert(row.end(),
-                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
-                  median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
-                  median_cell(run, "receiver_cpu_ns_per_byte", 1, 3),
-                  median_cell(run, "syscalls_per_chunk", 1, 2), copies,
-                  median_bytes_cell(run, "bytes_copied_to_user") + "/" +
-                      median_bytes_cell(run, "bytes_copied_from_user"),
-                  median_sum_cell(run, {"sender_voluntary_switches", "sender_involuntary_switches"}),
-                  median_cell(run, "sender_minor_faults", 1, 0),
-                  run["verified"].get<bool>() ? "yes" : "no*"});
+      row.insert(row.end(), {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
+                             median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
+                             median_cell(run, "receiver_cpu_ns_per_byte", 1, 3),
+                             median_cell(run, "syscalls_per_chunk", 1, 2), copies,
+                             median_bytes_cell(run, "bytes_copied_to_user") + "/" +
+                                 median_bytes_cell(run, "bytes_copied_from_user"),
+                             median_sum_cell(
+                                 run, {"sender_voluntary_switches", "sender_involuntary_switches"}),
+                             median_cell(run, "sender_minor_faults", 1, 0),
+                             run["verified"].get<bool>() ? "yes" : "no*"});
       if (!run["verified"].get<bool>())
         notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
                         ": not verified: " + std::string(run.value("unverified_reason", "")));
@@ -70,11 +79,13 @@ void print_table(const json& results, std::FILE* out) {
   }
   t.rows = std::move(rows);
   t.print(out);
-  std::fprintf(out,
-               "medians of %s repetitions; MB/s = 10^6 bytes/s; ns/B = CPU time per byte "
-               "(rusage); copies from the ledger (model); copied bytes, syscalls exact\n",
-               results["runs"].empty() ? "0"
-                   : std::to_string(results["runs"][0]["parameters"]["repetitions"].get<int>()).c_str());
+  std::fprintf(
+      out,
+      "medians of %s repetitions; MB/s = 10^6 bytes/s; ns/B = CPU time per byte "
+      "(rusage); copies from the ledger (model); copied bytes, syscalls exact\n",
+      results["runs"].empty()
+          ? "0"
+          : std::to_string(results["runs"][0]["parameters"]["repetitions"].get<int>()).c_str());
   print_copies_table(results, out);
   for (const auto& w : results["environment"]["warnings"])
     std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());

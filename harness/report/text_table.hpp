@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace zc {
 
@@ -22,7 +21,8 @@ std::string median_cell(const nlohmann::json& run, std::string_view key, double 
 std::string median_bytes_cell(const nlohmann::json& run, std::string_view key);
 
 // The sum of several metrics' medians, rounded, or "n/a" if any is missing.
-std::string median_sum_cell(const nlohmann::json& run, std::initializer_list<std::string_view> keys);
+std::string median_sum_cell(const nlohmann::json& run,
+                            std::initializer_list<std::string_view> keys);
 
 // The throughput's coefficient of variation as a percentage, or "-".
 std::string cv_cell(const nlohmann::json& run);

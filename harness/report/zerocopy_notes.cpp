@@ -41,9 +41,9 @@ std::vector<std::string> zerocopy_notes(const nlohmann::json& run) {
   auto mapped = median(run, "receiver_zerocopy_mapped_fraction");
   auto calls = median(run, "receiver_zerocopy_getsockopt_calls");
   if (mapped && calls)
-    notes.push_back(who + "receiver mapped " + percent(*mapped) + " of bytes with TCP_ZEROCOPY_RECEIVE, copied " +
-                    percent(1 - *mapped) + " (" + std::to_string(std::llround(*calls)) +
-                    " getsockopt calls)");
+    notes.push_back(who + "receiver mapped " + percent(*mapped) +
+                    " of bytes with TCP_ZEROCOPY_RECEIVE, copied " + percent(1 - *mapped) + " (" +
+                    std::to_string(std::llround(*calls)) + " getsockopt calls)");
   return notes;
 }
 

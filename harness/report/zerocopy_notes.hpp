@@ -2,10 +2,9 @@
 // kernel copied after all, how much the receiver mapped.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace zc {
 

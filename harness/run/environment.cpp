@@ -27,7 +27,8 @@ bool cpu_has_flag(const std::string& flag) {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("flags", 0) == 0) return (line + " ").find(" " + flag + " ") != std::string::npos;
+    if (line.rfind("flags", 0) == 0)
+      return (line + " ").find(" " + flag + " ") != std::string::npos;
   return false;
 }
 
@@ -73,15 +74,18 @@ nlohmann::json describe_environment(const fs::path& work_dir,
                          "': frequency changes add noise (cpupower frequency-set -g performance)");
   }
   if (cpu_has_flag("hypervisor"))
-    warnings.push_back("running in a virtual machine: steal time and noisy neighbours can move "
-                       "numbers between runs; compare ratios within one run");
+    warnings.push_back(
+        "running in a virtual machine: steal time and noisy neighbours can move "
+        "numbers between runs; compare ratios within one run");
   double load1 = 0;
-  if (std::ifstream("/proc/loadavg") >> load1; load1 > 0.5 * double(::sysconf(_SC_NPROCESSORS_ONLN)))
+  if (std::ifstream("/proc/loadavg") >> load1;
+      load1 > 0.5 * double(::sysconf(_SC_NPROCESSORS_ONLN)))
     warnings.push_back("load average " + std::to_string(load1).substr(0, 4) +
                        " at start: other work competes for the CPUs");
   if (env["work_dir_filesystem"] == "tmpfs")
-    warnings.push_back("the work folder is on tmpfs: the source never touches a disk, cold "
-                       "cache means nothing and O_DIRECT cannot bypass the page cache");
+    warnings.push_back(
+        "the work folder is on tmpfs: the source never touches a disk, cold "
+        "cache means nothing and O_DIRECT cannot bypass the page cache");
   env["warnings"] = warnings;
   return env;
 }

@@ -25,7 +25,7 @@ struct RunSpec {
 struct Plan {
   std::vector<RunSpec> runs;
   unsigned repetitions = 5;
-  unsigned warmup = 1;  // untimed repetitions before the measured ones
+  unsigned warmup = 1;                        // untimed repetitions before the measured ones
   std::optional<std::filesystem::path> file;  // --file, else a generated source
   std::filesystem::path temp_parent;          // where sources and file sinks live
   Tuning tuning;

@@ -57,9 +57,12 @@ std::string Progress::format_eta(double s) {
   if (!std::isfinite(s) || s < 0) return "--";
   char buf[32];
   auto t = static_cast<long long>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%lldh%02lldm", t / 3600, t / 60 % 60);
-  else if (t >= 60) std::snprintf(buf, sizeof buf, "%lldm%02llds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%llds", t);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", t / 3600, t / 60 % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%llds", t);
   return buf;
 }
 
@@ -70,9 +73,10 @@ std::string Progress::render(double fraction, std::size_t run_index, std::size_t
   constexpr std::size_t bar = 20;
   auto filled = std::size_t(fraction * bar + 0.5);
   char head[96];
-  std::snprintf(head, sizeof head, " %3d%%  %zu/%zu runs  ", int(fraction * 100 + 0.5), run_index + 1, runs);
-  std::string tail = "  rep " + std::to_string(rep + 1) + "/" + std::to_string(reps) +
-                     "  ETA " + format_eta(eta_s);
+  std::snprintf(head, sizeof head, " %3d%%  %zu/%zu runs  ", int(fraction * 100 + 0.5),
+                run_index + 1, runs);
+  std::string tail = "  rep " + std::to_string(rep + 1) + "/" + std::to_string(reps) + "  ETA " +
+                     format_eta(eta_s);
   std::string out = "[";
   if (color) out += "\033[32m";
   out += std::string(filled, '#');
@@ -100,7 +104,8 @@ void Progress::repetition_started(const std::string& run, unsigned repetition) {
   double fraction = total_ > 0 ? done / total_ : 0;
   double elapsed = double(now - start_ns_) * 1e-9;
   double eta = fraction > 0.01 && elapsed > 0.5 ? elapsed * (1 - fraction) / fraction : NAN;
-  auto line = render(fraction, i, weight_.size(), run, repetition, reps_, eta, terminal_width(), color_);
+  auto line =
+      render(fraction, i, weight_.size(), run, repetition, reps_, eta, terminal_width(), color_);
   std::fprintf(stderr, "\r%s\033[K", line.c_str());
   std::fflush(stderr);
   last_draw_ns_ = now;

@@ -10,22 +10,22 @@
 #include <optional>
 #include <sstream>
 
-#include "harness/workloads/append/append_measure.hpp"
-#include "harness/measure/accounting.hpp"
-#include "harness/measure/calibration.hpp"
-#include "harness/run/environment.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
+#include "harness/base/interrupt.hpp"
 #include "harness/base/percentile.hpp"
 #include "harness/base/temp_dir.hpp"
-#include "harness/base/fd.hpp"
-#include "harness/base/interrupt.hpp"
+#include "harness/base/units.hpp"
+#include "harness/measure/accounting.hpp"
+#include "harness/measure/calibration.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/metrics.hpp"
 #include "harness/measure/model_check.hpp"
+#include "harness/run/environment.hpp"
 #include "harness/sinks/sink.hpp"
+#include "harness/workloads/append/append_measure.hpp"
 #include "harness/workloads/transfer/source.hpp"
-#include "harness/base/units.hpp"
 #include "harness/workloads/transfer/zerocopy_metrics.hpp"
 
 namespace zc {
@@ -35,9 +35,9 @@ using nlohmann::json;
 std::string RunSpec::name() const {
   const auto& c = conditions;
   if (strategy->workload() == Workload::append)
-    return std::string(strategy->id()) + "/size:" + format_size(c.size) + "/record:" +
-           format_size(c.chunk) + "/pattern:" + std::string(to_string(c.append.pattern)) +
-           "/sync:" + c.append.sync.text();
+    return std::string(strategy->id()) + "/size:" + format_size(c.size) +
+           "/record:" + format_size(c.chunk) +
+           "/pattern:" + std::string(to_string(c.append.pattern)) + "/sync:" + c.append.sync.text();
   std::string n = std::string(strategy->id()) + "/" + std::string(to_string(c.sink)) +
                   "/size:" + format_size(c.size) + "/chunk:" + format_size(c.chunk) +
                   "/cache:" + std::string(to_string(c.cache));
@@ -66,7 +66,7 @@ struct RunState {
   const SourceFile* source = nullptr;
   const Plan* plan = nullptr;
   fs::path work_dir;
-  json record;                 // the run's entry in "runs"
+  json record;  // the run's entry in "runs"
   json repetitions = json::array();
   std::map<std::string, std::string> unavailable;  // metric -> why not
   std::vector<std::uint64_t> latencies;
@@ -80,7 +80,7 @@ struct RunState {
   std::map<std::string, double> evidence_values;
   std::map<std::string, std::string> evidence_unavailable;
   std::map<std::string, json> aggregates;  // statistic name -> {metric: value}
-  Accounting accounting;  // kernel counters, /proc/stat, model check
+  Accounting accounting;                   // kernel counters, /proc/stat, model check
   const Calibration* calibration = nullptr;
 };
 
@@ -105,11 +105,13 @@ json measure_once(RunState& rs, std::map<std::string, double>& values, bool kern
   std::string rss_why;
   bool rss_window = reset_peak_rss(&rss_why);
   auto deadline = now_ns() + repetition_timeout_ns(*rs.plan, c.size);
-  SinkOptions sink_opts{c.sink, c.receiver, rs.plan->tuning, rs.work_dir, c.nic,
-                        c.remote, rs.plan->token, c.size, src.hash, rs.spec.name(), kernel_counters};
+  SinkOptions sink_opts{c.sink,   c.receiver,     rs.plan->tuning, rs.work_dir,
+                        c.nic,    c.remote,       rs.plan->token,  c.size,
+                        src.hash, rs.spec.name(), kernel_counters};
   auto sink = open_sink(sink_opts, deadline);
 
-  TransferContext ctx{source_fd.get(), src.path, c.size, c.chunk, c.queue_depth, sink->fd(), c.sink};
+  TransferContext ctx{source_fd.get(), src.path,   c.size, c.chunk,
+                      c.queue_depth,   sink->fd(), c.sink};
   auto session = static_cast<const TransferStrategy*>(rs.spec.strategy)->prepare(ctx);
   CallCounters calls;
   auto& lat = rs.latencies;
@@ -191,8 +193,10 @@ json measure_once(RunState& rs, std::map<std::string, double>& values, bool kern
   values["sender_minor_faults"] = double(u.minor_faults);
   values["sender_major_faults"] = double(u.major_faults);
   values["cache_resident_fraction"] = cache.resident_fraction;
-  if (peak_rss) values["sender_peak_rss_bytes"] = double(*peak_rss);
-  else rs.unavailable["sender_peak_rss_bytes"] = rss_why;
+  if (peak_rss)
+    values["sender_peak_rss_bytes"] = double(*peak_rss);
+  else
+    rs.unavailable["sender_peak_rss_bytes"] = rss_why;
   if (io0 && io1) {
     values["storage_read_bytes"] = double(io1->read_bytes - io0->read_bytes);
     values["storage_write_bytes"] = double(io1->write_bytes - io0->write_bytes);
@@ -230,9 +234,10 @@ json measure_once(RunState& rs, std::map<std::string, double>& values, bool kern
       values, rs.unavailable);
   json rep = {{"values", values},
               {"verification", verify},
-              {"cache", {{"asked", to_string(c.cache)},
-                         {"resident_fraction", cache.resident_fraction},
-                         {"as_asked", cache.as_asked}}}};
+              {"cache",
+               {{"asked", to_string(c.cache)},
+                {"resident_fraction", cache.resident_fraction},
+                {"as_asked", cache.as_asked}}}};
   if (!calls.evidence.empty()) rep["evidence"] = calls.evidence;
   if (has_receiver_process(c.sink)) rep["receiver"] = report;
   rep.update(accounts);
@@ -251,7 +256,8 @@ void keep_evidence(RunState& rs, json rep, const std::map<std::string, double>& 
   for (const auto& def : metrics_for(Workload::transfer)) {
     if (!is_kernel_counter(def)) continue;
     std::string key(def.key);
-    if (auto v = values.find(key); v != values.end()) rs.evidence_values[key] = v->second;
+    if (auto v = values.find(key); v != values.end())
+      rs.evidence_values[key] = v->second;
     else if (auto u = rs.unavailable.find(key); u != rs.unavailable.end())
       rs.evidence_unavailable[key] = u->second;
     rs.unavailable.erase(key);
@@ -301,7 +307,8 @@ void run_repetition(RunState& rs, benchmark::State& state) {
     } catch (const std::exception& e) {
       std::string msg = interrupted() ? "interrupted" : e.what();
       if (rs.first_error.empty()) rs.first_error = msg;
-      rs.repetitions.push_back({{"index", rs.repetitions.size()}, {"status", "error"}, {"error", msg}});
+      rs.repetitions.push_back(
+          {{"index", rs.repetitions.size()}, {"status", "error"}, {"error", msg}});
       state.SkipWithError(msg.c_str());
       break;
     }
@@ -426,10 +433,11 @@ void finish_record(RunState& rs, bool was_run) {
                          " of the source's pages were resident");
       break;
     }
-  if (auto it = r["metrics"].find("wall_s"); it != r["metrics"].end() && it->contains("median") &&
-                                             (*it)["median"].get<double>() < 0.01)
-    warnings.push_back("repetitions took under 10 ms: CPU figures have scheduler-tick resolution; "
-                       "use a larger --size");
+  if (auto it = r["metrics"].find("wall_s");
+      it != r["metrics"].end() && it->contains("median") && (*it)["median"].get<double>() < 0.01)
+    warnings.push_back(
+        "repetitions took under 10 ms: CPU figures have scheduler-tick resolution; "
+        "use a larger --size");
   // io_uring punts work (splice, blocking writes) to io-wq kernel threads
   // of this process: RUSAGE_THREAD does not see them, RUSAGE_SELF does.
   auto med = [&](const char* k) {
@@ -438,14 +446,17 @@ void finish_record(RunState& rs, bool was_run) {
   };
   if (double t = med("sender_cpu_ns_per_byte"), p = med("sender_process_cpu_ns_per_byte");
       p > 0.05 && p > 1.5 * t)
-    warnings.push_back("sender CPU runs on other threads of the process (io_uring io-wq workers): "
-                       "sender thread " + std::to_string(t) + " ns/B, whole process " +
-                       std::to_string(p) + " ns/B (sender_process_cpu_ns_per_byte)");
+    warnings.push_back(
+        "sender CPU runs on other threads of the process (io_uring io-wq workers): "
+        "sender thread " +
+        std::to_string(t) + " ns/B, whole process " + std::to_string(p) +
+        " ns/B (sender_process_cpu_ns_per_byte)");
   if (!rs.evidence && rs.spec.strategy->workload() == Workload::transfer)
     if (auto it = r["metrics"].find("traced_sender_syscalls");
         it != r["metrics"].end() && it->value("available", false))
-      warnings.push_back("no warm-up (--warmup 0): kernel counters ran in the timed repetitions "
-                         "(there was no untimed one for them), which slows them");
+      warnings.push_back(
+          "no warm-up (--warmup 0): kernel counters ran in the timed repetitions "
+          "(there was no untimed one for them), which slows them");
   r["warnings"] = warnings;
 }
 
@@ -487,9 +498,13 @@ Outcome run_plan(const Plan& plan) {
                   {"sink", to_string(c.sink)},
                   {"receiver", to_string(c.receiver)},
                   {"parameters",
-                   {{"size", c.size}, {"chunk", c.chunk}, {"cache", to_string(c.cache)},
-                    {"queue_depth", c.queue_depth}, {"repetitions", plan.repetitions},
-                    {"warmup", plan.warmup}, {"tuning", plan.tuning.to_json()}}},
+                   {{"size", c.size},
+                    {"chunk", c.chunk},
+                    {"cache", to_string(c.cache)},
+                    {"queue_depth", c.queue_depth},
+                    {"repetitions", plan.repetitions},
+                    {"warmup", plan.warmup},
+                    {"tuning", plan.tuning.to_json()}}},
                   {"egress_scatter_gather", c.egress_scatter_gather},
                   {"ledger", ledger_json(spec.strategy->ledger(c))}};
     if (!c.nic.empty()) rs->record["parameters"]["nic"] = c.nic.to_string();
@@ -497,11 +512,14 @@ Outcome run_plan(const Plan& plan) {
     if (spec.strategy->workload() == Workload::append) {
       // An append run has no source, cache state or receiver: its log is
       // written in the work folder.
-      rs->record["parameters"] = {{"size", c.size}, {"record", c.chunk}, {"chunk", c.chunk},
+      rs->record["parameters"] = {{"size", c.size},
+                                  {"record", c.chunk},
+                                  {"chunk", c.chunk},
                                   {"cache", "n/a"},
                                   {"pattern", to_string(c.append.pattern)},
                                   {"sync", c.append.sync.text()},
-                                  {"repetitions", plan.repetitions}, {"warmup", plan.warmup}};
+                                  {"repetitions", plan.repetitions},
+                                  {"warmup", plan.warmup}};
       rs->record.erase("receiver");
     }
     if (!spec.strategy->accepts_sink(c.sink)) {
@@ -529,9 +547,9 @@ Outcome run_plan(const Plan& plan) {
           ->Iterations(1)
           ->Repetitions(int(plan.repetitions))
           ->UseManualTime()
-          ->ComputeStatistics("min", [](const std::vector<double>& v) {
-            return *std::min_element(v.begin(), v.end());
-          })
+          ->ComputeStatistics(
+              "min",
+              [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
           ->ComputeStatistics("max", [](const std::vector<double>& v) {
             return *std::max_element(v.begin(), v.end());
           });
@@ -553,7 +571,8 @@ Outcome run_plan(const Plan& plan) {
   }
   out.interrupted = interrupted();
   doc["complete"] = !out.interrupted;
-  if (out.interrupted) doc["incomplete_reason"] = "stopped by signal " + std::to_string(interrupt_signal());
+  if (out.interrupted)
+    doc["incomplete_reason"] = "stopped by signal " + std::to_string(interrupt_signal());
   doc["finished_at"] = iso8601_now();
   out.results = std::move(doc);
   out.gbench_json = reporter.gbench_json();

@@ -3,9 +3,8 @@
 // the `zc-bench/1` results document.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/run/plan.hpp"
 

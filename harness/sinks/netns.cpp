@@ -3,21 +3,20 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <sys/mount.h>
-
 #include <atomic>
-#include <cstring>
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
 #include <boost/process/io.hpp>
+#include <cstring>
 #include <filesystem>
 #include <istream>
 
-#include "harness/kit/probes.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/kit/probes.hpp"
 
 namespace zc {
 namespace bp = boost::process;
@@ -65,8 +64,8 @@ class NetnsGuard {
 void run_ip(const std::vector<std::string>& args) {
   if (ip_program().empty()) throw Unsupported("the veth sink needs iproute2's `ip` program");
   bp::ipstream err;
-  bp::child c(ip_program().string(), bp::args(args), bp::std_in < bp::null,
-              bp::std_out > bp::null, bp::std_err > err);
+  bp::child c(ip_program().string(), bp::args(args), bp::std_in<bp::null, bp::std_out> bp::null,
+              bp::std_err > err);
   std::string msg, line;
   while (std::getline(err, line)) msg += (msg.empty() ? "" : "; ") + line;
   c.wait();
@@ -111,8 +110,8 @@ VethPair::VethPair() {
   ends_[1] = {base + "-b", "zcb-rx", "10.77.0.2"};
   try {
     for (auto& e : ends_) run_ip({"netns", "add", e.netns});
-    run_ip({"link", "add", ends_[0].ifname, "netns", ends_[0].netns, "type", "veth", "peer",
-            "name", ends_[1].ifname, "netns", ends_[1].netns});
+    run_ip({"link", "add", ends_[0].ifname, "netns", ends_[0].netns, "type", "veth", "peer", "name",
+            ends_[1].ifname, "netns", ends_[1].netns});
     for (auto& e : ends_) {
       run_ip({"-n", e.netns, "addr", "add", e.address + "/30", "dev", e.ifname});
       run_ip({"-n", e.netns, "link", "set", e.ifname, "up"});

@@ -68,8 +68,7 @@ NicFeatures apply_nic_request(int sock, const std::string& ifname, const NicRequ
   for (const auto& f : kFeatures)
     if (auto v = req.*f.asked; v && *v != got.*f.actual)
       throw std::runtime_error(ifname + ": asked " + f.name + "=" + on_off(*v) +
-                               " but the device reports " + f.name + "=" +
-                               on_off(got.*f.actual));
+                               " but the device reports " + f.name + "=" + on_off(got.*f.actual));
   return got;
 }
 

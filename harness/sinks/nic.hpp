@@ -3,10 +3,9 @@
 // and read back through the SIOCETHTOOL ioctl.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "harness/core/nic_request.hpp"
 

@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <vector>
 
-#include "harness/measure/accounting.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
+#include "harness/measure/accounting.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc {
@@ -35,7 +35,8 @@ void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
     if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
     auto n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) throw std::runtime_error("the sender went quiet (receive timeout)");
+    if (n < 0 && errno == EAGAIN)
+      throw std::runtime_error("the sender went quiet (receive timeout)");
     check_unix(n, "read");
     ++r.read_calls;
     if (n == 0) break;
@@ -55,7 +56,8 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
   while (true) {
     auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) throw std::runtime_error("the sender went quiet (receive timeout)");
+    if (n < 0 && errno == EAGAIN)
+      throw std::runtime_error("the sender went quiet (receive timeout)");
     check_unix(n, "recv(MSG_TRUNC)");
     ++r.read_calls;
     if (n == 0) break;

@@ -4,9 +4,8 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/core/conditions.hpp"
 #include "harness/measure/receiver_report.hpp"

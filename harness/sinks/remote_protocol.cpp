@@ -20,8 +20,7 @@ void read_exact(int fd, char* p, std::size_t n, std::uint64_t deadline_ns, const
   std::size_t got = 0;
   while (got < n) {
     auto now = now_ns();
-    if (now >= deadline_ns)
-      throw ProtocolError(std::string("timed out waiting for the ") + what);
+    if (now >= deadline_ns) throw ProtocolError(std::string("timed out waiting for the ") + what);
     pollfd pfd{fd, POLLIN, 0};
     int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 250));
     int r = ::poll(&pfd, 1, wait_ms);
@@ -58,8 +57,9 @@ nlohmann::json read_message(int fd, std::uint64_t deadline_ns, std::string_view 
   read_exact(fd, reinterpret_cast<char*>(&len), 4, deadline_ns, what.c_str());
   len = ntohl(len);
   if (len > kMaxControlMessage)
-    throw ProtocolError("control message of " + std::to_string(len) + " bytes exceeds the limit of " +
-                        std::to_string(kMaxControlMessage) + " bytes (not a zc-bench peer?)");
+    throw ProtocolError("control message of " + std::to_string(len) +
+                        " bytes exceeds the limit of " + std::to_string(kMaxControlMessage) +
+                        " bytes (not a zc-bench peer?)");
   std::string body(len, '\0');
   read_exact(fd, body.data(), len, deadline_ns, what.c_str());
   nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
@@ -110,8 +110,10 @@ bool same_secret(std::string_view a, std::string_view b) {
 std::vector<std::string> redact_secrets(const std::vector<std::string>& command_line) {
   std::vector<std::string> out = command_line;
   for (std::size_t i = 0; i < out.size(); ++i) {
-    if (out[i] == "--token" && i + 1 < out.size()) out[++i] = "<redacted>";
-    else if (out[i].rfind("--token=", 0) == 0) out[i] = "--token=<redacted>";
+    if (out[i] == "--token" && i + 1 < out.size())
+      out[++i] = "<redacted>";
+    else if (out[i].rfind("--token=", 0) == 0)
+      out[i] = "--token=<redacted>";
   }
   return out;
 }

@@ -72,7 +72,8 @@ class RemoteSink : public SinkEndpoint {
                             {"kernel_counters", opts.kernel_counters}};
     if (opts.expected_hash) {
       char hex[17];
-      std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(*opts.expected_hash));
+      std::snprintf(hex, sizeof hex, "%016llx",
+                    static_cast<unsigned long long>(*opts.expected_hash));
       hello["hash"] = hex;
     }
     if (!opts.token.empty()) hello["token"] = opts.token;
@@ -128,9 +129,7 @@ class RemoteSink : public SinkEndpoint {
     }
   }
 
-  nlohmann::json details() const override {
-    return {{"remote", address_}, {"server", server_}};
-  }
+  nlohmann::json details() const override { return {{"remote", address_}, {"server", server_}}; }
 
  private:
   std::string address_;

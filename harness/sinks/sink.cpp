@@ -2,19 +2,19 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <boost/process/child.hpp>
-#include <boost/process/io.hpp>
 #include <boost/process/args.hpp>
+#include <boost/process/child.hpp>
 #include <boost/process/env.hpp>
 #include <boost/process/environment.hpp>
+#include <boost/process/io.hpp>
 #include <boost/process/posix.hpp>
 #include <condition_variable>
 #include <cstdlib>
@@ -23,9 +23,9 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
-#include "harness/measure/meters.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/base/units.hpp"
+#include "harness/measure/meters.hpp"
 #include "harness/sinks/remote_sink.hpp"
 #include "harness/sinks/veth_sink.hpp"
 
@@ -55,7 +55,8 @@ FdPair tcp_loopback_pair() {
   check_unix(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind");
   check_unix(::listen(listener.get(), 1), "listen");
   socklen_t len = sizeof addr;
-  check_unix(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len), "getsockname");
+  check_unix(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len),
+             "getsockname");
   UniqueFd client(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
   check_unix(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect");
   UniqueFd server(check_unix(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept4"));
@@ -119,11 +120,16 @@ class ProcessSink : public SinkEndpoint {
     // binary) points at something that is not zc-bench, stop at depth one
     // instead of multiplying processes.
     if (std::getenv("ZC_BENCH_RECEIVER"))
-      throw std::runtime_error("refusing to start a receiver from inside a receiver process ("
-                               + self_executable().string() + " is not acting as zc-bench sink)");
-    std::vector<std::string> args = {"sink", "--fd", "3", "--receiver",
-                                     std::string(to_string(opts.receiver)), "--buffer",
-                                     std::to_string(opts.tuning.receiver_buffer), "--cpu",
+      throw std::runtime_error("refusing to start a receiver from inside a receiver process (" +
+                               self_executable().string() + " is not acting as zc-bench sink)");
+    std::vector<std::string> args = {"sink",
+                                     "--fd",
+                                     "3",
+                                     "--receiver",
+                                     std::string(to_string(opts.receiver)),
+                                     "--buffer",
+                                     std::to_string(opts.tuning.receiver_buffer),
+                                     "--cpu",
                                      std::to_string(opts.tuning.receiver_cpu)};
     if (opts.kernel_counters) args.push_back("--kernel-counters");
     if (opts.kind != SinkKind::pipe)
@@ -148,7 +154,8 @@ class ProcessSink : public SinkEndpoint {
     // Untimed: the receiver says when it is about to read. Without this the
     // timed region began while it was still starting up.
     auto ready = read_line(deadline_ns, "ready");
-    if (ready != "ready") throw std::runtime_error("receiver said '" + ready + "' instead of ready");
+    if (ready != "ready")
+      throw std::runtime_error("receiver said '" + ready + "' instead of ready");
   }
 
   ~ProcessSink() override {
@@ -187,7 +194,8 @@ class ProcessSink : public SinkEndpoint {
     while (pending_.find('\n') == std::string::npos) {
       auto now = now_ns();
       if (now >= deadline_ns)
-        throw std::runtime_error(std::string("receiver was not ") + waiting_for + " before the deadline");
+        throw std::runtime_error(std::string("receiver was not ") + waiting_for +
+                                 " before the deadline");
       pollfd p{report_fd_.get(), POLLIN, 0};
       int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
       int r = ::poll(&p, 1, wait_ms);
@@ -219,7 +227,7 @@ class ProcessSink : public SinkEndpoint {
   UniqueFd sender_;
   UniqueFd report_fd_;
   bp::child child_;
-  std::string pending_;  // bytes read from the receiver's stdout, not yet a line
+  std::string pending_;            // bytes read from the receiver's stdout, not yet a line
   std::uint64_t deadline_ns_ = 0;  // the repetition's, for the report after "done"
   std::optional<Watchdog> watchdog_;
 };
@@ -229,10 +237,11 @@ class NullSink : public SinkEndpoint {
   NullSink() : fd_(check_unix(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open /dev/null")) {
     // A /dev/null that is a regular file (someone renamed over it as root)
     // would make every figure of this sink a tmpfs write.
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd_.get(), &st) != 0 || !S_ISCHR(st.st_mode))
-      throw Unsupported("/dev/null on this machine is not the null device (a regular file?): "
-                        "restore it with mknod -m 666 /dev/null c 1 3");
+      throw Unsupported(
+          "/dev/null on this machine is not the null device (a regular file?): "
+          "restore it with mknod -m 666 /dev/null c 1 3");
   }
   int fd() const override { return fd_.get(); }
   void close_and_await(std::uint64_t) override { fd_.reset(); }

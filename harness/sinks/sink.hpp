@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/core/conditions.hpp"
 #include "harness/base/fd.hpp"
+#include "harness/core/conditions.hpp"
 #include "harness/core/nic_request.hpp"
 #include "harness/sinks/receiver.hpp"
 #include "harness/sinks/tuning.hpp"
@@ -22,11 +22,11 @@ struct SinkOptions {
   SinkKind kind = SinkKind::tcp;
   ReceiverMode receiver = ReceiverMode::recv;
   Tuning tuning;
-  std::filesystem::path work_dir;  // where the file sink writes
-  NicRequest nic;                  // veth: the egress device's offloads
-  std::string remote;              // remote: HOST:PORT of `zc-bench sink --listen`
-  std::string token;               // remote: the shared secret, if the server wants one
-  std::uint64_t expected_size = 0;           // announced to a remote receiver
+  std::filesystem::path work_dir;   // where the file sink writes
+  NicRequest nic;                   // veth: the egress device's offloads
+  std::string remote;               // remote: HOST:PORT of `zc-bench sink --listen`
+  std::string token;                // remote: the shared secret, if the server wants one
+  std::uint64_t expected_size = 0;  // announced to a remote receiver
   std::optional<std::uint64_t> expected_hash;
   std::string run_name;
   bool kernel_counters = false;  // the receiver opens kernel counters (evidence repetition)

@@ -15,10 +15,10 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/interrupt.hpp"
+#include "harness/base/units.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/sinks/receiver.hpp"
 #include "harness/sinks/remote_protocol.hpp"
-#include "harness/base/units.hpp"
 
 namespace zc {
 namespace {
@@ -72,9 +72,11 @@ std::string bound_address(int fd) {
 ReceiverOptions accept_hello(const nlohmann::json& hello, const SinkServerOptions& opts,
                              std::uint64_t& size) {
   if (hello.value("protocol", "") != kRemoteProtocol)
-    throw ProtocolError("unsupported protocol (this server speaks " + std::string(kRemoteProtocol) + ")");
+    throw ProtocolError("unsupported protocol (this server speaks " + std::string(kRemoteProtocol) +
+                        ")");
   const auto* token = hello.contains("token") && hello["token"].is_string()
-                          ? hello["token"].get_ptr<const std::string*>() : nullptr;
+                          ? hello["token"].get_ptr<const std::string*>()
+                          : nullptr;
   if (!opts.token.empty() && (!token || !same_secret(*token, opts.token)))
     throw ProtocolError(token ? "wrong token" : "this server requires a token (--token)");
   if (!hello.contains("size") || !hello["size"].is_number_unsigned())
@@ -128,11 +130,11 @@ void serve_session(int fd, const std::string& peer, unsigned id, const SinkServe
                      " bytes announced";
     send_message(fd, {{"type", "report"}, {"report", report}});
     std::string hash = nlohmann::json(report).value("hash", "");
-    std::string verdict = !report.error.empty()        ? "failed: " + report.error
-                          : !report.hash               ? "not verified (" + report.unverified_reason + ")"
-                          : expected.empty()           ? "hash " + hash + " (no expected hash sent)"
-                          : hash == expected           ? "verified (hash " + hash + ")"
-                                                       : "MISMATCH: hash " + hash + ", expected " + expected;
+    std::string verdict = !report.error.empty() ? "failed: " + report.error
+                          : !report.hash        ? "not verified (" + report.unverified_reason + ")"
+                          : expected.empty()    ? "hash " + hash + " (no expected hash sent)"
+                          : hash == expected    ? "verified (hash " + hash + ")"
+                                             : "MISMATCH: hash " + hash + ", expected " + expected;
     log_line(tag + ": " + format_size(report.bytes) + " for '" + hello.value("run", "") + "' " +
              verdict);
   } catch (const ProtocolError& e) {

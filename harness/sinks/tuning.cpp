@@ -26,7 +26,8 @@ void parse_pin(const std::string& text, Tuning& t) {
   for (const auto& part : split(text, ',')) {
     auto colon = part.find(':');
     auto bad = [&] {
-      return UsageError("--pin: '" + part + "' is not ROLE:CPU (allowed: sender:N, receiver:N, N < " +
+      return UsageError("--pin: '" + part +
+                        "' is not ROLE:CPU (allowed: sender:N, receiver:N, N < " +
                         std::to_string(cpus) + ")");
     };
     if (colon == std::string::npos) throw bad();
@@ -40,9 +41,12 @@ void parse_pin(const std::string& text, Tuning& t) {
       throw bad();
     }
     if (cpu < 0 || cpu >= cpus) throw bad();
-    if (role == "sender") t.sender_cpu = cpu;
-    else if (role == "receiver") t.receiver_cpu = cpu;
-    else throw bad();
+    if (role == "sender")
+      t.sender_cpu = cpu;
+    else if (role == "receiver")
+      t.receiver_cpu = cpu;
+    else
+      throw bad();
   }
 }
 

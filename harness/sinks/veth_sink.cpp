@@ -31,8 +31,10 @@ class VethSink : public SinkEndpoint {
     auto ctl = pair_->socket_in(tx, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC);
     auto features = opts.nic.empty() ? read_nic_features(ctl.get(), tx.ifname)
                                      : apply_nic_request(ctl.get(), tx.ifname, opts.nic);
-    details_ = {{"sender_netns", tx.netns}, {"receiver_netns", rx.netns},
-                {"sender_address", tx.address}, {"receiver_address", rx.address},
+    details_ = {{"sender_netns", tx.netns},
+                {"receiver_netns", rx.netns},
+                {"sender_address", tx.address},
+                {"receiver_address", rx.address},
                 {"nic", nic_json(tx.ifname, opts.nic, features)}};
 
     auto listener = pair_->socket_in(rx, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);

@@ -1,12 +1,13 @@
 // Copy accounting: the kernel's own counters agree with the ledger where
 // the model is right, fail the model check where it is wrong, and a run
 // without perf events still succeeds and says why figures are missing.
+#include "harness/measure/accounting.hpp"
+
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstdlib>
 
-#include "harness/measure/accounting.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/measure/perf_counters.hpp"
@@ -17,7 +18,8 @@ namespace {
 
 constexpr std::uint64_t kSize = 4u << 20, kChunk = 256u << 10, kChunks = kSize / kChunk;
 
-nlohmann::json run_one(const TransferStrategy* s, SinkKind sink, CacheState cache = CacheState::hot) {
+nlohmann::json run_one(const TransferStrategy* s, SinkKind sink,
+                       CacheState cache = CacheState::hot) {
   auto tmp = fresh_dir("acct");
   auto out = run_plan(small_plan(s, sink, kSize, kChunk, tmp, cache, 1));
   std::filesystem::remove_all(tmp);
@@ -26,10 +28,10 @@ nlohmann::json run_one(const TransferStrategy* s, SinkKind sink, CacheState cach
   return run;
 }
 
-#define REQUIRE_KERNEL_COUNTERS()                                          \
-  do {                                                                     \
-    if (auto s = perf_events_support(); !s) GTEST_SKIP() << *s.missing;    \
-    if (auto t = tracefs_support(); !t) GTEST_SKIP() << *t.missing;        \
+#define REQUIRE_KERNEL_COUNTERS()                                       \
+  do {                                                                  \
+    if (auto s = perf_events_support(); !s) GTEST_SKIP() << *s.missing; \
+    if (auto t = tracefs_support(); !t) GTEST_SKIP() << *t.missing;     \
   } while (0)
 
 const nlohmann::json& item(const nlohmann::json& run, const char* name) {
@@ -107,7 +109,8 @@ TEST(Accounting, RunWithoutPerfEventsSucceedsAndSaysWhy) {
 // (no copies through user space, one call per chunk). The check must fail.
 class WrongLedgerSession : public TransferSession {
  public:
-  explicit WrongLedgerSession(const TransferContext& ctx) : ctx_(ctx), buf_(map_buffer(ctx.chunk)) {}
+  explicit WrongLedgerSession(const TransferContext& ctx)
+      : ctx_(ctx), buf_(map_buffer(ctx.chunk)) {}
   std::uint64_t step(CallCounters& c) override {
     auto want = next_chunk(offset_, ctx_.size, ctx_.chunk);
     if (want == 0) return 0;
@@ -130,7 +133,10 @@ class WrongLedger : public TransferStrategy {
   std::string_view id() const override { return "test-wrong-ledger"; }
   std::string_view data_path() const override { return "read-write that claims to be sendfile"; }
   Ledger ledger(const Conditions& c) const override {
-    return LedgerBuilder(c).source_into_page_cache().sink_by_reference_from(Place::page_cache).done(1);
+    return LedgerBuilder(c)
+        .source_into_page_cache()
+        .sink_by_reference_from(Place::page_cache)
+        .done(1);
   }
   std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const override {
     return std::make_unique<WrongLedgerSession>(ctx);
@@ -161,8 +167,8 @@ namespace {
 // even on a loaded machine; without it, nine tenths would be lost.
 TEST(Accounting, FieldSumsSurviveMoreRecordsThanTheRingHolds) {
   REQUIRE_KERNEL_COUNTERS();
-  PerfCounterSet set(0, {{"clock", "software/task-clock"},
-                         {"syscalls", "raw_syscalls/sys_enter", {"id"}, 16}});
+  PerfCounterSet set(
+      0, {{"clock", "software/task-clock"}, {"syscalls", "raw_syscalls/sys_enter", {"id"}, 16}});
   ASSERT_TRUE(set.available()) << set.reason();
   constexpr int kBursts = 40, kCallsPerBurst = 200;
   set.start();
@@ -191,8 +197,8 @@ namespace {
 TEST(Accounting, KernelCountersRunInTheEvidenceRepetitionOnly) {
   REQUIRE_KERNEL_COUNTERS();
   auto tmp = fresh_dir("evidence");
-  auto plan = small_plan(transfer("read-write"), SinkKind::tcp, kSize, kChunk, tmp,
-                         CacheState::hot, 2);
+  auto plan =
+      small_plan(transfer("read-write"), SinkKind::tcp, kSize, kChunk, tmp, CacheState::hot, 2);
   plan.warmup = 1;
   auto run = run_plan(plan).results["runs"][0];
   ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
@@ -259,7 +265,8 @@ TEST(Accounting, TimedRegionExcludesTheReceiversSetUpAndReadOut) {
   for (const auto& rep : run["repetitions"]) {
     double sender = rep["values"]["wall_s"].get<double>();
     double receiver = rep["receiver"]["wall_s"].get<double>();
-    EXPECT_LT(sender - receiver, 0.02) << "sender " << sender << " s, receiver loop " << receiver << " s";
+    EXPECT_LT(sender - receiver, 0.02)
+        << "sender " << sender << " s, receiver loop " << receiver << " s";
   }
 }
 

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "append_fixture.hpp"
-#include "harness/workloads/append/append_measure.hpp"
 #include "harness/base/file_system.hpp"
+#include "harness/workloads/append/append_measure.hpp"
 
 namespace zc::testing {
 namespace {
@@ -32,8 +32,8 @@ std::vector<Case> all_cases() {
 }
 
 void PrintTo(const Case& c, std::ostream* os) {
-  *os << c.strategy << " " << to_string(c.pattern) << ", " << c.size << "-byte log of "
-      << c.record << "-byte records";
+  *os << c.strategy << " " << to_string(c.pattern) << ", " << c.size << "-byte log of " << c.record
+      << "-byte records";
 }
 
 class AppendLog : public ::testing::TestWithParam<Case> {};
@@ -89,9 +89,9 @@ TEST(Append, DirectRefusesUnalignedRecordsWithTheReason) {
 
 TEST(Append, MmapWithDsyncIsUnsupportedWithTheReason) {
   auto tmp = fresh_dir("append-mmap-dsync");
-  auto out = run_plan(append_plan(tmp, {append_spec(appender("append-mmap"), 64u << 10, 4096,
-                                                    AppendPattern::seq,
-                                                    {SyncPolicy::Kind::dsync, 0})}));
+  auto out =
+      run_plan(append_plan(tmp, {append_spec(appender("append-mmap"), 64u << 10, 4096,
+                                             AppendPattern::seq, {SyncPolicy::Kind::dsync, 0})}));
   std::filesystem::remove_all(tmp);
   const auto& run = out.results["runs"][0];
   ASSERT_EQ(run["status"], "unsupported");
@@ -143,11 +143,11 @@ TEST(Append, EverySyncPolicyIssuesOneSyncPerNRecords) {
 
 TEST(Append, IntervalAndDsyncPoliciesRunAndVerify) {
   auto tmp = fresh_dir("append-interval");
-  auto out = run_plan(append_plan(
-      tmp, {append_spec(appender("append-write"), 256u << 10, 4096, AppendPattern::seq,
-                        {SyncPolicy::Kind::interval, 1}),
-            append_spec(appender("append-write"), 64u << 10, 4096, AppendPattern::seq,
-                        {SyncPolicy::Kind::dsync, 0})}));
+  auto out =
+      run_plan(append_plan(tmp, {append_spec(appender("append-write"), 256u << 10, 4096,
+                                             AppendPattern::seq, {SyncPolicy::Kind::interval, 1}),
+                                 append_spec(appender("append-write"), 64u << 10, 4096,
+                                             AppendPattern::seq, {SyncPolicy::Kind::dsync, 0})}));
   std::filesystem::remove_all(tmp);
   for (const auto& run : out.results["runs"]) {
     ASSERT_EQ(run["status"], "ok") << run["name"] << ": " << run.value("reason", "");
@@ -175,8 +175,8 @@ TEST(Append, FullFileSystemIsAClearErrorAndTheComparisonGoesOn) {
       std::map<std::string, double> values;
       std::map<std::string, std::string> unavailable;
       try {
-        measure_append_once(*static_cast<const AppendStrategy*>(s), spec.conditions, fs.path(),
-                            1, values, unavailable);
+        measure_append_once(*static_cast<const AppendStrategy*>(s), spec.conditions, fs.path(), 1,
+                            values, unavailable);
         ADD_FAILURE() << s->id() << ": a 4 MiB log fitted in a 1 MiB tmpfs";
       } catch (const std::runtime_error& e) {
         std::string msg = e.what();
@@ -188,8 +188,9 @@ TEST(Append, FullFileSystemIsAClearErrorAndTheComparisonGoesOn) {
   }
   // Through the runner: the failing run is an error, the next one is fine.
   const auto* w = appender("append-write");
-  auto out = run_plan(append_plan(fs.path(), {append_spec(w, 4u << 20, 4096, AppendPattern::seq),
-                                              append_spec(w, 256u << 10, 4096, AppendPattern::seq)}));
+  auto out =
+      run_plan(append_plan(fs.path(), {append_spec(w, 4u << 20, 4096, AppendPattern::seq),
+                                       append_spec(w, 256u << 10, 4096, AppendPattern::seq)}));
   const auto& runs = out.results["runs"];
   EXPECT_EQ(runs[0]["status"], "error");
   EXPECT_NE(runs[0]["reason"].get<std::string>().find("no space left"), std::string::npos);

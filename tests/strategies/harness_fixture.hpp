@@ -3,6 +3,7 @@
 #pragma once
 
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,17 +11,16 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
-#include "harness/run/plan.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/run/plan.hpp"
 #include "harness/run/runner.hpp"
 
 namespace zc::testing {
 
 inline const TransferStrategy* transfer(const std::string& id) {
   auto* s = Registry::instance().find(id);
-  return s && s->workload() == Workload::transfer ? static_cast<const TransferStrategy*>(s) : nullptr;
+  return s && s->workload() == Workload::transfer ? static_cast<const TransferStrategy*>(s)
+                                                  : nullptr;
 }
 
 // Folders made by fresh_dir(), removed when the test process ends however
@@ -40,7 +40,8 @@ inline TestDirs& test_dirs() {
 
 // A fresh temporary parent folder, so leftovers are easy to see.
 inline std::filesystem::path fresh_dir(const std::string& tag) {
-  auto base = std::filesystem::temp_directory_path() / ("zc-test-" + tag + "-" + std::to_string(::getpid()));
+  auto base = std::filesystem::temp_directory_path() /
+              ("zc-test-" + tag + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base);
   test_dirs().paths.push_back(base);
@@ -91,8 +92,6 @@ inline int live_children() {
   return count;
 }
 
-inline bool dir_is_empty(const std::filesystem::path& p) {
-  return std::filesystem::is_empty(p);
-}
+inline bool dir_is_empty(const std::filesystem::path& p) { return std::filesystem::is_empty(p); }
 
 }  // namespace zc::testing

@@ -44,13 +44,14 @@ TEST_P(ZerocopyReceive, MappedPlusCopiedIsEveryByteAndVerified) {
         << rep["receiver"].dump();
     EXPECT_GT(rx(rep, "zerocopy_receive_getsockopt_calls"), 0u);
     // Every getsockopt and every read is a receive call.
-    EXPECT_EQ(rep["receiver"]["read_calls"].get<std::uint64_t>(),
-              rx(rep, "zerocopy_receive_getsockopt_calls") + rx(rep, "zerocopy_receive_read_calls"));
+    EXPECT_EQ(
+        rep["receiver"]["read_calls"].get<std::uint64_t>(),
+        rx(rep, "zerocopy_receive_getsockopt_calls") + rx(rep, "zerocopy_receive_read_calls"));
   }
   // The evidence reaches the run's metrics, aggregated.
-  EXPECT_EQ(median(run, "receiver_zerocopy_mapped_bytes") +
-                median(run, "receiver_zerocopy_copied_bytes"),
-            double(kSize));
+  EXPECT_EQ(
+      median(run, "receiver_zerocopy_mapped_bytes") + median(run, "receiver_zerocopy_copied_bytes"),
+      double(kSize));
   auto share = median(run, "receiver_zerocopy_mapped_fraction");
   EXPECT_GE(share, 0.0);
   EXPECT_LE(share, 1.0);

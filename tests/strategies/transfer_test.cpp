@@ -15,8 +15,8 @@ struct Case {
 std::vector<Case> all_cases() {
   std::vector<Case> out;
   for (const auto* s : Registry::instance().all(Workload::transfer))
-    for (auto sink : {SinkKind::tcp, SinkKind::unix_stream, SinkKind::pipe, SinkKind::null,
-                      SinkKind::file})
+    for (auto sink :
+         {SinkKind::tcp, SinkKind::unix_stream, SinkKind::pipe, SinkKind::null, SinkKind::file})
       for (auto [size, chunk] : {std::pair<std::uint64_t, std::uint64_t>{3000, 1000},
                                  {(1u << 20) + 4097, 64u << 10},
                                  {4u << 20, 1u << 20}})

@@ -24,8 +24,8 @@ std::vector<std::string> our_namespaces() {
 
 Plan veth_plan(const char* strategy, const NicRequest& nic, std::uint64_t size,
                const std::filesystem::path& tmp, unsigned reps = 1) {
-  auto plan = small_plan(transfer(strategy), SinkKind::veth, size, 1u << 20, tmp,
-                         CacheState::hot, reps);
+  auto plan =
+      small_plan(transfer(strategy), SinkKind::veth, size, 1u << 20, tmp, CacheState::hot, reps);
   auto& c = plan.runs[0].conditions;
   c.nic = nic;
   c.egress_scatter_gather = nic.sg.value_or(true);

@@ -1,8 +1,7 @@
 // The zero-copy family behaves as its data paths say: what each avoids is
 // visible in the exact counters and in the kernel's own evidence.
-#include <sys/statfs.h>
-
 #include <linux/magic.h>
+#include <sys/statfs.h>
 
 #include "harness/workloads/transfer/source.hpp"
 #include "harness_fixture.hpp"
@@ -26,9 +25,9 @@ nlohmann::json run_one(const char* id, SinkKind sink, std::uint64_t size = kSize
   return out.results["runs"][0];
 }
 
-#define SKIP_IF_UNSUPPORTED(run)                                                  \
-  if ((run)["status"] == "unsupported")                                            \
-    GTEST_SKIP() << "unsupported here: " << (run)["reason"].get<std::string>()
+#define SKIP_IF_UNSUPPORTED(run)        \
+  if ((run)["status"] == "unsupported") \
+  GTEST_SKIP() << "unsupported here: " << (run)["reason"].get<std::string>()
 
 std::uint64_t evidence(const nlohmann::json& run, const char* key) {
   const auto& rep = run.at("repetitions").at(0);
@@ -74,7 +73,8 @@ TEST(DirectIo, ReadsTheFileFromStorageEvenWithAHotCache) {
   SKIP_IF_UNSUPPORTED(run);
   ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
   if (!run["metrics"]["storage_read_bytes"].value("available", false))
-    GTEST_SKIP() << "storage_read_bytes unavailable: " << run["metrics"]["storage_read_bytes"]["reason"];
+    GTEST_SKIP() << "storage_read_bytes unavailable: "
+                 << run["metrics"]["storage_read_bytes"]["reason"];
   EXPECT_GT(median(run, "cache_resident_fraction"), 0.99) << "the cache was not hot";
   auto align = evidence(run, "dio_offset_align");
   ASSERT_GT(align, 0u);

@@ -1,10 +1,10 @@
 // The pure parts of the append workload: sync policy parsing, the slot
 // order, and record contents that make a misplaced record visible.
+#include "harness/workloads/append/append_records.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
-
-#include "harness/workloads/append/append_records.hpp"
 
 namespace zc {
 namespace {
@@ -18,8 +18,8 @@ TEST(SyncPolicy, ParsesEveryForm) {
   EXPECT_EQ(every->n, 8u);
   EXPECT_EQ(every->text(), "every:8");
   EXPECT_EQ(SyncPolicy::parse("interval:250")->text(), "interval:250");
-  for (auto bad : {"", "every", "every:", "every:0", "every:-1", "every:1x", "interval:0", "sync",
-                   "always"})
+  for (auto bad :
+       {"", "every", "every:", "every:0", "every:-1", "every:1x", "interval:0", "sync", "always"})
     EXPECT_FALSE(SyncPolicy::parse(bad)) << bad;
 }
 

@@ -1,9 +1,10 @@
 // The model check's rules on synthetic figures.
+#include "harness/measure/model_check.hpp"
+
 #include <gtest/gtest.h>
 
-#include "harness/measure/calibration.hpp"
 #include "harness/core/ledger.hpp"
-#include "harness/measure/model_check.hpp"
+#include "harness/measure/calibration.hpp"
 
 namespace zc {
 namespace {
@@ -56,8 +57,8 @@ TEST(ModelCheck, ExtraSyscallsAndMissingCopiesFail) {
   EXPECT_EQ(j["status"], "fail");
   EXPECT_EQ(j["items"]["syscall_count_cross_check"]["status"], "fail");
   EXPECT_EQ(j["items"]["receiver_copies"]["status"], "fail");
-  EXPECT_EQ(copy_verdict({{"cpu_copies_sender", 2}, {"cpu_copies_receiver", 1}}, j).rfind(
-                "MODEL CHECK FAILED", 0),
+  EXPECT_EQ(copy_verdict({{"cpu_copies_sender", 2}, {"cpu_copies_receiver", 1}}, j)
+                .rfind("MODEL CHECK FAILED", 0),
             0u);
 }
 

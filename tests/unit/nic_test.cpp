@@ -1,8 +1,9 @@
 // --nic parsing and the remote protocol's pure helpers.
+#include "harness/sinks/nic.hpp"
+
 #include <gtest/gtest.h>
 
 #include "harness/base/errors.hpp"
-#include "harness/sinks/nic.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 
 namespace zc {
@@ -17,8 +18,8 @@ TEST(NicRequest, ParsesAndPrintsInAFixedOrder) {
 }
 
 TEST(NicRequest, RefusesBadSettings) {
-  for (const char* bad : {"", "sg", "sg=maybe", "mtu=9000", "sg=on,sg=off", "sg=off,tso=on",
-                          "sg=off,gso=on"})
+  for (const char* bad :
+       {"", "sg", "sg=maybe", "mtu=9000", "sg=on,sg=off", "sg=off,tso=on", "sg=off,gso=on"})
     EXPECT_THROW(parse_nic_request(bad), UsageError) << bad;
 }
 

@@ -22,7 +22,8 @@ TEST(Progress, LineFitsTheTerminalAndShortensTheRunName) {
   EXPECT_NE(line.find("ETA 1m05s"), std::string::npos) << line;
   EXPECT_NE(line.find("..."), std::string::npos) << line;
   EXPECT_EQ(line.find('\033'), std::string::npos) << "colour without being asked";
-  EXPECT_NE(Progress::render(0.5, 2, 8, "r", 1, 5, 65, 80, true).find("\033[32m"), std::string::npos);
+  EXPECT_NE(Progress::render(0.5, 2, 8, "r", 1, 5, 65, 80, true).find("\033[32m"),
+            std::string::npos);
 }
 
 TEST(Progress, NoColorDisablesColour) {

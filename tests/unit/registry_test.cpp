@@ -14,7 +14,9 @@ class FakeStrategy : public TransferStrategy {
     if (empty_) return {};
     return LedgerBuilder(c).sink_copy_from(Place::user_buffer).done(1);
   }
-  std::unique_ptr<TransferSession> prepare(const TransferContext&) const override { return nullptr; }
+  std::unique_ptr<TransferSession> prepare(const TransferContext&) const override {
+    return nullptr;
+  }
 
  private:
   std::string id_;

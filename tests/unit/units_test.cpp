@@ -1,7 +1,8 @@
-#include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 
 #include <gtest/gtest.h>
+
+#include "harness/base/errors.hpp"
 
 namespace zc {
 namespace {

@@ -8,15 +8,15 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "harness/workloads/append/append_records.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
 #include "harness/base/file_system.hpp"
 #include "harness/base/hash.hpp"
-#include "harness/base/percentile.hpp"
-#include "harness/base/fd.hpp"
 #include "harness/base/interrupt.hpp"
-#include "harness/measure/meters.hpp"
+#include "harness/base/percentile.hpp"
 #include "harness/base/units.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/workloads/append/append_records.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -55,8 +55,8 @@ std::string where(const fs::path& dir) {
 // A failure named by what it means for the user, not only by the call.
 [[noreturn]] void fail(const std::system_error& e, const fs::path& dir, const std::string& when) {
   auto code = e.code().value();
-  std::string what = code == ENOSPC  ? "no space left for the log in " + where(dir)
-                     : code == EROFS ? "the log folder " + dir.string() + " is read-only"
+  std::string what = code == ENOSPC   ? "no space left for the log in " + where(dir)
+                     : code == EROFS  ? "the log folder " + dir.string() + " is read-only"
                      : code == EDQUOT ? "disk quota exceeded for the log in " + where(dir)
                                       : "the log in " + where(dir) + " failed";
   throw std::runtime_error(what + ": " + e.what() + " " + when + "; the partial log was removed");

@@ -6,9 +6,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "harness/core/append.hpp"
 

@@ -32,14 +32,17 @@ constexpr std::array kAppendMetrics = {
     MetricDef{"bytes_copied_from_user", "B", "exact",
               "bytes write() copied from the record buffers into the page cache; memcpy into a "
               "mapping is a user-space copy and O_DIRECT is DMA, so neither counts"},
-    MetricDef{"user_s", "s", "rusage", "appending thread user CPU (RUSAGE_THREAD), final sync included"},
+    MetricDef{"user_s", "s", "rusage",
+              "appending thread user CPU (RUSAGE_THREAD), final sync included"},
     MetricDef{"sys_s", "s", "rusage",
               "appending thread system CPU (RUSAGE_THREAD), final sync included; background "
               "writeback by kernel threads is not charged to it"},
     MetricDef{"cpu_ns_per_byte", "ns/B", "rusage", "(user_s + sys_s) / log bytes"},
-    MetricDef{"voluntary_switches", "count", "rusage", "voluntary context switches (waiting on I/O)"},
+    MetricDef{"voluntary_switches", "count", "rusage",
+              "voluntary context switches (waiting on I/O)"},
     MetricDef{"involuntary_switches", "count", "rusage", "involuntary context switches"},
-    MetricDef{"minor_faults", "count", "rusage", "minor page faults (first touch of a mapped page)"},
+    MetricDef{"minor_faults", "count", "rusage",
+              "minor page faults (first touch of a mapped page)"},
     MetricDef{"major_faults", "count", "rusage", "major page faults"},
     MetricDef{"storage_write_bytes", "B", "procfs",
               "bytes this process caused to be written to storage (/proc/self/io write_bytes), "

@@ -45,7 +45,7 @@ const char* RecordSource::fill(std::uint64_t slot) {
 
 std::uint64_t RecordSource::expected_hash() {
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
-                                                                  &XXH3_freeState);
+                                                                 &XXH3_freeState);
   XXH3_64bits_reset(state.get());
   for (std::uint64_t slot = 0; slot < records_; ++slot)
     XXH3_64bits_update(state.get(), fill(slot), length(slot));

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "harness/core/append_params.hpp"
 #include "harness/base/fd.hpp"
+#include "harness/core/append_params.hpp"
 
 namespace zc {
 

@@ -100,5 +100,4 @@ CacheReport prepare_cache(const SourceFile& src, CacheState state) {
   return r;
 }
 
-
 }  // namespace zc

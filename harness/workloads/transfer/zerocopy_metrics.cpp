@@ -30,7 +30,8 @@ void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
   } else {
     for (auto k : {"zerocopy_sends", "zerocopy_notifications", "zerocopy_bytes_copied_by_kernel",
                    "zerocopy_bytes_not_copied", "zerocopy_copied_fraction"})
-      unavailable[k] = "the strategy sends no zero-copy requests, so the kernel reports no completions";
+      unavailable[k] =
+          "the strategy sends no zero-copy requests, so the kernel reports no completions";
   }
   if (c.receiver == ReceiverMode::zerocopy_receive && has_receiver_process(c.sink)) {
     auto mapped = get(report.evidence, "zerocopy_receive_mapped_bytes");

@@ -4,14 +4,13 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "harness/core/conditions.hpp"
-#include "harness/measure/receiver_report.hpp"
 #include "harness/core/strategy.hpp"
+#include "harness/measure/receiver_report.hpp"
 
 namespace zc {
 
