@@ -22,7 +22,7 @@ Runner setup_list(CLI::App& app) {
       if (!s->accepts_sink(sc.sink)) sc.sink = SinkKind::file;
       auto support = s->probe(sc);
       out.push_back({{"id", s->id()},
-                     {"workload", to_string(s->workload())},
+                     {"workload", s->workload()},
                      {"data_path", s->data_path()},
                      {"conditions", {{"sink", to_string(sc.sink)}, {"cache", "hot"}}},
                      {"ledger", ledger_json(s->ledger(sc))},

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/probes.hpp"
 

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/probes.hpp"
 

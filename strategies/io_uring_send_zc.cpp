@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/uring.hpp"
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/chunk_pipe.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/uring.hpp"

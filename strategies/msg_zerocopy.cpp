@@ -14,6 +14,7 @@
 #include <deque>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/io.hpp"
 
 #ifndef SO_EE_ORIGIN_ZEROCOPY

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/io.hpp"
 
 namespace zc {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/kit/chunk_pipe.hpp"
 #include "harness/kit/io.hpp"
 

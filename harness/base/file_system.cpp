@@ -35,6 +35,16 @@ std::string filesystem_name(const fs::path& path) {
       return "zfs";
     case 0xf2f52010:
       return "f2fs";
+    case PROC_SUPER_MAGIC:
+      return "proc";
+    case SYSFS_MAGIC:
+      return "sysfs";
+    case DEBUGFS_MAGIC:
+      return "debugfs";
+    case TRACEFS_MAGIC:
+      return "tracefs";
+    case CGROUP2_SUPER_MAGIC:
+      return "cgroup2";
     default: {
       char hex[32];
       std::snprintf(hex, sizeof hex, "0x%lx", static_cast<unsigned long>(sf.f_type));

@@ -46,7 +46,34 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   return value * mult;
 }
 
-std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_view what) {
+std::vector<std::string> split_unique(std::string_view text, std::string_view what) {
+  auto items = split(text, ',');
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (items[i].empty())
+      throw UsageError(std::string(what) + ": '" + std::string(text) + "' has an empty item");
+    for (std::size_t j = 0; j < i; ++j)
+      if (items[j] == items[i])
+        throw UsageError(std::string(what) + ": '" + items[i] + "' is listed twice");
+  }
+  return items;
+}
+
+std::uint64_t parse_count(std::string_view text, std::string_view what, std::uint64_t lo,
+                          std::uint64_t hi) {
+  std::uint64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || value < lo ||
+      value > hi)
+    throw UsageError(std::string(what) + ": '" + std::string(text) +
+                     "' is not a whole number from " + std::to_string(lo) + " to " +
+                     std::to_string(hi));
+  return value;
+}
+
+namespace {
+
+// Every size in the list, ranges expanded, duplicates kept.
+std::vector<std::uint64_t> parse_size_list_items(std::string_view text, std::string_view what) {
   std::vector<std::uint64_t> out;
   for (const auto& item : split(text, ',')) {
     auto dots = item.find("..");
@@ -64,6 +91,18 @@ std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_vi
       if (v > hi / 2) break;
     }
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_view what) {
+  std::vector<std::uint64_t> out = parse_size_list_items(text, what);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (out[i] == out[j])
+        throw UsageError(std::string(what) + ": " + format_size(out[i]) +
+                         " is listed twice (two runs would get one name)");
   return out;
 }
 

@@ -13,6 +13,13 @@ namespace zc {
 std::uint64_t parse_size(std::string_view text, std::string_view what);
 std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_view what);
 std::vector<std::string> split(std::string_view text, char sep);
+// A comma-separated list of names for option `what`; throws UsageError on
+// an empty item or one listed twice (two runs would get one name).
+std::vector<std::string> split_unique(std::string_view text, std::string_view what);
+// A plain count in [lo, hi] for option `what` ("8", not "8K"); throws
+// UsageError naming the range.
+std::uint64_t parse_count(std::string_view text, std::string_view what, std::uint64_t lo,
+                          std::uint64_t hi);
 
 // "12.35" for (12.3456, 2).
 std::string format_fixed(double v, int decimals);

@@ -14,6 +14,8 @@
 
 namespace zc {
 
+inline constexpr std::string_view kAppendWorkload = "append";
+
 // What the harness hands an append strategy for one repetition.
 struct AppendContext {
   // Created by the harness before the timed region: empty for seq,
@@ -46,7 +48,7 @@ class AppendSession {
 
 class AppendStrategy : public Strategy {
  public:
-  Workload workload() const final { return Workload::append; }
+  std::string_view workload() const final { return kAppendWorkload; }
   // An append run writes a log file; there is no other sink.
   bool accepts_sink(SinkKind s) const final { return s == SinkKind::file; }
   virtual std::unique_ptr<AppendSession> prepare(const AppendContext& ctx) const = 0;

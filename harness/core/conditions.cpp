@@ -2,8 +2,6 @@
 
 namespace zc {
 
-std::string_view to_string(Workload w) { return w == Workload::transfer ? "transfer" : "append"; }
-
 std::string_view to_string(SinkKind s) {
   switch (s) {
     case SinkKind::tcp:

@@ -12,12 +12,10 @@
 
 namespace zc {
 
-enum class Workload { transfer, append };
 enum class SinkKind { tcp, unix_stream, pipe, null, file, veth, remote };
 enum class CacheState { hot, cold };
 enum class ReceiverMode { recv, zerocopy_receive, truncate };
 
-std::string_view to_string(Workload w);
 std::string_view to_string(SinkKind s);
 std::string_view to_string(CacheState c);
 std::string_view to_string(ReceiverMode m);

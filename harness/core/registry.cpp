@@ -5,19 +5,25 @@
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace zc {
 namespace {
 
-// Listing order: the classic paths first, as the articles tell the story.
-int display_rank(std::string_view id) {
-  static const char* order[] = {
-      "read-write",   "mmap-write",       "sendfile",        "splice",          "msg-zerocopy",
-      "io-uring",     "io-uring-send-zc", "io-uring-splice", "copy-file-range", "direct-io",
-      "append-write", "append-mmap",      "append-direct"};
-  for (int i = 0; i < int(std::size(order)); ++i)
-    if (id == order[i]) return i;
-  return int(std::size(order));
+// Listing order: by workload, then the classic paths first, as the articles
+// tell the story. A strategy or workload missing from these lists comes
+// after the listed ones of its group, in id order.
+constexpr std::string_view kWorkloadOrder[] = {"transfer", "append", "ingest"};
+constexpr std::string_view kStrategyOrder[] = {
+    "read-write",   "mmap-write",       "sendfile",        "splice",          "msg-zerocopy",
+    "io-uring",     "io-uring-send-zc", "io-uring-splice", "copy-file-range", "direct-io",
+    "append-write", "append-mmap",      "append-direct"};
+
+template <std::size_t N>
+int rank_in(const std::string_view (&order)[N], std::string_view id) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (id == order[i]) return int(i);
+  return int(N);
 }
 
 bool is_kebab_case(std::string_view id) {
@@ -57,16 +63,17 @@ const Strategy* Registry::find(std::string_view id) const {
 std::vector<const Strategy*> Registry::all() const {
   std::vector<const Strategy*> out;
   for (auto& s : strategies_) out.push_back(s.get());
-  std::sort(out.begin(), out.end(), [](auto* a, auto* b) {
-    auto ra = display_rank(a->id()), rb = display_rank(b->id());
-    return ra != rb ? ra < rb : a->id() < b->id();
-  });
+  auto key = [](const Strategy* s) {
+    return std::tuple(rank_in(kWorkloadOrder, s->workload()), s->workload(),
+                      rank_in(kStrategyOrder, s->id()), s->id());
+  };
+  std::sort(out.begin(), out.end(), [&](auto* a, auto* b) { return key(a) < key(b); });
   return out;
 }
 
-std::vector<const Strategy*> Registry::all(Workload w) const {
+std::vector<const Strategy*> Registry::all(std::string_view workload) const {
   auto out = all();
-  std::erase_if(out, [&](auto* s) { return s->workload() != w; });
+  std::erase_if(out, [&](auto* s) { return s->workload() != workload; });
   return out;
 }
 

@@ -18,9 +18,10 @@ class Registry {
   // kebab-case, or when the strategy declares an empty ledger or data path.
   void add(std::unique_ptr<Strategy> s);
   const Strategy* find(std::string_view id) const;
-  // Sorted by workload, then in the order DESIGN.md lists them.
+  // Sorted by workload, then in the order DESIGN.md lists them; strategies
+  // not in that list last within their workload.
   std::vector<const Strategy*> all() const;
-  std::vector<const Strategy*> all(Workload w) const;
+  std::vector<const Strategy*> all(std::string_view workload) const;
 
  private:
   std::vector<std::unique_ptr<Strategy>> strategies_;

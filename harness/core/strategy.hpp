@@ -51,43 +51,15 @@ class Strategy {
   virtual std::string_view id() const = 0;
   // One sentence: how the bytes move.
   virtual std::string_view data_path() const = 0;
-  virtual Workload workload() const = 0;
+  // The workload the strategy serves ("transfer", "append", ...): set by
+  // the workload's contract class (core/transfer.hpp, core/append.hpp).
+  virtual std::string_view workload() const = 0;
   virtual Ledger ledger(const Conditions& c) const = 0;
   // Whether the strategy can use this sink at all; asking for a sink it
   // cannot use is a usage error, not an unsupported run.
   virtual bool accepts_sink(SinkKind) const { return true; }
   // Features, privileges and file-system support, probed on this machine.
   virtual Support probe(const Conditions&) const { return Support::yes(); }
-};
-
-// What the harness hands a transfer strategy for one repetition.
-struct TransferContext {
-  int source_fd = -1;  // O_RDONLY; strategies needing other flags reopen the path
-  std::filesystem::path source_path;
-  std::uint64_t size = 0;
-  std::uint64_t chunk = 0;
-  unsigned queue_depth = 8;
-  int sink_fd = -1;
-  SinkKind sink = SinkKind::tcp;
-};
-
-// One repetition's prepared state (buffers, mappings, rings). Created
-// outside the timed region; step() is the timed work.
-class TransferSession {
- public:
-  virtual ~TransferSession() = default;
-  // Moves the next chunk (or batch); returns the bytes moved, 0 once all
-  // `size` bytes have gone.
-  virtual std::uint64_t step(CallCounters& counters) = 0;
-  // Called once after the last step, still timed: wait for outstanding
-  // completions so that the data has really left.
-  virtual void finish(CallCounters&) {}
-};
-
-class TransferStrategy : public Strategy {
- public:
-  Workload workload() const final { return Workload::transfer; }
-  virtual std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const = 0;
 };
 
 }  // namespace zc

@@ -1,26 +1,31 @@
-// The figures a transfer run reports: name, unit and how each is measured.
-// Every figure carries its method; one that cannot be taken says why.
+// A figure a run reports: its name, unit and how it is measured. Every
+// figure carries its method; one that cannot be taken says why. Each
+// workload lists its own (workloads/<name>/*_metrics.cpp).
 #pragma once
 
-#include <span>
+#include <map>
+#include <string>
 #include <string_view>
-
-#include "harness/core/conditions.hpp"
 
 namespace zc {
 
 struct MetricDef {
   std::string_view key;
   std::string_view unit;
-  std::string_view
-      method;  // exact | rusage | clock | procfs | tracepoint | software-event | model | estimate
+  // exact | rusage | clock | procfs | tracepoint | software-event | model | estimate
+  std::string_view method;
   std::string_view description;
 };
 
-std::span<const MetricDef> transfer_metrics();
-// Append runs report their own list (harness/workloads/append/append_metrics.cpp).
-std::span<const MetricDef> append_metrics();
-std::span<const MetricDef> metrics_for(Workload w);
-const MetricDef* find_metric(std::string_view key);
+// Kernel counters (tracepoints and perf software events) slow a run: they
+// are taken in an untimed evidence repetition (measure/accounting.hpp).
+inline bool is_kernel_counter(const MetricDef& def) {
+  return def.method == "tracepoint" || def.method == "software-event";
+}
+
+// One repetition's figures (metric key -> value) and the ones it could not
+// take (metric key -> why not).
+using Values = std::map<std::string, double>;
+using Unavailable = std::map<std::string, std::string>;
 
 }  // namespace zc

@@ -7,6 +7,7 @@
 #include "harness/base/units.hpp"
 #include "harness/report/append_table.hpp"
 #include "harness/report/copies_table.hpp"
+#include "harness/report/kafka_table.hpp"
 #include "harness/report/text_table.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
@@ -18,6 +19,7 @@ using nlohmann::json;
 }  // namespace
 
 void print_table(const json& results, std::FILE* out) {
+  if (results.value("preset", "") == "kafka") return print_kafka_table(results, out);
   if (is_append_results(results)) return print_append_table(results, out);
   struct Column {
     const char* title;

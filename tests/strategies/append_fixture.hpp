@@ -10,7 +10,7 @@ namespace zc::testing {
 
 inline const AppendStrategy* appender(const std::string& id) {
   auto* s = Registry::instance().find(id);
-  return s && s->workload() == Workload::append ? static_cast<const AppendStrategy*>(s) : nullptr;
+  return s && s->workload() == kAppendWorkload ? static_cast<const AppendStrategy*>(s) : nullptr;
 }
 
 inline RunSpec append_spec(const AppendStrategy* s, std::uint64_t size, std::uint64_t record,

@@ -20,7 +20,7 @@ struct Case {
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
-  for (const auto* s : Registry::instance().all(Workload::append))
+  for (const auto* s : Registry::instance().all(kAppendWorkload))
     for (auto pattern : {AppendPattern::seq, AppendPattern::random})
       // 3000: not a multiple of the page size, and 1 MiB is not a multiple of
       // it either, so the last record is short.
@@ -107,7 +107,7 @@ TEST(Append, StorageWriteBytesCoverTheLogAfterTheFinalSync) {
   }
   constexpr std::uint64_t kSize = 2u << 20;
   std::vector<RunSpec> runs;
-  for (const auto* s : Registry::instance().all(Workload::append))
+  for (const auto* s : Registry::instance().all(kAppendWorkload))
     for (auto pattern : {AppendPattern::seq, AppendPattern::random})
       runs.push_back(append_spec(static_cast<const AppendStrategy*>(s), kSize, 4096, pattern));
   auto out = run_plan(append_plan(tmp, runs));
@@ -124,7 +124,7 @@ TEST(Append, EverySyncPolicyIssuesOneSyncPerNRecords) {
   auto tmp = fresh_dir("append-sync");
   constexpr std::uint64_t kRecords = 32;
   std::vector<RunSpec> runs;
-  for (const auto* s : Registry::instance().all(Workload::append))
+  for (const auto* s : Registry::instance().all(kAppendWorkload))
     for (std::uint64_t n : {1, 4})
       runs.push_back(append_spec(static_cast<const AppendStrategy*>(s), kRecords * 4096, 4096,
                                  AppendPattern::random, {SyncPolicy::Kind::every, n}));
@@ -162,7 +162,7 @@ TEST(Append, IntervalAndDsyncPoliciesRunAndVerify) {
 TEST(Append, FullFileSystemIsAClearErrorAndTheComparisonGoesOn) {
   SmallTmpfs fs("append-enospc", "size=1M");
   if (!fs.mounted()) GTEST_SKIP() << fs.reason();
-  for (const auto* s : Registry::instance().all(Workload::append)) {
+  for (const auto* s : Registry::instance().all(kAppendWorkload)) {
     for (auto pattern : {AppendPattern::seq, AppendPattern::random}) {
       auto spec = append_spec(static_cast<const AppendStrategy*>(s), 4u << 20, 4096, pattern);
       if (auto support = s->probe([&] {

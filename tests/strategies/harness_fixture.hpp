@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 #include "harness/run/plan.hpp"
 #include "harness/run/runner.hpp"
 
@@ -19,8 +20,8 @@ namespace zc::testing {
 
 inline const TransferStrategy* transfer(const std::string& id) {
   auto* s = Registry::instance().find(id);
-  return s && s->workload() == Workload::transfer ? static_cast<const TransferStrategy*>(s)
-                                                  : nullptr;
+  return s && s->workload() == kTransferWorkload ? static_cast<const TransferStrategy*>(s)
+                                                 : nullptr;
 }
 
 // Folders made by fresh_dir(), removed when the test process ends however

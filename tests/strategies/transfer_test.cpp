@@ -14,7 +14,7 @@ struct Case {
 
 std::vector<Case> all_cases() {
   std::vector<Case> out;
-  for (const auto* s : Registry::instance().all(Workload::transfer))
+  for (const auto* s : Registry::instance().all(kTransferWorkload))
     for (auto sink :
          {SinkKind::tcp, SinkKind::unix_stream, SinkKind::pipe, SinkKind::null, SinkKind::file})
       for (auto [size, chunk] : {std::pair<std::uint64_t, std::uint64_t>{3000, 1000},

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "harness/core/append.hpp"
+#include "harness/core/transfer.hpp"
+
 namespace zc {
 namespace {
 
@@ -22,6 +25,31 @@ class FakeStrategy : public TransferStrategy {
   std::string id_;
   bool empty_;
 };
+
+class FakeAppend : public AppendStrategy {
+ public:
+  std::string_view id() const override { return "aa-append"; }
+  std::string_view data_path() const override { return "test only"; }
+  Ledger ledger(const Conditions& c) const override {
+    return LedgerBuilder(c).sink_copy_from(Place::user_buffer).done(1);
+  }
+  std::unique_ptr<AppendSession> prepare(const AppendContext&) const override { return nullptr; }
+};
+
+// A strategy missing from the listing order goes last within its workload,
+// not after every other workload's strategies.
+TEST(Registry, ListsByWorkloadThenTheStorysOrder) {
+  Registry r;
+  r.add(std::make_unique<FakeAppend>());
+  r.add(std::make_unique<FakeStrategy>("zz-new", false));
+  r.add(std::make_unique<FakeStrategy>("sendfile", false));
+  auto all = r.all();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0]->id(), "sendfile");
+  EXPECT_EQ(all[1]->id(), "zz-new");
+  EXPECT_EQ(all[2]->id(), "aa-append");
+  EXPECT_EQ(r.all(kAppendWorkload).size(), 1u);
+}
 
 TEST(Registry, RefusesDuplicatesEmptyLedgersAndBadIds) {
   Registry r;

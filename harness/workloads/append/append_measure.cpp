@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
@@ -77,15 +78,132 @@ void create_log(const fs::path& path, const Conditions& c) {
 
 }  // namespace
 
+namespace {
+
+// The timed region's raw figures.
+struct Timed {
+  CallCounters calls;
+  std::vector<std::uint64_t> latencies;
+  std::uint64_t syncs = 0;
+  std::uint64_t t0 = 0, t1 = 0, t_final = 0;
+  Usage usage;
+  std::optional<StorageIo> io0, io1;
+  std::string io_why;
+};
+
+// Appends every record in `order`, applying the sync policy, then the final
+// sync (timed on its own: what the page cache still owed the device when
+// the last record was "written").
+Timed append_all(AppendSession& session, RecordSource& records,
+                 const std::vector<std::uint64_t>& order, const SyncPolicy& policy,
+                 const fs::path& dir) {
+  Timed t;
+  const auto n = order.size();
+  t.latencies.reserve(n);
+  const std::uint64_t interval_ns = policy.n * 1'000'000ull;
+  t.io0 = StorageIo::of_process(&t.io_why);
+  t.usage = Usage::of_thread();
+  t.t0 = now_ns();
+  std::size_t i = 0;
+  try {
+    // A record's latency includes the sync the policy issues after it, so
+    // that the cost of durability shows in the tail.
+    std::uint64_t last = t.t0, last_sync = t.t0;
+    for (; i < n; ++i) {
+      auto slot = order[i];
+      session.append(slot, records.fill(slot), records.length(slot), t.calls);
+      bool sync_now = policy.kind == SyncPolicy::Kind::every ? (i + 1) % policy.n == 0
+                      : policy.kind == SyncPolicy::Kind::interval
+                          ? now_ns() - last_sync >= interval_ns
+                          : false;
+      if (sync_now) {
+        session.sync(t.calls);
+        ++t.syncs;
+        last_sync = now_ns();
+      }
+      auto now = now_ns();
+      t.latencies.push_back(now - last);
+      last = now;
+      if (interrupted()) throw std::runtime_error("interrupted");
+    }
+    t.t1 = now_ns();
+    session.sync(t.calls);
+    t.t_final = now_ns();
+  } catch (const std::system_error& e) {
+    if (interrupted()) throw std::runtime_error("interrupted");
+    fail(e, dir, "after " + std::to_string(i) + " of " + std::to_string(n) + " records");
+  }
+  t.usage = Usage::of_thread() - t.usage;
+  t.io1 = StorageIo::of_process();
+  return t;
+}
+
+// The log must hold exactly the records, each in its slot.
+std::uint64_t verify_log(const fs::path& path, const Conditions& c, RecordSource& records) {
+  struct stat st {};
+  check_unix(::stat(path.c_str(), &st), "stat log");
+  if (std::uint64_t(st.st_size) != c.size)
+    throw std::runtime_error("log is " + std::to_string(st.st_size) + " bytes, expected " +
+                             std::to_string(c.size));
+  auto expected = records.expected_hash();
+  auto actual = hash_file(path, c.size);
+  if (actual != expected)
+    throw std::runtime_error("log content mismatch: hash " + hex64(actual) + " != expected " +
+                             hex64(expected));
+  return actual;
+}
+
+void timed_values(Timed& t, double bytes, Values& values) {
+  const auto n = t.latencies.size();
+  double wall_s = double(t.t1 - t.t0) * 1e-9, final_s = double(t.t_final - t.t1) * 1e-9;
+  values["wall_s"] = wall_s;
+  values["throughput_bytes_per_s"] = bytes / wall_s;
+  values["records"] = double(n);
+  values["records_per_s"] = double(n) / wall_s;
+  values["final_sync_s"] = final_s;
+  values["durable_throughput_bytes_per_s"] = bytes / (wall_s + final_s);
+  auto& lat = t.latencies;
+  values["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
+  values["latency_p50_ns"] = percentile(lat, 0.50);
+  values["latency_p90_ns"] = percentile(lat, 0.90);
+  values["latency_p99_ns"] = percentile(lat, 0.99);
+  values["latency_p999_ns"] = percentile(lat, 0.999);
+  values["syncs"] = double(t.syncs);
+  values["syscalls"] = double(t.calls.syscalls);
+  values["syscalls_per_record"] = double(t.calls.syscalls) / double(n);
+  values["bytes_copied_from_user"] = double(t.calls.bytes_from_user);
+  values["user_s"] = t.usage.user_s;
+  values["sys_s"] = t.usage.sys_s;
+  values["cpu_ns_per_byte"] = t.usage.cpu_s() * 1e9 / bytes;
+  values["voluntary_switches"] = double(t.usage.voluntary_switches);
+  values["involuntary_switches"] = double(t.usage.involuntary_switches);
+  values["minor_faults"] = double(t.usage.minor_faults);
+  values["major_faults"] = double(t.usage.major_faults);
+}
+
+void storage_values(Timed& t, const std::string& fs_name, double bytes, Values& values,
+                    Unavailable& unavailable) {
+  if (fs_name == "tmpfs") {
+    t.io_why = "the log is on tmpfs, which has no storage behind its page cache";
+    t.io0.reset();
+  }
+  if (t.io0 && t.io1) {
+    values["storage_write_bytes"] = double(t.io1->write_bytes - t.io0->write_bytes);
+    values["storage_write_amplification"] = double(t.io1->write_bytes - t.io0->write_bytes) / bytes;
+  } else {
+    unavailable["storage_write_bytes"] = unavailable["storage_write_amplification"] = t.io_why;
+  }
+}
+
+}  // namespace
+
 json measure_append_once(const AppendStrategy& strategy, const Conditions& c, const fs::path& dir,
-                         std::uint64_t seed, std::map<std::string, double>& values,
-                         std::map<std::string, std::string>& unavailable) {
+                         std::uint64_t seed, Values& values, Unavailable& unavailable) {
   LogGuard log(append_log_path(dir, strategy.id()));
   RecordSource records(c.chunk, c.size, seed);
   const auto n = records.records();
   auto order = slot_order(n, c.append.pattern, seed);
-  const auto& policy = c.append.sync;
-  AppendContext ctx{log.path(), c.size, c.chunk, n, c.append.pattern, policy.opens_dsync()};
+  AppendContext ctx{log.path(), c.size, c.chunk, n, c.append.pattern, c.append.sync.opens_dsync()};
   std::unique_ptr<AppendSession> session;
   try {
     create_log(log.path(), c);
@@ -93,102 +211,17 @@ json measure_append_once(const AppendStrategy& strategy, const Conditions& c, co
   } catch (const std::system_error& e) {
     fail(e, dir, "while creating it");
   }
-
-  CallCounters calls;
-  std::vector<std::uint64_t> lat;
-  lat.reserve(n);
-  std::uint64_t syncs = 0, i = 0;
-  const std::uint64_t interval_ns = policy.n * 1'000'000ull;
-  std::string io_why;
-  auto io0 = StorageIo::of_process(&io_why);
-  auto u0 = Usage::of_thread();
-  auto t0 = now_ns();
-  std::uint64_t t1 = 0, t_final = 0;
-  try {
-    // A record's latency includes the sync the policy issues after it, so
-    // that the cost of durability shows in the tail.
-    std::uint64_t t = t0, last_sync = t0;
-    for (; i < n; ++i) {
-      auto slot = order[i];
-      session->append(slot, records.fill(slot), records.length(slot), calls);
-      if (policy.kind == SyncPolicy::Kind::every && (i + 1) % policy.n == 0) {
-        session->sync(calls);
-        ++syncs;
-      } else if (policy.kind == SyncPolicy::Kind::interval && now_ns() - last_sync >= interval_ns) {
-        session->sync(calls);
-        ++syncs;
-        last_sync = now_ns();
-      }
-      auto t2 = now_ns();
-      lat.push_back(t2 - t);
-      t = t2;
-      if (interrupted()) throw std::runtime_error("interrupted");
-    }
-    t1 = now_ns();
-    // Untimed for throughput, timed on its own: what the page cache still
-    // owed the device when the last record was "written".
-    session->sync(calls);
-    t_final = now_ns();
-  } catch (const std::system_error& e) {
-    if (interrupted()) throw std::runtime_error("interrupted");
-    fail(e, dir, "after " + std::to_string(i) + " of " + std::to_string(n) + " records");
-  }
-  auto u = Usage::of_thread() - u0;
-  auto io1 = StorageIo::of_process();
+  auto t = append_all(*session, records, order, c.append.sync, dir);
   session.reset();
+  auto hash = verify_log(log.path(), c, records);
 
-  // Verification: the log must hold exactly the records, each in its slot.
-  struct stat st {};
-  check_unix(::stat(log.path().c_str(), &st), "stat log");
-  if (std::uint64_t(st.st_size) != c.size)
-    throw std::runtime_error("log is " + std::to_string(st.st_size) + " bytes, expected " +
-                             std::to_string(c.size));
-  auto expected = records.expected_hash();
-  auto actual = hash_file(log.path(), c.size);
-  if (actual != expected)
-    throw std::runtime_error("log content mismatch: hash " + hex64(actual) + " != expected " +
-                             hex64(expected));
-
-  double wall_s = double(t1 - t0) * 1e-9, final_s = double(t_final - t1) * 1e-9;
-  double bytes = double(c.size);
-  values["wall_s"] = wall_s;
-  values["throughput_bytes_per_s"] = bytes / wall_s;
-  values["records"] = double(n);
-  values["records_per_s"] = double(n) / wall_s;
-  values["final_sync_s"] = final_s;
-  values["durable_throughput_bytes_per_s"] = bytes / (wall_s + final_s);
-  values["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
-  values["latency_p50_ns"] = percentile(lat, 0.50);
-  values["latency_p90_ns"] = percentile(lat, 0.90);
-  values["latency_p99_ns"] = percentile(lat, 0.99);
-  values["latency_p999_ns"] = percentile(lat, 0.999);
-  values["syncs"] = double(syncs);
-  values["syscalls"] = double(calls.syscalls);
-  values["syscalls_per_record"] = double(calls.syscalls) / double(n);
-  values["bytes_copied_from_user"] = double(calls.bytes_from_user);
-  values["user_s"] = u.user_s;
-  values["sys_s"] = u.sys_s;
-  values["cpu_ns_per_byte"] = u.cpu_s() * 1e9 / bytes;
-  values["voluntary_switches"] = double(u.voluntary_switches);
-  values["involuntary_switches"] = double(u.involuntary_switches);
-  values["minor_faults"] = double(u.minor_faults);
-  values["major_faults"] = double(u.major_faults);
+  timed_values(t, double(c.size), values);
   auto fs_name = filesystem_name(dir);
-  if (fs_name == "tmpfs") {
-    io_why = "the log is on tmpfs, which has no storage behind its page cache";
-    io0.reset();
-  }
-  if (io0 && io1) {
-    values["storage_write_bytes"] = double(io1->write_bytes - io0->write_bytes);
-    values["storage_write_amplification"] = double(io1->write_bytes - io0->write_bytes) / bytes;
-  } else {
-    unavailable["storage_write_bytes"] = unavailable["storage_write_amplification"] = io_why;
-  }
-
+  storage_values(t, fs_name, double(c.size), values, unavailable);
   json rep = {{"values", values},
-              {"verification", {{"verified", true}, {"hash", hex64(actual)}}},
+              {"verification", {{"verified", true}, {"hash", hex64(hash)}}},
               {"log", {{"file_system", fs_name}, {"records", n}}}};
-  if (!calls.evidence.empty()) rep["evidence"] = calls.evidence;
+  if (!t.calls.evidence.empty()) rep["evidence"] = t.calls.evidence;
   return rep;
 }
 

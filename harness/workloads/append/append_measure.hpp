@@ -10,6 +10,7 @@
 #include <string>
 
 #include "harness/core/append.hpp"
+#include "harness/measure/metrics.hpp"
 
 namespace zc {
 
@@ -19,8 +20,7 @@ namespace zc {
 // partial log is removed either way.
 nlohmann::json measure_append_once(const AppendStrategy& strategy, const Conditions& c,
                                    const std::filesystem::path& dir, std::uint64_t seed,
-                                   std::map<std::string, double>& values,
-                                   std::map<std::string, std::string>& unavailable);
+                                   Values& values, Unavailable& unavailable);
 
 // Where a strategy's log lives in `dir` (tests look for leftovers).
 std::filesystem::path append_log_path(const std::filesystem::path& dir, std::string_view id);

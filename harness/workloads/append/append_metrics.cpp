@@ -1,7 +1,7 @@
 // The figures an append run reports: name, unit and how each is measured.
-#include <array>
+#include "harness/workloads/append/append_metrics.hpp"
 
-#include "harness/measure/metrics.hpp"
+#include <array>
 
 namespace zc {
 namespace {

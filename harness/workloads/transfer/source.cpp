@@ -9,6 +9,7 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
+#include "harness/base/file_system.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/base/random.hpp"
 
@@ -37,8 +38,12 @@ SourceFile generate_source(const fs::path& dir, std::uint64_t size, std::uint64_
       auto w = ::write(fd.get(), p + off, n - off);
       if (w < 0) {
         int err = errno;
-        throw std::system_error(err, std::generic_category(),
-                                "writing the source file in " + dir.string());
+        fd.reset();
+        std::error_code ec;
+        fs::remove(src.path, ec);  // a full file system gets its space back
+        throw std::system_error(
+            err, std::generic_category(),
+            "writing the " + std::to_string(size) + "-byte source file in " + dir.string());
       }
       off += std::uint64_t(w);
     }
@@ -48,16 +53,28 @@ SourceFile generate_source(const fs::path& dir, std::uint64_t size, std::uint64_
   return src;
 }
 
-SourceFile existing_source(const fs::path& path) {
+std::uint64_t check_source_file(const fs::path& path) {
   std::error_code ec;
   auto st = fs::status(path, ec);
   if (ec || !fs::exists(st)) throw UsageError("--file: '" + path.string() + "' does not exist");
   if (!fs::is_regular_file(st))
     throw UsageError("--file: '" + path.string() + "' is not a regular file");
+  // Their sizes are made up (procfs says 0, sysfs 4096) and they cannot be
+  // mapped, spliced or read twice the same.
+  auto fs_name = filesystem_name(path);
+  for (auto pseudo : {"proc", "sysfs", "debugfs", "tracefs", "cgroup2"})
+    if (fs_name == pseudo)
+      throw UsageError("--file: '" + path.string() + "' is a kernel pseudo-file on " + fs_name +
+                       ", not data on a file system");
   auto size = fs::file_size(path, ec);
   if (ec || size == 0) throw UsageError("--file: '" + path.string() + "' is empty");
   if (::access(path.c_str(), R_OK) != 0)
     throw UsageError("--file: '" + path.string() + "' is not readable");
+  return size;
+}
+
+SourceFile existing_source(const fs::path& path) {
+  auto size = check_source_file(path);
   return SourceFile{path, size, hash_file(path, size), false};
 }
 

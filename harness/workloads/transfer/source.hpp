@@ -20,7 +20,11 @@ struct SourceFile {
 // layer can cheat) and hashes them on the way.
 SourceFile generate_source(const std::filesystem::path& dir, std::uint64_t size,
                            std::uint64_t seed);
-// Uses an existing file; throws UsageError if it is missing or empty.
+// Checks a file given with --file and returns its size; throws UsageError
+// if it is missing, empty, unreadable, not a regular file or a kernel
+// pseudo-file (procfs, sysfs).
+std::uint64_t check_source_file(const std::filesystem::path& path);
+// Uses an existing file (checked as above) and hashes it.
 SourceFile existing_source(const std::filesystem::path& path);
 
 struct CacheReport {

@@ -1,4 +1,4 @@
-#include "harness/measure/metrics.hpp"
+#include "harness/workloads/transfer/transfer_metrics.hpp"
 
 #include <array>
 
@@ -146,17 +146,5 @@ constexpr std::array kTransferMetrics = {
 }  // namespace
 
 std::span<const MetricDef> transfer_metrics() { return kTransferMetrics; }
-
-std::span<const MetricDef> metrics_for(Workload w) {
-  return w == Workload::append ? append_metrics() : transfer_metrics();
-}
-
-const MetricDef* find_metric(std::string_view key) {
-  for (auto& m : kTransferMetrics)
-    if (m.key == key) return &m;
-  for (auto& m : append_metrics())
-    if (m.key == key) return &m;
-  return nullptr;
-}
 
 }  // namespace zc

@@ -1,4 +1,4 @@
-#include "harness/run/presets.hpp"
+#include "harness/workloads/transfer/kafka_preset.hpp"
 
 #include <set>
 #include <tuple>
@@ -6,13 +6,14 @@
 #include "harness/base/errors.hpp"
 #include "harness/core/nic_request.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
 
 namespace zc {
 namespace {
 
 const Strategy* need(std::string_view id) {
   const auto* s = Registry::instance().find(id);
-  if (!s || s->workload() != Workload::transfer)
+  if (!s || s->workload() != kTransferWorkload)
     throw Unsupported("--preset kafka needs the " + std::string(id) +
                       " strategy, which is not built in");
   return s;
@@ -47,15 +48,15 @@ std::vector<RunSpec> kafka_rows(const Conditions& base) {
 
 }  // namespace
 
-void apply_kafka_preset(Plan& plan) {
+void apply_kafka_preset(std::vector<RunSpec>& runs_asked) {
   std::vector<RunSpec> runs;
   std::set<std::tuple<std::uint64_t, std::uint64_t, int>> seen;
-  for (const auto& spec : plan.runs) {
+  for (const auto& spec : runs_asked) {
     const auto& c = spec.conditions;
     if (!seen.insert({c.size, c.chunk, int(c.cache)}).second) continue;
     for (auto& r : kafka_rows(c)) runs.push_back(std::move(r));
   }
-  plan.runs = std::move(runs);
+  runs_asked = std::move(runs);
 }
 
 }  // namespace zc

@@ -1,0 +1,154 @@
+#include "harness/run/plan.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
+#include "harness/core/registry.hpp"
+
+namespace zc {
+namespace {
+
+struct FoundPreset {
+  const Workload* workload = nullptr;
+  const Preset* preset = nullptr;
+};
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+FoundPreset find_preset(const std::string& name) {
+  std::vector<std::string> known;
+  for (const auto* w : all_workloads())
+    for (const auto& p : w->presets()) {
+      if (p.name == name) return {w, &p};
+      known.emplace_back(p.name);
+    }
+  std::sort(known.begin(), known.end());
+  throw UsageError("--preset: '" + name + "' is not a preset (allowed: " + join(known) + ")");
+}
+
+std::string workload_ids() {
+  std::vector<std::string> ids;
+  for (const auto* w : all_workloads()) ids.emplace_back(w->id());
+  return join(ids);
+}
+
+// The workloads of the strategy ids listed (unknown ids are left to the
+// strategy check, which names them).
+std::set<std::string> workloads_of_ids(const std::string& strategies) {
+  std::set<std::string> out;
+  if (strategies == "all") return out;
+  for (const auto& id : split(strategies, ','))
+    if (const auto* s = Registry::instance().find(id)) out.emplace(s->workload());
+  return out;
+}
+
+const Workload& pick_workload(const PlanRequest& r, const FoundPreset& preset) {
+  auto by_ids = workloads_of_ids(r.strategies);
+  if (by_ids.size() > 1)
+    throw UsageError("--strategy: strategies of different workloads (" +
+                     join({by_ids.begin(), by_ids.end()}) + ") cannot run in one comparison");
+  const Workload* chosen = preset.workload;
+  if (!r.workload.empty()) {
+    const auto* w = find_workload(r.workload);
+    if (!w)
+      throw UsageError("--workload: '" + r.workload +
+                       "' is not a workload (allowed: " + workload_ids() + ")");
+    if (chosen && chosen != w)
+      throw UsageError("--workload " + r.workload + ": --preset " + r.preset + " is a " +
+                       std::string(chosen->id()) + " comparison");
+    chosen = w;
+  }
+  if (!by_ids.empty()) {
+    const auto* w = find_workload(*by_ids.begin());
+    if (chosen && chosen != w)
+      throw UsageError("--strategy: the strategies given are " + std::string(w->id()) +
+                       " ones, not " + std::string(chosen->id()));
+    chosen = w;
+  }
+  return chosen ? *chosen : *find_workload("transfer");
+}
+
+bool takes(const Workload& w, std::string_view option) {
+  const auto opts = w.options();
+  return std::any_of(opts.begin(), opts.end(), [&](auto& o) { return o.name == option; });
+}
+
+// An option of another workload is a mistake, not something to ignore;
+// so is one the preset chooses itself.
+void check_options(const PlanRequest& r, const Workload& workload, const Preset* preset) {
+  for (const auto& [option, texts] : r.options.given) {
+    if (preset &&
+        std::find(preset->refuses.begin(), preset->refuses.end(), option) != preset->refuses.end())
+      throw UsageError("--preset " + r.preset + " chooses " + option + " itself (" +
+                       std::string(preset->help) + "); drop " + option);
+    if (takes(workload, option)) continue;
+    std::vector<std::string> others;
+    for (const auto* w : all_workloads())
+      if (takes(*w, option)) others.emplace_back(w->id());
+    throw UsageError(option + " applies to " + join(others) + " runs, not to " +
+                     std::string(workload.id()) + " runs (--workload " + others.front() + ")");
+  }
+  if (preset &&
+      (std::find(preset->refuses.begin(), preset->refuses.end(), "--strategy") !=
+       preset->refuses.end()) &&
+      r.strategies != "all")
+    throw UsageError("--preset " + r.preset + " chooses --strategy itself (" +
+                     std::string(preset->help) + "); drop --strategy");
+  if (preset && !r.workload.empty() &&
+      std::find(preset->refuses.begin(), preset->refuses.end(), "--workload") !=
+          preset->refuses.end())
+    throw UsageError("--preset " + r.preset + " chooses --workload itself; drop --workload");
+}
+
+std::vector<const Strategy*> pick_strategies(const std::string& text, const Workload& workload) {
+  auto known = [&] {
+    std::vector<std::string> ids;
+    for (const auto* k : Registry::instance().all(workload.id())) ids.emplace_back(k->id());
+    return join(ids);
+  };
+  if (text == "all") return Registry::instance().all(workload.id());
+  std::vector<const Strategy*> out;
+  for (const auto& id : split_unique(text, "--strategy")) {
+    if (id == "all")
+      throw UsageError("--strategy: 'all' cannot be combined with other ids (give 'all' alone)");
+    const auto* s = Registry::instance().find(id);
+    if (!s || s->workload() != workload.id())
+      throw UsageError("--strategy: unknown " + std::string(workload.id()) + " strategy '" + id +
+                       "' (allowed: all, " + known() + ")");
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+Plan make_plan(const PlanRequest& r, const RunSettings& settings) {
+  FoundPreset preset;
+  if (!r.preset.empty()) preset = find_preset(r.preset);
+  const auto& workload = pick_workload(r, preset);
+  check_options(r, workload, preset.preset);
+
+  Plan plan;
+  static_cast<RunSettings&>(plan) = settings;
+  plan.workload = std::string(workload.id());
+  plan.preset = r.preset;
+  RunRequest options = r.options;
+  if (preset.preset) {
+    for (const auto& [option, text] : preset.preset->defaults)
+      if (!options.has(option)) options.given[std::string(option)] = {std::string(text)};
+    if (preset.preset->repetitions && !r.repetitions_given)
+      plan.repetitions = preset.preset->repetitions;
+  }
+  auto strategies = pick_strategies(r.strategies, workload);
+  plan.runs = workload.expand(options, strategies, plan);
+  if (preset.preset && preset.preset->rewrite) preset.preset->rewrite(plan.runs);
+  return plan;
+}
+
+}  // namespace zc

@@ -1,0 +1,155 @@
+#include "harness/run/run_record.hpp"
+
+#include <vector>
+
+namespace zc {
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kEvidenceNote =
+    "; from the evidence repetition (the last warm-up, untimed): kernel counters slow a run, so "
+    "timed repetitions have none";
+
+bool has_kernel_counters(const Workload& w) {
+  for (const auto& def : w.metrics())
+    if (is_kernel_counter(def)) return true;
+  return false;
+}
+
+// A kernel counter's summary from the evidence repetition, if it stands in.
+std::optional<json> evidence_metric(const RunState& rs, const MetricDef& def, json m) {
+  if (!rs.evidence) return std::nullopt;
+  std::string key(def.key);
+  if (auto it = rs.evidence_values.find(key); it != rs.evidence_values.end()) {
+    m["available"] = true;
+    m["mean"] = m["median"] = m["min"] = m["max"] = it->second;
+    m["repetitions"] = "evidence";
+    m["description"] = std::string(def.description) + kEvidenceNote;
+    return m;
+  }
+  if (auto it = rs.evidence_unavailable.find(key); it != rs.evidence_unavailable.end()) {
+    m["available"] = false;
+    m["reason"] = it->second + " (evidence repetition)";
+    return m;
+  }
+  return std::nullopt;
+}
+
+json metrics_json(const RunState& rs) {
+  json metrics = json::object();
+  for (const auto& def : rs.workload->metrics()) {
+    std::string key(def.key);
+    json m = {{"unit", def.unit}, {"method", def.method}, {"description", def.description}};
+    if (auto e = evidence_metric(rs, def, m)) {
+      metrics[key] = *e;
+      continue;
+    }
+    if (auto it = rs.unavailable.find(key); it != rs.unavailable.end()) {
+      m["available"] = false;
+      m["reason"] = it->second;
+    } else if (!rs.aggregates.empty()) {
+      m["available"] = true;
+      for (const auto& [stat, values] : rs.aggregates)
+        if (values.contains(key)) m[stat] = values[key];
+    } else if (rs.repetitions.size() == 1 && rs.repetitions[0]["status"] == "ok") {
+      // One repetition: Google Benchmark computes no aggregates.
+      double v = rs.repetitions[0]["values"].value(key, 0.0);
+      m["available"] = true;
+      m["mean"] = m["median"] = m["min"] = m["max"] = v;
+    } else {
+      continue;
+    }
+    metrics[key] = m;
+  }
+  return metrics;
+}
+
+void set_status(RunState& rs, bool was_run) {
+  auto& r = rs.record;
+  if (rs.unsupported) {
+    r["status"] = "unsupported";
+    r["reason"] = rs.first_error;
+  } else if (!rs.first_error.empty()) {
+    r["status"] = rs.first_error == "interrupted" ? "interrupted" : "error";
+    r["reason"] = rs.first_error;
+  } else if (!was_run || rs.repetitions.empty()) {
+    r["status"] = "interrupted";
+    r["reason"] = "the run was stopped before it started";
+  } else {
+    r["status"] = "ok";
+  }
+}
+
+void set_verification(RunState& rs) {
+  auto& r = rs.record;
+  bool all_verified = !rs.repetitions.empty();
+  std::string unverified;
+  for (auto& rep : rs.repetitions) {
+    if (rep["status"] != "ok") continue;
+    if (!rep["verification"]["verified"].get<bool>()) {
+      all_verified = false;
+      unverified = rep["verification"]["reason"];
+    }
+  }
+  r["verified"] = r["status"] == "ok" && all_verified;
+  if (r["status"] == "ok" && !all_verified) r["unverified_reason"] = unverified;
+}
+
+void add_generic_warnings(const RunState& rs, std::vector<std::string>& warnings) {
+  const auto& metrics = rs.record["metrics"];
+  if (auto it = metrics.find("wall_s");
+      it != metrics.end() && it->contains("median") && (*it)["median"].get<double>() < 0.01)
+    warnings.push_back(
+        "repetitions took under 10 ms: CPU figures have scheduler-tick resolution; "
+        "use a larger --size");
+  if (rs.evidence || !has_kernel_counters(*rs.workload)) return;
+  for (const auto& def : rs.workload->metrics())
+    if (is_kernel_counter(def))
+      if (auto it = metrics.find(std::string(def.key));
+          it != metrics.end() && it->value("available", false)) {
+        warnings.push_back(
+            "no warm-up (--warmup 0): kernel counters ran in the timed repetitions "
+            "(there was no untimed one for them), which slows them");
+        return;
+      }
+}
+
+}  // namespace
+
+void keep_evidence(RunState& rs, json rep, const Values& values) {
+  if (!has_kernel_counters(*rs.workload)) return;
+  for (const auto& def : rs.workload->metrics()) {
+    if (!is_kernel_counter(def)) continue;
+    std::string key(def.key);
+    if (auto v = values.find(key); v != values.end())
+      rs.evidence_values[key] = v->second;
+    else if (auto u = rs.unavailable.find(key); u != rs.unavailable.end())
+      rs.evidence_unavailable[key] = u->second;
+    rs.unavailable.erase(key);
+  }
+  rep["status"] = "ok";
+  rep["timed"] = false;
+  rs.evidence = std::move(rep);
+}
+
+void finish_record(RunState& rs, bool was_run) {
+  auto& r = rs.record;
+  set_status(rs, was_run);
+  r["repetitions"] = rs.repetitions;
+  r["metrics"] = metrics_json(rs);
+  set_verification(rs);
+  std::vector<std::string> warnings;
+  if (rs.measure) {
+    // The evidence repetition goes last: with no failure it is the one
+    // reported, the only one with every item measured.
+    json checked = rs.repetitions;
+    if (rs.evidence && !rs.repetitions.empty()) checked.push_back(*rs.evidence);
+    rs.measure->finish(r, checked, warnings);
+  }
+  if (rs.evidence) r["evidence_repetition"] = *rs.evidence;
+  add_generic_warnings(rs, warnings);
+  r["warnings"] = warnings;
+}
+
+}  // namespace zc

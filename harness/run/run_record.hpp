@@ -1,0 +1,43 @@
+// One run's state across its repetitions, and the run's entry in the
+// results document ("runs"[i]) built from it.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "harness/run/plan.hpp"
+
+namespace zc {
+
+struct RunState {
+  RunSpec spec;
+  const Workload* workload = nullptr;
+  const Plan* plan = nullptr;
+  std::unique_ptr<RunMeasure> measure;  // null for a run that cannot run here
+  nlohmann::json record;                // name, strategy, parameters, ledger, ...
+  nlohmann::json repetitions = nlohmann::json::array();
+  Unavailable unavailable;  // metric -> why not
+  std::string first_error;
+  bool unsupported = false;
+  bool warmed_up = false;
+  // The evidence repetition (the last warm-up): the only one with kernel
+  // counters on (measure/accounting.hpp); its counts and model check stand
+  // for the run. Empty without a warm-up (then every repetition counts).
+  std::optional<nlohmann::json> evidence;
+  Values evidence_values;
+  Unavailable evidence_unavailable;
+  std::map<std::string, nlohmann::json> aggregates;  // statistic -> {metric: value}
+};
+
+// Keeps the evidence repetition's kernel counts (or why they are missing):
+// they stand for the run's; the timed repetitions only say they had none.
+void keep_evidence(RunState& rs, nlohmann::json rep, const Values& values);
+
+// Fills the record's status, repetitions, metrics, verification, the
+// workload's verdicts and warnings. `was_run`: Google Benchmark ran it.
+void finish_record(RunState& rs, bool was_run);
+
+}  // namespace zc

@@ -1,0 +1,12 @@
+// The figures a transfer run reports: name, unit and how each is measured.
+#pragma once
+
+#include <span>
+
+#include "harness/measure/metrics.hpp"
+
+namespace zc {
+
+std::span<const MetricDef> transfer_metrics();
+
+}  // namespace zc

@@ -1,0 +1,272 @@
+#include "harness/workloads/transfer/transfer_repetition.hpp"
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/base/hash.hpp"
+#include "harness/base/interrupt.hpp"
+#include "harness/base/percentile.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/measure/model_check.hpp"
+#include "harness/sinks/sink.hpp"
+#include "harness/workloads/transfer/zerocopy_metrics.hpp"
+
+namespace zc {
+using nlohmann::json;
+
+std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size) {
+  if (settings.timeout_s > 0) return std::uint64_t(settings.timeout_s * 1e9);
+  // Generous: 30 s plus the time to move the file at 20 MiB/s.
+  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
+}
+
+namespace {
+
+// What one repetition holds open, set up outside the timed region.
+struct Setup {
+  CacheReport cache;
+  UniqueFd source_fd;
+  std::string rss_why;
+  bool rss_window = false;
+  std::uint64_t deadline_ns = 0;
+  std::unique_ptr<SinkEndpoint> sink;
+  std::unique_ptr<TransferSession> session;
+};
+
+// The timed region's raw figures.
+struct Timed {
+  std::uint64_t t0 = 0, t1 = 0, moved = 0;
+  CallCounters calls;
+  Usage thread, process;
+  std::optional<StorageIo> io0, io1;
+  std::string io_why;
+};
+
+Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src,
+             bool kernel_counters) {
+  const auto& c = spec.conditions;
+  Setup s;
+  s.cache = prepare_cache(src, c.cache);
+  s.source_fd.reset(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
+  // The memory window opens before the sink and the strategy's buffers, and
+  // after the cache preparation (which may map the file to touch it).
+  s.rss_window = reset_peak_rss(&s.rss_why);
+  s.deadline_ns = now_ns() + repetition_timeout_ns(plan.settings, c.size);
+  SinkOptions sink_opts{c.sink,   c.receiver,  plan.settings.tuning, plan.work_dir,
+                        c.nic,    c.remote,    plan.settings.token,  c.size,
+                        src.hash, spec.name(), kernel_counters};
+  s.sink = open_sink(sink_opts, s.deadline_ns);
+  TransferContext ctx{s.source_fd.get(), src.path,     c.size, c.chunk,
+                      c.queue_depth,     s.sink->fd(), c.sink};
+  s.session = static_cast<const TransferStrategy&>(*spec.strategy).prepare(ctx);
+  return s;
+}
+
+// The transfer from the first step until the consumer has every byte. The
+// deadline and a stop signal end it between steps, on every sink: a
+// strategy blocked in a call is woken by the signal (EINTR) or, on a
+// stream sink, by the watchdog killing the receiver.
+Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& lat,
+                bool kernel_counters) {
+  Timed t;
+  t.io0 = StorageIo::of_process(&t.io_why);
+  t.thread = Usage::of_thread();
+  t.process = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
+  accounting.begin(kernel_counters);
+  t.t0 = now_ns();
+  try {
+    for (auto last = t.t0;;) {
+      auto n = s.session->step(t.calls);
+      auto now = now_ns();
+      if (n == 0) break;
+      lat.push_back(now - last);
+      t.moved += n;
+      last = now;
+      if (interrupted()) throw std::runtime_error("interrupted");
+      if (now > s.deadline_ns)
+        throw std::runtime_error("the repetition passed its deadline (--timeout) after " +
+                                 std::to_string(t.moved) + " bytes");
+    }
+    s.session->finish(t.calls);
+    accounting.end_strategy();
+    s.sink->close_and_await(s.deadline_ns);
+  } catch (const std::system_error& e) {
+    if (interrupted()) throw std::runtime_error("interrupted");
+    auto why = s.sink->diagnose();
+    throw std::runtime_error(std::string(e.what()) + (why.empty() ? "" : "; receiver " + why));
+  }
+  t.t1 = now_ns();
+  accounting.end();
+  t.thread = Usage::of_thread() - t.thread;
+  t.process = Usage::of_process() - t.process;
+  t.io1 = StorageIo::of_process();
+  return t;
+}
+
+// A run whose bytes do not match is an error, never a result.
+json verify(const Conditions& c, const SourceFile& src, std::uint64_t moved,
+            const ReceiverReport& report) {
+  if (moved != c.size)
+    throw std::runtime_error("strategy moved " + std::to_string(moved) + " of " +
+                             std::to_string(c.size) + " bytes");
+  if (!report.hash) return {{"verified", false}, {"reason", report.unverified_reason}};
+  if (report.bytes != c.size)
+    throw std::runtime_error("receiver got " + std::to_string(report.bytes) + " of " +
+                             std::to_string(c.size) + " bytes");
+  if (*report.hash != src.hash)
+    throw std::runtime_error("content mismatch: receiver hash " + hex64(*report.hash) +
+                             " != source hash " + hex64(src.hash));
+  return {{"verified", true}, {"hash", hex64(*report.hash)}};
+}
+
+void clock_values(const Timed& t, std::vector<std::uint64_t>& lat, double bytes, Values& values) {
+  double wall_s = double(t.t1 - t.t0) * 1e-9;
+  values["wall_s"] = wall_s;
+  values["throughput_bytes_per_s"] = bytes / wall_s;
+  values["chunks"] = double(lat.size());
+  values["latency_max_ns"] = lat.empty() ? 0 : double(*std::max_element(lat.begin(), lat.end()));
+  values["latency_p50_ns"] = percentile(lat, 0.50);
+  values["latency_p90_ns"] = percentile(lat, 0.90);
+  values["latency_p99_ns"] = percentile(lat, 0.99);
+  values["latency_p999_ns"] = percentile(lat, 0.999);
+}
+
+void sender_values(const Conditions& c, const Timed& t, std::size_t chunks, Values& values) {
+  const double bytes = double(c.size);
+  values["syscalls"] = double(t.calls.syscalls);
+  values["syscalls_per_chunk"] = chunks ? double(t.calls.syscalls) / double(chunks) : 0;
+  values["bookkeeping_syscalls"] = double(t.calls.bookkeeping_syscalls);
+  values["bytes_copied_to_user"] = double(t.calls.bytes_to_user);
+  // /dev/null takes write() without copying a byte.
+  values["bytes_copied_from_user"] = c.sink == SinkKind::null ? 0 : double(t.calls.bytes_from_user);
+  values["sender_user_s"] = t.thread.user_s;
+  values["sender_sys_s"] = t.thread.sys_s;
+  values["sender_cpu_ns_per_byte"] = t.thread.cpu_s() * 1e9 / bytes;
+  values["sender_process_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
+  values["sender_voluntary_switches"] = double(t.thread.voluntary_switches);
+  values["sender_involuntary_switches"] = double(t.thread.involuntary_switches);
+  values["sender_minor_faults"] = double(t.thread.minor_faults);
+  values["sender_major_faults"] = double(t.thread.major_faults);
+}
+
+void storage_values(const Timed& t, Values& values, Unavailable& unavailable) {
+  if (t.io0 && t.io1) {
+    values["storage_read_bytes"] = double(t.io1->read_bytes - t.io0->read_bytes);
+    values["storage_write_bytes"] = double(t.io1->write_bytes - t.io0->write_bytes);
+  } else {
+    unavailable["storage_read_bytes"] = unavailable["storage_write_bytes"] = t.io_why;
+  }
+}
+
+void receiver_values(const Conditions& c, const Timed& t, const ReceiverReport& report,
+                     Values& values, Unavailable& unavailable) {
+  const double bytes = double(c.size);
+  if (!has_receiver_process(c.sink)) {
+    std::string why = "no receiver process: the " + std::string(to_string(c.sink)) +
+                      " sink is written by the sender alone";
+    for (auto k : {"receiver_user_s", "receiver_sys_s", "receiver_cpu_ns_per_byte",
+                   "receiver_voluntary_switches", "receiver_involuntary_switches",
+                   "receiver_minor_faults", "receiver_major_faults", "receiver_read_calls"})
+      unavailable[k] = why;
+    values["total_cpu_ns_per_byte"] = t.thread.cpu_s() * 1e9 / bytes;
+    return;
+  }
+  const auto& r = report.usage;
+  values["receiver_user_s"] = r.user_s;
+  values["receiver_sys_s"] = r.sys_s;
+  values["receiver_cpu_ns_per_byte"] = r.cpu_s() * 1e9 / bytes;
+  values["receiver_voluntary_switches"] = double(r.voluntary_switches);
+  values["receiver_involuntary_switches"] = double(r.involuntary_switches);
+  values["receiver_minor_faults"] = double(r.minor_faults);
+  values["receiver_major_faults"] = double(r.major_faults);
+  values["receiver_read_calls"] = double(report.read_calls);
+  values["total_cpu_ns_per_byte"] = (t.thread.cpu_s() + r.cpu_s()) * 1e9 / bytes;
+}
+
+double median_of(const json& record, const char* key) {
+  auto it = record["metrics"].find(key);
+  return it != record["metrics"].end() && it->contains("median") ? (*it)["median"].get<double>()
+                                                                 : 0.0;
+}
+
+}  // namespace
+
+TransferRun::TransferRun(const RunSpec& spec, const PlanContext& plan,
+                         std::function<const SourceFile&(std::uint64_t size)> source)
+    : spec_(spec), plan_(plan), source_of_(std::move(source)) {}
+
+json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
+  const auto& c = spec_.conditions;
+  const auto& src = source_of_(c.size);
+  auto s = set_up(spec_, plan_, src, kernel_counters);
+  latencies_.clear();
+  latencies_.reserve(std::size_t(c.size / c.chunk + 2));
+  auto t = run_timed(s, accounting_, latencies_, kernel_counters);
+  auto peak_rss = s.rss_window ? peak_rss_bytes(&s.rss_why) : std::nullopt;
+  s.session.reset();
+  auto report = s.sink->collect();
+  json verification = verify(c, src, t.moved, report);
+
+  clock_values(t, latencies_, double(c.size), values);
+  sender_values(c, t, latencies_.size(), values);
+  values["cache_resident_fraction"] = s.cache.resident_fraction;
+  if (peak_rss)
+    values["sender_peak_rss_bytes"] = double(*peak_rss);
+  else
+    unavailable["sender_peak_rss_bytes"] = s.rss_why;
+  storage_values(t, values, unavailable);
+  receiver_values(c, t, report, values, unavailable);
+  add_zerocopy_values(c, t.calls, report, values, unavailable);
+
+  auto ledger = spec_.strategy->ledger(c);
+  auto accounts = accounting_.record(
+      {c, ledger, t.calls, latencies_.size(), std::uint64_t(values["bytes_copied_from_user"]),
+       values["wall_s"], values["throughput_bytes_per_s"], s.cache.resident_fraction, t.thread,
+       has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration},
+      values, unavailable);
+  json rep = {{"values", values},
+              {"verification", verification},
+              {"cache",
+               {{"asked", to_string(c.cache)},
+                {"resident_fraction", s.cache.resident_fraction},
+                {"as_asked", s.cache.as_asked}}}};
+  if (!t.calls.evidence.empty()) rep["evidence"] = t.calls.evidence;
+  if (has_receiver_process(c.sink)) rep["receiver"] = report;
+  rep.update(accounts);
+  if (auto d = s.sink->details(); !d.is_null()) rep["sink_details"] = d;
+  return rep;
+}
+
+void TransferRun::finish(json& record, const json& checked, std::vector<std::string>& warnings) {
+  record["model_check"] = summarize_model_checks(checked);
+  record["copy_verdict"] = copy_verdict(record["ledger"], record["model_check"]);
+  for (const auto& rep : record["repetitions"])
+    if (rep["status"] == "ok" && rep.contains("sink_details")) {
+      record["sink_details"] = rep["sink_details"];
+      break;
+    }
+  for (const auto& rep : record["repetitions"]) {
+    if (rep["status"] == "ok" && rep.contains("cache") && !rep["cache"]["as_asked"].get<bool>()) {
+      warnings.push_back("page cache not as asked (" + std::string(rep["cache"]["asked"]) +
+                         "): " + std::to_string(rep["cache"]["resident_fraction"].get<double>()) +
+                         " of the source's pages were resident");
+      break;
+    }
+  }
+  // io_uring punts work (splice, blocking writes) to io-wq kernel threads
+  // of this process: RUSAGE_THREAD does not see them, RUSAGE_SELF does.
+  double thread = median_of(record, "sender_cpu_ns_per_byte");
+  double process = median_of(record, "sender_process_cpu_ns_per_byte");
+  if (process > 0.05 && process > 1.5 * thread)
+    warnings.push_back(
+        "sender CPU runs on other threads of the process (io_uring io-wq workers): "
+        "sender thread " +
+        std::to_string(thread) + " ns/B, whole process " + std::to_string(process) +
+        " ns/B (sender_process_cpu_ns_per_byte)");
+}
+
+}  // namespace zc

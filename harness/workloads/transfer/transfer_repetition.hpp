@@ -1,0 +1,42 @@
+// One run of the transfer workload: each repetition prepares the page
+// cache, opens the sink and the strategy's session, times the transfer
+// until the consumer has every byte, checks the bytes, and turns the
+// clocks, rusage, the consumer's report and the kernel counters into the
+// run's figures.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "harness/core/transfer.hpp"
+#include "harness/measure/accounting.hpp"
+#include "harness/workloads/transfer/source.hpp"
+#include "harness/workloads/workload.hpp"
+
+namespace zc {
+
+class TransferRun : public RunMeasure {
+ public:
+  // `source` is asked for the run's source file when the first repetition
+  // starts (generated on first use, shared by the runs of a size).
+  TransferRun(const RunSpec& spec, const PlanContext& plan,
+              std::function<const SourceFile&(std::uint64_t size)> source);
+
+  nlohmann::json repetition(Values& values, Unavailable& unavailable,
+                            bool kernel_counters) override;
+  void finish(nlohmann::json& record, const nlohmann::json& checked,
+              std::vector<std::string>& warnings) override;
+
+ private:
+  RunSpec spec_;
+  const PlanContext& plan_;
+  std::function<const SourceFile&(std::uint64_t size)> source_of_;
+  std::vector<std::uint64_t> latencies_;
+  Accounting accounting_;  // kernel counters, /proc/stat, model check
+};
+
+// How long one repetition of `size` bytes may take before it is an error.
+std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size);
+
+}  // namespace zc

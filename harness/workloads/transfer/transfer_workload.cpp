@@ -1,0 +1,259 @@
+// The transfer workload: a source file moved to a sink by each strategy —
+// the consume side of the story (file -> socket).
+#include <array>
+#include <map>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
+#include "harness/core/transfer.hpp"
+#include "harness/sinks/remote_protocol.hpp"
+#include "harness/sinks/zerocopy_receive.hpp"
+#include "harness/workloads/transfer/kafka_preset.hpp"
+#include "harness/workloads/transfer/source.hpp"
+#include "harness/workloads/transfer/transfer_metrics.hpp"
+#include "harness/workloads/transfer/transfer_repetition.hpp"
+#include "harness/workloads/workload.hpp"
+
+namespace zc {
+namespace {
+
+constexpr std::array kOptions = {
+    RunOption{"--size", "file sizes: list or range (4K, 1M, 1G; 1M..64M)", "256M"},
+    RunOption{"--chunk", "bytes per call: list or range (4K..4M in powers of two)", "1M"},
+    RunOption{"--sink", "tcp, unix, pipe, null, file, veth, remote:HOST:PORT (comma-separated)",
+              "tcp"},
+    RunOption{"--nic",
+              "veth sink: the egress device's offloads, sg=on|off,tso=on|off,gso=on|off "
+              "(repeat to compare settings)",
+              "", true},
+    RunOption{"--cache", "page cache before each repetition: hot, cold, or hot,cold", "hot"},
+    RunOption{"--receiver", "receiver mode: recv, zerocopy-receive, truncate", "recv"},
+    RunOption{"--qd", "queue depth(s) for io_uring strategies (1..4096)", "8"},
+    RunOption{"--file", "use this file as the source instead of generating one", ""},
+};
+
+struct SinkChoice {
+  SinkKind kind;
+  std::string remote;   // HOST:PORT for the remote sink
+  NicRequest nic = {};  // veth: the device's offloads
+};
+
+std::vector<SinkChoice> pick_sinks(const std::string& text) {
+  std::vector<SinkChoice> out;
+  for (const auto& name : split_unique(text, "--sink")) {
+    if (name.rfind("remote:", 0) == 0) {
+      out.push_back({SinkKind::remote, parse_remote_address(name.substr(7), "--sink")});
+      continue;
+    }
+    auto kind = parse_sink_kind(name);
+    if (!kind || kind == SinkKind::remote)
+      throw UsageError("--sink: " +
+                       (kind ? std::string("remote needs an address: remote:HOST:PORT")
+                             : "unknown sink '" + name + "'") +
+                       " (allowed: tcp, unix, pipe, null, file, veth, remote:HOST:PORT)");
+    out.push_back({*kind, {}});
+  }
+  return out;
+}
+
+// Each --nic setting makes its own veth sink: `--nic sg=on --nic sg=off`
+// compares the two.
+std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
+                                  const std::vector<std::string>& texts) {
+  if (texts.empty()) return sinks;
+  for (const auto& s : sinks)
+    if (s.kind != SinkKind::veth)
+      throw UsageError("--nic: sets the veth sink's device; it cannot apply to the " +
+                       std::string(to_string(s.kind)) + " sink (use --sink veth)");
+  std::vector<NicRequest> nics;
+  for (const auto& t : texts) {
+    auto nic = parse_nic_request(t);
+    if (std::find(nics.begin(), nics.end(), nic) != nics.end())
+      throw UsageError("--nic: '" + t + "' is given twice");
+    nics.push_back(nic);
+  }
+  std::vector<SinkChoice> out;
+  for (const auto& s : sinks)
+    for (const auto& nic : nics) out.push_back({s.kind, s.remote, nic});
+  return out;
+}
+
+std::vector<CacheState> pick_caches(const std::string& text) {
+  std::vector<CacheState> out;
+  for (const auto& name : split_unique(text, "--cache")) {
+    if (name == "hot")
+      out.push_back(CacheState::hot);
+    else if (name == "cold")
+      out.push_back(CacheState::cold);
+    else
+      throw UsageError("--cache: '" + name + "' is not a cache state (allowed: hot, cold)");
+  }
+  return out;
+}
+
+std::vector<unsigned> pick_queue_depths(const std::string& text) {
+  std::vector<unsigned> out;
+  for (const auto& item : split_unique(text, "--qd"))
+    out.push_back(unsigned(parse_count(item, "--qd", 1, 4096)));
+  return out;
+}
+
+// --file fixes the size; otherwise --size lists them.
+std::vector<std::uint64_t> pick_sizes(const RunRequest& r, RunSettings& settings) {
+  auto file = r.get_or("--file", "");
+  if (file.empty()) return parse_size_list(r.get_or("--size", "256M"), "--size");
+  if (r.has("--size"))
+    throw UsageError("--size: the size is the file's when --file is given; drop one of them");
+  auto size = check_source_file(file);
+  settings.file = file;
+  return {size};
+}
+
+void check_pairs(const std::vector<const Strategy*>& strategies,
+                 const std::vector<SinkChoice>& sinks) {
+  // A single strategy-sink pair named explicitly is a usage error; in a
+  // product of lists it is an unsupported row, with the reason.
+  if (strategies.size() != 1 || sinks.size() != 1) return;
+  if (!strategies[0]->accepts_sink(sinks[0].kind))
+    throw UsageError("--sink: strategy '" + std::string(strategies[0]->id()) +
+                     "' cannot write to the " + std::string(to_string(sinks[0].kind)) + " sink");
+}
+
+class TransferPlan : public PlanMeasure {
+ public:
+  explicit TransferPlan(const PlanContext& plan) : plan_(plan) {}
+  std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
+    return std::make_unique<TransferRun>(
+        spec, plan_, [this](std::uint64_t size) -> const SourceFile& { return source(size); });
+  }
+
+ private:
+  // Sources are generated when a run first needs one (a full file system
+  // fails that run, not the whole comparison) and shared by every run of
+  // that size.
+  const SourceFile& source(std::uint64_t size) {
+    if (plan_.settings.file) {
+      if (!given_) given_ = existing_source(*plan_.settings.file);
+      return *given_;
+    }
+    auto it = sources_.find(size);
+    if (it == sources_.end())
+      it = sources_.emplace(size, generate_source(plan_.work_dir, size, plan_.settings.seed)).first;
+    return it->second;
+  }
+
+  const PlanContext& plan_;
+  std::optional<SourceFile> given_;
+  std::map<std::uint64_t, SourceFile> sources_;
+};
+
+class TransferWorkload : public Workload {
+ public:
+  std::string_view id() const override { return kTransferWorkload; }
+  std::string_view summary() const override {
+    return "a source file moved to a sink by each strategy (file -> socket, pipe, file)";
+  }
+  std::span<const RunOption> options() const override { return kOptions; }
+  std::span<const Preset> presets() const override { return presets_; }
+
+  std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
+                              RunSettings& settings) const override {
+    auto sizes = pick_sizes(r, settings);
+    auto chunks = parse_size_list(r.get_or("--chunk", "1M"), "--chunk");
+    auto qds = pick_queue_depths(r.get_or("--qd", "8"));
+    auto receiver_text = r.get_or("--receiver", "recv");
+    auto receiver = parse_receiver_mode(receiver_text);
+    if (!receiver)
+      throw UsageError("--receiver: '" + receiver_text +
+                       "' is not a receiver mode (allowed: recv, zerocopy-receive, truncate)");
+    auto sinks = with_nics(pick_sinks(r.get_or("--sink", "tcp")), r.all("--nic"));
+    auto caches = pick_caches(r.get_or("--cache", "hot"));
+    for (auto size : sizes)
+      for (auto chunk : chunks)
+        if (chunk > size)
+          throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
+                           format_size(size) + ")");
+    for (const auto& sink : sinks)
+      if (auto why = receiver_mode_refuses(*receiver, sink.kind))
+        throw UsageError("--receiver: " + *why);
+    check_pairs(strategies, sinks);
+
+    // Sizes outermost, cache state next, so that every strategy of a group
+    // meets the same page-cache conditions.
+    std::vector<RunSpec> runs;
+    for (auto size : sizes)
+      for (auto cache : caches)
+        for (const auto& sink : sinks)
+          for (auto chunk : chunks)
+            for (auto qd : qds)
+              for (const auto* s : strategies) {
+                RunSpec spec;
+                spec.strategy = s;
+                auto& c = spec.conditions;
+                c.sink = sink.kind;
+                c.remote = sink.remote;
+                c.nic = sink.nic;
+                // Loopback and veth gather pages unless told otherwise.
+                c.egress_scatter_gather = sink.nic.sg.value_or(true);
+                c.cache = cache;
+                c.receiver = *receiver;
+                c.size = size;
+                c.chunk = chunk;
+                c.queue_depth = qd;
+                runs.push_back(spec);
+              }
+    return runs;
+  }
+
+  std::string run_name(const RunSpec& spec) const override {
+    const auto& c = spec.conditions;
+    std::string n = std::string(spec.strategy->id()) + "/" + std::string(to_string(c.sink)) +
+                    "/size:" + format_size(c.size) + "/chunk:" + format_size(c.chunk) +
+                    "/cache:" + std::string(to_string(c.cache));
+    if (c.receiver != ReceiverMode::recv) n += "/receiver:" + std::string(to_string(c.receiver));
+    // Only when not the default, so names stay stable for compare; a --qd
+    // list would otherwise give runs the same name.
+    if (c.queue_depth != Conditions{}.queue_depth) n += "/qd:" + std::to_string(c.queue_depth);
+    if (!c.nic.empty()) n += "/nic:" + c.nic.to_string();
+    if (!c.remote.empty()) n += "/remote:" + c.remote;
+    return n;
+  }
+
+  nlohmann::json describe(const RunSpec& spec, const RunSettings& settings) const override {
+    const auto& c = spec.conditions;
+    nlohmann::json parameters = {{"size", c.size},
+                                 {"chunk", c.chunk},
+                                 {"cache", to_string(c.cache)},
+                                 {"queue_depth", c.queue_depth},
+                                 {"repetitions", settings.repetitions},
+                                 {"warmup", settings.warmup},
+                                 {"tuning", settings.tuning.to_json()}};
+    if (!c.nic.empty()) parameters["nic"] = c.nic.to_string();
+    if (!c.remote.empty()) parameters["remote"] = c.remote;
+    return {{"sink", to_string(c.sink)},
+            {"receiver", to_string(c.receiver)},
+            {"parameters", parameters},
+            {"egress_scatter_gather", c.egress_scatter_gather}};
+  }
+
+  std::span<const MetricDef> metrics() const override { return transfer_metrics(); }
+
+  std::unique_ptr<PlanMeasure> begin(const PlanContext& plan) const override {
+    return std::make_unique<TransferPlan>(plan);
+  }
+
+ private:
+  std::array<Preset, 1> presets_ = {Preset{
+      "kafka",
+      "the articles' table: read-write, mmap-write, sendfile with NIC scatter-gather off and on, "
+      "over veth",
+      {"--strategy", "--sink", "--nic", "--receiver", "--file"},
+      {},
+      0,
+      apply_kafka_preset}};
+};
+
+ZC_REGISTER_WORKLOAD(TransferWorkload);
+
+}  // namespace
+}  // namespace zc

@@ -1,0 +1,159 @@
+// A workload is the kind of job a run does — transfer (a file to a sink),
+// append (records to a log), ... — chosen once per run. The CLI and the
+// runner talk to it through this interface only: which options it takes,
+// how they expand into runs, what a run records and reports, and how one
+// repetition is measured. A new workload is a folder next to this file
+// (self-registering, like a strategy) plus its strategies.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/conditions.hpp"
+#include "harness/core/strategy.hpp"
+#include "harness/measure/calibration.hpp"
+#include "harness/measure/metrics.hpp"
+#include "harness/sinks/tuning.hpp"
+
+namespace zc {
+
+// One run: a strategy under one set of conditions.
+struct RunSpec {
+  const Strategy* strategy = nullptr;
+  Conditions conditions;
+  // "read-write/tcp/size:256M/chunk:1M/cache:hot": unique within a plan,
+  // what `compare` matches runs by. Spelled by the strategy's workload.
+  std::string name() const;
+};
+
+// What every run of one `zc-bench run` shares.
+struct RunSettings {
+  unsigned repetitions = 5;
+  unsigned warmup = 1;                        // untimed repetitions before the measured ones
+  std::optional<std::filesystem::path> file;  // --file, else a generated source
+  std::filesystem::path temp_parent;          // where sources, logs and file sinks live
+  Tuning tuning;
+  std::uint64_t seed = 0x5eed;
+  double timeout_s = 0;  // per repetition; 0 = from the size
+  bool quiet = false;
+  std::string token;  // remote sink: shared secret (never written to the results)
+};
+
+// An option of `zc-bench run` that belongs to workloads rather than to the
+// run as a whole. Several workloads may take the same option.
+struct RunOption {
+  std::string_view name;          // "--pattern"
+  std::string_view help;          // for --help
+  std::string_view default_text;  // shown in --help; the workload applies it
+  bool repeatable = false;        // may be given more than once (--nic)
+};
+
+// What the user asked for, as typed: option name -> the texts given (one,
+// or several for a repeatable option), for the options that were given.
+struct RunRequest {
+  std::map<std::string, std::vector<std::string>, std::less<>> given;
+  bool has(std::string_view option) const { return given.count(option) > 0; }
+  // The (last) text given, or `fallback`.
+  std::string get_or(std::string_view option, std::string_view fallback) const;
+  // Every text given, in order; empty when none.
+  std::vector<std::string> all(std::string_view option) const;
+};
+
+// A named comparison of one workload: `--preset kafka`.
+struct Preset {
+  std::string_view name;
+  std::string_view help;
+  // Options the preset chooses itself: giving one is a contradiction.
+  std::vector<std::string_view> refuses;
+  // Option texts used when the user gave none.
+  std::vector<std::pair<std::string_view, std::string_view>> defaults;
+  // Measured repetitions when --reps is not given (0: the run's default).
+  unsigned repetitions = 0;
+  // Rewrites the expanded runs (may be empty).
+  std::function<void(std::vector<RunSpec>&)> rewrite;
+};
+
+// What the runner gives a workload for a whole plan.
+struct PlanContext {
+  const RunSettings& settings;
+  std::filesystem::path work_dir;  // private, removed after the plan
+  const Calibration* calibration = nullptr;
+};
+
+// Measures the repetitions of one run; lives as long as the run.
+class RunMeasure {
+ public:
+  virtual ~RunMeasure() = default;
+  // One repetition: fills `values` and `unavailable` and returns the
+  // repetition's JSON (values, verification, evidence, ...). Kernel
+  // counters on only when `kernel_counters`. Throws on any failure (a
+  // mismatch of the bytes included), Unsupported when it cannot run here.
+  virtual nlohmann::json repetition(Values& values, Unavailable& unavailable,
+                                    bool kernel_counters) = 0;
+  // After the last repetition: what the workload adds to the run record
+  // (model checks, verdicts) and warnings about the figures. `checked`
+  // holds the record's repetitions, the evidence one last when there was one.
+  virtual void finish(nlohmann::json& record, const nlohmann::json& checked,
+                      std::vector<std::string>& warnings) {}
+};
+
+// A workload's state for a whole plan (sources shared between runs).
+class PlanMeasure {
+ public:
+  virtual ~PlanMeasure() = default;
+  virtual std::unique_ptr<RunMeasure> run(const RunSpec& spec) = 0;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual std::string_view id() const = 0;  // "transfer", as strategies' workload()
+  virtual std::string_view summary() const = 0;
+  virtual std::span<const RunOption> options() const = 0;
+  virtual std::span<const Preset> presets() const { return {}; }
+  // The product of the lists in `request` for `strategies`. Throws
+  // UsageError naming the option. May fix settings its options decide
+  // (--file). Pairs a strategy cannot run (a sink it cannot write) come back
+  // as runs that the runner reports unsupported, unless the user named that
+  // single pair: then it is a usage error.
+  virtual std::vector<RunSpec> expand(const RunRequest& request,
+                                      const std::vector<const Strategy*>& strategies,
+                                      RunSettings& settings) const = 0;
+  virtual std::string run_name(const RunSpec& spec) const = 0;
+  // The run record's fields besides name, workload, strategy and data path:
+  // "parameters" and whatever else identifies the run (sink, receiver, ...).
+  virtual nlohmann::json describe(const RunSpec& spec, const RunSettings& settings) const = 0;
+  virtual std::span<const MetricDef> metrics() const = 0;
+  virtual std::unique_ptr<PlanMeasure> begin(const PlanContext& plan) const = 0;
+};
+
+// The workloads built in, in listing order (transfer first).
+std::vector<const Workload*> all_workloads();
+const Workload* find_workload(std::string_view id);
+// The workload of `strategy`; throws std::logic_error for one not built in.
+const Workload& workload_of(const Strategy& strategy);
+
+namespace detail {
+void register_workload(std::unique_ptr<Workload> w);
+}
+
+template <typename T>
+struct WorkloadRegistrar {
+  WorkloadRegistrar() { detail::register_workload(std::make_unique<T>()); }
+};
+
+}  // namespace zc
+
+// Workloads register from static constructors, in an OBJECT library (a
+// STATIC one would let the linker drop them).
+#define ZC_REGISTER_WORKLOAD(Type) \
+  static const ::zc::WorkloadRegistrar<Type> zc_workload_registrar_##Type {}
