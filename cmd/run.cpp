@@ -1,6 +1,9 @@
 // `zc-bench run`: turns options into a plan (the product of every list
 // given) and hands it to the harness. The workloads declare their own
 // options; this file only wires them to CLI11.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -115,6 +118,43 @@ RunSettings make_settings(const RunArgs& a) {
   return s;
 }
 
+// A path that cannot even hold a file (a name too long, a read-only
+// folder) is a usage error before the first run, not after the last.
+void probe_output(const fs::path& out) {
+  check_writable(out);
+  std::error_code ec;
+  if (out == "-" || fs::exists(out, ec)) return;
+  auto probe = out;
+  probe += ".partial";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw UsageError("-o: cannot create '" + out.string() + "': " + errno_text(errno));
+  ::close(fd);
+  fs::remove(probe, ec);
+}
+
+// Writes the results; when that fails (a full disk), keeps them in the
+// temporary folder instead and says where. False when they did not reach
+// `out`.
+bool save_results(const Outcome& outcome, Format format, const fs::path& out) {
+  try {
+    write_output(outcome.results, outcome.gbench_json, format, out);
+    return true;
+  } catch (const std::exception& e) {
+    std::error_code ec;
+    auto fallback = fs::temp_directory_path(ec) / default_output_path("", format).filename();
+    fallback.replace_filename("zc-bench-results-" + fallback.filename().string());
+    try {
+      write_output(outcome.results, outcome.gbench_json, format, fallback);
+      std::fprintf(stderr, "zc-bench: %s; the results were saved to %s instead\n", e.what(),
+                   fallback.c_str());
+    } catch (const std::exception& e2) {
+      std::fprintf(stderr, "zc-bench: %s; saving them to %s failed too: %s\n", e.what(),
+                   fallback.c_str(), e2.what());
+    }
+    return false;
+  }
+}
+
 std::string workloads_help() {
   std::string help = "what the runs do:";
   for (const auto* w : all_workloads())
@@ -205,7 +245,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   return [a, &app, command_line] {
     auto format = parse_format(a->format);
     fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
-    check_writable(out);
+    probe_output(out);
     auto plan = make_plan(make_request(*a, app), make_settings(*a));
     plan.command_line = redact_secrets(command_line);
     check_plan_size(plan, a->max_runs, a->quiet);
@@ -219,7 +259,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       };
     auto outcome = run_plan(plan);
     progress.clear();
-    write_output(outcome.results, outcome.gbench_json, format, out);
+    if (!save_results(outcome, format, out)) outcome.any_failed = true;
     if (!a->quiet) {
       auto* terminal = out == "-" ? stderr : stdout;
       print_table(outcome.results, terminal);

@@ -114,7 +114,9 @@ void write_output(const nlohmann::json& results, const std::string& gbench_json,
   if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
     std::ofstream file(path, std::ios::binary);
     file << text;
-    if (!file) throw std::runtime_error("writing " + path.string() + " failed");
+    file.flush();
+    if (!file)
+      throw std::runtime_error("writing " + path.string() + " failed: " + errno_text(errno));
     return;
   }
   auto tmp = path;
@@ -122,9 +124,18 @@ void write_output(const nlohmann::json& results, const std::string& gbench_json,
   {
     std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
     file << text;
-    if (!file) throw std::runtime_error("writing " + tmp.string() + " failed");
+    file.flush();
+    if (!file) {
+      int err = errno;
+      fs::remove(tmp, ec);  // no empty .partial left behind
+      throw std::runtime_error("writing " + tmp.string() + " failed: " + errno_text(err));
+    }
   }
-  fs::rename(tmp, path);
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    throw std::runtime_error("renaming the results to " + path.string() + " failed");
+  }
 }
 
 }  // namespace zc

@@ -1,5 +1,6 @@
 #include "harness/sinks/receiver.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -21,10 +22,18 @@ namespace zc {
 namespace {
 
 // Fault injection for tests: ZC_SINK_DIE_AFTER=N makes the receiver kill
-// itself once it has N bytes, the way a crashing consumer would.
+// itself once it has N bytes, the way a crashing consumer would. With
+// ZC_SINK_DIE_ONCE=FILE only the receiver that creates FILE does (a fault
+// in one repetition, the rest of the run healthy).
 std::uint64_t die_after_bytes() {
   const char* env = std::getenv("ZC_SINK_DIE_AFTER");
-  return env ? std::strtoull(env, nullptr, 10) : 0;
+  if (!env) return 0;
+  if (const char* once = std::getenv("ZC_SINK_DIE_ONCE"); once && *once) {
+    int fd = ::open(once, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0) return 0;  // an earlier receiver died already
+    ::close(fd);
+  }
+  return std::strtoull(env, nullptr, 10);
 }
 
 void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {

@@ -28,4 +28,28 @@ expect_usage "bad sndbuf"         run --sndbuf lots
 expect_usage "zc receive to pipe" run --receiver zerocopy-receive --sink pipe
 expect_usage "truncate to file"   run --receiver truncate --sink file
 expect_usage "msg-zerocopy unix"  run -s msg-zerocopy --sink unix
+# Found by the audit (issue 13): each was accepted, wrapped or crashed.
+expect_usage_saying "listed twice" run -s sendfile,sendfile
+expect_usage_saying "'all' cannot" run -s all,sendfile
+expect_usage_saying "1 to 4096"    run --qd 4G
+expect_usage_saying "1 to 4096"    run --qd 100000
+expect_usage_saying "too large"    run --sndbuf 3G
+expect_usage_saying "too large"    run --receiver-buffer 100G
+expect_usage_saying "--timeout"    run --timeout nan
+expect_usage_saying "--timeout"    run --timeout -1
+expect_usage_saying "listed twice" run --size 1M,1M
+expect_usage_saying "pseudo-file"  run --file /proc/cpuinfo
+expect_usage_saying "--max-runs"   run --size 1M,2M,4M --chunk 1K..1M
+expect_usage_saying "too long"     run --size 1M -o "$tmp/$(printf 'x%.0s' $(seq 300)).json"
+TMPDIR=/nonexistent expect_usage_saying "TMPDIR" run --size 1M
+# A product of lists runs what it can: impossible pairs are unsupported rows.
+"$bin" run -s read-write,copy-file-range --sink null,file --size 1M --reps 1 -q \
+  -o "$tmp/lists.json" 2>/dev/null || { echo "FAIL: list with an impossible pair"; fail=1; }
+python3 - "$tmp/lists.json" <<'PY' || fail=1
+import json, sys
+st = {r["name"].split("/size")[0]: r["status"] for r in json.load(open(sys.argv[1]))["runs"]}
+assert st == {"read-write/null": "ok", "copy-file-range/null": "unsupported",
+              "read-write/file": "ok", "copy-file-range/file": "ok"}, st
+print("ok   lists: impossible pair reported unsupported")
+PY
 exit $fail
