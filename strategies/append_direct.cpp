@@ -8,6 +8,7 @@
 
 #include "harness/core/append.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/kit/dio_alignment.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/probes.hpp"
 
@@ -16,26 +17,6 @@ namespace {
 
 // The buffers the harness hands over are page-aligned.
 constexpr std::uint32_t kBufferAlignment = 4096;
-
-struct DioAlignment {
-  std::uint32_t offset = 0, memory = 0;
-  std::string source;  // how we know
-};
-
-// statx(STATX_DIOALIGN) on a scratch file in `dir` (the file system answers
-// for regular files only). Kernels or file systems that do not report it
-// fall back to the 4 KiB that probe_o_direct has just shown to work.
-DioAlignment dio_alignment(const std::filesystem::path& dir) {
-  auto path = dir / ".zc-bench-dioalign-probe";
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  struct statx stx {};
-  bool got = fd && ::statx(fd.get(), "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) == 0 &&
-             (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align != 0;
-  std::error_code ec;
-  std::filesystem::remove(path, ec);
-  if (got) return {stx.stx_dio_offset_align, stx.stx_dio_mem_align, "statx STATX_DIOALIGN"};
-  return {4096, 4096, "no STATX_DIOALIGN; a 4 KiB O_DIRECT write was probed"};
-}
 
 class AppendDirectSession : public AppendSession {
  public:
@@ -87,7 +68,9 @@ class AppendDirect : public AppendStrategy {
   }
   Support probe(const Conditions& c) const override {
     if (auto s = probe_o_direct(c.source_dir); !s) return s;
-    auto a = dio_alignment(c.source_dir);
+    auto a = dio_alignment_in(c.source_dir);
+    // probe_o_direct has just written an aligned 4 KiB block here.
+    if (a.offset == 0) a = {4096, 4096, "no alignment reported; a 4 KiB O_DIRECT write was probed"};
     auto fs_name = filesystem_name(c.source_dir);
     if (a.memory > kBufferAlignment)
       return Support::no("O_DIRECT on " + fs_name + " needs " + std::to_string(a.memory) +

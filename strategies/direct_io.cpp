@@ -3,57 +3,15 @@
 // write()/send() of that buffer to the sink.
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/sysmacros.h>
-
-#include <fstream>
 
 #include "harness/core/registry.hpp"
 #include "harness/core/transfer.hpp"
+#include "harness/kit/dio_alignment.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/probes.hpp"
 
 namespace zc {
 namespace {
-
-// What O_DIRECT asks of offsets, lengths and buffer addresses.
-struct DioAlignment {
-  std::uint64_t offset = 0;  // file offsets and lengths
-  std::uint64_t memory = 0;  // buffer addresses
-  bool from_statx = false;
-};
-
-std::uint64_t logical_block_size(dev_t dev) {
-  // A partition has no queue/ of its own; its parent disk's applies.
-  auto base = "/sys/dev/block/" + std::to_string(major(dev)) + ":" + std::to_string(minor(dev));
-  for (const char* rel : {"/queue/logical_block_size", "/../queue/logical_block_size"}) {
-    std::ifstream in(base + rel);
-    std::uint64_t v = 0;
-    if (in >> v && v > 0) return v;
-  }
-  return 0;
-}
-
-// statx STATX_DIOALIGN where the kernel and file system report it, else the
-// device's logical block size, else the file system's block size (a safe
-// over-estimate).
-DioAlignment dio_alignment(int fd, const std::filesystem::path& path) {
-  struct statx sx {};
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &sx) == 0 && (sx.stx_mask & STATX_DIOALIGN)) {
-    if (sx.stx_dio_offset_align == 0)
-      throw Unsupported("O_DIRECT refused by " + filesystem_name(path.parent_path()) +
-                        ": statx reports no direct I/O alignment for " + path.string());
-    return {sx.stx_dio_offset_align, sx.stx_dio_mem_align, true};
-  }
-  struct stat st {};
-  check_unix(::fstat(fd, &st), "fstat");
-  if (auto lbs = logical_block_size(st.st_dev)) return {lbs, lbs, false};
-  struct statfs sf {};
-  check_unix(::fstatfs(fd, &sf), "fstatfs");
-  return {std::uint64_t(sf.f_bsize), std::uint64_t(sf.f_bsize), false};
-}
-
-std::uint64_t round_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) / a * a; }
 
 class DirectIoSession : public TransferSession {
  public:
@@ -64,7 +22,10 @@ class DirectIoSession : public TransferSession {
       throw Unsupported("O_DIRECT refused by " + filesystem_name(ctx.source_path.parent_path()) +
                         ": open(" + ctx.source_path.string() + "): " + errno_text(err));
     }
-    align_ = dio_alignment(fd_.get(), ctx.source_path);
+    align_ = dio_alignment(fd_.get());
+    if (align_.offset == 0)
+      throw Unsupported("O_DIRECT refused by " + filesystem_name(ctx.source_path.parent_path()) +
+                        ": statx reports no direct I/O alignment for " + ctx.source_path.string());
     // A chunk that starts mid-block reads from the block's start: one
     // extra block of room, and the rounded-up length.
     auto len = round_up(ctx.chunk, align_.offset) + align_.offset;
@@ -106,7 +67,7 @@ class DirectIoSession : public TransferSession {
     c.evidence["direct_read_bytes"] = read_bytes_;
     c.evidence["dio_offset_align"] = align_.offset;
     c.evidence["dio_memory_align"] = align_.memory;
-    c.evidence["dio_align_from_statx"] = align_.from_statx ? 1 : 0;
+    c.evidence["dio_align_from_statx"] = align_.source == "statx STATX_DIOALIGN" ? 1 : 0;
   }
 
  private:
