@@ -32,7 +32,7 @@ struct RunArgs {
   std::string workload;
   std::string preset;
   std::string receiver_buffer = "1M";  // measured default: see Tuning
-  std::string pin;
+  std::string pin = "auto";
   std::string sndbuf, rcvbuf;
   unsigned reps = 5;
   unsigned warmup = 1;
@@ -43,6 +43,7 @@ struct RunArgs {
   std::string timeout;
   bool quiet = false;
   unsigned max_runs = 200;
+  bool interleave = true;
   // The workloads' options: name -> texts, and the CLI11 option to ask
   // whether it was given.
   std::map<std::string, std::vector<std::string>> texts;
@@ -100,11 +101,12 @@ RunSettings make_settings(const RunArgs& a) {
   s.warmup = a.warmup;
   if (!a.timeout.empty()) s.timeout_s = parse_timeout(a.timeout);
   s.quiet = a.quiet;
+  s.interleave = a.interleave;
   s.token = a.token;
   s.tuning.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
   if (s.tuning.receiver_buffer > (256u << 20))
     throw UsageError("--receiver-buffer: '" + a.receiver_buffer + "' is too large (at most 256M)");
-  if (!a.pin.empty()) parse_pin(a.pin, s.tuning);
+  parse_pin(a.pin, s.tuning);
   if (!a.sndbuf.empty()) s.tuning.sndbuf = parse_socket_buffer(a.sndbuf, "--sndbuf");
   if (!a.rcvbuf.empty()) s.tuning.rcvbuf = parse_socket_buffer(a.rcvbuf, "--rcvbuf");
   std::error_code ec;
@@ -220,7 +222,10 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->envname("ZC_SINK_TOKEN");
   app.add_option("--receiver-buffer", a->receiver_buffer, "receiver read size (at most 256M)")
       ->capture_default_str();
-  app.add_option("--pin", a->pin, "CPU placement, e.g. sender:0,receiver:1 (default: scheduler)");
+  app.add_option("--pin", a->pin,
+                 "CPU placement: auto (sender and receiver on the first two CPUs allowed), none "
+                 "(the scheduler), or sender:N,receiver:M")
+      ->capture_default_str();
   app.add_option("--sndbuf", a->sndbuf, "SO_SNDBUF of socket sinks (default: kernel autotuning)");
   app.add_option("--rcvbuf", a->rcvbuf, "SO_RCVBUF of the receiver's socket (default: autotuning)");
   app.add_option("--reps", a->reps, "measured repetitions per run")
@@ -237,6 +242,9 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   app.add_option("--timeout", a->timeout,
                  "seconds per repetition before it is an error (default: from size)");
   app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
+  app.add_flag("--interleave,!--no-interleave", a->interleave,
+               "repetitions of all runs in one shuffled order, so drift hits every run alike "
+               "(default); --no-interleave runs each run's repetitions back to back");
   app.add_option("--max-runs", a->max_runs,
                  "refuse a comparison of more runs than this (a sweep's product grows fast)")
       ->capture_default_str()

@@ -39,7 +39,6 @@ Progress::Progress(const Plan& plan, bool quiet) {
   // Work is weighted by bytes moved, so a sweep's 1G runs count more than its 1M ones.
   for (const auto& spec : plan.runs) {
     index_.emplace(spec.name(), weight_.size());
-    done_before_.push_back(total_);
     weight_.push_back(double(spec.conditions.size) * (reps_ + warmup_));
     total_ += weight_.back();
   }
@@ -96,12 +95,15 @@ void Progress::repetition_started(const std::string& run, unsigned repetition) {
   if (it == index_.end()) return;
   auto i = it->second;
   auto now = now_ns();
+  // Repetitions of different runs may interleave: what is done is the sum
+  // of the repetitions that started before this one (the first of a run
+  // also carries its warm-up).
+  double per_rep = weight_[i] / (reps_ + warmup_);
+  done_ += pending_;
+  pending_ = per_rep * (1 + (repetition == 0 ? warmup_ : 0));
+  double fraction = total_ > 0 ? done_ / total_ : 0;
   // At most ten redraws a second: a terminal is slow and short runs are many.
   if (last_draw_ns_ && now - last_draw_ns_ < 100'000'000ull && repetition != 0) return;
-  // The first repetition also carries the warm-up.
-  double per_rep = weight_[i] / (reps_ + warmup_);
-  double done = done_before_[i] + (repetition == 0 ? 0 : per_rep * (repetition + warmup_));
-  double fraction = total_ > 0 ? done / total_ : 0;
   double elapsed = double(now - start_ns_) * 1e-9;
   double eta = fraction > 0.01 && elapsed > 0.5 ? elapsed * (1 - fraction) / fraction : NAN;
   auto line =

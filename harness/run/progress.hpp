@@ -35,9 +35,10 @@ class Progress {
   bool color_ = false;
   unsigned reps_ = 1, warmup_ = 0;
   std::map<std::string, std::size_t> index_;  // run name -> position in the plan
-  std::vector<double> done_before_;           // weight of the runs before each run
   std::vector<double> weight_;                // bytes one run moves, warm-up included
   double total_ = 0;
+  double done_ = 0;     // weight of the repetitions finished
+  double pending_ = 0;  // weight of the one under way
   std::uint64_t start_ns_ = 0, last_draw_ns_ = 0;
 };
 

@@ -30,6 +30,7 @@ struct RunState {
   Values evidence_values;
   Unavailable evidence_unavailable;
   std::map<std::string, nlohmann::json> aggregates;  // statistic -> {metric: value}
+  std::uint64_t* order = nullptr;  // counts the plan's measured repetitions as they run
 };
 
 // Keeps the evidence repetition's kernel counts (or why they are missing):

@@ -66,6 +66,7 @@ void run_repetition(RunState& rs, benchmark::State& state) {
       auto rep = rs.measure->repetition(values, rs.unavailable,
                                         /*kernel_counters=*/rs.plan->warmup == 0);
       rep["index"] = rs.repetitions.size();
+      rep["order"] = (*rs.order)++;  // position among all the plan's repetitions
       rep["status"] = "ok";
       rs.repetitions.push_back(std::move(rep));
       state.SetIterationTime(values["wall_s"]);
@@ -89,11 +90,29 @@ void run_repetition(RunState& rs, benchmark::State& state) {
   }
 }
 
+// Google Benchmark's own switch for interleaving repetitions: a flag of its
+// command line, so it is set the way its command line would.
+void set_interleaving(bool on) {
+  std::string arg0 = "zc-bench";
+  std::string flag =
+      std::string("--benchmark_enable_random_interleaving=") + (on ? "true" : "false");
+  char* argv[] = {arg0.data(), flag.data(), nullptr};
+  int argc = 2;
+  benchmark::Initialize(&argc, argv);
+}
+
 json start_document(const Plan& plan, const Calibration& calibration) {
   json doc;
   doc["schema"] = "zc-bench/1";
   doc["started_at"] = iso8601_now();
   if (!plan.preset.empty()) doc["preset"] = plan.preset;
+  doc["repetition_order"] =
+      plan.interleave
+          ? json{{"interleaved", true},
+                 {"method",
+                  "Google Benchmark's random interleaving: the repetitions of every run in one "
+                  "shuffled order, so that drift hits every run alike"}}
+          : json{{"interleaved", false}, {"method", "each run's repetitions back to back"}};
   doc["environment"] = describe_environment(
       plan.file ? fs::absolute(*plan.file).parent_path() : plan.temp_parent, plan.command_line);
   doc["environment"]["calibration"] = to_json(calibration);
@@ -157,12 +176,15 @@ Outcome run_plan(const Plan& plan) {
   std::map<std::string, std::unique_ptr<PlanMeasure>, std::less<>> measures;
   std::vector<std::unique_ptr<RunState>> states;
   std::map<std::string, RunState*> by_name;
+  std::uint64_t order = 0;
   benchmark::ClearRegisteredBenchmarks();
+  set_interleaving(plan.interleave);
   for (const auto& spec : plan.runs) {
     const auto& workload = workload_of(*spec.strategy);
     auto& measure = measures[std::string(workload.id())];
     if (!measure) measure = workload.begin(context);
     auto rs = prepare_run(spec, plan, *measure, source_dir);
+    rs->order = &order;
     if (!rs->unsupported) {
       register_run(*rs, plan.repetitions);
       by_name[rs->record["name"]] = rs.get();

@@ -17,6 +17,10 @@ struct Tuning {
   // 3465 MB/s with 1 MiB vs 2752 with 256 KiB; read-write 2483 vs 2538 (no
   // difference). Fewer, larger reads mean fewer wake-ups of the receiver.
   std::size_t receiver_buffer = 1024 * 1024;
+  // How the CPUs were chosen: "none" (the scheduler), "auto" (the first two
+  // CPUs allowed), "explicit" (--pin sender:N,receiver:M), or why auto
+  // could not pin.
+  std::string pin = "none";
   int sender_cpu = -1;    // -1: wherever the scheduler puts it
   int receiver_cpu = -1;  // -1: wherever the scheduler puts it
   int sndbuf = 0;         // SO_SNDBUF; 0: kernel autotuning
@@ -25,7 +29,8 @@ struct Tuning {
   nlohmann::json to_json() const;
 };
 
-// "sender:0,receiver:1" (either part optional). Throws UsageError.
+// "auto", "none", or "sender:0,receiver:1" (either part optional).
+// Throws UsageError.
 void parse_pin(const std::string& text, Tuning& t);
 
 // Pins the calling thread to `cpu` (-1: every online CPU, undoing an

@@ -46,6 +46,10 @@ struct RunSettings {
   double timeout_s = 0;  // per repetition; 0 = from the size
   bool quiet = false;
   std::string token;  // remote sink: shared secret (never written to the results)
+  // Repetitions of all runs in one shuffled order (Google Benchmark's
+  // random interleaving), so that drift over the comparison hits every run
+  // alike; off: each run's repetitions back to back.
+  bool interleave = true;
 };
 
 // An option of `zc-bench run` that belongs to workloads rather than to the

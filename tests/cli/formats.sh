@@ -56,7 +56,8 @@ def names(doc):
         if x["name"] not in seen: seen.append(x["name"])
     return seen
 common = [n for n in names(a) if n in names(b)]
-assert common == names(a) == names(b), "run names differ between identical invocations"
+# (Repetitions interleave, so runs finish, and are listed, in any order.)
+assert sorted(common) == sorted(names(a)) == sorted(names(b)), "run names differ between identical invocations"
 for n in common:
     lhs = [x for x in a["benchmarks"] if x["name"] == n]
     rhs = [x for x in b["benchmarks"] if x["name"] == n]
