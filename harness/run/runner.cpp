@@ -11,6 +11,7 @@
 #include "harness/base/temp_dir.hpp"
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/calibration.hpp"
+#include "harness/measure/statistics.hpp"
 #include "harness/run/environment.hpp"
 #include "harness/run/gbench_bridge.hpp"
 #include "harness/run/run_record.hpp"
@@ -155,6 +156,16 @@ void register_run(RunState& rs, unsigned repetitions) {
       ->Iterations(1)
       ->Repetitions(int(repetitions))
       ->UseManualTime()
+      // The median's 95% interval (order statistics) and what it really
+      // covers: below 0.95 with fewer than 6 repetitions.
+      ->ComputeStatistics(
+          "ci95_low", [](const std::vector<double>& v) { return stats::median_interval(v).low; })
+      ->ComputeStatistics(
+          "ci95_high", [](const std::vector<double>& v) { return stats::median_interval(v).high; })
+      ->ComputeStatistics(
+          "ci95_coverage",
+          [](const std::vector<double>& v) { return stats::median_interval(v).coverage; },
+          benchmark::kPercentage)
       ->ComputeStatistics(
           "min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
       ->ComputeStatistics("max", [](const std::vector<double>& v) {
