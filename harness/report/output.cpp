@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness/base/errors.hpp"
+#include "harness/report/ranking.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -56,6 +57,16 @@ std::string csv_value(const nlohmann::json& v) {
   return csv_field(v.is_string() ? v.get<std::string>() : v.dump());
 }
 
+// The verdict (ranking.hpp) is derived from the runs alone, so the writer
+// adds it: the runner's document stays the measurements.
+nlohmann::json with_comparisons(const nlohmann::json& results) {
+  auto rankings = rank_results(results);
+  if (rankings.empty()) return results;
+  auto doc = results;
+  doc["comparisons"] = rankings_json(rankings);
+  return doc;
+}
+
 }  // namespace
 
 std::string to_csv(const nlohmann::json& results) {
@@ -98,7 +109,7 @@ std::string to_csv(const nlohmann::json& results) {
 
 void write_output(const nlohmann::json& results, const std::string& gbench_json, Format f,
                   const fs::path& path) {
-  std::string text = f == Format::json     ? results.dump(2) + "\n"
+  std::string text = f == Format::json     ? with_comparisons(results).dump(2) + "\n"
                      : f == Format::gbench ? gbench_json
                                            : to_csv(results);
   if (path == "-") {

@@ -8,6 +8,7 @@
 #include "harness/report/append_table.hpp"
 #include "harness/report/copies_table.hpp"
 #include "harness/report/kafka_table.hpp"
+#include "harness/report/ranking.hpp"
 #include "harness/report/text_table.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
@@ -20,7 +21,10 @@ using nlohmann::json;
 
 void print_table(const json& results, std::FILE* out) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out);
-  if (is_append_results(results)) return print_append_table(results, out);
+  if (is_append_results(results)) {
+    print_append_table(results, out);
+    return print_rankings(results, out);
+  }
   struct Column {
     const char* title;
     bool left;
@@ -31,7 +35,6 @@ void print_table(const json& results, std::FILE* out) {
                                     {"chunk", false},
                                     {"cache", true},
                                     {"MB/s", false},
-                                    {"cv", false},
                                     {"snd ns/B", false},
                                     {"rcv ns/B", false},
                                     {"sys/chunk", false},
@@ -50,7 +53,7 @@ void print_table(const json& results, std::FILE* out) {
     std::string copies = std::to_string(ledger["cpu_copies"].get<int>()) + "/" +
                          std::to_string(ledger["dma_copies"].get<int>());
     if (run["status"] == "ok") {
-      row.insert(row.end(), {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
+      row.insert(row.end(), {median_ci_cell(run, "throughput_bytes_per_s", 1e-6, 0),
                              median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
                              median_cell(run, "receiver_cpu_ns_per_byte", 1, 3),
                              median_cell(run, "syscalls_per_chunk", 1, 2), copies,
@@ -64,7 +67,7 @@ void print_table(const json& results, std::FILE* out) {
         notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
                         ": not verified: " + std::string(run.value("unverified_reason", "")));
     } else {
-      row.insert(row.end(), {std::string(run["status"]), "", "", "", "", copies, "", "", "", ""});
+      row.insert(row.end(), {std::string(run["status"]), "", "", "", copies, "", "", "", ""});
       notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + ": " +
                       std::string(run["status"]) + ": " + run.value("reason", std::string()));
     }
@@ -88,6 +91,7 @@ void print_table(const json& results, std::FILE* out) {
       results["runs"].empty()
           ? "0"
           : std::to_string(results["runs"][0]["parameters"]["repetitions"].get<int>()).c_str());
+  print_rankings(results, out);
   print_copies_table(results, out);
   for (const auto& w : results["environment"]["warnings"])
     std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());

@@ -42,6 +42,19 @@ std::string cv_cell(const json& run) {
   return m && m->contains("cv") ? format_fixed((*m)["cv"].get<double>() * 100, 1) + "%" : "-";
 }
 
+std::string median_ci_cell(const json& run, std::string_view key, double scale, int decimals) {
+  const auto* m = measured_metric(run, key);
+  if (!m) return "n/a";
+  double median = (*m)["median"].get<double>();
+  std::string cell = format_fixed(median * scale, decimals);
+  auto low = m->find("ci95_low"), high = m->find("ci95_high");
+  if (low == m->end() || high == m->end() || !low->is_number() || !high->is_number() ||
+      !(median != 0))
+    return cell;  // one repetition: no interval
+  double half = (high->get<double>() - low->get<double>()) / 2 / std::fabs(median) * 100;
+  return cell + " \u00b1 " + format_fixed(half, half < 10 ? 1 : 0) + "%";
+}
+
 std::string human_bytes(double b) {
   if (b >= 1e9) return format_fixed(b / 1e9, 2) + "G";
   if (b >= 1e6) return format_fixed(b / 1e6, 1) + "M";
@@ -49,18 +62,25 @@ std::string human_bytes(double b) {
   return format_fixed(b, 0);
 }
 
+// Characters on the screen, not bytes: a cell may hold a UTF-8 "\u00b1".
+static std::size_t display_width(const std::string& s) {
+  return std::size_t(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 void TextTable::print(std::FILE* out) const {
   std::vector<std::size_t> width(titles.size());
   for (std::size_t i = 0; i < titles.size(); ++i) {
-    width[i] = titles[i].size();
-    for (const auto& r : rows) width[i] = std::max(width[i], r[i].size());
+    width[i] = display_width(titles[i]);
+    for (const auto& r : rows) width[i] = std::max(width[i], display_width(r[i]));
   }
   auto line = [&](const std::vector<std::string>& cells) {
     for (std::size_t i = 0; i < titles.size(); ++i) {
       const bool last = i + 1 == titles.size();
       const bool flush_left = i < left.size() && left[i];
       // A left-aligned last column is not padded: no trailing blanks.
-      std::fprintf(out, flush_left ? "%-*s%s" : "%*s%s", last && flush_left ? 0 : int(width[i]),
+      // printf pads by bytes: widen by the bytes that are not characters.
+      int pad = int(width[i] + cells[i].size() - display_width(cells[i]));
+      std::fprintf(out, flush_left ? "%-*s%s" : "%*s%s", last && flush_left ? 0 : pad,
                    cells[i].c_str(), last ? "\n" : "  ");
     }
   };

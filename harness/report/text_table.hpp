@@ -24,6 +24,12 @@ std::string median_bytes_cell(const nlohmann::json& run, std::string_view key);
 std::string median_sum_cell(const nlohmann::json& run,
                             std::initializer_list<std::string_view> keys);
 
+// "812.3 \u00b1 4.1%": the median times `scale` and the half-width of its 95%
+// interval (ci95_low..ci95_high) as a share of it; the bare median with one
+// repetition, "n/a" when the metric is unavailable.
+std::string median_ci_cell(const nlohmann::json& run, std::string_view key, double scale,
+                           int decimals);
+
 // The throughput's coefficient of variation as a percentage, or "-".
 std::string cv_cell(const nlohmann::json& run);
 
