@@ -1,6 +1,7 @@
 // `zc-bench compare BASE NEW`: the regression gate for CI. Exit status 0
-// (no regression), 1 (a metric regressed past the threshold, outside the
-// runs' own spread), 2 (unreadable or mismatched input).
+// (no regression), 1 (a metric regressed past the threshold, significantly
+// by a Mann-Whitney test on the repetitions; or the repetitions are too few
+// to tell, which is not a pass), 2 (unreadable or mismatched input).
 #include "harness/report/compare.hpp"
 
 #include <cstdio>
@@ -26,7 +27,8 @@ Runner setup_compare(CLI::App& app) {
   auto a = std::make_shared<CompareArgs>();
   app.add_option("BASE", a->base, "the reference results (zc-bench/1 JSON)")->required();
   app.add_option("NEW", a->now, "the results to check")->required();
-  app.add_option("--threshold", a->threshold, "percent change that counts as a regression")
+  app.add_option("--threshold", a->threshold,
+                 "percent change that counts as a regression (the smallest change to detect)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
   app.add_option("--metric", a->metrics,
@@ -48,7 +50,7 @@ Runner setup_compare(CLI::App& app) {
                       : a->format == "markdown" ? comparison_markdown(c)
                                                 : comparison_text(c);
     std::fwrite(out.data(), 1, out.size(), stdout);
-    return c.regressed() ? 1 : 0;
+    return c.regressed() || c.undecided() ? 1 : 0;
   };
 }
 

@@ -84,9 +84,11 @@ std::optional<Shift> hodges_lehmann(const std::vector<double>& a, const std::vec
 std::optional<Shift> ratio(const std::vector<double>& a, const std::vector<double>& b,
                            double confidence = kConfidence);
 
-// The pooled standard deviation of ln(values) within the two samples: the
-// run-to-run spread as a relative figure (0.05 ~ 5%). nullopt without two
-// positive values on one side or with a value that is not positive.
+// The run-to-run spread as a relative figure (0.05 ~ 5%): the standard
+// deviation of ln(values) within each sample, estimated robustly (1.4826 x
+// the median absolute deviation, which ignores the odd outlier as the rank
+// test does) and pooled over the two. nullopt without two values on one
+// side or with a value that is not positive.
 std::optional<double> log_spread(const std::vector<double>& a, const std::vector<double>& b);
 
 // Repetitions per side for a two-sided Mann–Whitney test at `alpha` to

@@ -1,15 +1,22 @@
 #include "harness/report/compare.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/base/units.hpp"
+#include "harness/measure/statistics.hpp"
+#include "harness/report/ranking.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -25,6 +32,8 @@ std::string_view to_string(Verdict v) {
       return "better";
     case Verdict::regression:
       return "regression";
+    case Verdict::undecided:
+      return "undecided";
     case Verdict::unavailable:
       return "unavailable";
   }
@@ -37,9 +46,19 @@ bool RunComparison::regressed() const {
          });
 }
 
+bool RunComparison::undecided() const {
+  return std::any_of(deltas.begin(), deltas.end(),
+                     [](const MetricDelta& d) { return d.verdict == Verdict::undecided; });
+}
+
 bool Comparison::regressed() const {
   return std::any_of(runs.begin(), runs.end(),
                      [](const RunComparison& r) { return r.regressed(); });
+}
+
+bool Comparison::undecided() const {
+  return std::any_of(runs.begin(), runs.end(),
+                     [](const RunComparison& r) { return r.undecided(); });
 }
 
 namespace {
@@ -79,16 +98,91 @@ bool higher_is_better(const std::string& key, const std::string& unit) {
          key.find("efficiency") != std::string::npos;
 }
 
-double stat(const json& m, const char* name, double fallback) {
-  auto it = m.find(name);
-  return it != m.end() && it->is_number() ? it->get<double>() : fallback;
-}
-
 bool usable(const json* m) {
   return m && m->value("available", false) && m->contains("median") && (*m)["median"].is_number();
 }
 
-MetricDelta compare_metric(const std::string& key, const json* b, const json* n, double threshold) {
+std::string percent(double fraction, int decimals = 1) {
+  return format_fixed(fraction * 100, decimals) + "%";
+}
+
+std::string repetitions_text(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " repetition" : " repetitions");
+}
+
+// The change NEW/BASE - 1 and its interval: Hodges–Lehmann on log values
+// (a ratio), or on the values themselves relative to BASE's median where a
+// value is 0 (copy counts of a zero-copy path).
+void estimate_change(MetricDelta& d, const std::vector<double>& bv, const std::vector<double>& nv) {
+  if (auto r = stats::ratio(bv, nv)) {
+    d.change = r->estimate - 1;
+    d.change_low = r->interval.low - 1;
+    d.change_high = r->interval.high - 1;
+    d.change_coverage = r->interval.coverage;
+    return;
+  }
+  auto s = stats::hodges_lehmann(bv, nv);
+  if (!s) return;
+  double scale = std::fabs(d.base);
+  if (scale == 0) {
+    if (s->estimate == 0 && s->interval.low == 0 && s->interval.high == 0) {
+      d.change = d.change_low = d.change_high = 0.0;
+      d.change_coverage = s->interval.coverage;
+    }
+    return;  // from 0 to something: no relative change
+  }
+  d.change = s->estimate / scale;
+  d.change_low = s->interval.low / scale;
+  d.change_high = s->interval.high / scale;
+  d.change_coverage = s->interval.coverage;
+}
+
+// Both sides measured: the test, the estimate, then the verdict.
+void decide(MetricDelta& d, const std::vector<double>& bv, const std::vector<double>& nv,
+            double threshold) {
+  d.n_base = bv.size();
+  d.n_new = nv.size();
+  d.spread = stats::log_spread(bv, nv);
+  if (d.spread && threshold > 0) d.needed = stats::repetitions_needed(*d.spread, threshold);
+  estimate_change(d, bv, nv);
+  const std::size_t fewest = std::min(d.n_base, d.n_new);
+  if (stats::smallest_p_value(d.n_base, d.n_new) >= stats::kAlpha) {
+    // No outcome could be significant: 1 vs anything, 3 vs 3.
+    d.verdict = Verdict::undecided;
+    std::size_t need = std::max(stats::minimum_repetitions(), d.needed);
+    d.note = std::to_string(d.n_base) + " vs " + repetitions_text(d.n_new) +
+             " cannot reach p < 0.05: need " + std::to_string(need) + " or more per side";
+    return;
+  }
+  auto test = stats::mann_whitney(bv, nv);
+  d.p_value = test.p_value;
+  d.exact_test = test.exact;
+  const bool significant = test.p_value < stats::kAlpha;
+  // From 0 to something has no relative size: past any threshold.
+  const bool past = !d.change || std::fabs(*d.change) > threshold;
+  const double direction = d.change ? *d.change : stats::median(nv) - stats::median(bv);
+  const bool worse = d.higher_is_better ? direction < 0 : direction > 0;
+  if (significant) {
+    d.verdict = !past ? Verdict::same : worse ? Verdict::regression : Verdict::better;
+    if (!past) d.note = "significant, within the threshold";
+  } else if (d.change_low && d.change_high && *d.change_low >= -threshold &&
+             *d.change_high <= threshold) {
+    d.verdict = Verdict::same;
+    d.note = "not significant; interval within \u00b1" + percent(threshold, 0);
+  } else if (threshold > 0 && (!d.spread || d.needed > fewest)) {
+    d.verdict = Verdict::undecided;
+    d.note = "too few repetitions to detect " + percent(threshold, 0);
+    if (d.spread)
+      d.note += " at a spread of " + percent(*d.spread) + ": need about " +
+                std::to_string(d.needed) + " per side";
+  } else {
+    d.verdict = Verdict::noise;
+    d.note = "not significant";
+  }
+}
+
+MetricDelta compare_metric(const std::string& key, const json& brun, const json& nrun,
+                           const json* b, const json* n, double threshold_pct) {
   MetricDelta d;
   d.metric = key;
   const json* any = b ? b : n;
@@ -106,21 +200,12 @@ MetricDelta compare_metric(const std::string& key, const json* b, const json* n,
   }
   d.base = (*b)["median"].get<double>();
   d.now = (*n)["median"].get<double>();
-  d.change = d.base != 0 ? (d.now - d.base) / std::fabs(d.base) : (d.now == 0 ? 0 : INFINITY);
-  bool worse = d.higher_is_better ? d.change < 0 : d.change > 0;
-  // The spread of each side is its repetitions' range; when the ranges
-  // overlap the runs cannot be told apart, whatever the medians say.
-  double bmin = stat(*b, "min", d.base), bmax = stat(*b, "max", d.base);
-  double nmin = stat(*n, "min", d.now), nmax = stat(*n, "max", d.now);
-  bool overlap = bmin <= nmax && nmin <= bmax;
-  if (std::fabs(d.change) * 100 <= threshold) {
-    d.verdict = Verdict::same;
-  } else if (overlap) {
-    d.verdict = Verdict::noise;
-    d.note = "repetition ranges overlap";
-  } else {
-    d.verdict = worse ? Verdict::regression : Verdict::better;
-  }
+  auto bv = repetition_values(brun, key), nv = repetition_values(nrun, key);
+  // A figure from the single evidence repetition (kernel counters) or a
+  // document without per-repetition values: one value a side at most.
+  if (bv.empty()) bv.push_back(d.base);
+  if (nv.empty()) nv.push_back(d.now);
+  decide(d, bv, nv, threshold_pct / 100);
   return d;
 }
 
@@ -161,16 +246,130 @@ void environment_notes(const json& b, const json& n, std::vector<std::string>& n
 
 }  // namespace
 
+namespace {
+
+std::string file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+// The whole file, refused before reading when it is not a regular file (a
+// FIFO would block forever) or larger than kMaxResultsBytes; reading stops
+// there too, should the file grow meanwhile.
+std::string read_bounded(const fs::path& path) {
+  auto label = path.string();
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    int err = errno;
+    if (err == ENOENT) bad_file(label, "does not exist");
+    bad_file(label, "cannot be read: " + errno_text(err));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) bad_file(label, "cannot be read: " + errno_text(errno));
+  if (S_ISDIR(st.st_mode)) bad_file(label, "is a folder, not a results file");
+  if (!S_ISREG(st.st_mode))
+    bad_file(label, "is " + file_kind(st.st_mode) + ", not a results file (give a regular file)");
+  auto too_large = [&] {
+    bad_file(label, "is larger than " + std::to_string(kMaxResultsBytes >> 20) +
+                        " MiB, more than any results document");
+  };
+  if (std::uint64_t(st.st_size) > kMaxResultsBytes) too_large();
+  std::string text;
+  text.reserve(std::size_t(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) bad_file(label, "cannot be read: " + errno_text(errno));
+    if (n == 0) break;
+    text.append(buf, std::size_t(n));
+    if (text.size() > kMaxResultsBytes) too_large();
+  }
+  return text;
+}
+
+// Type checks of every field compare reads, so that a document edited by
+// hand or by another tool fails with the field's path, not a library
+// exception.
+class Checker {
+ public:
+  explicit Checker(std::string label) : label_(std::move(label)) {}
+
+  void check(const json& doc) {
+    optional(doc, "", "complete", &json::is_boolean, "a boolean");
+    optional(doc, "", "incomplete_reason", &json::is_string, "a string");
+    if (const json* env = optional(doc, "", "environment", &json::is_object, "an object"))
+      optional(*env, "environment", "warnings", &json::is_array, "an array");
+    const json& runs = doc["runs"];
+    for (std::size_t i = 0; i < runs.size(); ++i) run(runs[i], "runs[" + std::to_string(i) + "]");
+  }
+
+ private:
+  using Test = bool (json::*)() const noexcept;
+
+  [[noreturn]] void wrong(const std::string& path, const json& v, const char* want) {
+    bad_file(label_, path + " is " +
+                         (v.is_null() ? std::string("null")
+                                      : std::string(v.is_array() || v.is_object() ? "an " : "a ") +
+                                            v.type_name()) +
+                         ", expected " + want);
+  }
+  const json* optional(const json& obj, const std::string& at, const char* key, Test ok,
+                       const char* want) {
+    auto it = obj.find(key);
+    if (it == obj.end()) return nullptr;
+    if (!((*it).*ok)()) wrong(at.empty() ? key : at + "." + key, *it, want);
+    return &*it;
+  }
+  void required(const json& obj, const std::string& at, const char* key, Test ok,
+                const char* want) {
+    if (!obj.contains(key)) bad_file(label_, at + " has no \"" + key + "\"");
+    optional(obj, at, key, ok, want);
+  }
+
+  void run(const json& r, const std::string& at) {
+    if (!r.is_object()) wrong(at, r, "an object");
+    required(r, at, "name", &json::is_string, "a string");
+    required(r, at, "status", &json::is_string, "a string");
+    optional(r, at, "reason", &json::is_string, "a string");
+    optional(r, at, "strategy", &json::is_string, "a string");
+    if (const json* metrics = optional(r, at, "metrics", &json::is_object, "an object"))
+      for (const auto& [key, m] : metrics->items()) metric(m, at + ".metrics." + key);
+    if (const json* reps = optional(r, at, "repetitions", &json::is_array, "an array"))
+      for (std::size_t i = 0; i < reps->size(); ++i)
+        repetition((*reps)[i], at + ".repetitions[" + std::to_string(i) + "]");
+  }
+
+  void metric(const json& m, const std::string& at) {
+    if (!m.is_object()) wrong(at, m, "an object");
+    optional(m, at, "unit", &json::is_string, "a string");
+    optional(m, at, "available", &json::is_boolean, "a boolean");
+    optional(m, at, "reason", &json::is_string, "a string");
+    for (const char* stat : {"median", "mean", "min", "max", "ci95_low", "ci95_high"})
+      if (auto it = m.find(stat); it != m.end() && !it->is_number() && !it->is_null())
+        wrong(at + "." + stat, *it, "a number");
+  }
+
+  void repetition(const json& rep, const std::string& at) {
+    if (!rep.is_object()) wrong(at, rep, "an object");
+    optional(rep, at, "status", &json::is_string, "a string");
+    if (const json* values = optional(rep, at, "values", &json::is_object, "an object"))
+      for (const auto& [key, v] : values->items())
+        if (!v.is_number() && !v.is_null()) wrong(at + ".values." + key, v, "a number");
+  }
+
+  std::string label_;
+};
+
+}  // namespace
+
 json load_results(const fs::path& path) {
   auto label = path.string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) bad_file(label, "does not exist");
-  if (fs::is_directory(path, ec)) bad_file(label, "is a folder, not a results file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) bad_file(label, "cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
+  std::string s = read_bounded(path);
   if (s.find_first_not_of(" \t\r\n") == std::string::npos) bad_file(label, "is empty");
   json doc;
   try {
@@ -191,17 +390,14 @@ json load_results(const fs::path& path) {
     bad_file(label, "not a zc-bench/1 document (no \"schema\" field)");
   }
   if (doc["schema"] != "zc-bench/1")
-    bad_file(label, "schema " + doc["schema"].dump() + " is not \"zc-bench/1\"");
+    bad_file(label, "schema " + doc["schema"].dump().substr(0, 40) + " is not \"zc-bench/1\"");
   if (!doc.contains("runs") || !doc["runs"].is_array())
     bad_file(label, "\"runs\" is missing or not an array");
+  Checker(label).check(doc);
   std::set<std::string> names;
-  for (std::size_t i = 0; i < doc["runs"].size(); ++i) {
-    const auto& r = doc["runs"][i];
-    if (!r.is_object() || !r.contains("name") || !r["name"].is_string() || !r.contains("status"))
-      bad_file(label, "runs[" + std::to_string(i) + "] has no name or status");
+  for (const auto& r : doc["runs"])
     if (!names.insert(r["name"].get<std::string>()).second)
       bad_file(label, "run \"" + r["name"].get<std::string>() + "\" appears twice");
-  }
   return doc;
 }
 
@@ -259,7 +455,7 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
         const json* bm = find_metric(b, key);
         const json* nm = find_metric(n, key);
         if (!bm && !nm) continue;
-        rc.deltas.push_back(compare_metric(key, bm, nm, opts.threshold_pct));
+        rc.deltas.push_back(compare_metric(key, b, n, bm, nm, opts.threshold_pct));
         break;
       }
     }
@@ -295,14 +491,27 @@ std::string display_value(double v, const std::string& unit) {
   return fmt("%.4g", v);
 }
 
+// "-20.3% (-24.1 to -16.0)", the interval's coverage when short of 95%.
 std::string change_text(const MetricDelta& d) {
   if (d.verdict == Verdict::unavailable) return "n/a";
-  if (std::isinf(d.change)) return "new";
-  return fmt("%+.1f%%", d.change * 100);
+  if (!d.change) return "from 0";
+  std::string s = fmt("%+.1f%%", *d.change * 100);
+  if (d.change_low && d.change_high && d.n_base > 1 && d.n_new > 1) {
+    s += " (" + fmt("%+.1f", *d.change_low * 100) + " to " + fmt("%+.1f", *d.change_high * 100);
+    if (d.change_coverage < stats::kConfidence - 1e-12)
+      s += ", " + fmt("%.0f", d.change_coverage * 100) + "%";
+    s += ")";
+  }
+  return s;
+}
+
+std::string p_text(const MetricDelta& d) {
+  if (!d.p_value) return "-";
+  return *d.p_value < 0.001 ? "<0.001" : fmt("%.3f", *d.p_value);
 }
 
 struct Row {
-  std::string run, metric, base, now, change, verdict;
+  std::string run, metric, base, now, n, change, p, verdict;
 };
 
 std::vector<Row> rows(const Comparison& c, bool markdown) {
@@ -310,7 +519,7 @@ std::vector<Row> rows(const Comparison& c, bool markdown) {
   for (const auto& r : c.runs) {
     std::string name = markdown ? "`" + r.name + "`" : r.name;
     if (r.deltas.empty()) {
-      out.push_back({name, "status", r.base_status, r.new_status, "",
+      out.push_back({name, "status", r.base_status, r.new_status, "", "", "",
                      (r.status_regressed ? (markdown ? "**regression**: " : "REGRESSION: ")
                                          : "not compared: ") +
                          r.reason});
@@ -319,12 +528,14 @@ std::vector<Row> rows(const Comparison& c, bool markdown) {
     for (const auto& d : r.deltas) {
       std::string verdict(to_string(d.verdict));
       if (d.verdict == Verdict::regression) verdict = markdown ? "**regression**" : "REGRESSION";
+      if (d.verdict == Verdict::undecided) verdict = markdown ? "**undecided**" : "UNDECIDED";
       if (!d.note.empty()) verdict += " (" + d.note + ")";
-      out.push_back(
-          {name, d.metric + " (" + display_unit(d.unit) + ")",
-           d.verdict == Verdict::unavailable && d.base == 0 ? "n/a" : display_value(d.base, d.unit),
-           d.verdict == Verdict::unavailable && d.now == 0 ? "n/a" : display_value(d.now, d.unit),
-           change_text(d), verdict});
+      bool none = d.verdict == Verdict::unavailable;
+      out.push_back({name, d.metric + " (" + display_unit(d.unit) + ")",
+                     none && d.base == 0 ? "n/a" : display_value(d.base, d.unit),
+                     none && d.now == 0 ? "n/a" : display_value(d.now, d.unit),
+                     none ? "" : std::to_string(d.n_base) + "/" + std::to_string(d.n_new),
+                     change_text(d), p_text(d), verdict});
       name.clear();  // the run's name once, on its first metric
     }
   }
@@ -333,45 +544,76 @@ std::vector<Row> rows(const Comparison& c, bool markdown) {
 
 std::string summary(const Comparison& c) {
   std::vector<std::string> bad;
+  std::size_t open = 0, need_low = 0, need_high = 0;
   for (const auto& r : c.runs) {
     if (r.status_regressed) bad.push_back(r.name + " (" + r.reason + ")");
-    for (const auto& d : r.deltas)
+    for (const auto& d : r.deltas) {
       if (d.verdict == Verdict::regression)
         bad.push_back(r.name + " " + d.metric + " " + change_text(d));
+      if (d.verdict != Verdict::undecided) continue;
+      ++open;
+      std::size_t need = std::max(d.needed, stats::minimum_repetitions());
+      need_low = need_low ? std::min(need_low, need) : need;
+      need_high = std::max(need_high, need);
+    }
   }
-  if (bad.empty())
-    return "no regression: " + std::to_string(c.runs.size()) + " runs compared, threshold " +
-           fmt("%g", c.threshold_pct) + "%";
-  std::string s = std::to_string(bad.size()) + (bad.size() == 1 ? " regression" : " regressions") +
-                  " past " + fmt("%g", c.threshold_pct) + "%: ";
-  for (std::size_t i = 0; i < bad.size(); ++i) s += (i ? "; " : "") + bad[i];
+  std::string threshold = fmt("%g", c.threshold_pct) + "%";
+  std::string s;
+  if (!bad.empty()) {
+    s = std::to_string(bad.size()) + (bad.size() == 1 ? " regression" : " regressions") + " past " +
+        threshold + ": ";
+    for (std::size_t i = 0; i < bad.size(); ++i) s += (i ? "; " : "") + bad[i];
+  }
+  if (open)
+    s += (s.empty() ? "" : ". ") + std::to_string(open) + (open == 1 ? " metric" : " metrics") +
+         " undecided, not a pass: the repetitions are too few to detect " + threshold +
+         " at these runs' spread (about " + std::to_string(need_low) +
+         (need_high != need_low ? "-" + std::to_string(need_high) : "") +
+         " per side needed; see the table)";
+  if (s.empty())
+    s = "no regression: " + std::to_string(c.runs.size()) + " runs compared, threshold " +
+        threshold;
   return s;
 }
+
+constexpr const char* kMethod =
+    "a change counts when a Mann-Whitney U test on the repetitions finds it (p < 0.05) and it "
+    "passes the threshold; change = NEW/BASE by Hodges-Lehmann with its 95% interval; n = "
+    "repetitions BASE/NEW";
 
 }  // namespace
 
 std::string comparison_text(const Comparison& c) {
   std::ostringstream out;
   out << "zc-bench compare: BASE " << c.base_label << " vs NEW " << c.new_label << "\n"
-      << "threshold " << fmt("%g", c.threshold_pct)
-      << "%; a change where both runs' repetition ranges (min-max) overlap is noise\n\n";
+      << "threshold " << fmt("%g", c.threshold_pct) << "%; " << kMethod << "\n\n";
   auto table = rows(c, false);
-  Row head{"run", "metric", "base", "new", "change", "verdict"};
-  std::size_t w[5] = {head.run.size(), head.metric.size(), head.base.size(), head.now.size(),
-                      head.change.size()};
+  Row head{"run", "metric", "base", "new", "n", "change (95% interval)", "p", "verdict"};
+  auto cells = [](const Row& r) {
+    return std::vector<const std::string*>{&r.run, &r.metric, &r.base, &r.now,
+                                           &r.n,   &r.change, &r.p,    &r.verdict};
+  };
+  std::vector<std::size_t> w(8, 0);
+  for (const auto* r : {&head}) {
+    auto cs = cells(*r);
+    for (std::size_t i = 0; i < 8; ++i) w[i] = cs[i]->size();
+  }
   for (const auto& r : table) {
-    w[0] = std::max(w[0], r.run.size());
-    w[1] = std::max(w[1], r.metric.size());
-    w[2] = std::max(w[2], r.base.size());
-    w[3] = std::max(w[3], r.now.size());
-    w[4] = std::max(w[4], r.change.size());
+    auto cs = cells(r);
+    for (std::size_t i = 0; i < 8; ++i) w[i] = std::max(w[i], cs[i]->size());
   }
   auto line = [&](const Row& r) {
-    char buf[1024];
-    std::snprintf(buf, sizeof buf, "%-*s  %-*s  %*s  %*s  %*s  %s\n", int(w[0]), r.run.c_str(),
-                  int(w[1]), r.metric.c_str(), int(w[2]), r.base.c_str(), int(w[3]), r.now.c_str(),
-                  int(w[4]), r.change.c_str(), r.verdict.c_str());
-    out << buf;
+    auto cs = cells(r);
+    for (std::size_t i = 0; i < 8; ++i) {
+      bool left = i < 2 || i == 7;
+      std::string cell = *cs[i];
+      std::string pad(w[i] - std::min(w[i], cell.size()), ' ');
+      if (i == 7) {
+        out << cell << "\n";
+        break;
+      }
+      out << (left ? cell + pad : pad + cell) << "  ";
+    }
   };
   line(head);
   for (const auto& r : table) line(r);
@@ -384,15 +626,16 @@ std::string comparison_text(const Comparison& c) {
 
 std::string comparison_markdown(const Comparison& c) {
   std::ostringstream out;
+  bool failed = c.regressed() || c.undecided();
   out << "### zc-bench compare: `" << c.base_label << "` → `" << c.new_label << "`\n\n"
-      << (c.regressed() ? "**" + summary(c) + "**" : summary(c)) << "\n\n"
-      << "Threshold " << fmt("%g", c.threshold_pct)
-      << "%; a change where both runs' repetition ranges (min–max) overlap is noise. "
-         "Medians; MB/s = 10⁶ bytes/s.\n\n"
-      << "| run | metric | base | new | change | verdict |\n|---|---|---:|---:|---:|---|\n";
+      << (failed ? "**" + summary(c) + "**" : summary(c)) << "\n\n"
+      << "Threshold " << fmt("%g", c.threshold_pct) << "%; " << kMethod
+      << ". Medians; MB/s = 10⁶ bytes/s.\n\n"
+      << "| run | metric | base | new | n | change (95% interval) | p | verdict |\n"
+         "|---|---|---:|---:|---:|---:|---:|---|\n";
   for (const auto& r : rows(c, true))
-    out << "| " << r.run << " | " << r.metric << " | " << r.base << " | " << r.now << " | "
-        << r.change << " | " << r.verdict << " |\n";
+    out << "| " << r.run << " | " << r.metric << " | " << r.base << " | " << r.now << " | " << r.n
+        << " | " << r.change << " | " << r.p << " | " << r.verdict << " |\n";
   if (!c.only_base.empty() || !c.only_new.empty() || !c.notes.empty()) out << "\n";
   for (const auto& n : c.only_base) out << "- only in BASE: `" << n << "`\n";
   for (const auto& n : c.only_new) out << "- only in NEW: `" << n << "`\n";
@@ -412,7 +655,20 @@ json comparison_json(const Comparison& c) {
       if (d.verdict != Verdict::unavailable) {
         m["base"] = d.base;
         m["new"] = d.now;
-        m["change"] = std::isinf(d.change) ? json() : json(d.change);
+        m["n_base"] = d.n_base;
+        m["n_new"] = d.n_new;
+        m["change"] = d.change ? json(*d.change) : json();
+        if (d.change_low && d.change_high) {
+          m["change_low"] = *d.change_low;
+          m["change_high"] = *d.change_high;
+          m["change_coverage"] = d.change_coverage;
+        }
+        if (d.p_value) {
+          m["p_value"] = *d.p_value;
+          m["test"] = d.exact_test ? "mann-whitney exact" : "mann-whitney normal approximation";
+        }
+        if (d.spread) m["spread"] = *d.spread;
+        if (d.needed) m["repetitions_needed"] = d.needed;
       }
       if (!d.note.empty()) m["note"] = d.note;
       metrics.push_back(m);
@@ -421,14 +677,22 @@ json comparison_json(const Comparison& c) {
                 {"base_status", r.base_status},
                 {"new_status", r.new_status},
                 {"regressed", r.regressed()},
+                {"undecided", r.undecided()},
                 {"metrics", metrics}};
     if (!r.reason.empty()) run["reason"] = r.reason;
     runs.push_back(run);
   }
-  return {
-      {"base", c.base_label},       {"new", c.new_label},     {"threshold_pct", c.threshold_pct},
-      {"regressed", c.regressed()}, {"summary", summary(c)},  {"runs", runs},
-      {"only_base", c.only_base},   {"only_new", c.only_new}, {"notes", c.notes}};
+  return {{"base", c.base_label},
+          {"new", c.new_label},
+          {"threshold_pct", c.threshold_pct},
+          {"alpha", stats::kAlpha},
+          {"regressed", c.regressed()},
+          {"undecided", c.undecided()},
+          {"summary", summary(c)},
+          {"runs", runs},
+          {"only_base", c.only_base},
+          {"only_new", c.only_new},
+          {"notes", c.notes}};
 }
 
 }  // namespace zc

@@ -1,7 +1,10 @@
 // Regression check between two zc-bench/1 documents: runs are matched by
-// name (strategy and parameters), each chosen metric's medians are compared
-// in the direction that matters for it, and a change is only a regression
-// when it passes the threshold and lies outside the runs' own spread.
+// name (strategy and parameters), and each chosen metric's per-repetition
+// values are compared with a Mann–Whitney U test (as Google Benchmark's
+// compare.py does) plus a minimum effect (the threshold). The change is the
+// Hodges–Lehmann estimate of NEW / BASE with its interval. When the
+// repetitions are too few to detect the threshold at the runs' spread, the
+// verdict is "undecided" with the repetitions needed, never a silent pass.
 #pragma once
 
 #include <filesystem>
@@ -18,17 +21,29 @@ struct CompareOptions {
   std::vector<std::string> metrics = {"throughput", "cpu_per_byte"};
 };
 
-enum class Verdict { same, noise, better, regression, unavailable };
+// same: no change past the threshold (significant but smaller, or an
+//   interval inside +-threshold); noise: not significant, with repetitions
+//   enough to have detected the threshold; better / regression: significant
+//   and past the threshold; undecided: too few repetitions to tell;
+//   unavailable: not measured on a side.
+enum class Verdict { same, noise, better, regression, undecided, unavailable };
 std::string_view to_string(Verdict v);
 
 struct MetricDelta {
   std::string metric;  // the key in the documents
   std::string unit;
   bool higher_is_better = false;
-  double base = 0, now = 0;  // medians
-  double change = 0;         // (now - base) / base
+  double base = 0, now = 0;            // medians
+  std::size_t n_base = 0, n_new = 0;   // per-repetition values compared
+  std::optional<double> change;        // estimated NEW/BASE - 1 (Hodges–Lehmann)
+  std::optional<double> change_low, change_high;  // its interval
+  double change_coverage = 0;  // the interval's coverage (below 0.95 for few repetitions)
+  std::optional<double> p_value;  // two-sided Mann–Whitney
+  bool exact_test = false;
+  std::optional<double> spread;  // the pooled sd of ln(values): the run-to-run spread
+  std::size_t needed = 0;  // repetitions per side to detect the threshold (0: not estimated)
   Verdict verdict = Verdict::same;
-  std::string note;  // why unavailable, or how the spread was judged
+  std::string note;  // why unavailable or undecided, or how it was judged
 };
 
 struct RunComparison {
@@ -38,6 +53,7 @@ struct RunComparison {
   bool status_regressed = false;  // ok in BASE, error in NEW
   std::vector<MetricDelta> deltas;
   bool regressed() const;
+  bool undecided() const;
 };
 
 struct Comparison {
@@ -47,10 +63,16 @@ struct Comparison {
   std::vector<std::string> only_base, only_new;
   std::vector<std::string> notes;  // environment differences, incomplete documents
   bool regressed() const;
+  bool undecided() const;
 };
 
+// Results documents larger than this are refused (a sweep of thousands of
+// runs writes tens of MiB; /dev/zero would grow without end).
+inline constexpr std::uint64_t kMaxResultsBytes = 256ull << 20;
+
 // Reads a zc-bench/1 document; throws UsageError naming the file and what
-// is wrong with it (missing, not JSON, truncated, another format).
+// is wrong with it (missing, not a regular file, too large, not JSON,
+// truncated, another format, a field of the wrong type: its path).
 nlohmann::json load_results(const std::filesystem::path& path);
 
 // Throws UsageError for a metric in neither document or no run in common.

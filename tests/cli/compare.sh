@@ -1,52 +1,94 @@
 #!/usr/bin/env bash
 # zc-bench compare: a file against itself passes (0); a copy with one run's
-# throughput cut by 30% fails (1) naming that run; a change inside the runs'
-# spread is noise (0); direction is per metric; runs in one file only are
-# listed; truncated, non-JSON, foreign or mismatched input exits 2 with one
-# line naming the file.
+# throughput cut by 30% fails (1) naming that run, also when the two runs'
+# repetition ranges overlap (the Mann-Whitney test decides, not min-max);
+# a change inside the runs' noise passes; repetitions too few to detect the
+# threshold are "undecided" with the number needed, exit 1, never a pass;
+# direction is per metric; runs in one file only are listed; truncated,
+# non-JSON, foreign, mistyped, FIFO, device and oversized input exits 2
+# with one line naming the file (and the field).
 set -u
 bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
-# One repetition: min = max = median, so the seeded changes below are
-# outside the spread by construction and the test cannot flake on noise.
-"$bin" run -s read-write,sendfile --size 2M --chunk 512K --sink null,pipe --reps 1 --warmup 0 -q \
-  -o "$tmp/base.json" --tmpdir "$tmp" || { echo "FAIL: run"; exit 1; }
+"$bin" run -s read-write,sendfile --size 2M --chunk 512K --sink null,pipe --reps 6 --warmup 0 -q \
+  -o "$tmp/real.json" --tmpdir "$tmp" || { echo "FAIL: run"; exit 1; }
 
-# Seeded variants of the base document.
+# Seeded variants. The per-repetition values of every run are replaced by a
+# tight synthetic set around the real median (+-0.5%), so that the verdicts
+# below follow from the seeded changes and the test cannot flake on noise.
 python3 - "$tmp" <<'PY' || exit 1
-import copy, json, sys
+import copy, json, statistics, sys
 d = sys.argv[1]
-base = json.load(open(f"{d}/base.json"))
-# A run with measurable CPU (a receiver process hashing every byte).
-victim = max(base["runs"], key=lambda r: r["metrics"]["total_cpu_ns_per_byte"]["median"])["name"]
-def variant(name, edit):
-    doc = copy.deepcopy(base)
-    run = next(r for r in doc["runs"] if r["name"] == victim)
-    edit(doc, run)
-    json.dump(doc, open(f"{d}/{name}.json", "w"))
-def scale(metric, f, spread=None):
+doc = json.load(open(f"{d}/real.json"))
+KEYS = ("throughput_bytes_per_s", "total_cpu_ns_per_byte")
+def set_values(run, key, values):
+    reps = [r for r in run["repetitions"] if r["status"] == "ok"]
+    assert len(reps) == len(values), (len(reps), len(values))
+    for r, v in zip(reps, values):
+        r["values"][key] = v
+    m = run["metrics"][key]
+    m.update(median=statistics.median(values), mean=statistics.mean(values),
+             min=min(values), max=max(values))
+def values(run, key):
+    return [r["values"][key] for r in run["repetitions"] if r["status"] == "ok"]
+for run in doc["runs"]:
+    for key in KEYS:
+        center = run["metrics"][key]["median"] or 1e-3
+        set_values(run, key, [center * (1 + 0.002 * (i - 2.5)) for i in range(6)])
+json.dump(doc, open(f"{d}/base.json", "w"))
+victim = max(doc["runs"], key=lambda r: r["metrics"]["total_cpu_ns_per_byte"]["median"])["name"]
+def variant(name, edit, base=doc):
+    new = copy.deepcopy(base)
+    run = next(r for r in new["runs"] if r["name"] == victim)
+    edit(new, run)
+    json.dump(new, open(f"{d}/{name}.json", "w"))
+def scale(key, f):
+    return lambda doc, run: set_values(run, key, [v * f for v in values(run, key)])
+def replace(key, factors):
     def edit(doc, run):
-        m = run["metrics"][metric]
-        for k in ("mean", "median", "min", "max"):
-            m[k] *= f
-        if spread:
-            m["min"], m["max"] = m["median"] * spread[0], m["median"] * spread[1]
+        center = run["metrics"][key]["median"]
+        set_values(run, key, [center * f for f in factors])
     return edit
 variant("slower", scale("throughput_bytes_per_s", 0.7))
 variant("faster", scale("throughput_bytes_per_s", 1.3))
-# The new runs' repetitions range from 0.6x to 1.5x their median: the base
-# median lies inside, so the 30% drop is noise.
-variant("noisy", scale("throughput_bytes_per_s", 0.7, spread=(0.6, 1.5)))
+# One repetition of NEW as fast as BASE's median: the min-max ranges overlap
+# (the old rule called this noise), the rest moved by 30%.
+variant("overlap", replace("throughput_bytes_per_s", [0.70, 0.702, 0.704, 0.706, 0.708, 1.0]))
+# NEW interleaves BASE's values: no change, and the interval says < 5%.
+variant("interleaved", replace("throughput_bytes_per_s", [1.001, 1.003, 0.999, 1.005, 0.997, 1.0]))
+# The same median, but spread +-20%: 6 repetitions cannot detect 5%.
+variant("spread_base", replace("throughput_bytes_per_s", [0.8, 1.2, 0.9, 1.1, 1.0, 0.95]))
+variant("spread_new", replace("throughput_bytes_per_s", [1.2, 0.8, 1.1, 0.9, 1.05, 1.0]))
 variant("cpu_up", scale("total_cpu_ns_per_byte", 1.3))
 variant("failed", lambda doc, run: run.update(status="error", reason="receiver died"))
 variant("renamed", lambda doc, run: run.update(name=victim + "/receiver:truncate"))
 variant("loaded", lambda doc, run: doc["environment"]["warnings"].append(
     "CPU governor is 'powersave' (seeded by the test)"))
 variant("other_schema", lambda doc, run: doc.update(schema="zc-bench/0"))
-json.dump({**base, "runs": [dict(r, name=r["name"] + "/x") for r in base["runs"]]},
+# Three repetitions a side: no outcome can reach p < 0.05.
+def three(doc, run):
+    for r in doc["runs"]:
+        r["repetitions"] = r["repetitions"][:3]
+variant("three_base", three)
+variant("three_slower", lambda doc, run: (three(doc, run),
+        scale("throughput_bytes_per_s", 0.7)(doc, run)))
+json.dump({**doc, "runs": [dict(r, name=r["name"] + "/x") for r in doc["runs"]]},
           open(f"{d}/disjoint.json", "w"))
+# Wrongly typed fields, each in its own file.
+def typo(name, edit):
+    new = copy.deepcopy(doc)
+    edit(new)
+    json.dump(new, open(f"{d}/{name}.json", "w"))
+typo("t_name", lambda x: x["runs"][0].update(name=5))
+typo("t_median", lambda x: x["runs"][1]["metrics"]["throughput_bytes_per_s"].update(median="fast"))
+typo("t_value", lambda x: x["runs"][0]["repetitions"][2]["values"].update(throughput_bytes_per_s="1e9"))
+typo("t_status", lambda x: x["runs"][0].update(status=None))
+typo("t_runs_item", lambda x: x["runs"].append([1, 2]))
+typo("t_complete", lambda x: x.update(complete="yes"))
+typo("t_environment", lambda x: x.update(environment=[]))
+typo("t_metrics", lambda x: x["runs"][0].update(metrics=[]))
 open(f"{d}/victim", "w").write(victim)
 text = open(f"{d}/base.json").read()
 open(f"{d}/truncated.json", "w").write(text[: len(text) // 2])
@@ -58,32 +100,46 @@ victim=$(cat "$tmp/victim")
 
 expect() {  # expect STATUS WHAT ARGS... ; output in $tmp/out, $tmp/err
   local want=$1 what=$2; shift 2
-  "$bin" compare "$@" >"$tmp/out" 2>"$tmp/err"
+  timeout 20 "$bin" compare "$@" >"$tmp/out" 2>"$tmp/err"
   local rc=$?
   if [ $rc -ne "$want" ]; then
     echo "FAIL $what: exit $rc, expected $want"; cat "$tmp/out" "$tmp/err"; fail=1; return 1
   fi
   echo "ok   $what: exit $rc"
 }
-expect_usage() {  # exit 2, one line on stderr naming the file, nothing on stdout
-  local what=$1 file=$2; shift 2
+expect_usage() {  # exit 2, one line on stderr naming the file (and TEXT), nothing on stdout
+  local what=$1 file=$2 text=$3; shift 3
   expect 2 "$what" "$@" || return
-  if [ "$(wc -l <"$tmp/err")" -ne 1 ] || [ -s "$tmp/out" ] || ! grep -qF "$file" "$tmp/err"; then
-    echo "FAIL $what: wanted one line naming $file"; cat "$tmp/err"; fail=1
+  if [ "$(wc -l <"$tmp/err")" -ne 1 ] || [ -s "$tmp/out" ] || ! grep -qF "$file" "$tmp/err" ||
+    ! grep -qF -- "$text" "$tmp/err"; then
+    echo "FAIL $what: wanted one line naming $file and saying '$text'"; cat "$tmp/err"; fail=1
   else
     echo "     $(cat "$tmp/err")"
   fi
 }
 has() { grep -qF -- "$1" "$tmp/out" || { echo "FAIL: output lacks '$1'"; cat "$tmp/out"; fail=1; }; }
 hasnt() { ! grep -qF -- "$1" "$tmp/out" || { echo "FAIL: output has '$1'"; cat "$tmp/out"; fail=1; }; }
+victim_line() { grep -F "$victim" "$tmp/out" | head -1; }
 
 expect 0 "itself" "$tmp/base.json" "$tmp/base.json" && has "no regression" && hasnt REGRESSION
 expect 1 "throughput -30%" "$tmp/base.json" "$tmp/slower.json" && has "REGRESSION" &&
-  grep -F "regression past 5%" "$tmp/out" | grep -qF "$victim" || { echo "FAIL: summary does not name $victim"; fail=1; }
+  has "-30.0% (" && { grep -F "regression past 5%" "$tmp/out" | grep -qF "$victim" ||
+  { echo "FAIL: summary does not name $victim"; fail=1; }; }
 cat "$tmp/out"
 expect 0 "throughput +30% is better" "$tmp/base.json" "$tmp/faster.json" && has "better"
-expect 0 "throughput -30% past the threshold of 40%" "$tmp/base.json" "$tmp/slower.json" --threshold 40
-expect 0 "throughput -30% inside the spread" "$tmp/base.json" "$tmp/noisy.json" && has "noise"
+expect 0 "throughput -30% within a threshold of 40%" "$tmp/base.json" "$tmp/slower.json" \
+  --threshold 40 && has "significant, within the threshold"
+expect 1 "throughput -30% with overlapping min-max ranges" "$tmp/base.json" \
+  "$tmp/overlap.json" && has "REGRESSION"
+victim_line
+expect 0 "NEW interleaves BASE: same" "$tmp/base.json" "$tmp/interleaved.json" &&
+  has "interval within" && hasnt UNDECIDED
+expect 1 "spread too wide for 5%: undecided, not a pass" "$tmp/spread_base.json" \
+  "$tmp/spread_new.json" && has "UNDECIDED" && has "need about" && has "not a pass" &&
+  hasnt "REGRESSION"
+victim_line
+expect 1 "3 vs 3 repetitions cannot decide" "$tmp/three_base.json" "$tmp/three_slower.json" &&
+  has "cannot reach p < 0.05: need 4 or more per side" && hasnt "REGRESSION"
 expect 1 "cpu per byte +30%" "$tmp/base.json" "$tmp/cpu_up.json" --metric cpu_per_byte && has "total_cpu_ns_per_byte"
 expect 0 "cpu per byte -30% is better" "$tmp/cpu_up.json" "$tmp/base.json" --metric cpu_per_byte
 expect 0 "cpu per byte not gated" "$tmp/base.json" "$tmp/cpu_up.json" --metric throughput
@@ -93,20 +149,64 @@ expect 0 "an environment warning on one side is noted" "$tmp/base.json" "$tmp/lo
 expect 0 "runs in one file only" "$tmp/base.json" "$tmp/renamed.json" &&
   has "only in BASE: $victim" && has "only in NEW: $victim/receiver:truncate"
 expect 1 "markdown" "$tmp/base.json" "$tmp/slower.json" --format markdown &&
-  has "| run | metric | base | new | change | verdict |" && has "**regression**"
+  has "| run | metric | base | new | n | change (95% interval) | p | verdict |" && has "**regression**"
 expect 1 "json" "$tmp/base.json" "$tmp/slower.json" --format json &&
   python3 -c '
 import json, sys
 c = json.load(open(sys.argv[1]))
 bad = [r["name"] for r in c["runs"] if r["regressed"]]
-assert c["regressed"] is True and bad == [sys.argv[2]], bad' "$tmp/out" "$victim" || { echo "FAIL: json"; fail=1; }
+assert c["regressed"] is True and c["undecided"] is False and bad == [sys.argv[2]], bad
+m = next(r for r in c["runs"] if r["regressed"])["metrics"][0]
+assert m["p_value"] < 0.05 and m["n_base"] == 6 and m["change_low"] < m["change"] < m["change_high"], m
+assert abs(m["change"] + 0.3) < 1e-9, m' "$tmp/out" "$victim" || { echo "FAIL: json"; fail=1; }
+# A real repeated run, not seeded: whatever the verdict, it is one of the
+# five and the JSON carries the test.
+"$bin" run -s read-write,sendfile --size 2M --chunk 512K --sink null,pipe --reps 6 --warmup 0 -q \
+  -o "$tmp/real2.json" --tmpdir "$tmp" || { echo "FAIL: run"; exit 1; }
+"$bin" compare "$tmp/real.json" "$tmp/real2.json" --format json >"$tmp/out"
+rc=$?
+[ $rc -le 1 ] && python3 -c '
+import json, sys
+c = json.load(open(sys.argv[1]))
+for r in c["runs"]:
+    for m in r["metrics"]:
+        assert m["verdict"] in ("same", "noise", "better", "regression", "undecided"), m
+        assert m["n_base"] == 6 and m["n_new"] == 6 and "p_value" in m, m' "$tmp/out" &&
+  echo "ok   real A/A pair: exit $rc" || { echo "FAIL: real A/A pair (exit $rc)"; cat "$tmp/out"; fail=1; }
 
-expect_usage "truncated"      truncated.json "$tmp/base.json" "$tmp/truncated.json"
-expect_usage "not JSON"       garbage.json   "$tmp/garbage.json" "$tmp/base.json"
-expect_usage "missing file"   nope.json      "$tmp/base.json" "$tmp/nope.json"
-expect_usage "gbench file"    gbench.json    "$tmp/gbench.json" "$tmp/base.json"
-expect_usage "other schema"   other_schema.json "$tmp/base.json" "$tmp/other_schema.json"
-expect_usage "nothing in common" disjoint.json "$tmp/base.json" "$tmp/disjoint.json"
-expect_usage "unknown metric" frobs "$tmp/base.json" "$tmp/base.json" --metric frobs
-expect_usage "bad format"     xml "$tmp/base.json" "$tmp/base.json" --format xml
+expect_usage "truncated"      truncated.json "truncated JSON" "$tmp/base.json" "$tmp/truncated.json"
+expect_usage "not JSON"       garbage.json   "not JSON" "$tmp/garbage.json" "$tmp/base.json"
+expect_usage "missing file"   nope.json      "does not exist" "$tmp/base.json" "$tmp/nope.json"
+expect_usage "a folder"       "$tmp"         "is a folder" "$tmp" "$tmp/base.json"
+expect_usage "gbench file"    gbench.json    "Google Benchmark JSON" "$tmp/gbench.json" "$tmp/base.json"
+expect_usage "other schema"   other_schema.json "is not" "$tmp/base.json" "$tmp/other_schema.json"
+expect_usage "nothing in common" disjoint.json "no run in common" "$tmp/base.json" "$tmp/disjoint.json"
+expect_usage "unknown metric" frobs "allowed" "$tmp/base.json" "$tmp/base.json" --metric frobs
+expect_usage "bad format"     xml "allowed" "$tmp/base.json" "$tmp/base.json" --format xml
+# Not regular files: a FIFO nobody writes (used to hang), a device that never
+# ends (used to grow to 1 GB), and a regular file past the size bound.
+mkfifo "$tmp/fifo.json"
+expect_usage "a FIFO"         fifo.json "a FIFO" "$tmp/fifo.json" "$tmp/base.json"
+expect_usage "/dev/zero"      /dev/zero "a character device" "$tmp/base.json" /dev/zero
+truncate -s 257M "$tmp/huge.json"
+expect_usage "too large"      huge.json "larger than 256 MiB" "$tmp/base.json" "$tmp/huge.json"
+# Wrongly typed fields: the field's path, not a library exception.
+expect_usage "name a number"  t_name.json "runs[0].name is a number, expected a string" \
+  "$tmp/t_name.json" "$tmp/base.json"
+expect_usage "median a string" t_median.json \
+  "runs[1].metrics.throughput_bytes_per_s.median is a string, expected a number" \
+  "$tmp/base.json" "$tmp/t_median.json"
+expect_usage "value a string" t_value.json \
+  "runs[0].repetitions[2].values.throughput_bytes_per_s is a string, expected a number" \
+  "$tmp/base.json" "$tmp/t_value.json"
+expect_usage "status null"    t_status.json "runs[0].status is null, expected a string" \
+  "$tmp/base.json" "$tmp/t_status.json"
+expect_usage "run an array"   t_runs_item.json "is an array, expected an object" \
+  "$tmp/base.json" "$tmp/t_runs_item.json"
+expect_usage "complete a string" t_complete.json "complete is a string, expected a boolean" \
+  "$tmp/base.json" "$tmp/t_complete.json"
+expect_usage "environment an array" t_environment.json "environment is an array, expected an object" \
+  "$tmp/base.json" "$tmp/t_environment.json"
+expect_usage "metrics an array" t_metrics.json "runs[0].metrics is an array, expected an object" \
+  "$tmp/base.json" "$tmp/t_metrics.json"
 exit $fail

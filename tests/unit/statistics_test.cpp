@@ -165,9 +165,14 @@ TEST(RepetitionsNeeded, GrowsWithSpreadAndShrinksWithEffect) {
   EXPECT_EQ(repetitions_needed(0.03, 0.05), 9u);
   EXPECT_EQ(repetitions_needed(0.0, 0.05), 4u);  // never fewer than the test needs
   EXPECT_LT(repetitions_needed(0.03, 0.20), repetitions_needed(0.03, 0.05));
+  // ln: 4.6052, 4.7005, 4.4998; deviations from the median 0, 0.0953,
+  // 0.1054; 1.4826 x 0.0953. An outlier does not move it.
   auto spread = log_spread({100, 110, 90}, {100, 110, 90});
   ASSERT_TRUE(spread);
-  EXPECT_NEAR(*spread, 0.1003, 1e-3);
+  EXPECT_NEAR(*spread, 1.4826 * std::log(1.1), 1e-9);
+  auto with_outlier = log_spread({100, 101, 99, 100, 30}, {100, 101, 99, 100, 100});
+  ASSERT_TRUE(with_outlier);
+  EXPECT_LT(*with_outlier, 0.02);
   EXPECT_FALSE(log_spread({1}, {2}));
 }
 
