@@ -33,15 +33,15 @@ struct MetricDelta {
   std::string metric;  // the key in the documents
   std::string unit;
   bool higher_is_better = false;
-  double base = 0, now = 0;            // medians
-  std::size_t n_base = 0, n_new = 0;   // per-repetition values compared
-  std::optional<double> change;        // estimated NEW/BASE - 1 (Hodges–Lehmann)
+  double base = 0, now = 0;                       // medians
+  std::size_t n_base = 0, n_new = 0;              // per-repetition values compared
+  std::optional<double> change;                   // estimated NEW/BASE - 1 (Hodges–Lehmann)
   std::optional<double> change_low, change_high;  // its interval
-  double change_coverage = 0;  // the interval's coverage (below 0.95 for few repetitions)
+  double change_coverage = 0;     // the interval's coverage (below 0.95 for few repetitions)
   std::optional<double> p_value;  // two-sided Mann–Whitney
   bool exact_test = false;
   std::optional<double> spread;  // the pooled sd of ln(values): the run-to-run spread
-  std::size_t needed = 0;  // repetitions per side to detect the threshold (0: not estimated)
+  std::size_t needed = 0;        // repetitions per side to detect the threshold (0: not estimated)
   Verdict verdict = Verdict::same;
   std::string note;  // why unavailable or undecided, or how it was judged
 };

@@ -30,7 +30,7 @@ iterations = [x for x in benches if x.get("run_type") == "iteration"]
 aggregates = [x for x in benches if x.get("run_type") == "aggregate"]
 # One entry per repetition per run, and the aggregates Google Benchmark computes.
 assert len(iterations) == 3 * len(ran), (len(iterations), len(ran))
-assert {x["aggregate_name"] for x in aggregates} >= {"mean", "median", "stddev", "cv", "min", "max"}, \
+assert {x["aggregate_name"] for x in aggregates} >= {"mean", "median", "stddev", "cv", "min", "max", "ci95_low", "ci95_high", "ci95_coverage"}, \
     {x["aggregate_name"] for x in aggregates}
 for x in benches:
     # compare.py: is_potentially_comparable_benchmark() and the report columns.

@@ -58,6 +58,15 @@ del bad["runs"][0]["metrics"]["wall_s"]["unit"]
 bad["runs"][0]["status"] = "fine"
 if len(list(validator.iter_errors(bad))) < 2:
     print("FAIL: the schema accepts a broken document"); failed = True
+# The fields added for comparisons: the median's interval on every summary
+# of two or more repetitions, and the verdict section.
+transfer = next(json.load(open(p)) for p in sys.argv[2:] if p.endswith("/transfer.json"))
+ok_runs = [r for r in transfer["runs"] if r["status"] == "ok"]
+tp = ok_runs[0]["metrics"]["throughput_bytes_per_s"]
+if not (tp["ci95_low"] <= tp["median"] <= tp["ci95_high"] and tp["ci95_coverage"] == 0.5):
+    print(f"FAIL: throughput lacks its interval: {tp}"); failed = True
+if not transfer.get("comparisons") or not all("sentence" in c for c in transfer["comparisons"]):
+    print("FAIL: no comparisons section in a transfer document with several strategies"); failed = True
 interrupted = json.load(open(sys.argv[-1]))
 if interrupted["complete"] is not False or not any(r["status"] == "interrupted" for r in interrupted["runs"]):
     print("FAIL: the interrupted document is not marked incomplete with an interrupted run"); failed = True
