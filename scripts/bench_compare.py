@@ -237,13 +237,14 @@ def report_pairs(a, rounds, raw):
     for t in a.thresholds:
         aa = [r["aa"][t]["verdict"] for r in rounds]
         sl = [r["slow"][t]["verdict"] for r in rounds]
-        fa, aa_open = aa.count("regression"), aa.count("undecided")
+        fa, aa_better, aa_open = aa.count("regression"), aa.count("better"), aa.count("undecided")
         det, sl_open = sl.count("regression"), sl.count("undecided")
-        summary[t] = {"aa_flagged": fa, "aa_undecided": aa_open, "slow_flagged": det,
-                      "slow_undecided": sl_open, "pairs": n}
+        summary[t] = {"aa_flagged": fa, "aa_better": aa_better, "aa_undecided": aa_open,
+                      "slow_flagged": det, "slow_undecided": sl_open, "pairs": n}
+        # A/A "better" is as false as a regression, but passes the gate: shown apart.
         log(f"threshold {t}%: A/A flagged as a regression in {fa} of {n} "
-            f"(target <= 1 of 20: {'met' if fa * 20 <= n else 'NOT met'}), undecided in {aa_open}; "
-            f"{a.slowdown:g}% slowdown flagged in {det} of {n} "
+            f"(target <= 1 of 20: {'met' if fa * 20 <= n else 'NOT met'}), called better in "
+            f"{aa_better}, undecided in {aa_open}; {a.slowdown:g}% slowdown flagged in {det} of {n} "
             f"(target >= 19 of 20: {'met' if det * 20 >= 19 * n else 'NOT met'}), undecided in {sl_open}")
     raw["summary"] = {str(k): v for k, v in summary.items()}
 
@@ -260,14 +261,31 @@ def ranking(b, a, raw):
             log(f"{i + 1}: no ranking in the document (runs: {[r['status'] for r in doc['runs']]})")
             seen.append(None)
             continue
-        ranks = tuple((r["strategy"], r["rank"]) for r in rk["runs"])
-        seen.append(ranks)
+        seen.append([(r["strategy"], r["rank"]) for r in rk["runs"]])
         log(f"{i + 1}: {rk['sentence']}")
-    identical = sum(1 for s in seen if s is not None and s == seen[0])
-    order = " > ".join(f"{s}#{r}" for s, r in seen[0]) if seen and seen[0] else "n/a"
-    log(f"ranking identical in {identical} of {a.rank_runs} invocations (target 5 of 5: "
-        f"{'met' if identical == a.rank_runs else 'NOT met'}); first: {order} (#rank; equal ranks = tied)")
-    raw["ranking"] = {"identical": identical, "invocations": a.rank_runs,
+    valid = [s for s in seen if s]
+    # Three readings: the order (best first), the ranks with ties, and
+    # contradictions (a pair told apart one way in one invocation and the
+    # other way in another; a tie contradicts nothing).
+    orders = [tuple(name for name, _ in s) for s in valid]
+    same_order = sum(1 for o in orders if o == orders[0]) if orders else 0
+    same_ranks = sum(1 for s in valid if s == valid[0]) if valid else 0
+    contradictions = set()
+    for x in valid:
+        for y in valid:
+            rx, ry = dict(x), dict(y)
+            for p in rx:
+                for q in rx:
+                    if p in ry and q in ry and rx[p] < rx[q] and ry[p] > ry[q]:
+                        contradictions.add(tuple(sorted((p, q))))
+    n = a.rank_runs
+    first = " > ".join(orders[0]) if orders else "n/a"
+    log(f"order ({first}) identical in {same_order} of {n} invocations "
+        f"(target 5 of 5: {'met' if same_order == n else 'NOT met'}); ranks with ties identical in "
+        f"{same_ranks} of {n}; pairs told apart in opposite directions: "
+        f"{', '.join(' vs '.join(c) for c in sorted(contradictions)) or 'none'}")
+    raw["ranking"] = {"same_order": same_order, "same_ranks": same_ranks, "invocations": n,
+                      "contradictions": sorted(contradictions),
                       "rankings": [list(s) if s else None for s in seen]}
 
 
@@ -299,7 +317,9 @@ def main():
     p.add_argument("--zc", required=True, help="the zc-bench binary")
     p.add_argument("--pairs", type=int, default=20)
     p.add_argument("--reps", type=int, default=10, help="repetitions per run")
-    p.add_argument("--size", default="256M")
+    # 1G: a repetition spans ~16 quota periods, so where in a period it
+    # starts hardly matters (256M: 4-5 periods, slowdowns of 2-22% per run).
+    p.add_argument("--size", default="1G")
     p.add_argument("--chunk", default="1M")
     p.add_argument("--strategy", default="read-write", help="the run of the A/A and slowdown pairs")
     p.add_argument("--sink", default="null")
