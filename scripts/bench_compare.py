@@ -349,6 +349,10 @@ def main():
                 except (RuntimeError, OSError) as e:
                     log(f"\n== 1+2. skipped: cannot throttle: {e} (needs root and a CPU cgroup controller) ==")
                 if b.groups:
+                    if a.boost:
+                        log("both groups have the largest CPU weight: the runs take a CPU ahead of "
+                            "other load, so the quota, not the neighbours, sets the slow runs' pace "
+                            "(--no-boost: default weight)")
                     log(f"runs A and B inside {b.groups.describe('base')}")
                     log(f"runs S inside {b.groups.describe('slow')}")
                     report_pairs(a, pairs(b, a, raw), raw)
