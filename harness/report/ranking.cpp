@@ -243,23 +243,37 @@ json rankings_json(const std::vector<Ranking>& rankings) {
   return out;
 }
 
-void print_rankings(const json& results, std::FILE* out) {
+void print_rankings(const json& results, std::FILE* out, bool cell_legend) {
   auto rankings = rank_results(results);
-  if (rankings.empty()) return;
   bool several = false;
   for (const auto& r : rankings) several |= r.group != rankings.front().group;
-  std::size_t n = rankings.front().runs.front().values.size();
+  for (const auto& r : rankings) std::fprintf(out, "%s\n", ranking_sentence(r, several).c_str());
+  // The legend, also for a lone run: its MB/s cell carries the interval.
+  std::size_t n = 0;
+  if (const json* runs = field(results, "runs"); runs && runs->is_array())
+    for (const auto& run : *runs)
+      if (text_field(run, "status") == "ok")
+        n = std::max(n, repetition_values(run, "throughput_bytes_per_s").size());
+  if (n < 2) return;
   std::string coverage = n >= 6
                              ? std::string("95%")
                              : "min-max, which covers only " +
                                    format_fixed(stats::min_max_coverage(n) * 100, n == 5 ? 1 : 0) +
                                    "% with " + std::to_string(n) + " repetitions (95% needs 6)";
-  for (const auto& r : rankings) std::fprintf(out, "%s\n", ranking_sentence(r, several).c_str());
-  std::fprintf(out,
-               "(ranked: runs that differ only by strategy; tied: not told apart by a "
-               "Mann-Whitney test at 5%%;\n ratio (low\u2013high): Hodges-Lehmann estimate, 95%% "
-               "interval; \u00b1: the median's interval, %s)\n",
-               coverage.c_str());
+  if (!cell_legend) coverage.clear();
+  if (rankings.empty()) {
+    if (cell_legend) std::fprintf(out, "(\u00b1: the median's interval, %s)\n", coverage.c_str());
+  } else if (!cell_legend) {
+    std::fprintf(out,
+                 "(ranked: runs that differ only by strategy; tied: not told apart by a "
+                 "Mann-Whitney test at 5%%;\n ratio (low\u2013high): Hodges-Lehmann estimate, "
+                 "95%% interval)\n");
+  } else
+    std::fprintf(out,
+                 "(ranked: runs that differ only by strategy; tied: not told apart by a "
+                 "Mann-Whitney test at 5%%;\n ratio (low\u2013high): Hodges-Lehmann estimate, 95%% "
+                 "interval; \u00b1: the median's interval, %s)\n",
+                 coverage.c_str());
 }
 
 }  // namespace zc

@@ -55,8 +55,8 @@ std::string ranking_sentence(const Ranking& r, bool with_group);
 // The `comparisons` section: one entry per ranking.
 nlohmann::json rankings_json(const std::vector<Ranking>& rankings);
 
-// For under the table: what the intervals are, then one sentence per
-// ranking. Prints nothing for a document with nothing to rank.
-void print_rankings(const nlohmann::json& results, std::FILE* out);
+// For under the table: one sentence per ranking, then what the figures
+// are; `cell_legend` when the table shows the MB/s cell's "\u00b1" interval.
+void print_rankings(const nlohmann::json& results, std::FILE* out, bool cell_legend = true);
 
 }  // namespace zc

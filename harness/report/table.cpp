@@ -23,7 +23,7 @@ void print_table(const json& results, std::FILE* out) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out);
   if (is_append_results(results)) {
     print_append_table(results, out);
-    return print_rankings(results, out);
+    return print_rankings(results, out, /*cell_legend=*/false);
   }
   struct Column {
     const char* title;
