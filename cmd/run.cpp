@@ -34,7 +34,9 @@ struct RunArgs {
   std::string receiver_buffer = "1M";  // measured default: see Tuning
   std::string pin = "auto";
   std::string sndbuf, rcvbuf;
-  unsigned reps = 5;
+  std::string reps = "5";
+  std::string precision = "3%";
+  std::string max_time = "60";
   unsigned warmup = 1;
   std::string tmpdir;
   std::string output;
@@ -81,25 +83,50 @@ int parse_socket_buffer(const std::string& text, const char* what) {
   return int(v);
 }
 
-double parse_timeout(const std::string& text) {
-  double v = 0;
+double parse_number(const std::string& text, const std::string& what, const char* kind) {
   try {
     std::size_t used = 0;
-    v = std::stod(text, &used);
-    if (used != text.size()) throw std::invalid_argument(text);
+    double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
   } catch (const std::logic_error&) {
-    throw UsageError("--timeout: '" + text + "' is not a number of seconds");
   }
-  if (!std::isfinite(v) || v <= 0 || v > 86400)
-    throw UsageError("--timeout: '" + text + "' is not from 0 to 86400 seconds (0 excluded)");
+  throw UsageError(what + ": '" + text + "' is not " + kind);
+}
+
+double parse_seconds(const std::string& text, const std::string& what) {
+  double v = parse_number(text, what, "a number of seconds");
+  if (v <= 0 || v > 86400)
+    throw UsageError(what + ": '" + text + "' is not from 0 to 86400 seconds (0 excluded)");
+  return v;
+}
+
+// "3%" or "0.03".
+double parse_share(const std::string& text, const std::string& what) {
+  bool percent = !text.empty() && text.back() == '%';
+  double v =
+      parse_number(percent ? text.substr(0, text.size() - 1) : text, what, "a share (3% or 0.03)");
+  if (percent) v /= 100;
+  if (v <= 0 || v >= 1)
+    throw UsageError(what + ": '" + text + "' is not a share between 0 and 100% (both excluded)");
   return v;
 }
 
 RunSettings make_settings(const RunArgs& a) {
   RunSettings s;
-  s.repetitions = a.reps;
+  if (a.reps == "auto") {
+    s.adaptive.on = true;
+    s.repetitions = s.adaptive.min_repetitions;
+    s.adaptive.precision = parse_share(a.precision, "--precision");
+    s.adaptive.max_time_s = parse_seconds(a.max_time, "--max-time");
+  } else {
+    try {
+      s.repetitions = unsigned(parse_count(a.reps, "--reps", 1, 1000));
+    } catch (const UsageError&) {
+      throw UsageError("--reps: '" + a.reps + "' is not a whole number from 1 to 1000, or auto");
+    }
+  }
   s.warmup = a.warmup;
-  if (!a.timeout.empty()) s.timeout_s = parse_timeout(a.timeout);
+  if (!a.timeout.empty()) s.timeout_s = parse_seconds(a.timeout, "--timeout");
   s.quiet = a.quiet;
   s.interleave = a.interleave;
   s.token = a.token;
@@ -181,7 +208,7 @@ double estimated_seconds(const Plan& plan) {
   constexpr double kAssumedRate = 500e6, kPerRepetition = 0.3;
   double s = 0;
   for (const auto& run : plan.runs)
-    s += (plan.repetitions + plan.warmup) *
+    s += ((plan.adaptive.on ? plan.adaptive.min_repetitions : plan.repetitions) + plan.warmup) *
          (double(run.conditions.size) / kAssumedRate + kPerRepetition);
   return s;
 }
@@ -228,9 +255,16 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str();
   app.add_option("--sndbuf", a->sndbuf, "SO_SNDBUF of socket sinks (default: kernel autotuning)");
   app.add_option("--rcvbuf", a->rcvbuf, "SO_RCVBUF of the receiver's socket (default: autotuning)");
-  app.add_option("--reps", a->reps, "measured repetitions per run")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--reps", a->reps,
+                 "measured repetitions per run (1..1000), or auto: repeat until the throughput's "
+                 "95% interval is within --precision or --max-time runs out")
+      ->capture_default_str();
+  app.add_option("--precision", a->precision,
+                 "--reps auto: the interval's half-width as a share of the median (3% or 0.03)")
+      ->capture_default_str();
+  app.add_option("--max-time", a->max_time,
+                 "--reps auto: seconds of repetitions after which runs stop repeating")
+      ->capture_default_str();
   app.add_option("--warmup", a->warmup, "untimed repetitions before the measured ones")
       ->capture_default_str()
       ->check(CLI::Range(0u, 100u));

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "harness/measure/statistics.hpp"
+
 namespace zc {
 using nlohmann::json;
 
@@ -115,7 +117,42 @@ void add_generic_warnings(const RunState& rs, std::vector<std::string>& warnings
       }
 }
 
+// Under --reps auto: how far the run got, and whether it met the target.
+void add_convergence(RunState& rs, std::vector<std::string>& warnings) {
+  const auto& a = rs.plan->adaptive;
+  auto& r = rs.record;
+  std::size_t n = 0;
+  for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
+  auto half = relative_half_width(rs);
+  bool converged = half && *half <= a.precision && n >= a.min_repetitions;
+  r["parameters"]["repetitions"] = n;
+  r["parameters"]["repetitions_asked"] = "auto";
+  r["convergence"] = {{"metric", "throughput_bytes_per_s"},
+                      {"precision_target", a.precision},
+                      {"repetitions", n},
+                      {"converged", converged}};
+  if (half) r["convergence"]["relative_half_width"] = *half;
+  if (!converged && r["status"] == "ok")
+    warnings.push_back("did not converge: throughput interval +-" +
+                       (half ? std::to_string(int(*half * 1000 + 0.5) / 10.0).substr(0, 4) + "%"
+                             : std::string("unknown")) +
+                       " after " + std::to_string(n) + " repetitions (target +-" +
+                       std::to_string(int(a.precision * 1000 + 0.5) / 10.0).substr(0, 4) +
+                       "%; raise --max-time or lower --precision)");
+}
+
 }  // namespace
+
+std::optional<double> relative_half_width(const RunState& rs) {
+  std::vector<double> values;
+  for (const auto& rep : rs.repetitions)
+    if (rep["status"] == "ok") values.push_back(rep["values"].value("throughput_bytes_per_s", 0.0));
+  if (values.size() < 2) return std::nullopt;
+  auto median = stats::median(values);
+  auto ci = stats::median_interval(values);
+  if (!(median > 0)) return std::nullopt;
+  return (ci.high - ci.low) / 2 / median;
+}
 
 void keep_evidence(RunState& rs, json rep, const Values& values) {
   if (!has_kernel_counters(*rs.workload)) return;
@@ -148,6 +185,7 @@ void finish_record(RunState& rs, bool was_run) {
     rs.measure->finish(r, checked, warnings);
   }
   if (rs.evidence) r["evidence_repetition"] = *rs.evidence;
+  if (rs.plan->adaptive.on && rs.measure && !rs.unsupported) add_convergence(rs, warnings);
   add_generic_warnings(rs, warnings);
   r["warnings"] = warnings;
 }

@@ -30,12 +30,17 @@ struct RunState {
   Values evidence_values;
   Unavailable evidence_unavailable;
   std::map<std::string, nlohmann::json> aggregates;  // statistic -> {metric: value}
-  std::uint64_t* order = nullptr;  // counts the plan's measured repetitions as they run
+  std::uint64_t* order = nullptr;   // counts the plan's measured repetitions as they run
+  std::uint64_t plan_start_ns = 0;  // --reps auto: when the plan's repetitions began
 };
 
 // Keeps the evidence repetition's kernel counts (or why they are missing):
 // they stand for the run's; the timed repetitions only say they had none.
 void keep_evidence(RunState& rs, nlohmann::json rep, const Values& values);
+
+// --reps auto: the run's throughput interval so far, relative to its
+// median (half-width / median); nullopt before two repetitions.
+std::optional<double> relative_half_width(const RunState& rs);
 
 // Fills the record's status, repetitions, metrics, verification, the
 // workload's verdicts and warnings. `was_run`: Google Benchmark ran it.

@@ -11,6 +11,7 @@
 #include "harness/base/temp_dir.hpp"
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/calibration.hpp"
+#include "harness/measure/meters.hpp"
 #include "harness/measure/statistics.hpp"
 #include "harness/run/environment.hpp"
 #include "harness/run/gbench_bridge.hpp"
@@ -42,6 +43,21 @@ void warm_up(RunState& rs) {
   }
 }
 
+// --reps auto: whether this run has had enough. A converged run (its
+// throughput interval within the precision, with enough repetitions for a
+// 95% interval) is done; once the time budget is spent so is any run with
+// 3 repetitions, the fewest an interval means anything with.
+bool enough_repetitions(const RunState& rs) {
+  const auto& a = rs.plan->adaptive;
+  if (!a.on) return false;
+  std::size_t n = 0;
+  for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
+  if (n >= a.min_repetitions)
+    if (auto half = relative_half_width(rs); half && *half <= a.precision) return true;
+  double elapsed = double(now_ns() - rs.plan_start_ns) * 1e-9;
+  return elapsed > a.max_time_s && n >= 3;
+}
+
 // Google Benchmark calls this once per repetition of a run. After a failed
 // repetition the run is an error and its remaining repetitions are skipped
 // at once: besides saving the time, Google Benchmark 1.7 must not compute
@@ -51,6 +67,13 @@ void run_repetition(RunState& rs, benchmark::State& state) {
   for (auto _ : state) {
     if (!rs.first_error.empty()) {
       state.SkipWithError(("an earlier repetition failed: " + rs.first_error).c_str());
+      break;
+    }
+    if (enough_repetitions(rs)) {
+      // Google Benchmark has a slot for up to --reps auto's maximum; the
+      // ones not needed are skipped without measuring (and without making
+      // the run an error: first_error stays empty).
+      state.SkipWithError("--reps auto: enough repetitions");
       break;
     }
     if (interrupted()) {
@@ -107,6 +130,17 @@ json start_document(const Plan& plan, const Calibration& calibration) {
   doc["schema"] = "zc-bench/1";
   doc["started_at"] = iso8601_now();
   if (!plan.preset.empty()) doc["preset"] = plan.preset;
+  if (plan.adaptive.on)
+    doc["adaptive_repetitions"] = {
+        {"metric", "throughput_bytes_per_s"},
+        {"precision", plan.adaptive.precision},
+        {"max_time_s", plan.adaptive.max_time_s},
+        {"min_repetitions", plan.adaptive.min_repetitions},
+        {"max_repetitions", plan.adaptive.max_repetitions},
+        {"rule",
+         "repeat a run until the 95% interval of its median throughput is within +-precision of "
+         "the median (with at least min_repetitions), or until max_time_s has passed since the "
+         "first repetition and it has 3"}};
   doc["repetition_order"] =
       plan.interleave
           ? json{{"interleaved", true},
@@ -190,14 +224,16 @@ Outcome run_plan(const Plan& plan) {
   std::uint64_t order = 0;
   benchmark::ClearRegisteredBenchmarks();
   set_interleaving(plan.interleave);
+  const auto plan_start = now_ns();
   for (const auto& spec : plan.runs) {
     const auto& workload = workload_of(*spec.strategy);
     auto& measure = measures[std::string(workload.id())];
     if (!measure) measure = workload.begin(context);
     auto rs = prepare_run(spec, plan, *measure, source_dir);
     rs->order = &order;
+    rs->plan_start_ns = plan_start;
     if (!rs->unsupported) {
-      register_run(*rs, plan.repetitions);
+      register_run(*rs, plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions);
       by_name[rs->record["name"]] = rs.get();
     }
     states.push_back(std::move(rs));

@@ -50,6 +50,17 @@ struct RunSettings {
   // random interleaving), so that drift over the comparison hits every run
   // alike; off: each run's repetitions back to back.
   bool interleave = true;
+  // --reps auto: repeat each run until its throughput's 95% interval is
+  // narrower than `precision` (half-width / median) or the plan has run for
+  // `max_time_s`; at least `min_repetitions` (the fewest that can reach 95%),
+  // at most `max_repetitions`. `repetitions` is then the minimum.
+  struct Adaptive {
+    bool on = false;
+    double precision = 0.03;
+    double max_time_s = 60;
+    unsigned min_repetitions = 6;
+    unsigned max_repetitions = 50;
+  } adaptive;
 };
 
 // An option of `zc-bench run` that belongs to workloads rather than to the

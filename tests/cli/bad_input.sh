@@ -17,7 +17,7 @@ expect_usage "missing file"       run --file "$tmp/does-not-exist"
 expect_usage "unwritable output"  run --size 1M -o /proc/zc-bench/out.json
 expect_usage "bad cache"          run --cache warm
 expect_usage "bad format"         run --format xml
-expect_usage "bad reps"           run --reps 0
+expect_usage_saying "or auto"    run --reps 0
 expect_usage "unknown option"     run --frobnicate
 expect_usage "no subcommand"
 expect_usage "bad receiver"       run --receiver nope
