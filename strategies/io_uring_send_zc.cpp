@@ -73,7 +73,15 @@ class SendZcSession : public TransferSession {
     report_usage_ = trial_send_zc(IORING_SEND_ZC_REPORT_USAGE) != -EINVAL;
   }
 
+  // The completions' evidence, in the shape MSG_ZEROCOPY fills too.
+  static void mark(ZeroCopyCompletions& zc, bool report_usage) {
+    zc.requested = true;
+    zc.copy_reported = report_usage;  // otherwise the kernel says nothing about copies
+    zc.copied_flag = "IORING_NOTIF_USAGE_ZC_COPIED";
+  }
+
   std::uint64_t step(CallCounters& c) override {
+    if (!zc_) mark(*(zc_ = &c.zerocopy), report_usage_);
     if (next_ == batch_.size() && !run_batch(c)) return 0;
     return state_[batch_[next_++]].len;
   }
@@ -82,16 +90,7 @@ class SendZcSession : public TransferSession {
   void finish(CallCounters& c) override {
     while (notifications_due_ > 0) wait_for_notification(c);
     if (fixed_files_) ring_.unregister_files(c);
-    c.evidence["send_zc_requests"] = requests_;
     c.evidence["send_zc_completions"] = completions_;
-    c.evidence["send_zc_notifications"] = notifications_;
-    c.evidence["send_zc_bytes"] = bytes_sent_;
-    if (report_usage_) {
-      // The kernel's verdict per request (IORING_SEND_ZC_REPORT_USAGE).
-      c.evidence["send_zc_copied"] = copied_;
-      c.evidence["send_zc_copied_bytes"] = copied_bytes_;
-      c.evidence["send_zc_zerocopy_bytes"] = bytes_sent_ - copied_bytes_;
-    }
     c.evidence["io_uring_batches"] = batches_;
     c.evidence["io_uring_resubmitted_sends"] = resubmits_;
     c.evidence["io_uring_registered_files"] = fixed_files_ ? 1 : 0;
@@ -109,7 +108,7 @@ class SendZcSession : public TransferSession {
                                 report_usage_ ? IORING_SEND_ZC_REPORT_USAGE : 0, i);
     io_uring_sqe_set_flags(sqe, flags | (fixed_files_ ? IOSQE_FIXED_FILE : 0));
     io_uring_sqe_set_data64(sqe, UringTag{kSend, i, len}.pack());
-    ++requests_;
+    ++zc_->sends;
   }
 
   bool run_batch(CallCounters& c) {
@@ -183,13 +182,12 @@ class SendZcSession : public TransferSession {
     if (cqe.flags & IORING_CQE_F_NOTIF) {
       // Zero-copy notifications are apart from completions: they say when
       // the pages are free, and (if asked) whether the kernel copied.
-      ++notifications_;
+      // The notification covers the request's bytes (tag.len): what the
+      // send completion said it took.
+      ++zc_->notifications;
       --b.notifications_due;
       --notifications_due_;
-      if (report_usage_ && (std::uint32_t(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED)) {
-        ++copied_;
-        copied_bytes_ += tag.len;
-      }
+      zc_->complete(tag.len, std::uint32_t(cqe.res) & IORING_NOTIF_USAGE_ZC_COPIED);
       return;
     }
     if (tag.kind == kRead) {
@@ -228,8 +226,8 @@ class SendZcSession : public TransferSession {
   std::uint64_t offset_ = 0;
   unsigned reads_due_ = 0, sends_due_ = 0;
   std::uint64_t notifications_due_ = 0;
-  std::uint64_t requests_ = 0, completions_ = 0, notifications_ = 0, bytes_sent_ = 0;
-  std::uint64_t copied_ = 0, copied_bytes_ = 0;
+  std::uint64_t completions_ = 0, bytes_sent_ = 0;
+  ZeroCopyCompletions* zc_ = nullptr;  // the repetition's counters (set by step)
   std::uint64_t batches_ = 0, resubmits_ = 0;
 };
 
@@ -245,26 +243,12 @@ class IoUringSendZc : public TransferStrategy {
   bool accepts_sink(SinkKind s) const override { return is_socket_sink(s); }
 
   Ledger ledger(const Conditions& c) const override {
-    auto l = LedgerBuilder(c)
-                 .source_into_page_cache()
-                 .hop(Place::page_cache, Place::user_buffer, Mover::cpu,
-                      "READ_FIXED into a registered buffer")
-                 .sink_by_reference_from(Place::user_buffer)
-                 .done(1.0 / std::max(1u, c.queue_depth));
-    auto it = std::find_if(l.hops.begin(), l.hops.end(),
-                           [](auto& h) { return h.to == Place::socket_buffer; });
-    if (it != l.hops.end() && it->by == Mover::reference) {
-      it->note = "SEND_ZC: skb frags pin the registered buffer until the notification";
-      // Delivery inside this kernel (loopback, a veth peer) must not keep
-      // pages the sender may reuse: it copies them (skb_orphan_frags_rx)
-      // and the notification comes back IORING_NOTIF_USAGE_ZC_COPIED.
-      if (c.sink == SinkKind::tcp || c.sink == SinkKind::veth)
-        l.hops.insert(it + 1,
-                      Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu, Side::sender,
-                          "deferred copy: local delivery copies the pinned pages "
-                          "(notifications marked ZC_COPIED)"});
-    }
-    return l;
+    return LedgerBuilder(c)
+        .source_into_page_cache()
+        .hop(Place::page_cache, Place::user_buffer, Mover::cpu,
+             "READ_FIXED into a registered buffer")
+        .zero_copy_send_from(Place::user_buffer, "SEND_ZC", "IORING_NOTIF_USAGE_ZC_COPIED")
+        .done(1.0 / std::max(1u, c.queue_depth));
   }
 
   Support probe(const Conditions& c) const override {

@@ -37,22 +37,20 @@ constexpr std::size_t kMaxOutstandingSends = 128;
 constexpr int kPollMs = 1000;
 constexpr int kMaxIdlePolls = 30;
 
-// Per-repetition evidence, looked up once (std::map references are stable).
+// Per-repetition evidence beyond the typed completions, looked up once
+// (std::map references are stable).
 struct Evidence {
   explicit Evidence(CallCounters& c)
-      : sends(c.evidence["zerocopy_sends"]),
-        notifications(c.evidence["zerocopy_notifications"]),
-        completed_sends(c.evidence["zerocopy_completed_sends"]),
+      : zc(c.zerocopy),
         copied_ranges(c.evidence["zerocopy_copied_ranges"]),
         zerocopy_ranges(c.evidence["zerocopy_zerocopy_ranges"]),
-        copied_sends(c.evidence["zerocopy_copied_sends"]),
-        bytes_covered(c.evidence["zerocopy_bytes_covered"]),
-        bytes_copied(c.evidence["zerocopy_bytes_copied"]),
-        bytes_zerocopy(c.evidence["zerocopy_bytes_zerocopy"]),
         drain_polls(c.evidence["zerocopy_drain_polls"]),
-        enobufs(c.evidence["zerocopy_enobufs"]) {}
-  std::uint64_t &sends, &notifications, &completed_sends, &copied_ranges, &zerocopy_ranges,
-      &copied_sends, &bytes_covered, &bytes_copied, &bytes_zerocopy, &drain_polls, &enobufs;
+        enobufs(c.evidence["zerocopy_enobufs"]) {
+    zc.requested = zc.copy_reported = true;
+    zc.copied_flag = "SO_EE_CODE_ZEROCOPY_COPIED";
+  }
+  ZeroCopyCompletions& zc;
+  std::uint64_t &copied_ranges, &zerocopy_ranges, &drain_polls, &enobufs;
 };
 
 class MsgZerocopySession : public TransferSession {
@@ -84,7 +82,7 @@ class MsgZerocopySession : public TransferSession {
       // Every send that takes bytes gets the next notification id.
       outstanding_.push_back({std::uint64_t(n), false});
       outstanding_bytes_ += std::uint64_t(n);
-      ++ev_->sends;
+      ++ev_->zc.sends;
       sent += std::uint64_t(n);
     }
     offset_ += want;
@@ -180,7 +178,7 @@ class MsgZerocopySession : public TransferSession {
   // Notification ids are per-send, 32-bit, inclusive [lo, hi]; the kernel
   // merges consecutive ones into one range.
   void complete(std::uint32_t lo, std::uint32_t hi, bool copied) {
-    ++ev_->notifications;
+    ++ev_->zc.notifications;
     ++(copied ? ev_->copied_ranges : ev_->zerocopy_ranges);
     for (std::uint32_t id = lo;; ++id) {
       std::uint32_t index = id - first_id_;  // wraps with the ids
@@ -190,10 +188,7 @@ class MsgZerocopySession : public TransferSession {
       auto& s = outstanding_[index];
       s.done = true;
       outstanding_bytes_ -= s.bytes;
-      ++ev_->completed_sends;
-      ev_->bytes_covered += s.bytes;
-      (copied ? ev_->bytes_copied : ev_->bytes_zerocopy) += s.bytes;
-      if (copied) ++ev_->copied_sends;
+      ev_->zc.complete(s.bytes, copied);
       if (id == hi) break;
     }
     while (!outstanding_.empty() && outstanding_.front().done) {
@@ -224,29 +219,13 @@ class MsgZerocopy : public TransferStrategy {
   }
 
   Ledger ledger(const Conditions& c) const override {
-    auto l = LedgerBuilder(c)
-                 .source_into_page_cache()
-                 .hop(Place::page_cache, Place::mapped_page_cache, Mover::reference,
-                      "mmap: page faults map the cached pages")
-                 .sink_by_reference_from(Place::mapped_page_cache)
-                 .done(1);
-    // A socket in this kernel (loopback tcp, a veth peer) must not keep
-    // pages a sender may reuse: delivery copies the pinned frags
-    // (skb_orphan_frags_rx) and the completion comes back marked COPIED.
-    bool local_delivery = c.sink == SinkKind::tcp || c.sink == SinkKind::veth;
-    auto it = std::find_if(l.hops.begin(), l.hops.end(),
-                           [](auto& h) { return h.to == Place::socket_buffer; });
-    if (it != l.hops.end() && it->by == Mover::reference) {
-      it->note = "send(MSG_ZEROCOPY): skb frags pin the mapped pages until the completion";
-      if (local_delivery)
-        l.hops.insert(it + 1,
-                      Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu, Side::sender,
-                          "deferred copy: local delivery copies the pinned pages into new "
-                          "ones (completions marked SO_EE_CODE_ZEROCOPY_COPIED)"});
-    } else if (it != l.hops.end()) {
-      it->note += "; completions marked SO_EE_CODE_ZEROCOPY_COPIED";
-    }
-    return l;
+    return LedgerBuilder(c)
+        .source_into_page_cache()
+        .hop(Place::page_cache, Place::mapped_page_cache, Mover::reference,
+             "mmap: page faults (or pinning) map the cached pages")
+        .zero_copy_send_from(Place::mapped_page_cache, "send(MSG_ZEROCOPY)",
+                             "SO_EE_CODE_ZEROCOPY_COPIED")
+        .done(1);
   }
 
   Support probe(const Conditions& c) const override {

@@ -120,22 +120,50 @@ LedgerBuilder& LedgerBuilder::sink_by_reference_from(Place from) {
       sink_tail(Place::socket_buffer);
       return *this;
     default:
-      if (c_.egress_scatter_gather) {
-        hop(from, Place::socket_buffer, Mover::reference, "skb frags point at the pages");
-      } else {
-        hop(from, Place::socket_buffer, Mover::cpu,
-            "egress device lacks scatter-gather: the kernel linearises each skb");
-      }
+      hop(from, Place::socket_buffer, Mover::reference,
+          linearised_on_transmit() ? "skb frags point at the pages until segmentation"
+                                   : "skb frags point at the pages");
       sink_tail(Place::socket_buffer);
       return *this;
   }
 }
 
+LedgerBuilder& LedgerBuilder::zero_copy_send_from(Place from, const std::string& how,
+                                                  const std::string& copied_flag) {
+  hop(from, Place::socket_buffer, Mover::reference,
+      how + ": skb frags pin the pages until the completion");
+  // A socket in this kernel (loopback tcp, a veth peer) must not keep pages
+  // a sender may reuse: delivery copies the pinned frags
+  // (skb_orphan_frags_rx) and the completion comes back marked copied.
+  // Without scatter-gather the segments are already linear copies
+  // (sink_tail), so there is nothing left to copy on delivery.
+  const bool local_delivery = c_.sink == SinkKind::tcp || c_.sink == SinkKind::veth;
+  if (local_delivery && !linearised_on_transmit())
+    hop(Place::socket_buffer, Place::socket_buffer, Mover::cpu,
+        "deferred copy: local delivery copies the pinned pages into new ones (completions "
+        "marked " +
+            copied_flag + ")");
+  sink_tail(Place::socket_buffer);
+  return *this;
+}
+
+bool LedgerBuilder::linearised_on_transmit() const {
+  return (c_.sink == SinkKind::veth || c_.sink == SinkKind::remote) && !c_.egress_scatter_gather;
+}
+
 void LedgerBuilder::sink_tail(Place buffer) {
+  if (buffer == Place::socket_buffer && linearised_on_transmit())
+    l_.hops.push_back(
+        {Place::socket_buffer, Place::socket_buffer, Mover::cpu, Side::sender,
+         "egress device lacks scatter-gather: software GSO copies every segment into a linear "
+         "skb (skb_segment -> skb_copy_bits), whatever zero-copy completions say. It runs "
+         "wherever the send queue is pushed: in the sender's sends, or in ACK processing in "
+         "the receiver's softirq (charged to the receiver process or ksoftirqd on a veth)"});
   switch (c_.sink) {
     case SinkKind::file:
-      l_.hops.push_back(
-          {buffer, Place::disk, Mover::dma, Side::sender, "writeback, after the run"});
+      l_.hops.push_back({buffer, Place::disk, Mover::dma, Side::sender,
+                         "writeback: forced by fdatasync after the timed region and measured at "
+                         "the device (sink_device_write_bytes)"});
       return;
     case SinkKind::remote:
       l_.hops.push_back({buffer, Place::nic, Mover::dma, Side::sender});

@@ -69,10 +69,19 @@ class LedgerBuilder {
   // Pages handed over by reference (sendfile, splice, zero-copy send): the
   // sink takes references where it can and copies where it must.
   LedgerBuilder& sink_by_reference_from(Place from);
+  // A zero-copy send (MSG_ZEROCOPY, io_uring SEND_ZC) from `from`: the
+  // socket pins the pages until a completion hands them back. `how` names
+  // the call, `copied_flag` the completion flag by which the kernel says it
+  // copied after all. Socket sinks only.
+  LedgerBuilder& zero_copy_send_from(Place from, const std::string& how,
+                                     const std::string& copied_flag);
   Ledger done(double syscalls_per_chunk);
 
  private:
   void sink_tail(Place buffer);
+  // Egress without scatter-gather: TCP still builds paged skbs (GSO is
+  // always on for TCP) and software segmentation copies them linear.
+  bool linearised_on_transmit() const;
   const Conditions& c_;
   Ledger l_;
 };

@@ -16,6 +16,30 @@
 
 namespace zc {
 
+// What the kernel said about zero-copy sends, in one shape for every
+// strategy that asks for them (MSG_ZEROCOPY's error queue, io_uring's
+// SEND_ZC notifications), so the harness reads fields, not names.
+struct ZeroCopyCompletions {
+  bool requested = false;           // the strategy asked for zero-copy sends
+  std::uint64_t sends = 0;          // requests that asked for zero copy
+  std::uint64_t notifications = 0;  // completion notifications read (the kernel may merge them)
+  std::uint64_t bytes_covered = 0;  // bytes of sends whose completion arrived
+  // Whether the completions carry the kernel's copied/not-copied flag, and
+  // which flag: io_uring says so only when asked (IORING_SEND_ZC_REPORT_USAGE).
+  bool copy_reported = false;
+  const char* copied_flag = "";    // "SO_EE_CODE_ZEROCOPY_COPIED" | "IORING_NOTIF_USAGE_ZC_COPIED"
+  std::uint64_t copied_sends = 0;  // of sends, those the kernel marked copied
+  std::uint64_t bytes_copied = 0;  // their bytes
+  std::uint64_t bytes_not_copied = 0;  // bytes completed without the mark
+
+  // Adds one completed send (or a range's share of one).
+  void complete(std::uint64_t bytes, bool copied) {
+    bytes_covered += bytes;
+    (copied ? bytes_copied : bytes_not_copied) += bytes;
+    if (copied) ++copied_sends;
+  }
+};
+
 // What a strategy counts at its call sites. The harness turns these into
 // measured figures; strategies only add.
 struct CallCounters {
@@ -32,8 +56,11 @@ struct CallCounters {
   // Bytes the sender handed to write/send from its own memory (including a
   // mapping of the file); the harness knows which sinks copy them.
   std::uint64_t bytes_from_user = 0;
-  // Strategy-specific evidence, e.g. "zerocopy_completions". Look a key up
-  // once outside the hot loop and keep the reference (std::map is stable).
+  // Zero-copy sends and what their completions said (see above).
+  ZeroCopyCompletions zerocopy;
+  // Other strategy-specific evidence, recorded as it is ("io_uring_batches").
+  // Look a key up once outside the hot loop and keep the reference
+  // (std::map is stable). The harness reads none of it by name.
   std::map<std::string, std::uint64_t> evidence;
 };
 

@@ -5,14 +5,10 @@
 
 #include <cstdio>
 
-#include "harness/measure/model_check.hpp"
-
 namespace zc {
 using nlohmann::json;
 
 namespace {
-
-pid_t this_tid() { return pid_t(::syscall(SYS_gettid)); }
 
 unsigned online_cpus() {
   long n = ::sysconf(_SC_NPROCESSORS_ONLN);
@@ -57,14 +53,6 @@ std::map<std::string, PerfEventResult> results_from_json(const json& events) {
   return out;
 }
 
-void put(std::map<std::string, double>& values, std::map<std::string, std::string>& unavailable,
-         const std::string& key, const Maybe<std::uint64_t>& m, double scale = 1) {
-  if (m.value)
-    values[key] = double(*m.value) * scale;
-  else
-    unavailable[key] = m.why_not;
-}
-
 }  // namespace
 
 json describe_measurements() {
@@ -76,7 +64,7 @@ json describe_measurements() {
   // Open every event the harness uses, as a run would, and say which work.
   auto specs = sender_event_specs();
   specs.push_back({"receiver_copies", "skb/skb_copy_datagram_iovec", {"len"}});
-  PerfCounterSet set(0, specs);
+  PerfCounterSet set(PerfTarget::threads_of_caller(), specs);
   set.start();
   set.stop();
   auto r = set.read();
@@ -122,14 +110,38 @@ json describe_kernel_counters(bool quiet) {
   return j;
 }
 
-void Accounting::begin(bool kernel_counters) {
-  if (!kernel_counters) {
-    sender_.reset();  // open events cost even between windows: they always count
-  } else if (!sender_ || sender_tid_ != this_tid()) {
-    sender_tid_ = this_tid();
-    sender_ = std::make_unique<PerfCounterSet>(0, sender_event_specs());
+void Figures::put(const std::string& key, const Maybe<std::uint64_t>& m, double scale) {
+  if (m.value)
+    values[key] = double(*m.value) * scale;
+  else
+    unavailable[key] = m.why_not;
+}
+
+void Figures::missing(std::initializer_list<const char*> keys, const std::string& why) {
+  for (auto k : keys) unavailable[k] = why;
+}
+
+void Accounting::begin(bool kernel_counters, const std::string& egress_device) {
+  // Reopened for every counting repetition: a set follows the threads the
+  // caller creates after it opens (io-wq workers of this repetition's
+  // ring), and must not follow those of the next repetition's sink. Open
+  // events cost even between windows: they always count.
+  sender_.reset();
+  device_.reset();
+  device_name_.clear();
+  if (kernel_counters) {
+    // The device's set first: its ring-draining thread must not be one of
+    // the threads the sender's set follows.
+    if (!egress_device.empty()) {
+      device_name_ = egress_device;
+      device_ = std::make_unique<PerfCounterSet>(PerfTarget::all_tasks(),
+                                                 device_transmit_specs(egress_device));
+    }
+    sender_ =
+        std::make_unique<PerfCounterSet>(PerfTarget::threads_of_caller(), sender_event_specs());
   }
   cpu0_ = SystemCpu::now(&cpu_why_);
+  if (device_) device_->start();
   if (sender_) sender_->start();
 }
 
@@ -137,110 +149,250 @@ void Accounting::end_strategy() {
   if (sender_) sender_->stop();
 }
 
-void Accounting::end() { cpu1_ = SystemCpu::now(&cpu_why_); }
+void Accounting::end() {
+  cpu1_ = SystemCpu::now(&cpu_why_);
+  // Transmits go on until the receiver has every byte: the device's
+  // window is the whole timed region.
+  if (device_) device_->stop();
+}
 
-json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>& values,
-                        std::map<std::string, std::string>& unavailable) {
-  const auto& c = f.conditions;
-  const double bytes = double(c.size);
-  const double kb = bytes / 1024;
-  json kernel;
-
-  // Sender: the strategy's window (its steps and finish, not the wait for the sink).
-  std::map<std::string, PerfEventResult> sender_results;
+// The kernel's counts of one repetition: the sender's and the receiver's.
+struct Accounting::Counts {
+  std::map<std::string, PerfEventResult> sender_results, receiver_results;
   Lookup snd{nullptr, kCountersInEvidenceOnly};
-  if (sender_) {  // open only in repetitions that count
-    sender_results = sender_->read();
-    snd = {sender_->available() ? &sender_results : nullptr, sender_->reason()};
-    kernel["sender"] = to_json(*sender_, sender_results);
-    kernel["sender"]["window"] = "the strategy's calls: from the first step to the end of finish()";
-  } else {
-    kernel["sender"] = {{"available", false}, {"reason", kCountersInEvidenceOnly}};
-  }
-  auto traced = snd.count("syscalls", PerfCounterSet::kStopSyscalls);
-  put(values, unavailable, "traced_sender_syscalls", traced);
-  if (traced.value && f.chunks)
-    values["traced_sender_syscalls_per_chunk"] = double(*traced.value) / double(f.chunks);
-  else
-    unavailable["traced_sender_syscalls_per_chunk"] = traced.value ? "no chunks" : traced.why_not;
-  put(values, unavailable, "traced_sender_context_switches", snd.count("context_switches"));
-  put(values, unavailable, "traced_sender_sched_switches", snd.count("sched_switches"));
-  put(values, unavailable, "traced_sender_page_faults", snd.count("page_faults"));
-  put(values, unavailable, "traced_sender_task_clock_s", snd.count("task_clock_ns"), 1e-9);
-  auto pc_pages = snd.sum("page_cache_insertions", "pages_of_order");
-  put(values, unavailable, "page_cache_insertion_pages", pc_pages);
-  put(values, unavailable, "page_cache_insertion_folios", snd.count("page_cache_insertions"));
-
-  // Receiver: its own counters over its receive loop (see receiver.cpp).
   Lookup rcv;
-  std::map<std::string, PerfEventResult> receiver_results;
+  Maybe<std::uint64_t> traced, copy_calls, copy_bytes, pc_pages;
+  Maybe<std::uint64_t> linear, paged;
+  bool every_context = false;
+  std::string transmit_scope;
+};
+
+// Sender: the strategy's window (its steps and finish, not the wait for
+// the sink), over every thread of the process.
+json Accounting::sender_counts(Counts& k, const RepetitionFacts& f, Figures& out) {
+  json j;
+  if (sender_) {  // open only in repetitions that count
+    k.sender_results = sender_->read();
+    k.snd = {sender_->available() ? &k.sender_results : nullptr, sender_->reason()};
+    j = to_json(*sender_, k.sender_results);
+    j["window"] = "the strategy's calls: from the first step to the end of finish()";
+    j["tasks"] =
+        "the sender thread and every thread it created in the window (io_uring's io-wq "
+        "workers): perf inherit_thread";
+  } else {
+    j = {{"available", false}, {"reason", kCountersInEvidenceOnly}};
+  }
+  k.traced = k.snd.count("syscalls", PerfCounterSet::kStopSyscalls);
+  out.put("traced_sender_syscalls", k.traced);
+  if (k.traced.value && f.chunks)
+    out.values["traced_sender_syscalls_per_chunk"] = double(*k.traced.value) / double(f.chunks);
+  else
+    out.unavailable["traced_sender_syscalls_per_chunk"] =
+        k.traced.value ? "no chunks" : k.traced.why_not;
+  out.put("traced_sender_context_switches", k.snd.count("context_switches"));
+  out.put("traced_sender_sched_switches", k.snd.count("sched_switches"));
+  out.put("traced_sender_page_faults", k.snd.count("page_faults"));
+  out.put("traced_sender_task_clock_s", k.snd.count("task_clock_ns"), 1e-9);
+  k.pc_pages = k.snd.sum("page_cache_insertions", "pages_of_order");
+  out.put("page_cache_insertion_pages", k.pc_pages);
+  out.put("page_cache_insertion_folios", k.snd.count("page_cache_insertions"));
+  return j;
+}
+
+// Receiver: its own counters over its receive loop (see receiver.cpp).
+json Accounting::receiver_counts(Counts& k, const RepetitionFacts& f, Figures& out) {
+  const auto& c = f.conditions;
   if (!f.receiver) {
-    rcv.set_reason = "no receiver process: the " + std::string(to_string(c.sink)) +
-                     " sink is written by the sender alone";
+    k.rcv.set_reason = "no receiver process: the " + std::string(to_string(c.sink)) +
+                       " sink is written by the sender alone";
   } else if (!f.receiver->kernel.value("available", false)) {
-    rcv.set_reason =
+    k.rcv.set_reason =
         f.receiver->kernel.value("reason", std::string("the receiver sent no counters"));
   } else {
-    receiver_results = results_from_json(f.receiver->kernel["events"]);
-    rcv.results = &receiver_results;
+    k.receiver_results = results_from_json(f.receiver->kernel["events"]);
+    k.rcv.results = &k.receiver_results;
   }
-  if (f.receiver) kernel["receiver"] = f.receiver->kernel;
-  auto copy_calls = rcv.count("copies_to_user");
-  auto copy_bytes = rcv.sum("copies_to_user", "len");
-  put(values, unavailable, "receiver_copy_calls", copy_calls);
-  put(values, unavailable, "receiver_copy_bytes", copy_bytes);
-  put(values, unavailable, "traced_receiver_syscalls",
-      rcv.count("syscalls", PerfCounterSet::kStopSyscalls));
-  put(values, unavailable, "traced_receiver_context_switches", rcv.count("context_switches"));
-  put(values, unavailable, "traced_receiver_page_faults", rcv.count("page_faults"));
+  k.copy_calls = k.rcv.count("copies_to_user");
+  k.copy_bytes = k.rcv.sum("copies_to_user", "len");
+  out.put("receiver_copy_calls", k.copy_calls);
+  out.put("receiver_copy_bytes", k.copy_bytes);
+  out.put("traced_receiver_syscalls", k.rcv.count("syscalls", PerfCounterSet::kStopSyscalls));
+  out.put("traced_receiver_context_switches", k.rcv.count("context_switches"));
+  out.put("traced_receiver_page_faults", k.rcv.count("page_faults"));
+  return f.receiver ? f.receiver->kernel : json();
+}
 
-  // Device transmits in either task's context (on loopback the receiver's
-  // ACK processing transmits the sender's queued data too).
-  {
-    auto s_n = snd.count("device_transmits"), s_len = snd.sum("device_transmits", "len"),
-         s_data = snd.sum("device_transmits", "data_len");
-    Maybe<std::uint64_t> r_n{0, ""}, r_len{0, ""}, r_data{0, ""};
-    if (f.receiver) {
-      r_n = rcv.count("device_transmits");
-      r_len = rcv.sum("device_transmits", "len");
-      r_data = rcv.sum("device_transmits", "data_len");
-    }
+// Device transmits. On a device only this run uses (the veth pair), every
+// context is counted: the sender's, the receiver's softirq, ksoftirqd,
+// io-wq. Elsewhere (loopback, a real NIC shared with other traffic) only
+// what runs in the sender's and the receiver's tasks, and the share of the
+// payload that was seen is reported.
+json Accounting::transmits(Counts& k, const RepetitionFacts& f, Figures& out) {
+  json j;
+  Maybe<std::uint64_t> n, len, data;
+  if (device_ && device_->available()) {
+    auto r = device_->read();
+    Lookup dev{&r, ""};
+    n = dev.count("device_transmits");
+    len = dev.sum("device_transmits", "len");
+    data = dev.sum("device_transmits", "data_len");
+    k.every_context = n.value.has_value();
+    k.transmit_scope = "device " + device_name_ + ", every context (system-wide, filtered)";
+    j = to_json(*device_, r);
+  } else {
     auto add = [](const Maybe<std::uint64_t>& a, const Maybe<std::uint64_t>& b) {
       if (!a.value) return a;
       if (!b.value) return Maybe<std::uint64_t>{std::nullopt, "receiver: " + b.why_not};
       return Maybe<std::uint64_t>{*a.value + *b.value, ""};
     };
-    auto n = add(s_n, r_n), len = add(s_len, r_len), data = add(s_data, r_data);
-    put(values, unavailable, "transmit_skbs", n);
-    put(values, unavailable, "transmit_paged_bytes", data);
-    if (len.value && data.value)
-      values["transmit_linear_bytes"] = double(*len.value - *data.value);
-    else
-      unavailable["transmit_linear_bytes"] = len.value ? data.why_not : len.why_not;
+    Maybe<std::uint64_t> zero{0, ""};
+    auto r = [&](const char* field) {
+      if (!f.receiver) return zero;
+      return field ? k.rcv.sum("device_transmits", field) : k.rcv.count("device_transmits");
+    };
+    n = add(k.snd.count("device_transmits"), r(nullptr));
+    len = add(k.snd.sum("device_transmits", "len"), r("len"));
+    data = add(k.snd.sum("device_transmits", "data_len"), r("data_len"));
+    k.transmit_scope =
+        "any device, in the sender's and the receiver's task contexts only (transmits run in "
+        "ksoftirqd or other tasks are not seen)";
+    if (device_) j = to_json(*device_, {});
   }
+  j["scope"] = k.transmit_scope;
+  out.put("transmit_skbs", n);
+  out.put("transmit_paged_bytes", data);
+  k.paged = data;
+  if (len.value && data.value) {
+    k.linear = Maybe<std::uint64_t>{*len.value - *data.value, ""};
+    out.values["transmit_linear_bytes"] = double(*k.linear.value);
+    const double seen = double(*len.value);
+    out.values["transmit_seen_fraction"] = seen / double(f.conditions.size);
+    if (seen > 0)
+      out.values["transmit_linear_fraction"] = double(*k.linear.value) / seen;
+    else
+      out.unavailable["transmit_linear_fraction"] = "no transmit was seen";
+  } else {
+    k.linear = {std::nullopt, len.value ? data.why_not : len.why_not};
+    out.missing({"transmit_linear_bytes", "transmit_seen_fraction", "transmit_linear_fraction"},
+                k.linear.why_not);
+  }
+  // Zero-copy sends whose pages were linearised on the way out were
+  // copied, whatever their completions say (software GSO without
+  // scatter-gather does not mark them).
+  if (f.calls.zerocopy.requested && out.values.count("transmit_linear_fraction"))
+    out.values["zerocopy_transmit_copied_fraction"] = out.values["transmit_linear_fraction"];
+  else
+    out.unavailable["zerocopy_transmit_copied_fraction"] =
+        !f.calls.zerocopy.requested ? "the strategy sends no zero-copy requests"
+        : out.unavailable.count("transmit_linear_fraction")
+            ? out.unavailable["transmit_linear_fraction"]
+            : "no transmit was seen";
+  return j;
+}
 
-  // Service demand, netperf style, and the CPU no process is charged for.
-  values["sender_cpu_us_per_kb"] = f.sender.cpu_s() * 1e6 / kb;
-  double total = f.sender.cpu_s();
+// Service demand, netperf style, and the CPU no process is charged for.
+void Accounting::service_demand(const RepetitionFacts& f, Figures& out) {
+  const double bytes = double(f.conditions.size), kb = bytes / 1024;
+  const Usage& sender = f.sender_process ? *f.sender_process : f.sender;
+  out.values["sender_cpu_us_per_kb"] = sender.cpu_s() * 1e6 / kb;
+  double total = sender.cpu_s();
   if (f.receiver) {
-    values["receiver_cpu_us_per_kb"] = f.receiver->usage.cpu_s() * 1e6 / kb;
+    out.values["receiver_cpu_us_per_kb"] = f.receiver->usage.cpu_s() * 1e6 / kb;
     total += f.receiver->usage.cpu_s();
   } else {
-    unavailable["receiver_cpu_us_per_kb"] = rcv.set_reason;
+    out.unavailable["receiver_cpu_us_per_kb"] = "no receiver process: the " +
+                                                std::string(to_string(f.conditions.sink)) +
+                                                " sink is written by the sender alone";
   }
-  values["total_cpu_us_per_kb"] = total * 1e6 / kb;
+  out.values["total_cpu_us_per_kb"] = total * 1e6 / kb;
   if (cpu0_ && cpu1_) {
     auto d = *cpu1_ - *cpu0_;
-    values["softirq_s"] = d.softirq_s;
-    values["softirq_ns_per_byte"] = d.softirq_s * 1e9 / bytes;
-    values["system_cpu_s"] = d.busy_s;
-    values["system_cpu_ns_per_byte"] = d.busy_s * 1e9 / bytes;
-    values["system_cpu_us_per_kb"] = d.busy_s * 1e6 / kb;
+    out.values["softirq_s"] = d.softirq_s;
+    out.values["softirq_ns_per_byte"] = d.softirq_s * 1e9 / bytes;
+    out.values["system_cpu_s"] = d.busy_s;
+    out.values["system_cpu_ns_per_byte"] = d.busy_s * 1e9 / bytes;
+    out.values["system_cpu_us_per_kb"] = d.busy_s * 1e6 / kb;
   } else {
-    for (auto k : {"softirq_s", "softirq_ns_per_byte", "system_cpu_s", "system_cpu_ns_per_byte",
-                   "system_cpu_us_per_kb"})
-      unavailable[k] = cpu_why_;
+    out.missing({"softirq_s", "softirq_ns_per_byte", "system_cpu_s", "system_cpu_ns_per_byte",
+                 "system_cpu_us_per_kb"},
+                cpu_why_);
   }
+}
+
+// The copy-bound limit, how close the run came to it, and the share of
+// each side's CPU time that its copies would take at the calibrated cost.
+json Accounting::copy_bound_and_share(const RepetitionFacts& f, Figures& out) {
+  auto all = {"copy_bound_limit_bytes_per_s", "copy_efficiency", "copy_cpu_share",
+              "sender_copy_cpu_share", "receiver_copy_cpu_share"};
+  if (!f.calibration) {
+    out.missing(all, "no memcpy calibration in this run");
+    return {};
+  }
+  auto b = copy_bound(f.ledger, *f.calibration, online_cpus());
+  json bound = {{"critical_path_cpu_copies", b.copies}, {"basis", b.basis}, {"method", "estimate"}};
+  if (b.limit_bytes_per_s > 0) {
+    const double eff = f.throughput / b.limit_bytes_per_s;
+    out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
+    bound["limit_bytes_per_s"] = b.limit_bytes_per_s;
+    bound["efficiency"] = eff;
+    if (eff <= 1) {
+      out.values["copy_efficiency"] = eff;
+    } else {
+      // Not a limit then: the copies cost less than calibrated here (their
+      // source or destination cache-resident, or calibration disturbed).
+      out.unavailable["copy_efficiency"] =
+          "throughput exceeded the copy-bound estimate (" + std::to_string(eff).substr(0, 4) +
+          " x): the calibrated DRAM memcpy cost overstates these copies, so it bounds nothing";
+      bound["exceeded"] = true;
+    }
+  } else {
+    out.missing({"copy_bound_limit_bytes_per_s", "copy_efficiency"}, b.basis);
+  }
+  // Would zero copy pay? copies x calibrated cost per byte / CPU per byte.
+  const double per_byte = copy_ns_per_byte(*f.calibration);
+  const double bytes = double(f.conditions.size);
+  const Usage& sender = f.sender_process ? *f.sender_process : f.sender;
+  auto share = [&](const char* key, int copies, std::optional<double> cpu_ns_per_byte) {
+    if (!cpu_ns_per_byte) return;
+    if (*cpu_ns_per_byte <= 0) {
+      out.unavailable[key] = "no CPU time was charged";
+      return;
+    }
+    double s = copies * per_byte / *cpu_ns_per_byte;
+    if (s <= 1)
+      out.values[key] = s;
+    else
+      out.unavailable[key] =
+          "the ledger's copies at the calibrated cost exceed the CPU time "
+          "measured (" +
+          std::to_string(s).substr(0, 4) +
+          " x): the copies ran faster than DRAM memcpy, or elsewhere";
+  };
+  const int snd = f.ledger.cpu_copies(Side::sender), rcv = f.ledger.cpu_copies(Side::receiver);
+  share("sender_copy_cpu_share", snd, sender.cpu_s() * 1e9 / bytes);
+  double total = sender.cpu_s();
+  if (f.receiver) {
+    share("receiver_copy_cpu_share", rcv, f.receiver->usage.cpu_s() * 1e9 / bytes);
+    total += f.receiver->usage.cpu_s();
+  } else {
+    out.unavailable["receiver_copy_cpu_share"] = "no receiver process";
+  }
+  share("copy_cpu_share", snd + rcv, total * 1e9 / bytes);
+  bound["copy_ns_per_byte"] = per_byte;
+  return bound;
+}
+
+json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>& values,
+                        std::map<std::string, std::string>& unavailable) {
+  const auto& c = f.conditions;
+  Figures out{values, unavailable};
+  Counts k;
+  json kernel;
+  kernel["sender"] = sender_counts(k, f, out);
+  if (auto r = receiver_counts(k, f, out); !r.is_null()) kernel["receiver"] = r;
+  kernel["transmits"] = transmits(k, f, out);
+  service_demand(f, out);
+  json bound = copy_bound_and_share(f, out);
 
   // The model beside the evidence.
   MeasuredCopies m;
@@ -249,44 +401,32 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   m.chunks = f.chunks;
   m.exact_syscalls = f.calls.syscalls;
   m.bookkeeping_syscalls = f.calls.bookkeeping_syscalls;
-  m.traced_syscalls = traced;
+  m.traced_syscalls = k.traced;
   m.bytes_to_user = f.calls.bytes_to_user;
   m.bytes_from_user = f.bytes_from_user;
   m.receiver_copies_traceable = f.receiver && is_socket_sink(c.sink);
-  m.receiver_copy_calls = copy_calls;
-  m.receiver_copy_bytes = copy_bytes;
-  m.page_cache_pages = pc_pages;
+  m.receiver_copy_calls = k.copy_calls;
+  m.receiver_copy_bytes = k.copy_bytes;
+  m.page_cache_pages = k.pc_pages;
   m.cache_resident_fraction = f.cache_resident_fraction;
-  if (auto pf = snd.count("page_faults"); pf.value) {
+  m.transmit_applicable = is_socket_sink(c.sink) && c.sink != SinkKind::unix_stream;
+  m.transmit_linear_bytes = k.linear;
+  m.transmit_paged_bytes = k.paged;
+  m.transmit_every_context = k.every_context;
+  m.transmit_scope = k.transmit_scope;
+  if (auto pf = k.snd.count("page_faults"); pf.value) {
     m.sender_faults = *pf.value;
     m.faults_method = "software-event page-faults";
   } else {
     m.sender_faults = std::uint64_t(f.sender.minor_faults + f.sender.major_faults);
     m.faults_method = "rusage";
   }
-
-  // The copy-bound limit and how close the run came to it.
-  json bound;
-  if (f.calibration) {
-    auto b = copy_bound(f.ledger, *f.calibration, online_cpus());
-    bound = {{"critical_path_cpu_copies", b.copies}, {"basis", b.basis}, {"method", "estimate"}};
-    if (b.limit_bytes_per_s > 0) {
-      values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
-      values["copy_efficiency"] = f.throughput / b.limit_bytes_per_s;
-      bound["limit_bytes_per_s"] = b.limit_bytes_per_s;
-      bound["efficiency"] = f.throughput / b.limit_bytes_per_s;
-    } else {
-      unavailable["copy_bound_limit_bytes_per_s"] = unavailable["copy_efficiency"] = b.basis;
-    }
-  } else {
-    unavailable["copy_bound_limit_bytes_per_s"] = unavailable["copy_efficiency"] =
-        "no memcpy calibration in this run";
-  }
   return {{"kernel", kernel}, {"model_check", check_model(f.ledger, c, m)}, {"copy_bound", bound}};
 }
 
 ReceiverAccounting::ReceiverAccounting(bool kernel_counters) {
-  if (kernel_counters) set_ = std::make_unique<PerfCounterSet>(0, receiver_event_specs());
+  if (kernel_counters)
+    set_ = std::make_unique<PerfCounterSet>(PerfTarget::thread(), receiver_event_specs());
 }
 
 json ReceiverAccounting::report() {

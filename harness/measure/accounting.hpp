@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "harness/core/strategy.hpp"
 #include "harness/measure/calibration.hpp"
 #include "harness/measure/meters.hpp"
+#include "harness/measure/model_check.hpp"
 #include "harness/measure/perf_counters.hpp"
 #include "harness/measure/receiver_report.hpp"
 #include "harness/measure/system_cpu.hpp"
@@ -33,18 +35,32 @@ struct RepetitionFacts {
   double wall_s = 0;
   double throughput = 0;
   double cache_resident_fraction = 1;
-  const Usage& sender;
+  const Usage& sender;  // the sender thread (RUSAGE_THREAD)
+  // The whole sender process (RUSAGE_SELF): every thread, io_uring's io-wq
+  // workers included; null to use the thread's figure.
+  const Usage* sender_process = nullptr;
   const ReceiverReport* receiver = nullptr;  // null without a receiver process
   const Calibration* calibration = nullptr;
+};
+
+// A repetition's figures: the metric values and, for each one that could
+// not be taken, why.
+struct Figures {
+  std::map<std::string, double>& values;
+  std::map<std::string, std::string>& unavailable;
+  void put(const std::string& key, const Maybe<std::uint64_t>& m, double scale = 1);
+  void missing(std::initializer_list<const char*> keys, const std::string& why);
 };
 
 class Accounting {
  public:
   // With kernel_counters, opens the sender's counters on the calling
-  // thread, kept for the next such repetition (one on another thread
-  // reopens them); without, closes them: the repetition is measured by
+  // thread, following every thread it creates from now on (io_uring's
+  // io-wq workers), and, when `egress_device` names a device only this run
+  // transmits on (the veth pair's sender end), that device's transmits in
+  // every context; without, closes them: the repetition is measured by
   // clock and rusage alone.
-  void begin(bool kernel_counters);  // just before the timed region
+  void begin(bool kernel_counters, const std::string& egress_device = {});
   void end_strategy();  // after the strategy's last call, before the harness waits for the sink
   void end();           // just after the timed region
   // Fills `values` and `unavailable`; returns the repetition's sections.
@@ -52,8 +68,16 @@ class Accounting {
                         std::map<std::string, std::string>& unavailable);
 
  private:
+  struct Counts;
+  nlohmann::json sender_counts(Counts& k, const RepetitionFacts& f, Figures& out);
+  nlohmann::json receiver_counts(Counts& k, const RepetitionFacts& f, Figures& out);
+  nlohmann::json transmits(Counts& k, const RepetitionFacts& f, Figures& out);
+  void service_demand(const RepetitionFacts& f, Figures& out);
+  nlohmann::json copy_bound_and_share(const RepetitionFacts& f, Figures& out);
+
   std::unique_ptr<PerfCounterSet> sender_;
-  pid_t sender_tid_ = -1;
+  std::unique_ptr<PerfCounterSet> device_;  // system-wide transmits on the egress device
+  std::string device_name_;
   std::optional<SystemCpu> cpu0_, cpu1_;
   std::string cpu_why_;
 };

@@ -13,7 +13,8 @@ namespace zc {
 
 struct CopyBandwidth {
   std::uint64_t buffer_bytes = 0;  // each of source and destination
-  double bytes_per_s = 0;          // bytes copied (not read + written) per second
+  double bytes_per_s = 0;          // bytes copied (not read + written) per second, best round
+  int rounds = 0;                  // timed rounds, of which the best counts
   double seconds = 0;              // time the measurement took
 };
 
@@ -23,7 +24,7 @@ struct Calibration {
   std::string note;     // caveats, e.g. a last-level cache larger than the cap
 };
 
-// About 150 ms: ~50 ms cache-resident, ~100 ms DRAM-sized, after an
+// About half a second: 7 rounds cache-resident, 5 DRAM-sized, after an
 // untimed pass that faults the buffers in.
 Calibration calibrate_memcpy();
 // Measured once per process (the first call), so that a test binary that
@@ -47,5 +48,9 @@ struct CopyBound {
   std::string basis;             // which bandwidth and why
 };
 CopyBound copy_bound(const Ledger& l, const Calibration& cal, unsigned online_cpus);
+
+// The calibrated CPU cost of copying one byte (ns), at DRAM bandwidth: the
+// paths' copies read a file larger than the cache.
+double copy_ns_per_byte(const Calibration& cal);
 
 }  // namespace zc

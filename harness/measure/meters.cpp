@@ -1,5 +1,7 @@
 #include "harness/measure/meters.hpp"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include <cerrno>
@@ -62,12 +64,58 @@ std::optional<StorageIo> StorageIo::of_process(std::string* why_not) {
   while (in >> key >> value) {
     if (key == "read_bytes:") io.read_bytes = value, got_read = true;
     if (key == "write_bytes:") io.write_bytes = value, got_write = true;
+    if (key == "cancelled_write_bytes:") io.cancelled_write_bytes = value;
   }
   if (!got_read || !got_write) {
     if (why_not) *why_not = "/proc/self/io has no read_bytes/write_bytes";
     return std::nullopt;
   }
   return io;
+}
+
+std::optional<DeviceIo> DeviceIo::under(const std::filesystem::path& path, std::string* why_not) {
+  auto fail = [&](const std::string& why) -> std::optional<DeviceIo> {
+    if (why_not) *why_not = why;
+    return std::nullopt;
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return fail("stat " + path.string() + ": " + std::strerror(errno));
+  const auto maj = major(st.st_dev), min = minor(st.st_dev);
+  if (maj == 0)
+    return fail("the file system under " + path.string() +
+                " is on no block device (tmpfs, overlay, network): nothing to read at a device");
+  const auto sys =
+      std::filesystem::path("/sys/dev/block") / (std::to_string(maj) + ":" + std::to_string(min));
+  std::ifstream in(sys / "stat");
+  // Fields (Documentation/block/stat.rst): reads, merged, sectors, ms;
+  // writes, merged, sectors, ms; in flight, io ms, queue ms; discards x4;
+  // flushes, ms. Sectors are 512 bytes whatever the device's.
+  std::uint64_t f[17] = {};
+  int n = 0;
+  while (n < 17 && in >> f[n]) ++n;
+  if (n < 11) return fail("cannot read " + (sys / "stat").string());
+  DeviceIo io;
+  std::error_code ec;
+  io.device = std::filesystem::canonical(sys, ec).filename().string();
+  if (io.device.empty()) io.device = std::to_string(maj) + ":" + std::to_string(min);
+  io.reads = f[0];
+  io.read_bytes = f[2] * 512;
+  io.writes = f[4];
+  io.write_bytes = f[6] * 512;
+  io.flushes = n >= 17 ? f[15] : 0;
+  return io;
+}
+
+DeviceIo DeviceIo::operator-(const DeviceIo& o) const {
+  DeviceIo d;
+  d.device = device;
+  d.reads = reads - o.reads;
+  d.read_bytes = read_bytes - o.read_bytes;
+  d.writes = writes - o.writes;
+  d.write_bytes = write_bytes - o.write_bytes;
+  d.flushes = flushes - o.flushes;
+  return d;
 }
 
 bool reset_peak_rss(std::string* why_not) {

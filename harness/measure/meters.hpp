@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 
@@ -25,11 +26,27 @@ struct Usage {
 };
 
 // /proc/self/io: bytes this process caused to be read from or written to
-// storage (not the page cache).
+// storage (not the page cache). write_bytes is charged when a page is
+// dirtied; cancelled_write_bytes when the dirty page is dropped unwritten
+// (a file truncated or deleted before writeback).
 struct StorageIo {
-  std::uint64_t read_bytes = 0, write_bytes = 0;
+  std::uint64_t read_bytes = 0, write_bytes = 0, cancelled_write_bytes = 0;
   // nullopt with a reason when the kernel lacks task I/O accounting.
   static std::optional<StorageIo> of_process(std::string* why_not = nullptr);
+};
+
+// What the block device under a path read and wrote (/sys/dev/block/
+// MAJ:MIN/stat of its file system's device or partition): journal,
+// metadata and writeback included, from every process on the machine
+// (system-wide: label it so).
+struct DeviceIo {
+  std::string device;  // "vda", "nvme0n1p2"
+  std::uint64_t reads = 0, read_bytes = 0, writes = 0, write_bytes = 0, flushes = 0;
+  // nullopt with a reason when the path is on no block device (tmpfs,
+  // overlay on tmpfs) or sysfs does not say.
+  static std::optional<DeviceIo> under(const std::filesystem::path& path,
+                                       std::string* why_not = nullptr);
+  DeviceIo operator-(const DeviceIo& o) const;
 };
 
 // Peak resident memory of this process over a window: reset_peak_rss()

@@ -3,7 +3,10 @@
 // insertions, page faults) beside what the run and the kernel measured.
 // Every item is pass, fail or not_measured (with why); a failure means the
 // model, or the kernel's behaviour, is not what the articles say, and is
-// reported, never hidden.
+// reported, never hidden. Only an independent kernel observation can pass
+// an item: the strategy's own tallies (bytes it handed to its calls) are
+// shown beside the ledger as "consistent"/"inconsistent", never as a pass,
+// and a check with no kernel evidence is "not verified: why".
 #pragma once
 
 #include <cstdint>
@@ -36,6 +39,13 @@ struct MeasuredCopies {
   double cache_resident_fraction = 1;                    // of the source, before the repetition
   std::uint64_t sender_faults = 0;
   std::string faults_method;  // "software-event" or "rusage"
+  // net:net_dev_start_xmit: bytes leaving in linear buffers and in page
+  // frags, counted on the egress device from every context or only in
+  // the sender's and receiver's tasks (scope says which).
+  bool transmit_applicable = false;  // the bytes leave through a network device
+  Maybe<std::uint64_t> transmit_linear_bytes, transmit_paged_bytes;
+  bool transmit_every_context = false;
+  std::string transmit_scope;
 };
 
 // One repetition's check: {"status", "items": {name: {...}}}.

@@ -164,6 +164,23 @@ std::uint64_t field_value(const char* raw, std::size_t raw_size, const TraceFiel
   return v < 0 ? 0 : std::uint64_t(v);
 }
 
+// Adds one record's fields to its event's sums. The pseudo-field
+// "pages_of_order" sums 1 << order (a folio's pages).
+void add_fields(const PerfEventSpec& spec, const Tracepoint& tp,
+                std::map<std::string, std::uint64_t>& sums, const char* raw,
+                std::uint32_t raw_size) {
+  for (auto& f : spec.sum_fields) {
+    if (f == "pages_of_order") {
+      auto it = tp.fields.find("order");
+      sums[f] += it == tp.fields.end()
+                     ? 1
+                     : 1ull << std::min<std::uint64_t>(field_value(raw, raw_size, it->second), 20);
+    } else if (auto it = tp.fields.find(f); it != tp.fields.end()) {
+      sums[f] += field_value(raw, raw_size, it->second);
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<Tracepoint> find_tracepoint(const std::string& name, std::string* why_not) {
@@ -200,119 +217,195 @@ Support perf_events_support() {
   return Support::yes();
 }
 
-struct PerfCounterSet::Event {
-  PerfEventSpec spec;
-  PerfEventResult result;  // available/reason/method filled at open
+// One perf event fd: a task's (cpu -1) or one CPU's.
+struct PerfCounterSet::Channel {
   int fd = -1;
-  std::size_t group_index = 0;
-  // Sampling events stand alone: when the kernel throttles one (too many
-  // samples per tick) it throttles its whole group, and the counts must
-  // not stop with it.
-  bool standalone = false;
-  std::uint64_t count_at_start = 0, count_at_stop = 0;
+  int cpu = -1;
+  std::uint64_t count_at_start = 0, count_at_stop = 0;  // standalone counting
   std::uint64_t head_at_start = 0, head_at_stop = 0;
   // What has been read out of the ring in this window (under the set's
   // mutex): the drainer thread and read() add to it as records arrive.
   std::uint64_t consumed_to = 0;
-  std::map<std::string, std::uint64_t> sums;
-  std::uint64_t lost = 0, throttled = 0, samples = 0;
-  const Tracepoint* tp = nullptr;
-  Tracepoint tp_copy;
   void* ring = nullptr;
   std::size_t ring_len = 0;
-  ~Event() {
+  ~Channel() {
     if (ring) ::munmap(ring, ring_len);
     if (fd >= 0) ::close(fd);
   }
 };
 
-PerfCounterSet::PerfCounterSet(pid_t tid, const std::vector<PerfEventSpec>& specs) {
+struct PerfCounterSet::Event {
+  PerfEventSpec spec;
+  PerfEventResult result;  // available/reason/method filled at open
+  std::vector<std::unique_ptr<Channel>> channels;
+  // A per-task counting event reads with its group. Sampling events stand
+  // alone: when the kernel throttles one (too many samples per tick) it
+  // throttles its whole group, and the counts must not stop with it.
+  // Per-CPU events stand alone too (a group lives on one CPU).
+  bool grouped = false;
+  std::size_t group_index = 0;
+  std::map<std::string, std::uint64_t> sums;
+  std::uint64_t lost = 0, throttled = 0, samples = 0;
+  Tracepoint tp;
+  bool has_ring() const {
+    for (auto& c : channels)
+      if (c->ring) return true;
+    return false;
+  }
+};
+
+namespace {
+
+// The CPUs a per-CPU event is opened on: every configured one (offline
+// ones refuse with ENODEV and are skipped).
+std::vector<int> all_cpus() {
+  long n = ::sysconf(_SC_NPROCESSORS_CONF);
+  std::vector<int> cpus;
+  for (int i = 0; i < std::max(1L, n); ++i) cpus.push_back(i);
+  return cpus;
+}
+
+perf_event_attr base_attr(const PerfTarget& target) {
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  // Always counting; start() and stop() take snapshots (see the header).
+  attr.disabled = 0;
+  attr.exclude_hv = 1;
+  if (target.follow_threads && !target.system_wide) attr.inherit = attr.inherit_thread = 1;
+  return attr;
+}
+
+}  // namespace
+
+PerfCounterSet::PerfCounterSet(PerfTarget target, const std::vector<PerfEventSpec>& specs)
+    : target_(target) {
   if (auto s = perf_events_support(); !s) {
     reason_ = *s.missing;
     return;
   }
-  std::size_t index = 0;
+  bool sampling = false;
+  for (auto& spec : specs) sampling |= !spec.sum_fields.empty();
+  if (sampling) start_drainer();
+  const auto cpus = all_cpus();
   for (const auto& spec : specs) {
-    auto ev = std::make_unique<Event>();
-    ev->spec = spec;
-    perf_event_attr attr{};
-    attr.size = sizeof attr;
-    // Always counting; start() and stop() take snapshots (see the header).
-    attr.disabled = 0;
-    attr.exclude_hv = 1;
-    if (leader_ < 0) attr.read_format = PERF_FORMAT_GROUP;
-    if (auto cfg = software_config(spec.source)) {
-      attr.type = PERF_TYPE_SOFTWARE;
-      attr.config = *cfg;
-      ev->result.method = "software-event";
-    } else {
-      std::string why;
-      auto tp = find_tracepoint(spec.source, &why);
-      ev->result.method = "tracepoint";
-      if (!tp) {
-        ev->result.reason = why;
-        events_.push_back(std::move(ev));
-        continue;
-      }
-      ev->tp_copy = *tp;
-      ev->tp = &ev->tp_copy;
-      attr.type = PERF_TYPE_TRACEPOINT;
-      attr.config = std::uint64_t(tp->id);
-      if (!spec.sum_fields.empty()) {
-        attr.sample_period = 1;
-        attr.sample_type = PERF_SAMPLE_RAW;
-        // The drainer thread wakes when the ring is half full.
-        attr.watermark = 1;
-        attr.wakeup_watermark = std::uint32_t(spec.ring_pages * 4096 / 2);
-      }
+    open_event(spec, cpus);
+    if (!reason_.empty()) {  // the set as a whole was refused
+      events_.clear();
+      return;
     }
-    const bool standalone = !spec.sum_fields.empty() && leader_ >= 0;
-    if (standalone) attr.read_format = 0;
-    int fd = int(perf_event_open(&attr, tid, -1, standalone ? -1 : leader_));
-    if (fd < 0) {
-      int err = errno;
-      if (leader_ < 0) {  // without a leader there is no set
-        reason_ = refusal(err);
-        events_.clear();
-        return;
-      }
-      ev->result.reason = refusal(err);
-      events_.push_back(std::move(ev));
-      continue;
-    }
-    ev->fd = fd;
-    ev->standalone = standalone;
-    if (!standalone) ev->group_index = index++;
-    ev->result.available = true;
-    if (leader_ < 0) leader_ = fd;
-    if (!spec.sum_fields.empty()) {
-      std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
-      ev->ring_len = (spec.ring_pages + 1) * page;
-      void* p = ::mmap(nullptr, ev->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-      if (p == MAP_FAILED) {
-        ev->result.sums_reason = "ring buffer mmap refused (" + errno_text(errno) +
-                                 "; perf_event_mlock_kb?): counts only";
-        ev->ring_len = 0;
-      } else {
-        ev->ring = p;
-      }
-    }
-    events_.push_back(std::move(ev));
   }
+  for (auto& ev : events_) opened_ |= ev->result.available;
+  if (!opened_ && reason_.empty()) reason_ = "no event could be opened";
   // Events opened on a running task may stay idle until it is next
   // scheduled in (seen on 6.18: the first calls went uncounted). Sleeping
   // forces a switch out and back in; it happens once, outside any window.
-  if (leader_ >= 0 && tid == 0) ::usleep(1);
-  bool any_ring = false;
-  for (auto& ev : events_) any_ring |= ev->ring != nullptr;
-  if (any_ring) {
-    wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
-    if (wake_fd_ >= 0) drainer_ = std::thread([this] { drain_loop(); });
+  if (opened_ && target_.tid == 0 && !target_.system_wide) ::usleep(1);
+  std::lock_guard lock(ring_mutex_);
+  rings_ready_ = true;
+  if (wake_fd_ >= 0) {
+    std::uint64_t one = 1;
+    (void)!::write(wake_fd_, &one, sizeof one);
   }
+}
+
+// One event: per task (cpu -1), or one fd per CPU where the kernel needs
+// it: system-wide events, and sample rings of events that follow threads
+// (a per-task inherited event cannot be mapped).
+void PerfCounterSet::open_event(const PerfEventSpec& spec, const std::vector<int>& cpus) {
+  auto ev = std::make_unique<Event>();
+  ev->spec = spec;
+  perf_event_attr attr = base_attr(target_);
+  const bool sums = !spec.sum_fields.empty();
+  if (auto cfg = software_config(spec.source)) {
+    attr.type = PERF_TYPE_SOFTWARE;
+    attr.config = *cfg;
+    ev->result.method = "software-event";
+  } else {
+    std::string why;
+    auto tp = find_tracepoint(spec.source, &why);
+    ev->result.method = "tracepoint";
+    if (!tp) {
+      ev->result.reason = why;
+      events_.push_back(std::move(ev));
+      return;
+    }
+    ev->tp = *tp;
+    attr.type = PERF_TYPE_TRACEPOINT;
+    attr.config = std::uint64_t(tp->id);
+    if (sums) {
+      attr.sample_period = 1;
+      attr.sample_type = PERF_SAMPLE_RAW;
+      // The drainer thread wakes when the ring is half full.
+      attr.watermark = 1;
+      attr.wakeup_watermark = std::uint32_t(spec.ring_pages * 4096 / 2);
+    }
+  }
+  const bool per_cpu = target_.system_wide || (sums && target_.follow_threads);
+  ev->grouped = !per_cpu && !sums;
+  if (ev->grouped && leader_ < 0) attr.read_format = PERF_FORMAT_GROUP;
+  bool any = false;
+  for (int cpu : per_cpu ? cpus : std::vector<int>{-1}) {
+    any |= open_channel(*ev, attr, cpu, ev->grouped);
+    if (!reason_.empty()) return;
+  }
+  ev->result.available = any;
+  if (any && ev->grouped) ev->group_index = group_size_++;
+  events_.push_back(std::move(ev));
+}
+
+bool PerfCounterSet::open_channel(Event& ev, const perf_event_attr& attr, int cpu, bool grouped) {
+  const pid_t pid = target_.system_wide ? -1 : target_.tid;
+  int fd =
+      int(perf_event_open(const_cast<perf_event_attr*>(&attr), pid, cpu, grouped ? leader_ : -1));
+  if (fd < 0) {
+    int err = errno;
+    if (err == ENODEV && cpu >= 0) return false;  // an offline CPU
+    if (!opened_ && events_.empty() && ev.channels.empty() && !target_.system_wide && leader_ < 0) {
+      reason_ = refusal(err);  // the first event of a per-task set: there is no set
+      return false;
+    }
+    if (ev.result.reason.empty()) ev.result.reason = refusal(err);
+    return false;
+  }
+  auto ch = std::make_unique<Channel>();
+  ch->fd = fd;
+  ch->cpu = cpu;
+  if (!ev.spec.filter.empty() &&
+      ::ioctl(fd, PERF_EVENT_IOC_SET_FILTER, ev.spec.filter.c_str()) != 0) {
+    ev.result.reason = "tracepoint filter '" + ev.spec.filter + "' refused: " + errno_text(errno);
+    return false;  // ch closes fd
+  }
+  if (grouped && leader_ < 0) leader_ = fd;
+  if (!ev.spec.sum_fields.empty()) map_ring(ev, *ch);
+  ev.channels.push_back(std::move(ch));
+  return true;
+}
+
+bool PerfCounterSet::map_ring(Event& ev, Channel& ch) {
+  std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
+  std::size_t len = (ev.spec.ring_pages + 1) * page;
+  void* p = ::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED, ch.fd, 0);
+  if (p == MAP_FAILED) {
+    ev.result.sums_reason =
+        "ring buffer mmap refused (" + errno_text(errno) + "; perf_event_mlock_kb?): counts only";
+    return false;
+  }
+  ch.ring = p;
+  ch.ring_len = len;
+  return true;
+}
+
+void PerfCounterSet::start_drainer() {
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (wake_fd_ >= 0) drainer_ = std::thread([this] { drain_loop(); });
 }
 
 PerfCounterSet::~PerfCounterSet() {
   if (drainer_.joinable()) {
+    {
+      std::lock_guard lock(ring_mutex_);
+      quit_ = true;
+    }
     std::uint64_t one = 1;
     (void)!::write(wake_fd_, &one, sizeof one);
     drainer_.join();
@@ -324,36 +417,36 @@ namespace {
 std::uint64_t ring_head(void* ring) {
   return __atomic_load_n(&static_cast<perf_event_mmap_page*>(ring)->data_head, __ATOMIC_ACQUIRE);
 }
-}  // namespace
 
-bool PerfCounterSet::snapshot(std::vector<std::uint64_t>& into) {
-  into.assign(events_.size() + 1, 0);
-  return ::read(leader_, into.data(), into.size() * sizeof(std::uint64_t)) > 0;
-}
-
-namespace {
 std::uint64_t read_count(int fd) {
   std::uint64_t v = 0;
   return ::read(fd, &v, sizeof v) == sizeof v ? v : 0;
 }
 }  // namespace
 
+bool PerfCounterSet::snapshot(std::vector<std::uint64_t>& into) {
+  into.assign(group_size_ + 1, 0);
+  if (leader_ < 0) return true;
+  return ::read(leader_, into.data(), into.size() * sizeof(std::uint64_t)) > 0;
+}
+
 // The group snapshot is the last call of start() and the first of stop(),
 // so the only syscall of ours inside the window is stop()'s read.
 void PerfCounterSet::start() {
-  if (leader_ < 0) return;
+  if (!opened_) return;
   {
     std::lock_guard lock(ring_mutex_);
     for (auto& ev : events_) {
-      if (ev->standalone) ev->count_at_start = read_count(ev->fd);
-      if (ev->ring) {
+      for (auto& ch : ev->channels) {
+        if (!ev->grouped) ch->count_at_start = read_count(ch->fd);
+        if (!ch->ring) continue;
         // Drop what arrived since the last window, so the ring has room.
-        auto* meta = static_cast<perf_event_mmap_page*>(ev->ring);
-        ev->head_at_start = ev->consumed_to = ring_head(ev->ring);
-        __atomic_store_n(&meta->data_tail, ev->head_at_start, __ATOMIC_RELEASE);
-        for (auto& f : ev->spec.sum_fields) ev->sums[f] = 0;
-        ev->lost = ev->throttled = ev->samples = 0;
+        auto* meta = static_cast<perf_event_mmap_page*>(ch->ring);
+        ch->head_at_start = ch->consumed_to = ring_head(ch->ring);
+        __atomic_store_n(&meta->data_tail, ch->head_at_start, __ATOMIC_RELEASE);
       }
+      for (auto& f : ev->spec.sum_fields) ev->sums[f] = 0;
+      ev->lost = ev->throttled = ev->samples = 0;
     }
     window_open_ = true;
   }
@@ -361,43 +454,44 @@ void PerfCounterSet::start() {
 }
 
 void PerfCounterSet::stop() {
-  if (leader_ < 0) return;
+  if (!opened_) return;
   stopped_ok_ = snapshot(at_stop_);
   std::lock_guard lock(ring_mutex_);
   window_open_ = false;
   // Count before head: a record the count includes is then in the ring.
-  for (auto& ev : events_) {
-    if (ev->standalone) ev->count_at_stop = read_count(ev->fd);
-    if (ev->ring) ev->head_at_stop = ring_head(ev->ring);
-  }
+  for (auto& ev : events_)
+    for (auto& ch : ev->channels) {
+      if (!ev->grouped) ch->count_at_stop = read_count(ch->fd);
+      if (ch->ring) ch->head_at_stop = ring_head(ch->ring);
+    }
 }
 
-// Reads the records between what was consumed and `head` into the sums and
-// hands the space back to the kernel. Caller holds ring_mutex_.
-void PerfCounterSet::consume(Event& ev, std::uint64_t head) {
-  auto* meta = static_cast<perf_event_mmap_page*>(ev.ring);
-  const char* data = static_cast<const char*>(ev.ring) + meta->data_offset;
+// Reads the records between what was consumed and `head` into the event's
+// sums and hands the space back to the kernel. Caller holds ring_mutex_.
+void PerfCounterSet::consume(Event& ev, Channel& ch, std::uint64_t head) {
+  auto* meta = static_cast<perf_event_mmap_page*>(ch.ring);
+  const char* data = static_cast<const char*>(ch.ring) + meta->data_offset;
   const std::uint64_t size = meta->data_size;
   // The kernel does not overwrite records we have not handed back (it
   // writes a LOST record instead); this guards against a ring mapped
   // read-only, where it would.
-  if (head - ev.consumed_to > size) {
+  if (head - ch.consumed_to > size) {
     ev.lost = std::max<std::uint64_t>(ev.lost, 1);
-    ev.consumed_to = head;
+    ch.consumed_to = head;
   }
   std::vector<char> rec;
-  while (ev.consumed_to < head) {
-    const std::uint64_t tail = ev.consumed_to;
+  while (ch.consumed_to < head) {
+    const std::uint64_t tail = ch.consumed_to;
     perf_event_header h;
     for (std::size_t i = 0; i < sizeof h; ++i)
       reinterpret_cast<char*>(&h)[i] = data[(tail + i) % size];
     if (h.size < sizeof h) {
-      ev.consumed_to = head;
+      ch.consumed_to = head;
       break;
     }
     rec.resize(h.size);
     for (std::size_t i = 0; i < h.size; ++i) rec[i] = data[(tail + i) % size];
-    ev.consumed_to += h.size;
+    ch.consumed_to += h.size;
     if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
       std::uint64_t n;
       std::memcpy(&n, rec.data() + sizeof h + 8, 8);
@@ -410,19 +504,10 @@ void PerfCounterSet::consume(Event& ev, std::uint64_t head) {
       std::memcpy(&raw_size, rec.data() + sizeof h, 4);
       const char* raw = rec.data() + sizeof h + 4;
       raw_size = std::min<std::uint32_t>(raw_size, std::uint32_t(h.size - sizeof h - 4));
-      for (auto& f : ev.spec.sum_fields) {
-        if (f == "pages_of_order") {
-          auto it = ev.tp->fields.find("order");
-          ev.sums[f] += it == ev.tp->fields.end() ? 1
-                                                  : 1ull << std::min<std::uint64_t>(
-                                                        field_value(raw, raw_size, it->second), 20);
-        } else if (auto it = ev.tp->fields.find(f); it != ev.tp->fields.end()) {
-          ev.sums[f] += field_value(raw, raw_size, it->second);
-        }
-      }
+      add_fields(ev.spec, ev.tp, ev.sums, raw, raw_size);
     }
   }
-  __atomic_store_n(&meta->data_tail, ev.consumed_to, __ATOMIC_RELEASE);
+  __atomic_store_n(&meta->data_tail, ch.consumed_to, __ATOMIC_RELEASE);
 }
 
 // A busy window (a sendfile with scatter-gather off sends an skb per
@@ -430,49 +515,63 @@ void PerfCounterSet::consume(Event& ev, std::uint64_t head) {
 // the rings as they fill, so sums stay complete whatever the run's size. It
 // is another task than the one counted, so its own calls are not counted.
 void PerfCounterSet::drain_loop() {
-  std::vector<pollfd> fds;
-  fds.push_back({wake_fd_, POLLIN, 0});
-  for (auto& ev : events_)
-    if (ev->ring) fds.push_back({ev->fd, POLLIN, 0});
-  for (;;) {
+  std::vector<pollfd> fds{{wake_fd_, POLLIN, 0}};
+  for (bool listed = false;;) {
     int n = ::poll(fds.data(), fds.size(), 100);
     if (n < 0 && errno != EINTR) return;
-    if (fds[0].revents) return;
+    if (fds[0].revents) {
+      std::uint64_t v;
+      (void)!::read(wake_fd_, &v, sizeof v);
+    }
     std::lock_guard lock(ring_mutex_);
+    if (quit_) return;
+    if (!rings_ready_) continue;
+    if (!listed) {  // the events opened after this thread started
+      listed = true;
+      for (auto& ev : events_)
+        for (auto& ch : ev->channels)
+          if (ch->ring) fds.push_back({ch->fd, POLLIN, 0});
+    }
     if (!window_open_) continue;
     for (auto& ev : events_)
-      if (ev->ring) consume(*ev, ring_head(ev->ring));
+      for (auto& ch : ev->channels)
+        if (ch->ring) consume(*ev, *ch, ring_head(ch->ring));
   }
 }
 
 std::map<std::string, PerfEventResult> PerfCounterSet::read() {
   std::map<std::string, PerfEventResult> out;
-  bool read_ok = leader_ >= 0 && started_ok_ && stopped_ok_;
+  bool read_ok = opened_ && started_ok_ && stopped_ok_;
   for (const auto& ev : events_) {
     auto r = ev->result;
     if (r.available && !read_ok) {
       r.available = false;
       r.reason = "reading the counter group failed";
     }
-    if (r.available)
-      r.count = ev->standalone ? ev->count_at_stop - ev->count_at_start
-                               : at_stop_[1 + ev->group_index] - at_start_[1 + ev->group_index];
-    if (r.available && ev->ring) {
+    if (r.available) {
+      if (ev->grouped) {
+        r.count = at_stop_[1 + ev->group_index] - at_start_[1 + ev->group_index];
+      } else {
+        r.count = 0;
+        for (auto& ch : ev->channels) r.count += ch->count_at_stop - ch->count_at_start;
+      }
+    }
+    if (r.available && ev->has_ring()) {
       std::lock_guard lock(ring_mutex_);
       auto& e = *ev;
-      if (e.consumed_to < e.head_at_stop) consume(e, e.head_at_stop);
-      const auto lost = e.lost, throttled = e.throttled, samples = e.samples;
-      const auto& sums = e.sums;
-      if (lost)
-        r.sums_reason = std::to_string(lost) + " records lost (ring buffer full): sums incomplete";
-      else if (throttled || samples != r.count)
-        r.sums_reason = "the kernel throttled sampling " + std::to_string(throttled) + " times (" +
-                        std::to_string(samples) + " records for a count of " +
+      for (auto& ch : e.channels)
+        if (ch->ring && ch->consumed_to < ch->head_at_stop) consume(e, *ch, ch->head_at_stop);
+      if (e.lost)
+        r.sums_reason =
+            std::to_string(e.lost) + " records lost (ring buffer full): sums incomplete";
+      else if (e.throttled || e.samples != r.count)
+        r.sums_reason = "the kernel throttled sampling " + std::to_string(e.throttled) +
+                        " times (" + std::to_string(e.samples) + " records for a count of " +
                         std::to_string(r.count) + "; kernel.perf_event_max_sample_rate=" +
                         read_first_line("/proc/sys/kernel/perf_event_max_sample_rate") +
                         "): sums incomplete, the count a lower bound";
       else
-        r.sums = sums;
+        r.sums = e.sums;
     }
     out[ev->spec.key] = r;
   }
@@ -505,6 +604,14 @@ std::vector<PerfEventSpec> sender_event_specs() {
       {"sched_switches", "sched/sched_switch"},
       {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
       {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}}};
+}
+
+std::vector<PerfEventSpec> device_transmit_specs(const std::string& device) {
+  return {{"device_transmits",
+           "net/net_dev_start_xmit",
+           {"len", "data_len"},
+           512,
+           "name == \"" + device + "\""}};
 }
 
 std::vector<PerfEventSpec> receiver_event_specs() {

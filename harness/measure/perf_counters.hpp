@@ -27,6 +27,8 @@
 
 #include "harness/core/strategy.hpp"
 
+struct perf_event_attr;
+
 namespace zc {
 
 // A field of a tracepoint record, from tracefs's format file.
@@ -55,6 +57,23 @@ Support tracefs_support(std::string* how = nullptr);
 // want the run without them).
 Support perf_events_support();
 
+// Whose work a set counts.
+struct PerfTarget {
+  pid_t tid = 0;  // 0 = the calling thread
+  // Also every thread the task creates from now on (perf inherit_thread):
+  // io_uring's io-wq workers, which the kernel creates inside the process.
+  // Processes it forks are not followed.
+  bool follow_threads = false;
+  // Every task on every CPU (perf per-CPU events, pid -1): softirq work in
+  // ksoftirqd or in whichever task the kernel interrupted. Needs root or
+  // CAP_PERFMON; tid is ignored. Pair it with a tracepoint filter.
+  bool system_wide = false;
+
+  static PerfTarget thread(pid_t tid = 0) { return {tid, false, false}; }
+  static PerfTarget threads_of_caller() { return {0, true, false}; }
+  static PerfTarget all_tasks() { return {-1, false, true}; }
+};
+
 struct PerfEventSpec {
   std::string key;     // "syscalls"
   std::string source;  // "software/task-clock" or a tracepoint "raw_syscalls/sys_enter"
@@ -63,6 +82,8 @@ struct PerfEventSpec {
   std::vector<std::string> sum_fields = {};
   // Ring buffer data pages (a power of two) when fields are summed.
   std::size_t ring_pages = 512;
+  // A tracepoint filter (PERF_EVENT_IOC_SET_FILTER), e.g. name == "veth0".
+  std::string filter = {};
 };
 
 struct PerfEventResult {
@@ -78,20 +99,20 @@ struct PerfEventResult {
 
 class PerfCounterSet {
  public:
-  // tid 0 = the calling thread. Never throws: failures become reasons.
-  PerfCounterSet(pid_t tid, const std::vector<PerfEventSpec>& specs);
+  // Never throws: failures become reasons.
+  PerfCounterSet(PerfTarget target, const std::vector<PerfEventSpec>& specs);
   ~PerfCounterSet();
   PerfCounterSet(const PerfCounterSet&) = delete;
   PerfCounterSet& operator=(const PerfCounterSet&) = delete;
 
-  bool available() const { return leader_ >= 0; }
+  bool available() const { return opened_; }
   const std::string& reason() const { return reason_; }
+  const PerfTarget& target() const { return target_; }
 
   void start();  // snapshot: counts and ring heads
   void stop();   // snapshot; this read's own sys_enter is counted (see kStopSyscalls)
   // The window's counts and field sums. A set can be started again for
-  // the next repetition (closing tracepoint events costs tens of
-  // milliseconds each: the harness keeps a set for a whole run).
+  // the next repetition.
   std::map<std::string, PerfEventResult> read();
 
   // The raw_syscalls:sys_enter difference includes the read() that takes
@@ -100,27 +121,42 @@ class PerfCounterSet {
   static constexpr std::uint64_t kStopSyscalls = 1;
 
  private:
+  struct Channel;
   struct Event;
+  PerfTarget target_;
   std::vector<std::unique_ptr<Event>> events_;
-  int leader_ = -1;
+  bool opened_ = false;
+  int leader_ = -1;  // the group of per-task counting events, if any
   std::string reason_;
   std::vector<std::uint64_t> at_start_, at_stop_;  // PERF_FORMAT_GROUP: nr, then values
   bool started_ok_ = false, stopped_ok_ = false;
+  std::size_t group_size_ = 0;
+
+  void open_event(const PerfEventSpec& spec, const std::vector<int>& cpus);
+  bool open_channel(Event& ev, const perf_event_attr& attr, int cpu, bool grouped);
+  bool map_ring(Event& ev, Channel& ch);
   bool snapshot(std::vector<std::uint64_t>& into);
-  void consume(Event& ev, std::uint64_t head);
+  void consume(Event& ev, Channel& ch, std::uint64_t head);
   void drain_loop();
-  // Sample rings are emptied by a thread while a window is open.
+  void start_drainer();
+  // Sample rings are emptied by a thread while a window is open. It is
+  // started before any event opens, so an event that follows the
+  // caller's new threads does not follow it.
   std::mutex ring_mutex_;
   bool window_open_ = false;
-  int wake_fd_ = -1;  // eventfd: tells the drainer to end
+  bool rings_ready_ = false;  // under ring_mutex_: the drainer may poll the rings
+  int wake_fd_ = -1;          // eventfd: tells the drainer to look again (or to end)
+  bool quit_ = false;
   std::thread drainer_;
 };
 
 // The results as JSON: {available, reason?, events: {key: {...}}}.
 nlohmann::json to_json(const PerfCounterSet& set, const std::map<std::string, PerfEventResult>& r);
 
-// The sets the harness uses: the sender thread and the receiver process.
+// The sets the harness uses: the sender process (every thread), the
+// receiver process, and device transmits on one device from every context.
 std::vector<PerfEventSpec> sender_event_specs();
+std::vector<PerfEventSpec> device_transmit_specs(const std::string& device);
 std::vector<PerfEventSpec> receiver_event_specs();
 
 }  // namespace zc

@@ -103,11 +103,17 @@ VethPair::VethPair() {
   if (auto s = probe_net_admin(); !s) throw Unsupported(*s.missing);
   sweep_stale_namespaces();
   static std::atomic<unsigned> counter{0};
-  auto base = std::string(kPrefix) + std::to_string(::getpid()) + "-" + std::to_string(counter++);
-  // Each end is alone in its namespace, so fixed device names and one /30
-  // serve every run: parallel runs never share a namespace.
-  ends_[0] = {base + "-a", "zcb-tx", "10.77.0.1"};
-  ends_[1] = {base + "-b", "zcb-rx", "10.77.0.2"};
+  const unsigned n = counter++;
+  auto base = std::string(kPrefix) + std::to_string(::getpid()) + "-" + std::to_string(n);
+  // Each end is alone in its namespace, so one /30 serves every run:
+  // parallel runs never share a namespace. The device names are unique on
+  // the machine all the same: tracepoints (net:net_dev_start_xmit) name the
+  // device, not its namespace, and the accounting counts this pair's
+  // transmits system-wide by name.
+  // "zt" + pid (7 digits at most) + "." + 5 digits: within IFNAMSIZ.
+  auto id = std::to_string(::getpid()) + "." + std::to_string(n % 100000);
+  ends_[0] = {base + "-a", "zt" + id, "10.77.0.1"};
+  ends_[1] = {base + "-b", "zr" + id, "10.77.0.2"};
   try {
     for (auto& e : ends_) run_ip({"netns", "add", e.netns});
     run_ip({"link", "add", ends_[0].ifname, "netns", ends_[0].netns, "type", "veth", "peer", "name",

@@ -167,8 +167,8 @@ namespace {
 // even on a loaded machine; without it, nine tenths would be lost.
 TEST(Accounting, FieldSumsSurviveMoreRecordsThanTheRingHolds) {
   REQUIRE_KERNEL_COUNTERS();
-  PerfCounterSet set(
-      0, {{"clock", "software/task-clock"}, {"syscalls", "raw_syscalls/sys_enter", {"id"}, 16}});
+  PerfCounterSet set(PerfTarget::thread(), {{"clock", "software/task-clock"},
+                                            {"syscalls", "raw_syscalls/sys_enter", {"id"}, 16}});
   ASSERT_TRUE(set.available()) << set.reason();
   constexpr int kBursts = 40, kCallsPerBurst = 200;
   set.start();

@@ -89,6 +89,10 @@ struct Timed {
   Usage usage;
   std::optional<StorageIo> io0, io1;
   std::string io_why;
+  // The device under the log sees what /proc/self/io cannot: the journal
+  // and metadata writes that make an append durable.
+  std::optional<DeviceIo> dev0, dev1;
+  std::string dev_why;
 };
 
 // Appends every record in `order`, applying the sync policy, then the final
@@ -102,6 +106,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
   t.latencies.reserve(n);
   const std::uint64_t interval_ns = policy.n * 1'000'000ull;
   t.io0 = StorageIo::of_process(&t.io_why);
+  t.dev0 = DeviceIo::under(dir, &t.dev_why);
   t.usage = Usage::of_thread();
   t.t0 = now_ns();
   std::size_t i = 0;
@@ -135,6 +140,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
   }
   t.usage = Usage::of_thread() - t.usage;
   t.io1 = StorageIo::of_process();
+  t.dev1 = DeviceIo::under(dir, &t.dev_why);
   return t;
 }
 
@@ -195,6 +201,28 @@ void storage_values(Timed& t, const std::string& fs_name, double bytes, Values& 
   }
 }
 
+// What the device wrote from the first record to the end of the final
+// sync, system-wide; null when it cannot be read.
+json device_values(Timed& t, const std::string& fs_name, double bytes, Values& values,
+                   Unavailable& unavailable) {
+  if (fs_name == "tmpfs") {
+    t.dev_why = "the log is on tmpfs, which has no storage device";
+    t.dev0.reset();
+  }
+  if (!t.dev0 || !t.dev1) {
+    for (auto k : {"device_write_bytes", "device_writes", "device_write_amplification"})
+      unavailable[k] = t.dev_why;
+    return nullptr;
+  }
+  auto d = *t.dev1 - *t.dev0;
+  values["device_write_bytes"] = double(d.write_bytes);
+  values["device_writes"] = double(d.writes);
+  values["device_write_amplification"] = double(d.write_bytes) / bytes;
+  return {{"device", d.device},
+          {"scope", "system-wide: every process's I/O to this device counts"},
+          {"method", "/sys/dev/block/MAJ:MIN/stat, sectors x 512"}};
+}
+
 }  // namespace
 
 json measure_append_once(const AppendStrategy& strategy, const Conditions& c, const fs::path& dir,
@@ -218,10 +246,12 @@ json measure_append_once(const AppendStrategy& strategy, const Conditions& c, co
   timed_values(t, double(c.size), values);
   auto fs_name = filesystem_name(dir);
   storage_values(t, fs_name, double(c.size), values, unavailable);
+  auto device = device_values(t, fs_name, double(c.size), values, unavailable);
   json rep = {{"values", values},
               {"verification", {{"verified", true}, {"hash", hex64(hash)}}},
               {"log", {{"file_system", fs_name}, {"records", n}}}};
   if (!t.calls.evidence.empty()) rep["evidence"] = t.calls.evidence;
+  if (!device.is_null()) rep["storage_device"] = device;
   return rep;
 }
 

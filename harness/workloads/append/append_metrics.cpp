@@ -47,7 +47,16 @@ constexpr std::array kAppendMetrics = {
     MetricDef{"storage_write_bytes", "B", "procfs",
               "bytes this process caused to be written to storage (/proc/self/io write_bytes), "
               "read after the final sync"},
-    MetricDef{"storage_write_amplification", "ratio", "procfs", "storage_write_bytes / log bytes"},
+    MetricDef{"storage_write_amplification", "ratio", "procfs",
+              "storage_write_bytes / log bytes (this process's data only: no journal)"},
+    MetricDef{"device_write_bytes", "B", "procfs",
+              "bytes the block device under the log wrote from the first record to the end of "
+              "the final sync, journal and metadata included (/sys/block/<dev>/stat; "
+              "system-wide: other processes' writes to the device count too)"},
+    MetricDef{"device_writes", "count", "procfs",
+              "write requests the device completed over the same window (system-wide)"},
+    MetricDef{"device_write_amplification", "ratio", "procfs",
+              "device_write_bytes / log bytes (system-wide)"},
 };
 
 }  // namespace

@@ -9,11 +9,23 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"wall_s", "s", "clock",
               "CLOCK_MONOTONIC from the first call until the consumer has every byte"},
     MetricDef{"throughput_bytes_per_s", "B/s", "clock", "bytes moved / wall_s"},
-    MetricDef{"latency_p50_ns", "ns", "clock", "per-chunk call time, 50th percentile"},
-    MetricDef{"latency_p90_ns", "ns", "clock", "per-chunk call time, 90th percentile"},
-    MetricDef{"latency_p99_ns", "ns", "clock", "per-chunk call time, 99th percentile"},
-    MetricDef{"latency_p999_ns", "ns", "clock", "per-chunk call time, 99.9th percentile"},
-    MetricDef{"latency_max_ns", "ns", "clock", "per-chunk call time, maximum"},
+    MetricDef{"latency_p50_ns", "ns", "clock",
+              "per-call latency, 50th percentile: the time of each step that entered the "
+              "kernel, which for io_uring strategies is a whole batch of --qd chunks (see "
+              "chunks_per_latency_sample); it includes time blocked on a full socket buffer or "
+              "pipe, i.e. the receiver's backpressure"},
+    MetricDef{"latency_p90_ns", "ns", "clock",
+              "per-call latency (as latency_p50_ns), 90th percentile"},
+    MetricDef{"latency_p99_ns", "ns", "clock",
+              "per-call latency (as latency_p50_ns), 99th percentile: on a socket sink mostly "
+              "time blocked on a full socket buffer"},
+    MetricDef{"latency_p999_ns", "ns", "clock",
+              "per-call latency (as latency_p50_ns), 99.9th percentile"},
+    MetricDef{"latency_max_ns", "ns", "clock", "per-call latency (as latency_p50_ns), maximum"},
+    MetricDef{"latency_samples", "count", "exact",
+              "latency samples: steps that entered the kernel (calls, or io_uring batches)"},
+    MetricDef{"chunks_per_latency_sample", "count", "exact",
+              "chunks / latency_samples: 1 when each chunk is its own call, --qd for a batch"},
     MetricDef{"chunks", "count", "exact", "chunks (or batches) the strategy moved"},
     MetricDef{"syscalls", "count", "exact", "syscalls the strategy made, counted at each call"},
     MetricDef{"syscalls_per_chunk", "count", "exact", "syscalls / chunks"},
@@ -26,12 +38,20 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"bytes_copied_from_user", "B", "exact",
               "bytes the kernel copied out of the sender's memory (write, send), from the calls "
               "made; writes to /dev/null copy nothing"},
-    MetricDef{"sender_user_s", "s", "rusage", "sender thread user CPU (RUSAGE_THREAD)"},
-    MetricDef{"sender_sys_s", "s", "rusage", "sender thread system CPU (RUSAGE_THREAD)"},
-    MetricDef{"sender_cpu_ns_per_byte", "ns/B", "rusage", "sender CPU / bytes moved"},
+    MetricDef{"sender_user_s", "s", "rusage",
+              "sender process user CPU (RUSAGE_SELF: every thread, io_uring's io-wq workers "
+              "included)"},
+    MetricDef{"sender_sys_s", "s", "rusage",
+              "sender process system CPU (RUSAGE_SELF: every thread, io_uring's io-wq workers "
+              "included)"},
+    MetricDef{"sender_cpu_ns_per_byte", "ns/B", "rusage",
+              "sender process CPU (RUSAGE_SELF: every thread, io_uring's io-wq workers included) "
+              "/ bytes moved"},
+    MetricDef{"sender_thread_cpu_ns_per_byte", "ns/B", "rusage",
+              "sender thread CPU (RUSAGE_THREAD) / bytes moved: misses work the kernel does in "
+              "other threads of the process (io-wq)"},
     MetricDef{"sender_process_cpu_ns_per_byte", "ns/B", "rusage",
-              "sender process CPU (RUSAGE_SELF) / bytes moved: the sender thread plus io_uring's "
-              "io-wq workers, which RUSAGE_THREAD does not see"},
+              "the same as sender_cpu_ns_per_byte (kept for compatibility)"},
     MetricDef{"sender_voluntary_switches", "count", "rusage",
               "sender thread voluntary context switches"},
     MetricDef{"sender_involuntary_switches", "count", "rusage",
@@ -51,7 +71,9 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"receiver_read_calls", "count", "exact",
               "receive calls the receiver made: read/recv, plus getsockopt(TCP_ZEROCOPY_RECEIVE) "
               "in zerocopy-receive mode"},
-    MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage", "(sender + receiver CPU) / bytes moved"},
+    MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage",
+              "(sender process + receiver CPU) / bytes moved; softirq work run in ksoftirqd or "
+              "charged to no process is in system_cpu_ns_per_byte"},
     MetricDef{"sender_peak_rss_bytes", "B", "procfs",
               "peak resident memory of the zc-bench process during the repetition: VmHWM from "
               "/proc/self/status, reset (clear_refs 5) before the sink and the strategy's "
@@ -59,21 +81,36 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"storage_read_bytes", "B", "procfs",
               "bytes this process caused to be read from storage (/proc/self/io read_bytes)"},
     MetricDef{"storage_write_bytes", "B", "procfs",
-              "bytes this process caused to be written to storage (/proc/self/io write_bytes)"},
+              "bytes this process caused to be written to storage (/proc/self/io write_bytes: "
+              "charged when pages are dirtied, before any writeback)"},
+    MetricDef{"sink_device_write_bytes", "B", "procfs",
+              "file sink: bytes the device under the work dir wrote during the fdatasync of "
+              "the sink file after the timed region (/sys/block/<dev>/stat; system-wide: every "
+              "process's writes to the device count, journal included)"},
     MetricDef{"cache_resident_fraction", "ratio", "exact",
               "share of the source's pages in the page cache before the repetition (mincore)"},
     // Zero-copy evidence (harness/workloads/transfer/zerocopy_metrics.cpp): the kernel's verdict.
     MetricDef{"zerocopy_sends", "count", "exact",
-              "sends that asked for zero copy (MSG_ZEROCOPY), each with a notification id"},
+              "sends that asked for zero copy (MSG_ZEROCOPY sends, io_uring SEND_ZC requests)"},
     MetricDef{"zerocopy_notifications", "count", "exact",
-              "completion notifications read from the error queue (the kernel merges ranges)"},
+              "completion notifications read (MSG_ZEROCOPY's error queue, where the kernel "
+              "merges ranges; io_uring's notification CQEs)"},
+    MetricDef{"zerocopy_bytes_covered", "B", "exact",
+              "bytes of zero-copy sends whose completion notification arrived"},
     MetricDef{"zerocopy_bytes_copied_by_kernel", "B", "exact",
-              "bytes of zero-copy sends whose completion the kernel marked "
-              "SO_EE_CODE_ZEROCOPY_COPIED (it copied them after all)"},
+              "bytes of zero-copy sends whose completion the kernel marked copied: "
+              "SO_EE_CODE_ZEROCOPY_COPIED (MSG_ZEROCOPY) or IORING_NOTIF_USAGE_ZC_COPIED "
+              "(SEND_ZC with IORING_SEND_ZC_REPORT_USAGE). The flag misses copies made by "
+              "software segmentation (see zerocopy_transmit_copied_fraction)"},
     MetricDef{"zerocopy_bytes_not_copied", "B", "exact",
-              "bytes of zero-copy sends completed without the COPIED mark"},
+              "bytes of zero-copy sends completed without the copied mark"},
     MetricDef{"zerocopy_copied_fraction", "ratio", "exact",
-              "zerocopy_bytes_copied_by_kernel / bytes covered by completions"},
+              "zerocopy_bytes_copied_by_kernel / zerocopy_bytes_covered: the completions' "
+              "own verdict"},
+    MetricDef{"zerocopy_transmit_copied_fraction", "ratio", "tracepoint",
+              "zero-copy strategies: transmit_linear_fraction, the share of the bytes that left "
+              "the device in linear (copied) buffers. Without scatter-gather software GSO "
+              "copies every segment, and completions do not say so"},
     MetricDef{"receiver_zerocopy_mapped_bytes", "B", "exact",
               "bytes the receiver got as pages mapped by getsockopt(TCP_ZEROCOPY_RECEIVE)"},
     MetricDef{"receiver_zerocopy_copied_bytes", "B", "exact",
@@ -85,21 +122,23 @@ constexpr std::array kTransferMetrics = {
     // Kernel counters (harness/measure/perf_counters.hpp): the sender's cover its
     // strategy's calls, the receiver's its receive loop.
     MetricDef{"traced_sender_syscalls", "count", "tracepoint",
-              "raw_syscalls:sys_enter on the sender thread over the strategy's calls (less the "
-              "ioctl that stops counting)"},
+              "raw_syscalls:sys_enter on the sender's threads over the strategy's calls (less "
+              "the read that stops counting)"},
     MetricDef{"traced_sender_syscalls_per_chunk", "count", "tracepoint",
               "traced_sender_syscalls / chunks"},
     MetricDef{"traced_sender_context_switches", "count", "software-event",
-              "perf context-switches on the sender thread over the strategy's calls"},
+              "perf context-switches on the sender's threads (io-wq workers included) over the "
+              "strategy's calls"},
     MetricDef{"traced_sender_sched_switches", "count", "tracepoint",
-              "sched:sched_switch away from the sender thread over the strategy's calls"},
+              "sched:sched_switch away from the sender's threads over the strategy's calls"},
     MetricDef{"traced_sender_page_faults", "count", "software-event",
-              "perf page-faults on the sender thread over the strategy's calls"},
+              "perf page-faults on the sender's threads over the strategy's calls"},
     MetricDef{"traced_sender_task_clock_s", "s", "software-event",
-              "perf task-clock of the sender thread over the strategy's calls"},
+              "perf task-clock of the sender's threads (io-wq workers included) over the "
+              "strategy's calls"},
     MetricDef{"page_cache_insertion_pages", "pages", "tracepoint",
-              "pages the sender put into the page cache: filemap:mm_filemap_add_to_page_cache, "
-              "2^order pages per folio summed"},
+              "pages the sender's threads (io-wq workers included) put into the page cache: "
+              "filemap:mm_filemap_add_to_page_cache, 2^order pages per folio summed"},
     MetricDef{"page_cache_insertion_folios", "count", "tracepoint",
               "filemap:mm_filemap_add_to_page_cache events on the sender (one per folio)"},
     MetricDef{"receiver_copy_calls", "count", "tracepoint",
@@ -113,16 +152,26 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"traced_receiver_page_faults", "count", "software-event",
               "perf page-faults of the receiver over its loop"},
     MetricDef{"transmit_skbs", "count", "tracepoint",
-              "net:net_dev_start_xmit in the sender's and the receiver's context (any device: "
-              "softirq work the kernel runs there for other traffic counts too; transmits it "
-              "runs in ksoftirqd do not)"},
+              "net:net_dev_start_xmit. veth: on the run's own sender device, in every context "
+              "(sender, receiver softirq, ksoftirqd, io-wq; system-wide, filtered by name). "
+              "Other sinks: any device, in the sender's and the receiver's task contexts only "
+              "(transmits run in ksoftirqd are missed: see transmit_seen_fraction)"},
     MetricDef{"transmit_paged_bytes", "B", "tracepoint",
-              "net:net_dev_start_xmit data_len summed: bytes in page fragments (by reference)"},
+              "net:net_dev_start_xmit data_len summed: bytes in page fragments. Not the same as "
+              "by reference: write()/send() copies user bytes into page fragments too"},
     MetricDef{"transmit_linear_bytes", "B", "tracepoint",
-              "net:net_dev_start_xmit len - data_len summed: bytes in the linear (copied) part, "
-              "headers and ACKs included"},
+              "net:net_dev_start_xmit len - data_len summed: bytes in the linear part (copied "
+              "there: headers, ACKs, and every segment software GSO linearised when the device "
+              "lacks scatter-gather)"},
+    MetricDef{"transmit_seen_fraction", "ratio", "tracepoint",
+              "bytes transmitted that were counted / bytes moved: near or above 1 when every "
+              "context is counted (headers, retransmits), below when transmits ran where they "
+              "were not"},
+    MetricDef{"transmit_linear_fraction", "ratio", "tracepoint",
+              "transmit_linear_bytes / bytes transmitted that were counted"},
     // Service demand (netperf): CPU per unit of data.
-    MetricDef{"sender_cpu_us_per_kb", "us/KB", "rusage", "sender CPU microseconds per KiB moved"},
+    MetricDef{"sender_cpu_us_per_kb", "us/KB", "rusage",
+              "sender process CPU microseconds per KiB moved"},
     MetricDef{"receiver_cpu_us_per_kb", "us/KB", "rusage",
               "receiver CPU microseconds per KiB moved"},
     MetricDef{"total_cpu_us_per_kb", "us/KB", "rusage",
@@ -140,7 +189,17 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"copy_bound_limit_bytes_per_s", "B/s", "estimate",
               "DRAM memcpy bandwidth / CPU copies on the critical path (the ledger's max of "
               "sender and receiver copies on 2+ cores)"},
-    MetricDef{"copy_efficiency", "ratio", "estimate", "throughput / copy_bound_limit_bytes_per_s"},
+    MetricDef{"copy_efficiency", "ratio", "estimate",
+              "throughput / copy_bound_limit_bytes_per_s; unavailable (with the ratio) when the "
+              "run beat the estimate, which then bounds nothing"},
+    MetricDef{"copy_cpu_share", "ratio", "estimate",
+              "the share of the path's CPU time that is copying: the ledger's CPU copies x "
+              "calibrated DRAM memcpy ns per byte / total_cpu_ns_per_byte. Near 1: zero copy "
+              "would pay; near 0: the CPU goes elsewhere"},
+    MetricDef{"sender_copy_cpu_share", "ratio", "estimate",
+              "sender CPU copies x calibrated ns per byte / sender_cpu_ns_per_byte"},
+    MetricDef{"receiver_copy_cpu_share", "ratio", "estimate",
+              "receiver CPU copies x calibrated ns per byte / receiver_cpu_ns_per_byte"},
 };
 
 }  // namespace

@@ -35,11 +35,14 @@ struct Setup {
   std::uint64_t deadline_ns = 0;
   std::unique_ptr<SinkEndpoint> sink;
   std::unique_ptr<TransferSession> session;
+  // A veth pair's sender end is this run's alone: its transmits are
+  // counted from every context (accounting.hpp). Empty elsewhere.
+  std::string egress_device;
 };
 
 // The timed region's raw figures.
 struct Timed {
-  std::uint64_t t0 = 0, t1 = 0, moved = 0;
+  std::uint64_t t0 = 0, t1 = 0, moved = 0, chunks = 0;
   CallCounters calls;
   Usage thread, process;
   std::optional<StorageIo> io0, io1;
@@ -63,6 +66,9 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
   TransferContext ctx{s.source_fd.get(), src.path,     c.size, c.chunk,
                       c.queue_depth,     s.sink->fd(), c.sink};
   s.session = static_cast<const TransferStrategy&>(*spec.strategy).prepare(ctx);
+  if (c.sink == SinkKind::veth)
+    if (auto d = s.sink->details(); d.contains("nic"))
+      s.egress_device = d["nic"].value("device", "");
   return s;
 }
 
@@ -76,16 +82,25 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
   t.io0 = StorageIo::of_process(&t.io_why);
   t.thread = Usage::of_thread();
   t.process = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
-  accounting.begin(kernel_counters);
+  accounting.begin(kernel_counters, s.egress_device);
   t.t0 = now_ns();
   try {
+    // One latency sample per step that entered the kernel: a step that
+    // made no call handed out a chunk its batch had already moved (io_uring
+    // moves --qd chunks per io_uring_enter), so its time goes to the next
+    // sample instead of a p50 of 0.
+    std::uint64_t calls_seen = 0;
     for (auto last = t.t0;;) {
       auto n = s.session->step(t.calls);
       auto now = now_ns();
       if (n == 0) break;
-      lat.push_back(now - last);
+      ++t.chunks;
+      if (t.calls.syscalls != calls_seen) {
+        lat.push_back(now - last);
+        last = now;
+        calls_seen = t.calls.syscalls;
+      }
       t.moved += n;
-      last = now;
       if (interrupted()) throw std::runtime_error("interrupted");
       if (now > s.deadline_ns)
         throw std::runtime_error("the repetition passed its deadline (--timeout) after " +
@@ -127,7 +142,9 @@ void clock_values(const Timed& t, std::vector<std::uint64_t>& lat, double bytes,
   double wall_s = double(t.t1 - t.t0) * 1e-9;
   values["wall_s"] = wall_s;
   values["throughput_bytes_per_s"] = bytes / wall_s;
-  values["chunks"] = double(lat.size());
+  values["chunks"] = double(t.chunks);
+  values["latency_samples"] = double(lat.size());
+  if (!lat.empty()) values["chunks_per_latency_sample"] = double(t.chunks) / double(lat.size());
   values["latency_max_ns"] = lat.empty() ? 0 : double(*std::max_element(lat.begin(), lat.end()));
   values["latency_p50_ns"] = percentile(lat, 0.50);
   values["latency_p90_ns"] = percentile(lat, 0.90);
@@ -143,9 +160,11 @@ void sender_values(const Conditions& c, const Timed& t, std::size_t chunks, Valu
   values["bytes_copied_to_user"] = double(t.calls.bytes_to_user);
   // /dev/null takes write() without copying a byte.
   values["bytes_copied_from_user"] = c.sink == SinkKind::null ? 0 : double(t.calls.bytes_from_user);
-  values["sender_user_s"] = t.thread.user_s;
-  values["sender_sys_s"] = t.thread.sys_s;
-  values["sender_cpu_ns_per_byte"] = t.thread.cpu_s() * 1e9 / bytes;
+  // The whole process: io_uring's io-wq workers do the sender's work too.
+  values["sender_user_s"] = t.process.user_s;
+  values["sender_sys_s"] = t.process.sys_s;
+  values["sender_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
+  values["sender_thread_cpu_ns_per_byte"] = t.thread.cpu_s() * 1e9 / bytes;
   values["sender_process_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
   values["sender_voluntary_switches"] = double(t.thread.voluntary_switches);
   values["sender_involuntary_switches"] = double(t.thread.involuntary_switches);
@@ -172,7 +191,7 @@ void receiver_values(const Conditions& c, const Timed& t, const ReceiverReport& 
                    "receiver_voluntary_switches", "receiver_involuntary_switches",
                    "receiver_minor_faults", "receiver_major_faults", "receiver_read_calls"})
       unavailable[k] = why;
-    values["total_cpu_ns_per_byte"] = t.thread.cpu_s() * 1e9 / bytes;
+    values["total_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
     return;
   }
   const auto& r = report.usage;
@@ -184,7 +203,19 @@ void receiver_values(const Conditions& c, const Timed& t, const ReceiverReport& 
   values["receiver_minor_faults"] = double(r.minor_faults);
   values["receiver_major_faults"] = double(r.major_faults);
   values["receiver_read_calls"] = double(report.read_calls);
-  values["total_cpu_ns_per_byte"] = (t.thread.cpu_s() + r.cpu_s()) * 1e9 / bytes;
+  values["total_cpu_ns_per_byte"] = (t.process.cpu_s() + r.cpu_s()) * 1e9 / bytes;
+}
+
+// The file sink's write made real: what the device wrote while the sink
+// file was synced after the timed region (sink.cpp).
+void sink_storage_values(const Conditions& c, const ReceiverReport& report, SinkEndpoint& sink,
+                         Values& values, Unavailable& unavailable) {
+  if (auto it = report.evidence.find("sink_sync_device_write_bytes"); it != report.evidence.end())
+    values["sink_device_write_bytes"] = double(it->second);
+  else
+    unavailable["sink_device_write_bytes"] =
+        c.sink != SinkKind::file ? "only the file sink writes to storage"
+                                 : sink.details().value("device_reason", std::string("not read"));
 }
 
 double median_of(const json& record, const char* key) {
@@ -212,7 +243,7 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   json verification = verify(c, src, t.moved, report);
 
   clock_values(t, latencies_, double(c.size), values);
-  sender_values(c, t, latencies_.size(), values);
+  sender_values(c, t, t.chunks, values);
   values["cache_resident_fraction"] = s.cache.resident_fraction;
   if (peak_rss)
     values["sender_peak_rss_bytes"] = double(*peak_rss);
@@ -221,12 +252,13 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   storage_values(t, values, unavailable);
   receiver_values(c, t, report, values, unavailable);
   add_zerocopy_values(c, t.calls, report, values, unavailable);
+  sink_storage_values(c, report, *s.sink, values, unavailable);
 
   auto ledger = spec_.strategy->ledger(c);
   auto accounts = accounting_.record(
-      {c, ledger, t.calls, latencies_.size(), std::uint64_t(values["bytes_copied_from_user"]),
+      {c, ledger, t.calls, t.chunks, std::uint64_t(values["bytes_copied_from_user"]),
        values["wall_s"], values["throughput_bytes_per_s"], s.cache.resident_fraction, t.thread,
-       has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration},
+       &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration},
       values, unavailable);
   json rep = {{"values", values},
               {"verification", verification},
@@ -235,6 +267,7 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
                 {"resident_fraction", s.cache.resident_fraction},
                 {"as_asked", s.cache.as_asked}}}};
   if (!t.calls.evidence.empty()) rep["evidence"] = t.calls.evidence;
+  if (t.calls.zerocopy.requested) rep["zerocopy"] = zerocopy_json(t.calls.zerocopy);
   if (has_receiver_process(c.sink)) rep["receiver"] = report;
   rep.update(accounts);
   if (auto d = s.sink->details(); !d.is_null()) rep["sink_details"] = d;

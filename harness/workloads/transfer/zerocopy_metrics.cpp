@@ -6,6 +6,20 @@
 #include "harness/base/units.hpp"
 
 namespace zc {
+nlohmann::json zerocopy_json(const ZeroCopyCompletions& zc) {
+  nlohmann::json j = {{"sends", zc.sends},
+                      {"notifications", zc.notifications},
+                      {"bytes_covered", zc.bytes_covered},
+                      {"copy_reported", zc.copy_reported}};
+  if (zc.copy_reported) {
+    j["copied_flag"] = zc.copied_flag;
+    j["copied_sends"] = zc.copied_sends;
+    j["bytes_copied"] = zc.bytes_copied;
+    j["bytes_not_copied"] = zc.bytes_not_copied;
+  }
+  return j;
+}
+
 namespace {
 
 std::uint64_t get(const std::map<std::string, std::uint64_t>& m, const char* key) {
@@ -18,20 +32,32 @@ std::uint64_t get(const std::map<std::string, std::uint64_t>& m, const char* key
 void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
                          const ReceiverReport& report, std::map<std::string, double>& values,
                          std::map<std::string, std::string>& unavailable) {
-  // Any strategy that reads zero-copy completions reports these keys.
-  if (calls.evidence.count("zerocopy_bytes_covered")) {
-    auto covered = get(calls.evidence, "zerocopy_bytes_covered");
-    auto copied = get(calls.evidence, "zerocopy_bytes_copied");
-    values["zerocopy_sends"] = double(get(calls.evidence, "zerocopy_sends"));
-    values["zerocopy_notifications"] = double(get(calls.evidence, "zerocopy_notifications"));
-    values["zerocopy_bytes_copied_by_kernel"] = double(copied);
-    values["zerocopy_bytes_not_copied"] = double(get(calls.evidence, "zerocopy_bytes_zerocopy"));
-    values["zerocopy_copied_fraction"] = covered ? double(copied) / double(covered) : 0;
+  const auto& zc = calls.zerocopy;
+  if (zc.requested) {
+    values["zerocopy_sends"] = double(zc.sends);
+    values["zerocopy_notifications"] = double(zc.notifications);
+    values["zerocopy_bytes_covered"] = double(zc.bytes_covered);
   } else {
-    for (auto k : {"zerocopy_sends", "zerocopy_notifications", "zerocopy_bytes_copied_by_kernel",
-                   "zerocopy_bytes_not_copied", "zerocopy_copied_fraction"})
+    for (auto k : {"zerocopy_sends", "zerocopy_notifications", "zerocopy_bytes_covered"})
       unavailable[k] =
           "the strategy sends no zero-copy requests, so the kernel reports no completions";
+  }
+  const char* verdict[] = {"zerocopy_bytes_copied_by_kernel", "zerocopy_bytes_not_copied",
+                           "zerocopy_copied_fraction"};
+  if (zc.requested && zc.copy_reported) {
+    values["zerocopy_bytes_copied_by_kernel"] = double(zc.bytes_copied);
+    values["zerocopy_bytes_not_copied"] = double(zc.bytes_not_copied);
+    if (zc.bytes_covered)
+      values["zerocopy_copied_fraction"] = double(zc.bytes_copied) / double(zc.bytes_covered);
+    else
+      unavailable["zerocopy_copied_fraction"] = "no completion arrived";
+  } else {
+    for (auto k : verdict)
+      unavailable[k] = !zc.requested
+                           ? "the strategy sends no zero-copy requests, so the kernel reports no "
+                             "completions"
+                           : "this kernel does not report whether it copied zero-copy sends "
+                             "(IORING_SEND_ZC_REPORT_USAGE unknown)";
   }
   if (c.receiver == ReceiverMode::zerocopy_receive && has_receiver_process(c.sink)) {
     auto mapped = get(report.evidence, "zerocopy_receive_mapped_bytes");

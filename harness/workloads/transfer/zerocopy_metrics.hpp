@@ -14,6 +14,10 @@
 
 namespace zc {
 
+// The repetition's "zerocopy" section: what the completions said, and by
+// which flag (MSG_ZEROCOPY's or io_uring's).
+nlohmann::json zerocopy_json(const ZeroCopyCompletions& zc);
+
 // Sets the zero-copy metrics (see metrics.cpp) from one repetition's
 // evidence, or marks them unavailable with the reason.
 void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
