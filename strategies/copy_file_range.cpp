@@ -70,7 +70,7 @@ class CopyFileRange : public TransferStrategy {
       b.source_into_page_cache()
           .hop(Place::page_cache, Place::sink_page_cache, Mover::cpu,
                "in-kernel copy: " + fs + " cannot share extents")
-          .hop(Place::sink_page_cache, Place::disk, Mover::dma, "writeback, after the run");
+          .file_sink_writeback();
     }
     return b.done(1);
   }

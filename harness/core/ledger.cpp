@@ -161,9 +161,7 @@ void LedgerBuilder::sink_tail(Place buffer) {
          "the receiver's softirq (charged to the receiver process or ksoftirqd on a veth)"});
   switch (c_.sink) {
     case SinkKind::file:
-      l_.hops.push_back({buffer, Place::disk, Mover::dma, Side::sender,
-                         "writeback: forced by fdatasync after the timed region and measured at "
-                         "the device (sink_device_write_bytes)"});
+      file_sink_writeback();
       return;
     case SinkKind::remote:
       l_.hops.push_back({buffer, Place::nic, Mover::dma, Side::sender});
@@ -186,6 +184,12 @@ void LedgerBuilder::sink_tail(Place buffer) {
     const char* why = c_.sink == SinkKind::tcp ? "loopback receive always copies" : "";
     l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver, why});
   }
+}
+
+LedgerBuilder& LedgerBuilder::file_sink_writeback() {
+  return hop(Place::sink_page_cache, Place::disk, Mover::dma,
+             "writeback: forced by fdatasync after the timed region and measured at the device "
+             "(sink_device_write_bytes)");
 }
 
 Ledger LedgerBuilder::done(double syscalls_per_chunk) {

@@ -75,6 +75,9 @@ class LedgerBuilder {
   // copied after all. Socket sinks only.
   LedgerBuilder& zero_copy_send_from(Place from, const std::string& how,
                                      const std::string& copied_flag);
+  // The file sink's pages to its disk: made real by a sync after the timed
+  // region, where the device's writes are measured.
+  LedgerBuilder& file_sink_writeback();
   Ledger done(double syscalls_per_chunk);
 
  private:
