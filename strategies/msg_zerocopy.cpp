@@ -93,6 +93,16 @@ class MsgZerocopySession : public TransferSession {
   void finish(CallCounters& c) override {
     if (!ev_) ev_.emplace(c);
     reap(c, /*until_empty=*/true);
+    // The results have carried these keys since schema zc-bench/1 began;
+    // the harness reads the typed completions, not these.
+    const auto& zc = c.zerocopy;
+    c.evidence["zerocopy_sends"] = zc.sends;
+    c.evidence["zerocopy_notifications"] = zc.notifications;
+    c.evidence["zerocopy_completed_sends"] = zc.copied_sends + completed_zerocopy_sends_;
+    c.evidence["zerocopy_copied_sends"] = zc.copied_sends;
+    c.evidence["zerocopy_bytes_covered"] = zc.bytes_covered;
+    c.evidence["zerocopy_bytes_copied"] = zc.bytes_copied;
+    c.evidence["zerocopy_bytes_zerocopy"] = zc.bytes_not_copied;
   }
 
  private:
@@ -189,6 +199,7 @@ class MsgZerocopySession : public TransferSession {
       s.done = true;
       outstanding_bytes_ -= s.bytes;
       ev_->zc.complete(s.bytes, copied);
+      if (!copied) ++completed_zerocopy_sends_;
       if (id == hi) break;
     }
     while (!outstanding_.empty() && outstanding_.front().done) {
@@ -204,6 +215,7 @@ class MsgZerocopySession : public TransferSession {
   std::deque<Send> outstanding_;  // index 0 is notification id first_id_
   std::uint32_t first_id_ = 0;
   std::uint64_t outstanding_bytes_ = 0;
+  std::uint64_t completed_zerocopy_sends_ = 0;
 };
 
 class MsgZerocopy : public TransferStrategy {

@@ -148,7 +148,9 @@ LedgerBuilder& LedgerBuilder::zero_copy_send_from(Place from, const std::string&
 }
 
 bool LedgerBuilder::linearised_on_transmit() const {
-  return (c_.sink == SinkKind::veth || c_.sink == SinkKind::remote) && !c_.egress_scatter_gather;
+  // Loopback always gathers; a caller that says otherwise is obeyed.
+  return (c_.sink == SinkKind::tcp || c_.sink == SinkKind::veth || c_.sink == SinkKind::remote) &&
+         !c_.egress_scatter_gather;
 }
 
 void LedgerBuilder::sink_tail(Place buffer) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "harness/base/fd.hpp"
 #include "harness/kit/io.hpp"
@@ -99,10 +100,18 @@ TEST(Accounting, RunWithoutPerfEventsSucceedsAndSaysWhy) {
   EXPECT_FALSE(kernel["sender"]["available"].get<bool>());
   EXPECT_FALSE(kernel["receiver"]["available"].get<bool>());
   EXPECT_EQ(item(run, "syscall_count_cross_check")["status"], "not_measured");
-  // What needs no perf events is still checked.
-  EXPECT_EQ(item(run, "bytes_copied_to_user")["status"], "pass");
+  // The strategy's own tallies are shown, but verify nothing: without
+  // kernel evidence the run says so, never "pass".
+  EXPECT_EQ(item(run, "bytes_copied_to_user")["status"], "consistent");
+  EXPECT_EQ(run["model_check"]["status"], "not_measured");
+  EXPECT_NE(run["copy_verdict"].get<std::string>().find("not verified: "), std::string::npos)
+      << run["copy_verdict"];
   EXPECT_TRUE(run["metrics"]["system_cpu_s"]["available"].get<bool>());
-  EXPECT_TRUE(run["metrics"]["copy_efficiency"]["available"].get<bool>());
+  // An efficiency above 1 is no efficiency: then it is unavailable, saying so.
+  const auto& eff = run["metrics"]["copy_efficiency"];
+  EXPECT_TRUE(eff["available"].get<bool>() ||
+              eff["reason"].get<std::string>().find("exceeded") != std::string::npos)
+      << eff;
 }
 
 // Test-only: moves bytes like read-write but claims sendfile's ledger
@@ -147,7 +156,9 @@ TEST(Accounting, WrongLedgerFailsTheModelCheck) {
   WrongLedger wrong;  // not registered: only this test runs it
   auto run = run_one(&wrong, SinkKind::tcp);
   EXPECT_EQ(run["model_check"]["status"], "fail");
-  EXPECT_EQ(item(run, "bytes_copied_to_user")["status"], "fail");
+  // The kernel's syscall count contradicts the ledger; the strategy's own
+  // byte tally is shown as inconsistent with it, but decides nothing.
+  EXPECT_EQ(item(run, "bytes_copied_to_user")["status"], "inconsistent");
   EXPECT_EQ(item(run, "syscalls_per_chunk")["status"], "fail");
   EXPECT_EQ(run["copy_verdict"].get<std::string>().rfind("MODEL CHECK FAILED", 0), 0u)
       << run["copy_verdict"];
@@ -267,6 +278,68 @@ TEST(Accounting, TimedRegionExcludesTheReceiversSetUpAndReadOut) {
     double receiver = rep["receiver"]["wall_s"].get<double>();
     EXPECT_LT(sender - receiver, 0.02)
         << "sender " << sender << " s, receiver loop " << receiver << " s";
+  }
+}
+
+}  // namespace
+}  // namespace zc::testing
+
+namespace zc::testing {
+namespace {
+
+// Issue 14, item 2: the sender's counters follow the threads it creates
+// (io_uring's io-wq workers are such threads): a thread started inside the
+// window is counted, the counting set's own ring-draining thread is not.
+TEST(Accounting, SenderCountersFollowThreadsCreatedInTheWindow) {
+  REQUIRE_KERNEL_COUNTERS();
+  PerfCounterSet set(PerfTarget::threads_of_caller(),
+                     {{"syscalls", "raw_syscalls/sys_enter"},
+                      {"faults", "software/page-faults", {}, 16},
+                      {"inserts", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 16}});
+  ASSERT_TRUE(set.available()) << set.reason();
+  constexpr int kCalls = 500;
+  set.start();
+  std::thread([] {
+    for (int i = 0; i < kCalls; ++i) (void)::getppid();
+  }).join();
+  set.stop();
+  auto r = set.read();
+  ASSERT_TRUE(r["syscalls"].available) << r["syscalls"].reason;
+  EXPECT_GE(r["syscalls"].count, std::uint64_t(kCalls));
+  EXPECT_LT(r["syscalls"].count, std::uint64_t(kCalls) + 50) << "someone else's calls counted";
+}
+
+// Item 9: io_uring moves --qd chunks per io_uring_enter; latency is per
+// call (a batch), not a p50 of 0 from chunks its batch already moved.
+TEST(Accounting, IoUringLatencyIsPerBatch) {
+  auto tmp = fresh_dir("batch");
+  auto plan = small_plan(transfer("io-uring"), SinkKind::tcp, kSize, kChunk, tmp);
+  plan.runs[0].conditions.queue_depth = 4;
+  auto out = run_plan(plan);
+  std::filesystem::remove_all(tmp);
+  auto run = out.results["runs"][0];
+  if (run["status"] == "unsupported") GTEST_SKIP() << run.value("reason", "");
+  ASSERT_EQ(run["status"], "ok") << run.value("reason", "");
+  EXPECT_EQ(median(run, "chunks"), double(kChunks));
+  EXPECT_EQ(median(run, "chunks_per_latency_sample"), 4.0);
+  EXPECT_GT(median(run, "latency_p50_ns"), 0.0);
+}
+
+// Item 11: io_uring's own verdict on SEND_ZC, beside MSG_ZEROCOPY's. Over
+// loopback the kernel copies on delivery and both say so.
+TEST(Accounting, SendZcReportsTheKernelsCopiedVerdict) {
+  for (auto id : {"msg-zerocopy", "io-uring-send-zc"}) {
+    auto run = run_one(transfer(id), SinkKind::tcp);
+    if (run["status"] == "unsupported") continue;
+    auto& f = run["metrics"]["zerocopy_copied_fraction"];
+    if (!f["available"].get<bool>() &&
+        f["reason"].get<std::string>().find("REPORT_USAGE") != std::string::npos)
+      continue;  // a kernel before 6.2 cannot say
+    ASSERT_TRUE(f["available"].get<bool>()) << id << ": " << f;
+    EXPECT_EQ(f["median"].get<double>(), 1.0) << id;
+    EXPECT_GT(median(run, "zerocopy_sends"), 0.0) << id;
+    auto z = run["repetitions"][0]["zerocopy"];
+    EXPECT_EQ(z["bytes_copied"].get<std::uint64_t>(), kSize) << id << z;
   }
 }
 
