@@ -83,10 +83,16 @@ TEST(ModelCheck, ColdCacheMustInsertTheWholeFile) {
   auto c = tcp_hot();
   c.cache = CacheState::cold;
   auto m = honest(c);
+  m.cache_resident_fraction = 0;  // as dropped
   m.page_cache_pages.value = 10;  // far fewer than the file's 256 pages
   auto j = check_model(read_write(c), c, m);
   EXPECT_EQ(j["items"]["page_cache_insertions"]["status"], "fail");
   m.page_cache_pages.value = 256;
+  EXPECT_EQ(check_model(read_write(c), c, m)["items"]["page_cache_insertions"]["status"], "pass");
+  // A cold cache the kernel could not fully drop: the pages left resident
+  // are not read again (seen: a 2 MiB folio of a 64M file stayed).
+  m.cache_resident_fraction = 0.125;
+  m.page_cache_pages.value = 224;
   EXPECT_EQ(check_model(read_write(c), c, m)["items"]["page_cache_insertions"]["status"], "pass");
 }
 
