@@ -28,10 +28,14 @@ struct Lookup {
     auto v = it->second.count;
     return {v >= minus ? v - minus : 0, ""};
   }
-  Maybe<std::uint64_t> sum(const std::string& key, const std::string& field) const {
+  // partial_ok: a share is all the caller needs, so sums missing a few
+  // records (lower bounds) will do.
+  Maybe<std::uint64_t> sum(const std::string& key, const std::string& field,
+                           bool partial_ok = false) const {
     auto c = count(key);
     if (!c.value) return c;
     const auto& r = results->at(key);
+    if (r.sums_partial && !partial_ok) return {std::nullopt, r.sums_reason};
     if (auto f = r.sums.find(field); f != r.sums.end()) return {f->second, ""};
     return {std::nullopt, r.sums_reason.empty() ? "field " + field + " not summed" : r.sums_reason};
   }
@@ -48,6 +52,7 @@ std::map<std::string, PerfEventResult> results_from_json(const json& events) {
     r.count = e.value("count", std::uint64_t(0));
     if (e.contains("sums")) r.sums = e["sums"].get<std::map<std::string, std::uint64_t>>();
     r.sums_reason = e.value("sums_reason", "");
+    r.sums_partial = e.value("sums_partial", false);
     out[key] = r;
   }
   return out;
@@ -234,10 +239,12 @@ json Accounting::transmits(Counts& k, const RepetitionFacts& f, Figures& out) {
     auto r = device_->read();
     Lookup dev{&r, ""};
     n = dev.count("device_transmits");
-    len = dev.sum("device_transmits", "len");
-    data = dev.sum("device_transmits", "data_len");
+    len = dev.sum("device_transmits", "len", true);
+    data = dev.sum("device_transmits", "data_len", true);
     k.every_context = n.value.has_value();
     k.transmit_scope = "device " + device_name_ + ", every context (system-wide, filtered)";
+    if (auto it = r.find("device_transmits"); it != r.end() && it->second.sums_partial)
+      k.transmit_scope += "; byte sums are lower bounds: " + it->second.sums_reason;
     j = to_json(*device_, r);
   } else {
     auto add = [](const Maybe<std::uint64_t>& a, const Maybe<std::uint64_t>& b) {

@@ -95,6 +95,7 @@ struct PerfEventResult {
   // ring buffer could not be mapped.
   std::map<std::string, std::uint64_t> sums;
   std::string sums_reason;
+  bool sums_partial = false;  // sums kept, but some records are missing: lower bounds
 };
 
 class PerfCounterSet {
