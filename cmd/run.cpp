@@ -14,6 +14,7 @@
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/compact.hpp"
 #include "harness/report/output.hpp"
 #include "harness/report/table.hpp"
 #include "harness/run/plan.hpp"
@@ -46,6 +47,7 @@ struct RunArgs {
   bool quiet = false;
   unsigned max_runs = 200;
   bool interleave = true;
+  bool compact = false;
   // The workloads' options: name -> texts, and the CLI11 option to ask
   // whether it was given.
   std::map<std::string, std::vector<std::string>> texts;
@@ -279,6 +281,8 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   app.add_flag("--interleave,!--no-interleave", a->interleave,
                "repetitions of all runs in one shuffled order, so drift hits every run alike "
                "(default); --no-interleave runs each run's repetitions back to back");
+  app.add_flag("--compact", a->compact,
+               "JSON: each metric's description once, in metric_descriptions, not in every run");
   app.add_option("--max-runs", a->max_runs,
                  "refuse a comparison of more runs than this (a sweep's product grows fast)")
       ->capture_default_str()
@@ -301,6 +305,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       };
     auto outcome = run_plan(plan);
     progress.clear();
+    if (a->compact) compact_document(outcome.results);
     if (!save_results(outcome, format, out)) outcome.any_failed = true;
     if (!a->quiet) {
       auto* terminal = out == "-" ? stderr : stdout;
