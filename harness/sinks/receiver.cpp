@@ -1,6 +1,7 @@
 #include "harness/sinks/receiver.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -60,8 +61,16 @@ void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
 
 void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
   // MSG_TRUNC on a TCP socket discards the bytes in the kernel: the data is
-  // counted, never copied, and so cannot be checked.
-  auto buffer = map_buffer(4096);
+  // counted, never copied, and so cannot be checked. Any other socket
+  // (AF_UNIX stream) ignores the flag and writes up to the length asked for
+  // into the buffer: refuse it here too, whoever started this receiver.
+  int protocol = 0;
+  socklen_t len = sizeof protocol;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 || protocol != IPPROTO_TCP)
+    throw std::runtime_error(
+        "--receiver truncate needs a TCP socket: recv(MSG_TRUNC) discards only there "
+        "(a unix stream socket copies the bytes anyway)");
+  auto buffer = map_buffer(4096);  // never written: TCP's MSG_TRUNC copies nothing
   while (true) {
     auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
