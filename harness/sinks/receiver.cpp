@@ -37,10 +37,26 @@ std::uint64_t die_after_bytes() {
   return std::strtoull(env, nullptr, 10);
 }
 
+// Throws once the loop is past its time limit (checked after each read;
+// costs a clock read only when a limit is set).
+void check_time_limit(const ReceiverOptions& opts, std::uint64_t deadline_ns,
+                      const ReceiverReport& r) {
+  if (!deadline_ns || now_ns() <= deadline_ns) return;
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%.1f", double(opts.time_limit_ns) * 1e-9);
+  throw std::runtime_error(std::string("the time limit of ") + limit + " s passed with " +
+                           std::to_string(r.bytes) + " bytes received (too slow a sender)");
+}
+
+std::uint64_t deadline_of(const ReceiverOptions& opts) {
+  return opts.time_limit_ns ? now_ns() + opts.time_limit_ns : 0;
+}
+
 void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
   auto buffer = map_buffer(opts.buffer_size);
   StreamHash hash;
   const auto die_after = die_after_bytes();
+  const auto deadline = deadline_of(opts);
   while (true) {
     if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
     auto n = ::read(fd, buffer.data(), buffer.size());
@@ -55,6 +71,7 @@ void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
     if (opts.max_bytes && r.bytes > opts.max_bytes)
       throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
                                " bytes it announced");
+    check_time_limit(opts, deadline, r);
   }
   r.hash = hash.digest();
 }
@@ -71,6 +88,7 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
         "--receiver truncate needs a TCP socket: recv(MSG_TRUNC) discards only there "
         "(a unix stream socket copies the bytes anyway)");
   auto buffer = map_buffer(4096);  // never written: TCP's MSG_TRUNC copies nothing
+  const auto deadline = deadline_of(opts);
   while (true) {
     auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
@@ -83,6 +101,7 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
     if (opts.max_bytes && r.bytes > opts.max_bytes)
       throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
                                " bytes it announced");
+    check_time_limit(opts, deadline, r);
   }
   r.unverified_reason = "receiver ran with MSG_TRUNC: bytes were discarded unread";
 }
