@@ -39,6 +39,14 @@ rc=$?
 zc run -s sendfile --sink veth --size 4M --reps 1 -q -o "$tmp/work/veth.json" 2>"$tmp/veth.err"
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: veth run as $user exited $rc: $(tail -3 "$tmp/veth.err")"; fail=1; }
+# A TMPDIR this user cannot read (root's home) moves list's and env's probes
+# to /tmp; it does not end them with a filesystem error.
+for cmd in list env; do
+  (cd "$tmp/work" && env -u ZC_BENCH_EXE TMPDIR=/root/zc-private \
+    setpriv --reuid="$user" --regid="$group" --clear-groups "$tmp/zc-bench" $cmd >/dev/null 2>"$tmp/$cmd.err")
+  rc=$?
+  [ $rc -eq 0 ] || { echo "FAIL: $cmd with an unreadable TMPDIR exited $rc: $(cat "$tmp/$cmd.err")"; fail=1; }
+done
 [ $fail -eq 0 ] || exit 1
 
 python3 - "$tmp" <<'PY' || exit 1
