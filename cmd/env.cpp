@@ -1,4 +1,6 @@
 // `zc-bench env`: what this machine is and which measurements it allows.
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -20,10 +22,18 @@ Runner setup_env(CLI::App& app) {
   app.add_option("--dir", args->dir, "folder whose file system to probe (O_DIRECT)")
       ->capture_default_str();
   return [args] {
-    std::filesystem::path dir = args->dir;
+    namespace fs = std::filesystem;
+    // A report creates nothing: a folder not made yet is probed through the
+    // nearest existing one above it (the file system it would land on).
+    // error_code overloads throughout: a folder this user may not stat
+    // falls back to the temp folder, it does not end the report.
     std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (!std::filesystem::is_directory(dir)) dir = std::filesystem::temp_directory_path();
+    fs::path dir = fs::absolute(args->dir, ec);
+    while (!fs::is_directory(dir, ec) && dir.has_relative_path()) dir = dir.parent_path();
+    if (ec || ::access(dir.c_str(), W_OK) != 0) {
+      dir = fs::temp_directory_path(ec);
+      if (ec || !fs::is_directory(dir, ec)) dir = "/tmp";
+    }
     auto env = describe_environment(dir, {});
     env.erase("command_line");
     env["capabilities"] = describe_capabilities(dir);

@@ -1,5 +1,7 @@
 // `zc-bench list`: every strategy, its data path, its ledger under the
 // default conditions, and whether it can run here (or why not).
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -15,7 +17,12 @@ Runner setup_list(CLI::App& app) {
     Conditions c;
     c.size = 256ull << 20;
     c.chunk = 1 << 20;
-    c.source_dir = std::filesystem::temp_directory_path();
+    // The error_code overload: a TMPDIR that is missing or not this user's
+    // to read only moves the probes (O_DIRECT) to /tmp; it does not end the
+    // listing.
+    std::error_code ec;
+    c.source_dir = std::filesystem::temp_directory_path(ec);
+    if (ec || ::access(c.source_dir.c_str(), W_OK) != 0) c.source_dir = "/tmp";
     nlohmann::json out = nlohmann::json::array();
     for (const auto* s : Registry::instance().all()) {
       Conditions sc = c;

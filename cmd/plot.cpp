@@ -1,5 +1,6 @@
 // `zc-bench plot RESULTS.json [-o DIR]`: the charts of scripts/plot.py
 // (matplotlib), run as a child process so the C++ side needs no plotting.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/process/args.hpp>
@@ -49,6 +50,28 @@ fs::path find_in_path(const std::string& name) {
   return {};
 }
 
+// The script reads at most this much (scripts/plot.py, MAX_RESULTS_BYTES).
+constexpr std::uintmax_t kMaxResultsBytes = 256u << 20;
+
+// Refused here, in one line, before python starts: what is not a regular
+// file (a FIFO would block the reader, /dev/zero never ends) or is too big.
+void check_results_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw UsageError("plot: '" + path + "': " + errno_text(errno));
+  const char* kind = S_ISDIR(st.st_mode)                          ? "a folder"
+                     : S_ISFIFO(st.st_mode)                       ? "a FIFO"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                     : S_ISSOCK(st.st_mode)                       ? "a socket"
+                     : !S_ISREG(st.st_mode)                       ? "not a regular file"
+                                                                  : nullptr;
+  if (kind) throw UsageError("plot: '" + path + "' is " + kind + ", not a results file");
+  if (std::uintmax_t(st.st_size) > kMaxResultsBytes)
+    throw UsageError("plot: '" + path + "' is " + std::to_string(st.st_size >> 20) +
+                     " MiB, larger than a results file can be (" +
+                     std::to_string(kMaxResultsBytes >> 20) + " MiB)");
+}
+
 }  // namespace
 
 Runner setup_plot(CLI::App& app) {
@@ -59,9 +82,7 @@ Runner setup_plot(CLI::App& app) {
   app.add_option("-o,--output-dir", *out_dir,
                  "folder for the PNG and SVG files (default: next to the JSON)");
   return [results, out_dir] {
-    std::error_code ec;
-    if (!fs::is_regular_file(*results, ec))
-      throw UsageError("plot: '" + *results + "' does not exist or is not a file");
+    check_results_file(*results);
     auto script = find_plot_script();
     if (script.empty())
       throw std::runtime_error(

@@ -22,6 +22,8 @@ struct SinkArgs {
   std::string listen;
   std::string token;
   unsigned max_sessions = 4;
+  unsigned max_pending = 16;
+  double hello_timeout = 5;
   double idle_timeout = 30;
   unsigned sessions = 0;
   bool kernel_counters = false;
@@ -32,6 +34,8 @@ int serve(const SinkArgs& a) {
   opts.listen = parse_remote_address(a.listen, "--listen");
   opts.token = a.token;
   opts.max_sessions = a.max_sessions;
+  opts.max_pending = a.max_pending;
+  opts.hello_timeout_s = a.hello_timeout;
   opts.idle_timeout_s = a.idle_timeout;
   opts.session_limit = a.sessions;
   return serve_sink(opts);
@@ -58,6 +62,16 @@ Runner setup_sink(CLI::App& app) {
   app.add_option("--max-sessions", args->max_sessions, "--listen: sessions served at once")
       ->capture_default_str()
       ->check(CLI::Range(1u, 64u));
+  app.add_option("--max-pending", args->max_pending,
+                 "--listen: connections waiting to authenticate (they hold no session; a new one "
+                 "drops the oldest)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1024u));
+  app.add_option(
+         "--hello-timeout", args->hello_timeout,
+         "--listen: seconds a new connection has to send its hello (at most --idle-timeout)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
   app.add_option("--idle-timeout", args->idle_timeout,
                  "--listen: seconds a silent peer is kept before it is dropped")
       ->capture_default_str()

@@ -37,10 +37,11 @@ zc_install_missing() {
     "${missing[@]}" >/dev/null
 }
 
+# Extra arguments go to the configure step (scripts/test --sanitize).
 zc_build() {
   local jobs
   jobs=$(nproc)
-  cmake -S "$ZC_ROOT" -B "$ZC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S "$ZC_ROOT" -B "$ZC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
   cmake --build "$ZC_BUILD" -j "$jobs" -- --no-print-directory >/dev/null ||
     cmake --build "$ZC_BUILD" -j 1  # on failure, build again serially so the error is readable
 }

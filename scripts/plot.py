@@ -18,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import stat
 import sys
 
 try:
@@ -50,17 +51,115 @@ def fail(msg, status=2):
     sys.exit(status)
 
 
-def load(path):
+# --- Input checks: everything the charts read is checked here, before any
+# drawing, so bad input is one line naming the file and the field (exit 2),
+# never a hang, an unbounded read or a traceback.
+
+# A results file of thousands of runs is tens of MB; anything past this is
+# not one (e.g. /dev/zero, a runaway log).
+MAX_RESULTS_BYTES = 256 << 20
+
+
+def read_results_text(path):
+    """The file's text: a regular file (a FIFO would block, a device never
+    end), read up to MAX_RESULTS_BYTES."""
     try:
-        with open(path) as f:
-            doc = json.load(f)
+        st = os.stat(path)
     except OSError as e:
         fail(f"'{path}': {e.strerror}")
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+        fail(f"'{path}' is {kind}, not a results file")
+    if st.st_size > MAX_RESULTS_BYTES:
+        fail(f"'{path}' is {st.st_size >> 20} MiB, larger than a results file can be "
+             f"({MAX_RESULTS_BYTES >> 20} MiB)")
+    try:
+        # O_NONBLOCK: if the path was swapped for a FIFO since the stat,
+        # opening it does not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                fail(f"'{path}' is not a regular file")
+            data = f.read(MAX_RESULTS_BYTES + 1)
+    except OSError as e:
+        fail(f"'{path}': {e.strerror}")
+    if len(data) > MAX_RESULTS_BYTES:
+        fail(f"'{path}' is larger than a results file can be ({MAX_RESULTS_BYTES >> 20} MiB)")
+    return data
+
+
+def check_fields(path, doc):
+    """Fails on the first field the charts need that is missing or of the
+    wrong type, naming it (runs[3].parameters.size)."""
+    def kind_of(v):
+        return {dict: "an object", list: "an array", str: "a string", bool: "true/false",
+                type(None): "null"}.get(type(v), "a number")
+
+    def need(obj, key, want, where, optional=False):
+        if key not in obj:
+            if optional:
+                return None
+            fail(f"'{path}': {where}{key} is missing")
+        v = obj[key]
+        ok = {"object": isinstance(v, dict), "array": isinstance(v, list),
+              "string": isinstance(v, str),
+              "number": isinstance(v, (int, float)) and not isinstance(v, bool),
+              "number or null": v is None or (isinstance(v, (int, float))
+                                               and not isinstance(v, bool)),
+              "size": isinstance(v, int) and not isinstance(v, bool) and v > 0}[want]
+        if not ok:
+            shown = {"object": "an object", "array": "an array", "string": "a string",
+                     "number": "a number", "number or null": "a number or null",
+                     "size": "a positive integer"}[want]
+            fail(f"'{path}': {where}{key} must be {shown}, not {kind_of(v)}")
+        return v
+
+    if not isinstance(doc, dict) or doc.get("schema") != "zc-bench/1":
+        fail(f"'{path}': not a zc-bench/1 results document (schema)")
+    need(doc, "environment", "object", "", optional=True)
+    for i, run in enumerate(need(doc, "runs", "array", "")):
+        where = f"runs[{i}]."
+        if not isinstance(run, dict):
+            fail(f"'{path}': runs[{i}] must be an object, not {kind_of(run)}")
+        need(run, "name", "string", where)
+        if need(run, "status", "string", where) != "ok":
+            continue
+        need(run, "strategy", "string", where)
+        for key in ("sink", "receiver"):
+            need(run, key, "string", where, optional=True)
+        params = need(run, "parameters", "object", where)
+        need(params, "size", "size", where + "parameters.")
+        need(params, "repetitions", "number", where + "parameters.")
+        need(params, "chunk", "size", where + "parameters.", optional=True)
+        ledger = need(run, "ledger", "object", where)
+        for key in ("cpu_copies", "dma_copies"):
+            need(ledger, key, "number", where + "ledger.")
+        for key in ("copies_to_user", "copies_from_user"):
+            need(ledger, key, "number", where + "ledger.", optional=True)
+        for key, m in need(run, "metrics", "object", where).items():
+            if not isinstance(m, dict):
+                fail(f"'{path}': {where}metrics.{key} must be an object, not {kind_of(m)}")
+            for stat_name in ("median", "min", "max"):
+                need(m, stat_name, "number or null", f"{where}metrics.{key}.", optional=True)
+
+
+def load(path):
+    """The results document, checked (see check_fields)."""
+    data = read_results_text(path)
+    try:
+        doc = json.loads(data)
+    except UnicodeDecodeError:
+        fail(f"'{path}': not valid JSON (not UTF-8 text)")
     except json.JSONDecodeError as e:
         fail(f"'{path}': not valid JSON ({e.msg} at line {e.lineno})")
-    if not isinstance(doc, dict) or doc.get("schema") != "zc-bench/1":
-        fail(f"'{path}': not a zc-bench/1 results document")
+    except RecursionError:
+        fail(f"'{path}': not valid JSON (nested too deeply)")
+    check_fields(path, doc)
     return doc
+
+# --- End of input checks.
 
 
 def median(run, key):

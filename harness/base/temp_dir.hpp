@@ -1,12 +1,21 @@
 // A private temporary folder, removed with everything in it on destruction.
+// Named zc-bench.<owner pid>.XXXXXX and locked (flock) while its owner
+// lives, so that a folder left by a killed run (SIGKILL runs no destructor)
+// is recognised and swept when the next run starts, the way stale veth
+// namespaces are (sinks/netns.cpp).
 #pragma once
 
 #include <filesystem>
+#include <string>
+#include <vector>
+
+#include "harness/base/fd.hpp"
 
 namespace zc {
 
 class TempDir {
  public:
+  // Sweeps stale folders in `parent` first (sweep_stale_temp_dirs).
   explicit TempDir(const std::filesystem::path& parent);
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
@@ -15,6 +24,14 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+  UniqueFd lock_;  // held for the folder's life; the kernel drops it when we die
 };
+
+// Removes this user's zc-bench.<pid>.XXXXXX folders in `parent` whose owner
+// is gone: no process with that pid, and nobody holds the folder's lock
+// (which also protects a live owner in another pid namespace). Folders of
+// other users, of live owners, and anything else are left alone. Returns
+// the folders removed.
+std::vector<std::filesystem::path> sweep_stale_temp_dirs(const std::filesystem::path& parent);
 
 }  // namespace zc

@@ -76,18 +76,25 @@ struct TracefsCache {
   std::string why_not;
 };
 
-bool tracefs_readable(const char* root) {
-  return fs::exists(fs::path(root) / "events" / "raw_syscalls");
+// The error_code overload: tracefs is mode 0700, so for anyone but root
+// the stat fails with EACCES, which the throwing overload turned into an
+// exception that ended every command. `denied` names such a root.
+bool tracefs_readable(const char* root, std::string& denied) {
+  std::error_code ec;
+  if (fs::exists(fs::path(root) / "events" / "raw_syscalls", ec)) return true;
+  if (ec && denied.empty()) denied = std::string(root) + " is not readable (" + ec.message() + ")";
+  return false;
 }
 
 // unshare(CLONE_NEWNS) affects only the calling thread (it gets its own fs
 // struct), so a helper thread can mount tracefs where nobody else sees it;
 // the namespace, and the mount, end with the thread.
-void read_through_private_mount(TracefsCache& cache) {
-  std::thread([&cache] {
+void read_through_private_mount(TracefsCache& cache, const std::string& denied) {
+  std::thread([&cache, &denied] {
     if (::unshare(CLONE_NEWNS) != 0) {
-      cache.why_not = "tracefs is not mounted and a private mount namespace was refused (" +
-                      errno_text(errno) + "); needs root or a mounted, readable tracefs";
+      cache.why_not = (denied.empty() ? "tracefs is not mounted" : "tracefs " + denied) +
+                      " and a private mount namespace was refused (" + errno_text(errno) +
+                      "); needs root or a mounted, readable tracefs";
       return;
     }
     if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
@@ -107,14 +114,15 @@ const TracefsCache& tracefs_cache() {
   static TracefsCache cache;
   static std::once_flag once;
   std::call_once(once, [] {
+    std::string denied;
     for (auto root : kTracefsRoots) {
-      if (!tracefs_readable(root)) continue;
+      if (!tracefs_readable(root, denied)) continue;
       for (auto name : kTracepoints)
         if (auto tp = read_tracepoint(fs::path(root) / "events", name)) cache.found[name] = *tp;
       cache.how = root;
       return;
     }
-    read_through_private_mount(cache);
+    read_through_private_mount(cache, denied);
   });
   return cache;
 }

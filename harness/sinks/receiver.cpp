@@ -1,6 +1,8 @@
 #include "harness/sinks/receiver.hpp"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -36,10 +38,26 @@ std::uint64_t die_after_bytes() {
   return std::strtoull(env, nullptr, 10);
 }
 
+// Throws once the loop is past its time limit (checked after each read;
+// costs a clock read only when a limit is set).
+void check_time_limit(const ReceiverOptions& opts, std::uint64_t deadline_ns,
+                      const ReceiverReport& r) {
+  if (!deadline_ns || now_ns() <= deadline_ns) return;
+  char limit[32];
+  std::snprintf(limit, sizeof limit, "%.1f", double(opts.time_limit_ns) * 1e-9);
+  throw std::runtime_error(std::string("the time limit of ") + limit + " s passed with " +
+                           std::to_string(r.bytes) + " bytes received (too slow a sender)");
+}
+
+std::uint64_t deadline_of(const ReceiverOptions& opts) {
+  return opts.time_limit_ns ? now_ns() + opts.time_limit_ns : 0;
+}
+
 void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
   auto buffer = map_buffer(opts.buffer_size);
   StreamHash hash;
   const auto die_after = die_after_bytes();
+  const auto deadline = deadline_of(opts);
   while (true) {
     if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
     auto n = ::read(fd, buffer.data(), buffer.size());
@@ -54,16 +72,32 @@ void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
     if (opts.max_bytes && r.bytes > opts.max_bytes)
       throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
                                " bytes it announced");
+    check_time_limit(opts, deadline, r);
   }
   r.hash = hash.digest();
 }
 
 void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
   // MSG_TRUNC on a TCP socket discards the bytes in the kernel: the data is
-  // counted, never copied, and so cannot be checked.
-  auto buffer = map_buffer(4096);
+  // counted, never copied, and so cannot be checked. Any other socket
+  // (AF_UNIX stream) ignores the flag and writes up to the length asked for
+  // into the buffer: refuse it here too, whoever started this receiver.
+  int protocol = 0;
+  socklen_t len = sizeof protocol;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0 || protocol != IPPROTO_TCP)
+    throw std::runtime_error(
+        "--receiver truncate needs a TCP socket: recv(MSG_TRUNC) discards only there "
+        "(a unix stream socket copies the bytes anyway)");
+  // As long as the length passed, though TCP's MSG_TRUNC never writes to
+  // it: recv's contract (and AddressSanitizer) holds the buffer to the
+  // length. Mapped lazily, so its pages are never touched or resident.
+  void* p = ::mmap(nullptr, opts.buffer_size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap buffer");
+  Mapping buffer(p, opts.buffer_size);
+  const auto deadline = deadline_of(opts);
   while (true) {
-    auto n = ::recv(fd, buffer.data(), opts.buffer_size, MSG_TRUNC);
+    auto n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN)
       throw std::runtime_error("the sender went quiet (receive timeout)");
@@ -74,6 +108,7 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
     if (opts.max_bytes && r.bytes > opts.max_bytes)
       throw std::runtime_error("the sender sent more than the " + std::to_string(opts.max_bytes) +
                                " bytes it announced");
+    check_time_limit(opts, deadline, r);
   }
   r.unverified_reason = "receiver ran with MSG_TRUNC: bytes were discarded unread";
 }

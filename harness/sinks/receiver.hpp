@@ -20,6 +20,10 @@ struct ReceiverOptions {
   bool thread_usage = false;
   // Fail once more than this many bytes arrive (0: no limit).
   std::uint64_t max_bytes = 0;
+  // Fail once the loop has run this long (0: no limit). Each read is
+  // bounded by the socket's receive timeout; this bounds their sum, for a
+  // peer that trickles a byte at a time (the sink server's sessions).
+  std::uint64_t time_limit_ns = 0;
   // Open kernel counters over the loop: the harness's evidence repetition
   // does, timed ones do not (accounting.hpp).
   bool kernel_counters = false;

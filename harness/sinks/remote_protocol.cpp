@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <system_error>
 
 #include "harness/base/errors.hpp"
@@ -66,10 +67,32 @@ nlohmann::json read_message(int fd, std::uint64_t deadline_ns, std::string_view 
   if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string())
     throw ProtocolError("the " + what + " is not a JSON object with a type (not a zc-bench peer?)");
   auto got = j["type"].get<std::string>();
-  if (got == "error")
-    throw ProtocolError(j.value("error", std::string("the peer reported an error")));
-  if (got != type) throw ProtocolError("expected a " + what + ", got '" + got + "'");
+  if (got == "error") {
+    const auto& e = j.contains("error") ? j["error"] : nlohmann::json();
+    throw ProtocolError(e.is_string() ? printable(e.get<std::string>(), 400)
+                                      : "the peer reported an error");
+  }
+  if (got != type) throw ProtocolError("expected a " + what + ", got '" + printable(got) + "'");
   return j;
+}
+
+std::string printable(std::string_view text, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += char(c);
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
 }
 
 std::pair<std::string, std::string> split_host_port(const std::string& address) {

@@ -12,12 +12,12 @@
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
+#include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/posix.hpp>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -74,6 +74,27 @@ FdPair pipe_pair() {
   check_unix(::pipe2(p, O_CLOEXEC), "pipe2");
   return {UniqueFd(p[1]), UniqueFd(p[0])};
 }
+
+// The receiver's environment: ours plus the receiver marker, as a plain
+// envp handed to the executor. Not boost::process::environment: its lookup
+// in Boost 1.74 compares the key's length of bytes against each entry and
+// reads past shorter ones (AddressSanitizer: environment.hpp:266).
+class ReceiverEnvironment {
+ public:
+  ReceiverEnvironment() {
+    for (char** e = ::environ; *e; ++e)
+      if (std::strncmp(*e, kMarker, std::strlen(kMarker)) != 0) entries_.emplace_back(*e);
+    entries_.emplace_back(std::string(kMarker) + "1");
+    for (auto& e : entries_) envp_.push_back(e.data());
+    envp_.push_back(nullptr);
+  }
+  char** envp() { return envp_.data(); }
+
+ private:
+  static constexpr const char* kMarker = "ZC_BENCH_RECEIVER=";
+  std::vector<std::string> entries_;
+  std::vector<char*> envp_;
+};
 
 std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
@@ -135,20 +156,24 @@ class ProcessSink : public SinkEndpoint {
     if (opts.kind != SinkKind::pipe)
       apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
     try {
-      bp::environment env = boost::this_process::environment();  // a copy: the parent stays clean
-      env["ZC_BENCH_RECEIVER"] = "1";
+      ReceiverEnvironment env;  // the parent's own environment stays clean
       std::string program = self_executable().string();
       if (!exec_prefix.empty()) {
         args.insert(args.begin(), program);
         args.insert(args.begin(), exec_prefix.begin() + 1, exec_prefix.end());
         program = exec_prefix.front();
       }
-      child_ = bp::child(program, bp::args(args), env, bp::std_in < bp::null,
+      auto use_env = bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); });
+      child_ = bp::child(program, bp::args(args), use_env, bp::std_in < bp::null,
                          bp::posix::fd.bind(3, pair.receiver.get()),
                          bp::posix::fd.bind(1, report_write.get()));
     } catch (const std::exception& e) {
       throw std::runtime_error(std::string("starting the receiver process: ") + e.what());
     }
+    // Only the child writes reports: with our copy of the write end closed,
+    // a receiver that dies before "ready" is an end of file now, not a
+    // wait until the deadline.
+    report_write.reset();
     sender_ = std::move(pair.sender);
     watchdog_.emplace(child_.id(), deadline_ns);
     // Untimed: the receiver says when it is about to read. Without this the

@@ -11,6 +11,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
@@ -24,11 +25,23 @@ namespace zc {
 namespace {
 
 constexpr std::size_t kMinBuffer = 4096, kMaxBuffer = 64u << 20;
+// The whole session is bounded like the sender's repetition: the idle
+// timeout plus the announced size at this rate. A peer that trickles a
+// byte at a time (each read well inside the idle timeout) is cut off then.
+constexpr std::uint64_t kMinRateBytesPerS = 20ull << 20;
+// No log line grows without bound, whatever a peer put into it.
+constexpr std::size_t kMaxLogLine = 1024;
 
 void log_line(const std::string& text) {
   static std::mutex m;
   std::lock_guard lock(m);
-  std::fprintf(stderr, "zc-bench sink: %s\n", text.c_str());
+  // Everything a peer sent is passed through printable() where it is put
+  // into the text; this is the last guard: one bounded line, no control
+  // bytes, whatever slipped through.
+  std::string line = text.substr(0, kMaxLogLine);
+  for (auto& ch : line)
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  std::fprintf(stderr, "zc-bench sink: %s\n", line.c_str());
   std::fflush(stderr);
 }
 
@@ -56,7 +69,7 @@ UniqueFd listen_on(const std::string& address) {
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(fd.get(), res->ai_addr, res->ai_addrlen) != 0)
     throw std::runtime_error("cannot listen on " + address + ": bind: " + errno_text(errno));
-  check_unix(::listen(fd.get(), 16), "listen");
+  check_unix(::listen(fd.get(), 64), "listen");
   return fd;
 }
 
@@ -67,37 +80,61 @@ std::string bound_address(int fd) {
   return peer_name(ss);
 }
 
+// A hello field of the expected JSON type, or `fallback` when it is
+// absent; any other type is refused with the field's name (the peer is
+// told, rather than the connection just closing on a type_error).
+template <typename T>
+T field(const nlohmann::json& hello, const char* key, T fallback) {
+  if (!hello.contains(key)) return fallback;
+  const auto& v = hello[key];
+  bool ok = false;
+  const char* want = "";
+  if constexpr (std::is_same_v<T, std::string>) {
+    ok = v.is_string(), want = "a string";
+  } else if constexpr (std::is_same_v<T, bool>) {
+    ok = v.is_boolean(), want = "true or false";
+  } else {
+    ok = v.is_number_unsigned(), want = "a non-negative integer";
+  }
+  if (!ok)
+    throw ProtocolError(std::string("hello field '") + key + "' must be " + want + ", not " +
+                        v.type_name());
+  return v.get<T>();
+}
+
 // Checks a hello and turns it into receiver options; throws ProtocolError
-// with the reason the peer is told.
+// with the reason the peer is told. The token is checked before anything
+// else a peer sent is looked at.
 ReceiverOptions accept_hello(const nlohmann::json& hello, const SinkServerOptions& opts,
                              std::uint64_t& size) {
-  if (hello.value("protocol", "") != kRemoteProtocol)
+  if (field<std::string>(hello, "protocol", "") != kRemoteProtocol)
     throw ProtocolError("unsupported protocol (this server speaks " + std::string(kRemoteProtocol) +
                         ")");
-  const auto* token = hello.contains("token") && hello["token"].is_string()
-                          ? hello["token"].get_ptr<const std::string*>()
-                          : nullptr;
-  if (!opts.token.empty() && (!token || !same_secret(*token, opts.token)))
-    throw ProtocolError(token ? "wrong token" : "this server requires a token (--token)");
-  if (!hello.contains("size") || !hello["size"].is_number_unsigned())
-    throw ProtocolError("hello without a size");
-  size = hello["size"].get<std::uint64_t>();
+  auto token = field<std::string>(hello, "token", "");
+  if (!opts.token.empty() && !same_secret(token, opts.token))
+    throw ProtocolError(hello.contains("token") ? "wrong token"
+                                                : "this server requires a token (--token)");
+  if (!hello.contains("size")) throw ProtocolError("hello without a size");
+  size = field<std::uint64_t>(hello, "size", 0);
   if (size == 0 || size > opts.max_size)
     throw ProtocolError("size " + std::to_string(size) + " is outside 1.." +
                         std::to_string(opts.max_size) + " bytes");
   ReceiverOptions r;
   r.thread_usage = true;
   r.max_bytes = size;
-  auto mode = parse_receiver_mode(hello.value("receiver", "recv"));
+  auto receiver = field<std::string>(hello, "receiver", "recv");
+  auto mode = parse_receiver_mode(receiver);
   if (!mode || *mode == ReceiverMode::zerocopy_receive)
-    throw ProtocolError("receiver mode '" + hello.value("receiver", "") +
+    throw ProtocolError("receiver mode '" + printable(receiver) +
                         "' is not served here (recv, truncate)");
   r.mode = *mode;
-  auto buffer = hello.value("buffer", std::uint64_t(256 * 1024));
+  auto buffer = field<std::uint64_t>(hello, "buffer", 256 * 1024);
   if (buffer < kMinBuffer || buffer > kMaxBuffer)
     throw ProtocolError("buffer size " + std::to_string(buffer) + " is outside 4 KiB..64 MiB");
   r.buffer_size = std::size_t(buffer);
-  r.kernel_counters = hello.value("kernel_counters", false) == true;
+  r.kernel_counters = field<bool>(hello, "kernel_counters", false);
+  field<std::string>(hello, "hash", "");
+  field<std::string>(hello, "run", "");
   return r;
 }
 
@@ -107,17 +144,102 @@ void set_timeouts(int fd, double seconds) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+// Session slots are taken after authentication: a connection that has not
+// sent a valid hello (with the token) holds no slot.
+class Slots {
+ public:
+  explicit Slots(unsigned max) : max_(max) {}
+  bool take(unsigned& running) {
+    std::lock_guard lock(m_);
+    running = active_;
+    if (active_ >= max_) return false;
+    ++active_;
+    return true;
+  }
+  void give_back() {
+    std::lock_guard lock(m_);
+    --active_;
+  }
+
+ private:
+  std::mutex m_;
+  unsigned active_ = 0;
+  const unsigned max_;
+};
+
+// One accepted connection. Before its hello it is "pending": it holds no
+// session slot, has a short deadline of its own, and the accept loop may
+// drop it to make room for a newer one (evict()).
+struct Connection {
+  UniqueFd fd;
+  unsigned id = 0;
+  std::string peer;
+  std::uint64_t accepted_ns = 0;
+  std::mutex m;  // guards authenticated and evicted
+  bool authenticated = false, evicted = false;
+  std::atomic<bool> done{false};
+  std::thread thread;
+
+  bool pending() {
+    std::lock_guard lock(m);
+    return !authenticated && !evicted && !done;
+  }
+  // Wakes the thread's hello read; the thread tells the peer why.
+  void evict() {
+    std::lock_guard lock(m);
+    if (authenticated || evicted) return;
+    evicted = true;
+    ::shutdown(fd.get(), SHUT_RD);
+  }
+};
+
+std::string evicted_reason(const SinkServerOptions& opts) {
+  return "dropped before authenticating: more than " + std::to_string(opts.max_pending) +
+         " connections were waiting to send a hello (--max-pending)";
+}
+
+std::uint64_t session_time_limit_ns(const SinkServerOptions& opts, std::uint64_t size) {
+  return std::uint64_t(opts.idle_timeout_s * 1e9) + size / kMinRateBytesPerS * 1'000'000'000ull +
+         size % kMinRateBytesPerS * 1'000'000'000ull / kMinRateBytesPerS;
+}
+
+// The hello, checked, and a session slot; throws ProtocolError with what
+// the peer is told.
+ReceiverOptions authenticate(Connection& c, const SinkServerOptions& opts, Slots& slots,
+                             nlohmann::json& hello, std::uint64_t& size) {
+  auto hello_s = std::min(opts.hello_timeout_s, opts.idle_timeout_s);
+  try {
+    hello = read_message(c.fd.get(), c.accepted_ns + std::uint64_t(hello_s * 1e9), "hello");
+  } catch (const ProtocolError&) {
+    std::lock_guard lock(c.m);
+    if (c.evicted) throw ProtocolError(evicted_reason(opts));
+    throw;
+  }
+  auto ropts = accept_hello(hello, opts, size);
+  std::lock_guard lock(c.m);
+  if (c.evicted) throw ProtocolError(evicted_reason(opts));
+  unsigned running = 0;
+  if (!slots.take(running))
+    throw ProtocolError("busy: " + std::to_string(running) + " sessions already running");
+  c.authenticated = true;
+  return ropts;
+}
+
 // One peer, start to finish, on its own thread. Every failure is told to
 // the peer (if it still listens) and logged; none stops the server.
-void serve_session(int fd, const std::string& peer, unsigned id, const SinkServerOptions& opts) {
-  std::string tag = "session " + std::to_string(id) + " from " + peer;
+void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots) {
+  std::string tag = "session " + std::to_string(c.id) + " from " + c.peer;
+  int fd = c.fd.get();
   set_timeouts(fd, opts.idle_timeout_s);
-  auto idle_ns = std::uint64_t(opts.idle_timeout_s * 1e9);
+  bool holds_slot = false;
   try {
     std::uint64_t size = 0;
-    auto hello = read_message(fd, now_ns() + idle_ns, "hello");
-    auto ropts = accept_hello(hello, opts, size);
-    std::string expected = hello.value("hash", "");
+    nlohmann::json hello;
+    auto ropts = authenticate(c, opts, slots, hello, size);
+    holds_slot = true;
+    std::string expected = hello.value("hash", ""), run = hello.value("run", "");
+    auto limit_ns = session_time_limit_ns(opts, size);
+    ropts.time_limit_ns = limit_ns;
     ropts.on_ready = [fd] {
       send_message(fd, {{"type", "ready"},
                         {"server", {{"version", ZC_VERSION}, {"commit", ZC_GIT_COMMIT}}}});
@@ -130,13 +252,13 @@ void serve_session(int fd, const std::string& peer, unsigned id, const SinkServe
                      " bytes announced";
     send_message(fd, {{"type", "report"}, {"report", report}});
     std::string hash = nlohmann::json(report).value("hash", "");
-    std::string verdict = !report.error.empty() ? "failed: " + report.error
-                          : !report.hash        ? "not verified (" + report.unverified_reason + ")"
-                          : expected.empty()    ? "hash " + hash + " (no expected hash sent)"
-                          : hash == expected    ? "verified (hash " + hash + ")"
-                                             : "MISMATCH: hash " + hash + ", expected " + expected;
-    log_line(tag + ": " + format_size(report.bytes) + " for '" + hello.value("run", "") + "' " +
-             verdict);
+    std::string verdict =
+        !report.error.empty() ? "failed: " + report.error
+        : !report.hash        ? "not verified (" + report.unverified_reason + ")"
+        : expected.empty()    ? "hash " + hash + " (no expected hash sent)"
+        : hash == expected    ? "verified (hash " + hash + ")"
+                           : "MISMATCH: hash " + hash + ", expected '" + printable(expected) + "'";
+    log_line(tag + ": " + format_size(report.bytes) + " for '" + printable(run) + "' " + verdict);
   } catch (const ProtocolError& e) {
     log_line(tag + " refused: " + e.what());
     try {
@@ -144,15 +266,16 @@ void serve_session(int fd, const std::string& peer, unsigned id, const SinkServe
     } catch (const std::exception&) {
     }
   } catch (const std::exception& e) {
+    // Told to the peer too: a failure it cannot see the reason of looks
+    // like a network fault.
     log_line(tag + " failed: " + e.what());
+    try {
+      send_message(fd, {{"type", "error"}, {"error", std::string("server failed: ") + e.what()}});
+    } catch (const std::exception&) {
+    }
   }
+  if (holds_slot) slots.give_back();
 }
-
-struct Session {
-  UniqueFd fd;
-  std::atomic<bool> done{false};
-  std::thread thread;
-};
 
 }  // namespace
 
@@ -160,18 +283,23 @@ int serve_sink(const SinkServerOptions& opts) {
   auto listener = listen_on(opts.listen);
   log_line("listening on " + bound_address(listener.get()) +
            (opts.token.empty() ? " (no token required)" : " (token required)") + ", at most " +
-           std::to_string(opts.max_sessions) + " sessions at once");
-  std::list<Session> sessions;
+           std::to_string(opts.max_sessions) + " sessions at once, " +
+           std::to_string(opts.max_pending) + " waiting to authenticate");
+  std::list<Connection> conns;
+  Slots slots(opts.max_sessions);
   unsigned next_id = 1, served = 0;
   auto reap = [&] {
-    for (auto it = sessions.begin(); it != sessions.end();)
+    for (auto it = conns.begin(); it != conns.end();)
       if (it->done) {
         it->thread.join();
-        it = sessions.erase(it);
+        it = conns.erase(it);
       } else {
         ++it;
       }
   };
+  // Threads are bounded too: sessions, pending connections, and dropped
+  // ones still telling their peer why.
+  const std::size_t max_threads = opts.max_sessions + 2 * std::size_t(opts.max_pending);
   while (!interrupted() && (opts.session_limit == 0 || served < opts.session_limit)) {
     reap();
     pollfd p{listener.get(), POLLIN, 0};
@@ -183,8 +311,19 @@ int serve_sink(const SinkServerOptions& opts) {
     auto peer = peer_name(ss);
     unsigned id = next_id++;
     ++served;
-    if (sessions.size() >= opts.max_sessions) {
-      std::string why = "busy: " + std::to_string(sessions.size()) + " sessions already running";
+    // The oldest connection still waiting to authenticate makes room for
+    // this one: a flood of silent connections then cannot keep a real
+    // client (which sends its hello at once) out.
+    std::size_t pending = 0;
+    Connection* oldest = nullptr;
+    for (auto& c : conns)
+      if (c.pending()) {
+        ++pending;
+        if (!oldest) oldest = &c;
+      }
+    if (pending >= opts.max_pending && oldest) oldest->evict();
+    if (conns.size() >= max_threads) {
+      std::string why = "busy: " + std::to_string(conns.size()) + " connections open";
       log_line("session " + std::to_string(id) + " from " + peer + " refused: " + why);
       set_timeouts(conn.get(), 1);
       try {
@@ -193,19 +332,22 @@ int serve_sink(const SinkServerOptions& opts) {
       }
       continue;
     }
-    auto& s = sessions.emplace_back();
-    s.fd = std::move(conn);
-    s.thread = std::thread([&s, peer, id, &opts] {
-      serve_session(s.fd.get(), peer, id, opts);
-      ::shutdown(s.fd.get(), SHUT_RDWR);
-      s.done = true;
+    auto& c = conns.emplace_back();
+    c.fd = std::move(conn);
+    c.id = id;
+    c.peer = peer;
+    c.accepted_ns = now_ns();
+    c.thread = std::thread([&c, &opts, &slots] {
+      serve_connection(c, opts, slots);
+      ::shutdown(c.fd.get(), SHUT_RDWR);
+      c.done = true;
     });
   }
   // On a signal, unblock sessions still reading; after --sessions N, let
   // the running sessions finish (cutting them off failed the last client).
   if (interrupted())
-    for (auto& s : sessions) ::shutdown(s.fd.get(), SHUT_RDWR);
-  for (auto& s : sessions) s.thread.join();
+    for (auto& c : conns) ::shutdown(c.fd.get(), SHUT_RDWR);
+  for (auto& c : conns) c.thread.join();
   log_line(interrupted() ? "stopped by signal" : "served " + std::to_string(served) + " sessions");
   return 0;
 }

@@ -27,11 +27,20 @@ std::optional<std::string> receiver_mode_refuses(ReceiverMode mode, SinkKind sin
       return "zerocopy-receive maps a TCP socket's receive queue (TCP_ZEROCOPY_RECEIVE); the " +
              name + " sink is not a TCP socket (use --sink tcp, veth or remote)";
     case ReceiverMode::truncate:
-      // TCP and AF_UNIX stream sockets discard with MSG_TRUNC; a pipe is
-      // not a socket, and null/file sinks have no receiver at all.
-      if (is_socket_sink(sink)) return std::nullopt;
-      return "truncate discards with recv(MSG_TRUNC), which needs a socket; the " + name +
-             " sink is not one (use --sink tcp, unix, veth or remote)";
+      // Only TCP discards with MSG_TRUNC. An AF_UNIX stream socket ignores
+      // the flag and copies into the buffer as a plain recv would (measured
+      // on 6.18: recv(buf, 4096, MSG_TRUNC) wrote 4096 bytes; with a NULL
+      // buffer, EFAULT), so a "truncating" unix receiver would be a copying
+      // one reported as a discard. A pipe is not a socket; null and file
+      // sinks have no receiver at all.
+      if (sink == SinkKind::tcp || sink == SinkKind::veth || sink == SinkKind::remote)
+        return std::nullopt;
+      if (sink == SinkKind::unix_stream)
+        return std::string(
+            "truncate discards with recv(MSG_TRUNC), which unix stream sockets ignore (they copy "
+            "the bytes anyway); use --sink tcp, veth or remote");
+      return "truncate discards with recv(MSG_TRUNC), which needs a TCP socket; the " + name +
+             " sink is not one (use --sink tcp, veth or remote)";
   }
   return std::nullopt;
 }

@@ -94,7 +94,10 @@ TEST(ReceiverModes, ModesRefuseSinksTheyCannotRead) {
   EXPECT_FALSE(receiver_mode_refuses(ReceiverMode::zerocopy_receive, SinkKind::tcp));
   EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::zerocopy_receive, SinkKind::unix_stream));
   EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::zerocopy_receive, SinkKind::pipe));
-  EXPECT_FALSE(receiver_mode_refuses(ReceiverMode::truncate, SinkKind::unix_stream));
+  // unix stream sockets ignore MSG_TRUNC and copy: truncate there is refused.
+  EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::truncate, SinkKind::unix_stream));
+  EXPECT_FALSE(receiver_mode_refuses(ReceiverMode::truncate, SinkKind::tcp));
+  EXPECT_FALSE(receiver_mode_refuses(ReceiverMode::truncate, SinkKind::veth));
   EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::truncate, SinkKind::pipe));
   EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::truncate, SinkKind::null));
   for (auto sink : {SinkKind::tcp, SinkKind::unix_stream, SinkKind::pipe, SinkKind::null})
