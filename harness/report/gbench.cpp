@@ -21,7 +21,7 @@ struct Statistic {
   bool percentage;
 };
 constexpr Statistic kStatistics[] = {
-    {"mean", false},     {"median", false},    {"stddev", false},      {"cv", true},
+    {"mean", false},     {"median", false},    {"stddev", false},       {"cv", true},
     {"ci95_low", false}, {"ci95_high", false}, {"ci95_coverage", true}, {"min", false},
     {"max", false}};
 

@@ -73,12 +73,13 @@ for x in iterations:
 # Aggregates: Google Benchmark's names and units; cv is a percentage.
 for x in aggregates:
     assert x["name"] == x["run_name"] + "_" + x["aggregate_name"], x
-    want = "percentage" if x["aggregate_name"] == "cv" else "time"
+    want = "percentage" if x["aggregate_name"] in ("cv", "ci95_coverage") else "time"
     assert x["aggregate_unit"] == want, x
     if want == "time":  # real_time is the wall time's statistic, also a counter
         assert abs(x["real_time"] * 1e-9 - x["wall_s"]) <= 1e-9 * x["wall_s"], x
 names = {x["aggregate_name"] for x in aggregates}
-assert names == {"mean", "median", "stddev", "cv", "min", "max"}, names
+assert names == {"mean", "median", "stddev", "cv", "ci95_low", "ci95_high", "ci95_coverage",
+                 "min", "max"}, names
 
 # Two identical invocations give the same names in the same order.
 def order(doc): return [x["name"] for x in doc["benchmarks"]]

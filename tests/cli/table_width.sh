@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The terminal table fits the terminal: at COLUMNS=80 no line of the default
 # comparison, a chunk sweep, the append preset or the kafka preset is over
-# 80 columns (legends and notes wrap); --copies fits too; --wide shows
+# 80 columns (legends and notes wrap; characters counted, the MB/s cell's
+# "\u00b1" is one); --copies fits too; --wide shows
 # every column however wide; --columns picks columns and refuses unknown ones.
 set -u
 bin=$1
@@ -11,12 +12,16 @@ source "$(dirname "$0")/common.bash"
 expect_usage_saying "'bogus' is not a column" run --columns mbps,bogus -o "$tmp/x.json"
 [ $fail -eq 0 ] || exit 1
 
+longest() {  # characters, not bytes (mawk counts bytes)
+  python3 -c 'import sys; print(max((len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")), default=0))' "$1"
+}
+
 fits() {  # fits NAME WIDTH ARGS...: the table of `run ARGS` at COLUMNS=WIDTH
   local name=$1 width=$2; shift 2
   COLUMNS=$width "$bin" run --tmpdir "$tmp" -o "$tmp/$name.json" "$@" >"$tmp/$name.txt" 2>"$tmp/$name.err" ||
     { echo "FAIL $name: run failed"; cat "$tmp/$name.err"; fail=1; return 1; }
   local longest
-  longest=$(awk '{ if (length($0) > n) n = length($0) } END { print n + 0 }' "$tmp/$name.txt")
+  longest=$(longest "$tmp/$name.txt")
   if [ "$longest" -gt "$width" ] || ! grep -qE '^(strategy|path) ' "$tmp/$name.txt"; then
     echo "FAIL $name: longest line $longest > $width, or no table"; cat "$tmp/$name.txt"; fail=1
     return 1
@@ -40,7 +45,7 @@ fi
 # --wide: every column and the copies section, wider than 80.
 COLUMNS=80 "$bin" run "${small[@]}" -s sendfile --tmpdir "$tmp" -o "$tmp/w.json" --wide >"$tmp/wide.txt" 2>/dev/null
 head -3 "$tmp/wide.txt" | grep -q 'to/from user' && grep -q '^copies: ' "$tmp/wide.txt" &&
-  [ "$(awk '{ if (length($0) > n) n = length($0) } END { print n }' "$tmp/wide.txt")" -gt 80 ] ||
+  [ "$(longest "$tmp/wide.txt")" -gt 80 ] ||
   { echo "FAIL: --wide"; cat "$tmp/wide.txt"; fail=1; }
 # --columns: the strategy, then the columns asked for, in that order.
 COLUMNS=80 "$bin" run "${small[@]}" -s sendfile --tmpdir "$tmp" -o "$tmp/c.json" --columns p99,mbps \

@@ -102,7 +102,7 @@ TEST(Table, FitsTheWidthAndSaysWhatItLeftOut) {
     auto text = render(document(runs), options);
     std::istringstream lines(text);
     std::string line;
-    while (std::getline(lines, line)) EXPECT_LE(line.size(), width) << line;
+    while (std::getline(lines, line)) EXPECT_LE(display_width(line), width) << line;
     EXPECT_NE(text.find("more columns: --columns"), std::string::npos) << text;
   }
   TableOptions wide;
