@@ -469,10 +469,12 @@ def plot_append(doc, runs, label, stem, notes):
             med = [median(r, "throughput_bytes_per_s") / 1e6 if r else 0 for r in rs]
             lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 if r else 0 for m, r in zip(med, rs)]
             hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m if r else 0 for m, r in zip(med, rs)]
-            bars = ax.bar([i + (k - 0.5) * 0.4 for i in x], med, 0.4, yerr=[lo, hi], capsize=3,
-                          color=colors[pattern], label=pattern)
-            ax.bar_label(bars, labels=[f"{m:,.1f}" if m < 10 else f"{m:,.0f}" for m in med],
-                         padding=2, fontsize=7)
+            xs = [i + (k - 0.5) * 0.4 for i in x]
+            ax.bar(xs, med, 0.4, yerr=[lo, hi], capsize=3, color=colors[pattern], label=pattern)
+            for xi, m, h in zip(xs, med, hi):  # above the error bar, not under it
+                if m:
+                    ax.annotate(f"{m:,.1f}" if m < 10 else f"{m:,.0f}", (xi, m + h), ha="center",
+                                va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
             values += med
         if needs_log(values):
             ax.set_yscale("log")
