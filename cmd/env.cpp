@@ -1,10 +1,12 @@
 // `zc-bench env`: what this machine is and which measurements it allows.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "harness/base/units.hpp"
 #include "harness/run/environment.hpp"
 
 namespace zc::cmd {
@@ -14,6 +16,41 @@ struct EnvArgs {
   bool json = false;
   std::string dir = "results";
 };
+
+// One line for a person: {available, value} as the value or "unavailable:
+// why", lists and objects as their items.
+std::string describe(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object() && v.contains("available")) {
+    if (!v["available"].get<bool>()) return "unavailable: " + v.value("reason", std::string());
+    return v.contains("value")
+               ? describe(v["value"]) +
+                     (v.contains("source") ? " (" + describe(v["source"]) + ")" : "")
+               : "available";
+  }
+  if (v.is_array() || v.is_object()) {
+    std::string out;
+    for (auto& [key, item] : v.items())
+      out += (out.empty()    ? ""
+              : v.is_array() ? ", "
+                             : "; ") +
+             (v.is_object() ? key + " " : std::string()) + describe(item);
+    return out;
+  }
+  return v.dump();
+}
+// "L1 Data 32K, ..., L3 Unified 32M (shared by 2 CPUs)".
+std::string caches(const nlohmann::json& list) {
+  std::string out;
+  for (const auto& c : list) {
+    int sharing = c.value("num_sharing", 1);
+    out += (out.empty() ? "" : ", ") + fmt::format("L{} {} {}", c.value("level", 0),
+                                                   c.value("type", std::string()),
+                                                   format_size(c.value("size_bytes", 0ull)));
+    if (sharing > 1) out += " (shared by " + plural(sharing, "CPU") + ")";
+  }
+  return out;
+}
 }  // namespace
 
 Runner setup_env(CLI::App& app) {
@@ -44,7 +81,7 @@ Runner setup_env(CLI::App& app) {
     for (auto& [key, value] : env.items()) {
       if (key == "capabilities" || key == "warnings") continue;
       std::printf("%-22s %s\n", key.c_str(),
-                  value.is_string() ? value.get<std::string>().c_str() : value.dump().c_str());
+                  key == "cpu_caches" ? caches(value).c_str() : describe(value).c_str());
     }
     std::printf("\ncapabilities:\n");
     for (auto& [key, value] : env["capabilities"].items())

@@ -6,9 +6,20 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "harness/base/units.hpp"
 #include "harness/core/registry.hpp"
 
 namespace zc::cmd {
+namespace {
+
+// "2 syscalls", "1 syscall", "0.125 syscalls" (io_uring submits a batch per
+// queue depth of chunks; rounding would say 0).
+std::string per_chunk(double n, const std::string& what) {
+  const std::string many = what.back() == 'h' ? what + "es" : what + "s";
+  return format_number(n) + " " + (n == 1 ? what : many);
+}
+
+}  // namespace
 
 Runner setup_list(CLI::App& app) {
   auto as_json = std::make_shared<bool>(false);
@@ -44,12 +55,12 @@ Runner setup_list(CLI::App& app) {
       std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(),
                   s["data_path"].get<std::string>().c_str());
       const auto& l = s["ledger"];
-      std::printf(
-          "%-18s ledger (%s sink, hot cache): %d copies (%d CPU, %d DMA), %.0f syscalls "
-          "and %.0f mode switches per chunk\n",
-          "", s["conditions"]["sink"].get<std::string>().c_str(), l["copies"].get<int>(),
-          l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
-          l["syscalls_per_chunk"].get<double>(), l["mode_switches_per_chunk"].get<double>());
+      std::printf("%-18s ledger (%s sink, hot cache): %s (%d CPU, %d DMA), %s and %s per chunk\n",
+                  "", s["conditions"]["sink"].get<std::string>().c_str(),
+                  plural(l["copies"].get<int>(), "copy", "copies").c_str(),
+                  l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
+                  per_chunk(l["syscalls_per_chunk"].get<double>(), "syscall").c_str(),
+                  per_chunk(l["mode_switches_per_chunk"].get<double>(), "mode switch").c_str());
       for (const auto& h : l["hops"])
         std::printf("%-18s   %s -> %s by %s (%s)%s%s\n", "", h["from"].get<std::string>().c_str(),
                     h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),

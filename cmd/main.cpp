@@ -1,5 +1,6 @@
 // zc-bench: measures the ways of moving data from a file to a sink.
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "cmd/commands.hpp"
@@ -7,9 +8,10 @@
 #include "harness/base/interrupt.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)"};
+  CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)",
+               "zc-bench"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", ZC_VERSION " (" ZC_GIT_COMMIT ")");
+  app.set_version_flag("--version", "zc-bench " ZC_VERSION " (" ZC_GIT_COMMIT ")");
   std::vector<std::string> command_line(argv, argv + argc);
 
   std::map<CLI::App*, zc::cmd::Runner> runners;
@@ -27,9 +29,34 @@ int main(int argc, char** argv) {
       [](CLI::App& a) { return zc::cmd::setup_sink(a); });
   add("compare", "regression check: compare two results files (exit 1 on a regression)",
       [](CLI::App& a) { return zc::cmd::setup_compare(a); });
-  add("plot", "charts (PNG and SVG) from a results file, via scripts/plot.py",
+  add("plot", "charts (PNG and SVG) from a results file (plot.py, matplotlib)",
       [](CLI::App& a) { return zc::cmd::setup_plot(a); });
+  auto help_topic = std::make_shared<std::string>();
+  add("help", "this help, or a subcommand's: zc-bench help run", [&](CLI::App& a) {
+    a.add_option("SUBCOMMAND", *help_topic, "the subcommand to explain");
+    return zc::cmd::Runner([&app, help_topic] {
+      const CLI::App* topic = help_topic->empty() ? &app : nullptr;
+      for (auto* sub : app.get_subcommands({}))
+        if (sub->get_name() == *help_topic) topic = sub;
+      if (!topic)
+        throw zc::UsageError("help: '" + *help_topic +
+                             "' is not a subcommand (see zc-bench --help)");
+      // App::help() of the top level would describe the parsed `help` itself.
+      std::printf("%s", topic->get_formatter()
+                            ->make_help(topic, topic->get_name(), CLI::AppFormatMode::Normal)
+                            .c_str());
+      return 0;
+    });
+  });
 
+  // Errors point at the help of the subcommand being parsed, if any.
+  std::string help_hint = "zc-bench --help";
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] != '-') {
+      for (auto* sub : app.get_subcommands({}))
+        if (sub->get_name() == argv[i]) help_hint = "zc-bench " + sub->get_name() + " --help";
+      break;
+    }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -38,8 +65,19 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    if (app.get_subcommands().empty()) {
+      std::string names;
+      for (auto* sub : app.get_subcommands({}))
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      std::fprintf(stderr, "zc-bench: error: say what to do: %s (see zc-bench --help)\n",
+                   names.c_str());
+      return 2;
+    }
+    std::fprintf(stderr, "zc-bench: error: %s (see %s)\n", e.what(), help_hint.c_str());
+    return 2;
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "zc-bench: error: %s (see zc-bench --help)\n", e.what());
+    std::fprintf(stderr, "zc-bench: error: %s (see %s)\n", e.what(), help_hint.c_str());
     return 2;
   }
 

@@ -20,15 +20,15 @@ namespace bp = boost::process;
 
 namespace {
 
-// The script next to the executable's source tree (build/zc-bench ->
-// scripts/plot.py), or where CMake saw it at configure time.
+// The installed script (<prefix>/bin/zc-bench -> <prefix>/share/zc-bench/
+// plot.py), else the source tree's, where CMake saw it (a binary in the
+// build tree).
 fs::path find_plot_script() {
   if (const char* env = std::getenv("ZC_PLOT_SCRIPT"); env && *env) return env;
   std::error_code ec;
   auto exe_dir = self_executable().parent_path();
   for (const auto& p :
-       {exe_dir / ".." / "scripts" / "plot.py", exe_dir / "scripts" / "plot.py",
-        exe_dir / ".." / "share" / "zc-bench" / "plot.py", fs::path(ZC_PLOT_SCRIPT)})
+       {exe_dir / ".." / "share" / "zc-bench" / "plot.py", fs::path(ZC_PLOT_SCRIPT)})
     if (fs::is_regular_file(p, ec)) return fs::weakly_canonical(p, ec);
   return {};
 }
@@ -86,8 +86,9 @@ Runner setup_plot(CLI::App& app) {
     auto script = find_plot_script();
     if (script.empty())
       throw std::runtime_error(
-          "plot: scripts/plot.py not found next to the executable "
-          "(set ZC_PLOT_SCRIPT to its path)");
+          "plot: plot.py not found in " +
+          (self_executable().parent_path().parent_path() / "share" / "zc-bench").string() +
+          " (reinstall zc-bench, or set ZC_PLOT_SCRIPT to scripts/plot.py)");
     auto python = find_in_path("python3");
     if (python.empty())
       throw std::runtime_error(

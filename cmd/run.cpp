@@ -12,6 +12,7 @@
 #include <map>
 
 #include "cmd/commands.hpp"
+#include "cmd/run_output.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 #include "harness/report/compact.hpp"
@@ -52,6 +53,7 @@ struct RunArgs {
   // whether it was given.
   std::map<std::string, std::vector<std::string>> texts;
   std::map<std::string, CLI::Option*> workload_options;
+  OutputArgs layout;
 };
 
 // Every option any workload takes, once, with the workloads it applies to.
@@ -166,16 +168,17 @@ void probe_output(const fs::path& out) {
 // Writes the results; when that fails (a full disk), keeps them in the
 // temporary folder instead and says where. False when they did not reach
 // `out`.
-bool save_results(const Outcome& outcome, Format format, const fs::path& out) {
+bool save_results(const Outcome& outcome, Format format, const fs::path& out,
+                  const GbenchOptions& gbench) {
   try {
-    write_output(outcome.results, outcome.gbench_json, format, out);
+    write_output(outcome.results, format, out, gbench);
     return true;
   } catch (const std::exception& e) {
     std::error_code ec;
     auto fallback = fs::temp_directory_path(ec) / default_output_path("", format).filename();
     fallback.replace_filename("zc-bench-results-" + fallback.filename().string());
     try {
-      write_output(outcome.results, outcome.gbench_json, format, fallback);
+      write_output(outcome.results, format, fallback, gbench);
       std::fprintf(stderr, "zc-bench: %s; the results were saved to %s instead\n", e.what(),
                    fallback.c_str());
     } catch (const std::exception& e2) {
@@ -287,6 +290,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                  "refuse a comparison of more runs than this (a sweep's product grows fast)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
+  add_output_options(app, a->layout);
 
   return [a, &app, command_line] {
     auto format = parse_format(a->format);
@@ -295,9 +299,12 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     auto plan = make_plan(make_request(*a, app), make_settings(*a));
     plan.command_line = redact_secrets(command_line);
     check_plan_size(plan, a->max_runs, a->quiet);
+    auto* terminal = out == "-" ? stderr : stdout;
+    auto table = table_options(a->layout, terminal);
     if (!a->quiet)
-      std::fprintf(stderr, "zc-bench: %zu runs x %u repetitions (+%u warm-up)...\n",
-                   plan.runs.size(), plan.repetitions, plan.warmup);
+      std::fprintf(stderr, "zc-bench: %s x %s (+%u warm-up)...\n",
+                   plural(long(plan.runs.size()), "run").c_str(),
+                   plural(plan.repetitions, "repetition").c_str(), plan.warmup);
     Progress progress(plan, a->quiet);
     if (progress.enabled())
       plan.on_repetition = [&](const std::string& run, unsigned rep) {
@@ -306,10 +313,9 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     auto outcome = run_plan(plan);
     progress.clear();
     if (a->compact) compact_document(outcome.results);
-    if (!save_results(outcome, format, out)) outcome.any_failed = true;
+    if (!save_results(outcome, format, out, gbench_options(a->layout))) outcome.any_failed = true;
     if (!a->quiet) {
-      auto* terminal = out == "-" ? stderr : stdout;
-      print_table(outcome.results, terminal);
+      print_table(outcome.results, terminal, table);
       if (out != "-") std::fprintf(stderr, "results: %s\n", out.c_str());
     }
     if (outcome.interrupted) return 130;

@@ -5,14 +5,18 @@ set -euo pipefail
 ZC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ZC_BUILD=${ZC_BUILD:-$ZC_ROOT/build}
 
-# Debian packages the build, the tests and the scripts need.
+# Debian packages the build, the tests and the scripts need: help2man makes
+# the man page, dpkg-dev (dpkg-shlibdeps) the .deb's dependencies;
+# libbenchmark-tools (Google Benchmark's compare.py), scipy
+# and nodejs read --format gbench output in the tests as CI tools would.
 ZC_PACKAGES=(
   cmake g++ make pkg-config git
   libbenchmark-dev libgtest-dev libgmock-dev
-  libcli11-dev nlohmann-json3-dev libboost-dev
+  libcli11-dev nlohmann-json3-dev libboost-dev libfmt-dev
   liburing-dev libxxhash-dev
   python3 python3-jsonschema python3-matplotlib
-  iproute2 ethtool clang-format
+  iproute2 ethtool clang-format help2man dpkg-dev
+  libbenchmark-tools python3-scipy nodejs
 )
 
 zc_log() { printf 'zc-bench: %s\n' "$*" >&2; }
@@ -30,18 +34,49 @@ zc_install_missing() {
     command -v sudo >/dev/null || { zc_log "missing packages: ${missing[*]} (install them as root)"; exit 1; }
     sudo=(sudo)
   fi
-  zc_log "installing ${missing[*]}"
+  zc_log "installing ${missing[*]} (apt-get; this can take minutes)"
   # An old or empty package list finds nothing: refresh it once first.
   "${sudo[@]}" apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
     "${missing[@]}" >/dev/null
 }
 
-# Extra arguments go to the configure step (scripts/test --sanitize).
+# Reads make's output and shows how far the build is: one updating line on
+# a terminal, a line per 10% otherwise.
+zc_progress() {
+  local line pct last=-10 tty=0
+  [ -t 2 ] && tty=1
+  while IFS= read -r line; do
+    [[ $line =~ ^\[\ *([0-9]+)%\]\ (.*) ]] || continue
+    pct=${BASH_REMATCH[1]}
+    if [ $tty -eq 1 ]; then
+      printf '\r\033[K[%3d%%] %.70s' "$pct" "${BASH_REMATCH[2]}" >&2
+    elif [ "$pct" -ge $((last + 10)) ]; then
+      zc_log "build ${pct}%"
+      last=$pct
+    fi
+  done
+  if [ $tty -eq 1 ]; then printf '\r\033[K' >&2; fi
+  return 0
+}
+
+# Configures and builds TARGETS (default: everything, the tests included),
+# showing progress; on failure, builds again serially so the error is readable.
+# Arguments starting with -D go to the configure step (scripts/test --sanitize).
 zc_build() {
-  local jobs
+  local jobs targets=() defines=() names=() t
   jobs=$(nproc)
-  cmake -S "$ZC_ROOT" -B "$ZC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$ZC_BUILD" -j "$jobs" -- --no-print-directory >/dev/null ||
-    cmake --build "$ZC_BUILD" -j 1  # on failure, build again serially so the error is readable
+  for t in "$@"; do
+    case $t in
+      -D*) defines+=("$t") ;;
+      *) targets+=(--target "$t") names+=("$t") ;;
+    esac
+  done
+  zc_log "configuring $ZC_BUILD"
+  cmake -S "$ZC_ROOT" -B "$ZC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${defines[@]}" >/dev/null
+  zc_log "building ${names[*]:-everything} with $jobs jobs (a first build takes several minutes)"
+  if ! cmake --build "$ZC_BUILD" -j "$jobs" "${targets[@]}" -- --no-print-directory 2>&1 |
+    zc_progress; then
+    cmake --build "$ZC_BUILD" -j 1 "${targets[@]}"
+  fi
 }

@@ -1,17 +1,30 @@
 #!/usr/bin/env python3
 """Charts from a zc-bench/1 results file (PNG and SVG), for people.
 
-    scripts/plot.py RESULTS.json [-o DIR]
+    scripts/plot.py RESULTS.json [-o DIR] [--list-labels]
 
 Writes, into DIR (default: the folder of RESULTS.json), files named after
 the results file:
   <stem>-throughput   median throughput per run, error bars min..max of the repetitions
-  <stem>-cpu          CPU ns per byte, sender and receiver stacked
+                      (a log axis when the runs differ by more than 100x)
+  <stem>-cpu          CPU ns per byte: the whole sender process (every thread) and
+                      the receiver process, stacked
   <stem>-copies       the ledger's CPU and DMA copies (model) beside the measured
                       bytes copied to/from user memory per byte moved
-  <stem>-chunk        throughput against chunk size (only when chunk sizes were swept)
-Every chart is titled with the machine's CPU model and kernel. Only runs with
-status "ok" are drawn; the others are named in a footnote.
+  <stem>-chunk        throughput against chunk size on a log axis (only when chunk
+                      sizes were swept)
+  <stem>-kafka        --preset kafka: the four rows of the articles' table (read +
+                      write, mmap + write, sendfile with the device's scatter-gather
+                      off and on): throughput, sender CPU, bytes handed to the device
+                      in linear skbs vs page fragments
+  <stem>-append       --preset append (or any seq/random comparison): seq beside
+                      random per sync policy, a log axis where the range needs it
+Runs are labelled by their strategy and every parameter that differs between
+them (sink, nic, receiver, pattern, sync, record, qd, chunk, size, cache,
+streams). Every chart is titled with the machine's CPU model and kernel. Only
+runs with status "ok" are drawn; the others are named in a footnote.
+--list-labels prints, as JSON, the labels each chart would draw, and draws
+nothing.
 Exit status: 0 charts written; 1 nothing to plot; 2 unreadable input.
 """
 import argparse
@@ -182,29 +195,66 @@ def fmt_size(n):
     return str(n)
 
 
+def nic_of(run):
+    """The egress device's settings: as asked, else the veth's scatter-gather."""
+    nic = run["parameters"].get("nic")
+    if nic:
+        return nic
+    if run.get("sink") == "veth":
+        sg = run.get("sink_details", {}).get("nic", {}).get("in_effect", {}).get(
+            "sg", run.get("egress_scatter_gather", True))
+        return "sg=" + ("on" if sg else "off")
+    return ""
+
+
+def is_append(run):
+    return run.get("workload") == "append" or "record" in run["parameters"]
+
+
+# Every parameter a label may need: (name, value of a run, how it reads).
+LABEL_PARTS = [
+    ("sink", lambda r: "" if is_append(r) else r.get("sink", ""), "/{}"),
+    ("nic", nic_of, " {}"),
+    ("receiver", lambda r: r.get("receiver", ""), " rcv:{}"),
+    ("pattern", lambda r: r["parameters"].get("pattern", ""), " {}"),
+    ("sync", lambda r: r["parameters"].get("sync", ""), " sync:{}"),
+    ("record", lambda r: fmt_size(r["parameters"]["record"]) if is_append(r) else "", " record:{}"),
+    ("qd", lambda r: str(r["parameters"].get("queue_depth", "")), " qd:{}"),
+    ("chunk", lambda r: "" if is_append(r) else fmt_size(r["parameters"].get("chunk", 0)),
+     " chunk:{}"),
+    ("size", lambda r: fmt_size(r["parameters"]["size"]), " size:{}"),
+    ("cache", lambda r: r["parameters"].get("cache", "").replace("n/a", ""), " cache:{}"),
+    ("streams", lambda r: str(r["parameters"].get("streams", "")), " streams:{}"),
+    ("remote", lambda r: r["parameters"].get("remote", ""), " remote:{}"),
+]
+
+
 class Labeller:
-    """Short run labels: strategy/sink plus only the parameters that vary."""
+    """Run labels: the strategy (and the sink of a transfer) plus every
+    parameter that differs between the runs; a label that would still be
+    shared falls back to the run's unique name."""
 
     def __init__(self, runs):
-        def values(f):
-            return {f(r) for r in runs}
-
-        self.parts = [
-            ("sink", lambda r: r.get("sink", "")),
-            ("size", lambda r: fmt_size(r["parameters"]["size"])),
-            ("chunk", lambda r: fmt_size(r["parameters"].get("chunk", 0))),
-            ("cache", lambda r: r["parameters"].get("cache", "")),
-            ("qd", lambda r: str(r["parameters"].get("queue_depth", ""))),
-            ("rcv", lambda r: r.get("receiver", "")),
-        ]
-        self.varying = {name for name, f in self.parts if len(values(f)) > 1}
+        self.varying = {name for name, f, _ in LABEL_PARTS if len({f(r) for r in runs}) > 1}
         self.varying.add("sink")  # the sink always matters to the reading
+        self.duplicates = set()
+        seen = {}
+        for r in runs:
+            text = self.text(r)
+            if seen.setdefault(text, r["name"]) != r["name"]:
+                self.duplicates.add(text)
+
+    def text(self, run, skip=()):
+        text = run["strategy"]
+        for name, f, form in LABEL_PARTS:
+            if name in self.varying and name not in skip and f(run):
+                text += form.format(f(run))
+        return text
 
     def __call__(self, run, skip=()):
-        text = run["strategy"]
-        for name, f in self.parts:
-            if name in self.varying and name not in skip and f(run):
-                text += ("/" if name == "sink" else f" {name}:") + f(run)
+        text = self.text(run, skip)
+        if not skip and text in self.duplicates:
+            text = run["name"]
         if not run.get("verified"):
             text += " (unverified)"
         return text
@@ -256,22 +306,41 @@ def plot_throughput(doc, runs, label, stem, notes):
             b.set_hatch("//")
     ax.set_yticks(list(y), [label(r) for r in runs], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("MB/s (10^6 bytes/s): median, bars min..max of the repetitions")
-    ax.bar_label(bars, labels=[f"{m:,.0f}" for m in med], padding=4, fontsize=7)
+    log = needs_log(med)
+    if log:
+        ax.set_xscale("log")
+    ax.set_xlabel("MB/s (10^6 bytes/s): median, bars min..max of the repetitions"
+                  + (" (log scale)" if log else ""))
+    ax.bar_label(bars, labels=[f"{m:,.1f}" if m < 10 else f"{m:,.0f}" for m in med],
+                 padding=4, fontsize=7)
     ax.grid(axis="x", alpha=0.3)
     reps = runs[0]["parameters"]["repetitions"]
     return finish(fig, ax, doc, f"Throughput per run ({reps} repetitions)", stem + "-throughput", notes)
 
 
+def sender_cpu(run):
+    """CPU ns per byte of the whole sender process (every thread, io_uring's
+    workers included); an append run is one process."""
+    for key in ("sender_process_cpu_ns_per_byte", "sender_cpu_ns_per_byte", "cpu_ns_per_byte"):
+        value = median(run, key)
+        if value is not None:
+            return value
+    return None
+
+
+def cpu_rows(runs):
+    return [r for r in runs if sender_cpu(r) is not None]
+
+
 def plot_cpu(doc, runs, label, stem, notes):
-    runs = [r for r in runs if median(r, "sender_cpu_ns_per_byte") is not None]
+    runs = cpu_rows(runs)
     if not runs:
         return []
     fig, ax = bar_figure(len(runs))
     y = list(range(len(runs)))
-    snd = [median(r, "sender_cpu_ns_per_byte") for r in runs]
+    snd = [sender_cpu(r) for r in runs]
     rcv = [median(r, "receiver_cpu_ns_per_byte") for r in runs]
-    ax.barh(y, snd, color=SENDER, label="sender (RUSAGE_THREAD)")
+    ax.barh(y, snd, color=SENDER, label="sender process (every thread; rusage)")
     ax.barh(y, [v or 0 for v in rcv], left=snd, color=RECEIVER,
             label="receiver process (includes hashing every byte)")
     for i, (s, v) in enumerate(zip(snd, rcv)):
@@ -286,15 +355,25 @@ def plot_cpu(doc, runs, label, stem, notes):
     return finish(fig, ax, doc, "CPU per byte, sender and receiver", stem + "-cpu", notes)
 
 
-def plot_copies(doc, runs, label, stem, notes):
-    # One row per strategy and sink (copies do not depend on size or chunk),
-    # the first run of each standing for the group.
+COPIES_SKIP = ("size", "chunk", "qd")
+
+
+def copies_rows(runs, label):
+    """One row per run that differs in more than size, chunk or queue depth
+    (which do not change the copies); the first run of each stands for it."""
     seen, rows = set(), []
     for r in runs:
-        key = (r["strategy"], r.get("sink"), r.get("receiver"), r["parameters"].get("cache"))
-        if key not in seen:
+        key = label(r, skip=COPIES_SKIP)
+        if key not in seen and "ledger" in r:
             seen.add(key)
             rows.append(r)
+    return rows
+
+
+def plot_copies(doc, runs, label, stem, notes):
+    rows = copies_rows(runs, label)
+    if not rows:
+        return []
     fig, ax = bar_figure(len(rows) * 1.6)
     h = 0.38
     y = list(range(len(rows)))
@@ -314,7 +393,7 @@ def plot_copies(doc, runs, label, stem, notes):
     model_cross = [l.get("copies_to_user", 0) + l.get("copies_from_user", 0) for l in ledger]
     ax.scatter(model_cross, [i + h / 2 for i in y], marker="|", s=300, color="black", zorder=3,
                label="model: copies across the user/kernel boundary")
-    ax.set_yticks(y, [label(r, skip=("size", "chunk", "qd")) for r in rows], fontsize=8)
+    ax.set_yticks(y, [label(r, skip=COPIES_SKIP) for r in rows], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("copies of each byte")
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
@@ -325,17 +404,27 @@ def plot_copies(doc, runs, label, stem, notes):
                   stem + "-copies", notes)
 
 
-def plot_chunks(doc, runs, label, stem, notes):
-    chunks = {r["parameters"].get("chunk") for r in runs}
-    if len(chunks) < 2:
-        return []
-    # One panel per sink: loopback TCP and /dev/null differ by an order of
-    # magnitude and would flatten each other on one axis.
+def chunk_panels(runs, label):
+    """sink -> series name -> runs, when chunk sizes were swept. One panel per
+    sink: loopback TCP and /dev/null differ by an order of magnitude and
+    would flatten each other on one axis."""
+    transfer = [r for r in runs if not is_append(r)]
+    if len({r["parameters"].get("chunk") for r in transfer}) < 2:
+        return {}
     panels = {}
-    for r in runs:
+    for r in transfer:
         if median(r, "throughput_bytes_per_s") is not None:
             panels.setdefault(r.get("sink", ""), {}).setdefault(
                 label(r, skip=("chunk", "sink")), []).append(r)
+    return panels
+
+
+def plot_chunks(doc, runs, label, stem, notes):
+    panels = chunk_panels(runs, label)
+    if not panels:
+        return []
+    chunks = {r["parameters"]["chunk"] for series in panels.values() for rs in series.values()
+              for r in rs}
     fig, axes = plt.subplots(len(panels), 1, figsize=(11, 1.2 + 3.6 * len(panels)),
                              sharex=True, squeeze=False)
     for ax, (sink, series) in zip(axes[:, 0], panels.items()):
@@ -359,18 +448,169 @@ def plot_chunks(doc, runs, label, stem, notes):
     if notes:
         fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
     fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
+    return save(fig, f"{stem}-chunk")
+
+
+def save(fig, path_stem):
     written = []
     for ext in ("png", "svg"):
-        fig.savefig(f"{stem}-chunk.{ext}", dpi=120)
-        written.append(f"{stem}-chunk.{ext}")
+        fig.savefig(f"{path_stem}.{ext}", dpi=120)
+        written.append(f"{path_stem}.{ext}")
     plt.close(fig)
     return written
+
+
+def needs_log(values):
+    """A log axis when the bars differ by more than 100x (a synced append
+    at 4 MB/s beside an unsynced one at 2,000 would be invisible)."""
+    positive = [v for v in values if v and v > 0]
+    return len(positive) > 1 and max(positive) / min(positive) > 100
+
+
+def preset_of(doc):
+    if doc.get("preset"):
+        return doc["preset"]
+    args = doc.get("environment", {}).get("command_line", [])
+    for i, a in enumerate(args):
+        if a == "--preset" and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith("--preset="):
+            return a.split("=", 1)[1]
+    return ""
+
+
+# The rows of the articles' table, as `--preset kafka` runs them.
+KAFKA_ROWS = [("read-write", None, "read + write"), ("mmap-write", None, "mmap + write"),
+              ("sendfile", "sg=off", "sendfile (NIC scatter-gather off)"),
+              ("sendfile", "sg=on", "sendfile + NIC gather (sg on)")]
+
+
+def kafka_rows(doc, runs):
+    """(row name, run) in the articles' order, for --preset kafka."""
+    if preset_of(doc) != "kafka":
+        return []
+    rows = []
+    for strategy, nic, name in KAFKA_ROWS:
+        for r in runs:
+            if r["strategy"] == strategy and (nic is None or nic_of(r) == nic):
+                rows.append((name, r))
+                break
+    return rows
+
+
+def plot_kafka(doc, runs, label, stem, notes):
+    rows = kafka_rows(doc, runs)
+    if not rows:
+        return []
+    names = [n for n, _ in rows]
+    fig, axes = plt.subplots(1, 3, figsize=(15, 1.8 + 0.55 * len(rows)), sharey=True)
+    y = list(range(len(rows)))
+    med = [(median(r, "throughput_bytes_per_s") or 0) / 1e6 for _, r in rows]
+    lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 if m else 0 for m, (_, r) in zip(med, rows)]
+    hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m if m else 0 for m, (_, r) in zip(med, rows)]
+    axes[0].barh(y, med, xerr=[lo, hi], capsize=3, color=SENDER)
+    for i, (m, h) in enumerate(zip(med, hi)):  # past the error bar, not under it
+        axes[0].text(m + h, i, f"  {m:,.0f}", va="center", fontsize=7)
+    axes[0].set_xlabel("MB/s: median, bars min..max")
+    cpu = [sender_cpu(r) or 0 for _, r in rows]
+    bars = axes[1].barh(y, cpu, color=CPU)
+    axes[1].bar_label(bars, labels=[f"{c:.3f}" for c in cpu], padding=4, fontsize=7)
+    axes[1].set_xlabel("sender CPU ns per byte (whole process)")
+    size = [r["parameters"]["size"] for _, r in rows]
+    linear = [(median(r, "transmit_linear_bytes") or 0) / s for (_, r), s in zip(rows, size)]
+    paged = [(median(r, "transmit_paged_bytes") or 0) / s for (_, r), s in zip(rows, size)]
+    axes[2].barh(y, linear, color=CPU, label="linear skb heads (copied without scatter-gather)")
+    axes[2].barh(y, paged, left=linear, color=DMA, label="page fragments (gathered by the device)")
+    axes[2].set_xlabel("bytes handed to the device per byte moved (tracepoint)")
+    axes[2].legend(fontsize=7, loc="lower right")
+    for ax in axes:
+        ax.grid(axis="x", alpha=0.3)
+    ledger = [r["ledger"] for _, r in rows]
+    ticks = [f"{n}\nledger: {l['cpu_copies_sender']} CPU "
+             f"cop{'y' if l['cpu_copies_sender'] == 1 else 'ies'} on send" for n, l in zip(names, ledger)]
+    axes[0].set_yticks(y, ticks, fontsize=8)
+    axes[0].invert_yaxis()
+    p = rows[0][1]["parameters"]
+    what = (f"Why Kafka is fast, measured: file -> TCP over a veth pair, {fmt_size(p['size'])} in "
+            f"{fmt_size(p['chunk'])} chunks, {p.get('cache', '')} page cache")
+    fig.suptitle(title(doc, what), fontsize=10)
+    if notes:
+        fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
+    fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
+    return save(fig, stem + "-kafka")
+
+
+def append_panels(doc, runs, label):
+    """sync policy -> [(group label, {pattern: run})]: seq beside random, one
+    panel per sync policy (an fsync per record is 100-1000x slower)."""
+    runs = [r for r in runs if is_append(r) and median(r, "throughput_bytes_per_s") is not None]
+    if preset_of(doc) != "append" and len({r["parameters"].get("pattern") for r in runs}) < 2:
+        return {}
+    panels = {}
+    for r in runs:
+        group = label(r, skip=("pattern", "sync")).replace(" (unverified)", "")
+        groups = panels.setdefault(r["parameters"].get("sync", ""), {})
+        groups.setdefault(group, {})[r["parameters"].get("pattern", "")] = r
+    return {sync: list(groups.items()) for sync, groups in panels.items()}
+
+
+def plot_append(doc, runs, label, stem, notes):
+    panels = append_panels(doc, runs, label)
+    if not panels:
+        return []
+    fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels) + 1, 4.8), squeeze=False)
+    colors = {"seq": SENDER, "random": RECEIVER}
+    for ax, (sync, groups) in zip(axes[0], panels.items()):
+        x = list(range(len(groups)))
+        values = []
+        for k, pattern in enumerate(("seq", "random")):
+            rs = [g.get(pattern) for _, g in groups]
+            med = [median(r, "throughput_bytes_per_s") / 1e6 if r else 0 for r in rs]
+            lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 if r else 0 for m, r in zip(med, rs)]
+            hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m if r else 0 for m, r in zip(med, rs)]
+            xs = [i + (k - 0.5) * 0.4 for i in x]
+            ax.bar(xs, med, 0.4, yerr=[lo, hi], capsize=3, color=colors[pattern], label=pattern)
+            for xi, m, h in zip(xs, med, hi):  # above the error bar, not under it
+                if m:
+                    ax.annotate(f"{m:,.1f}" if m < 10 else f"{m:,.0f}", (xi, m + h), ha="center",
+                                va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
+            values += med
+        if needs_log(values):
+            ax.set_yscale("log")
+        ax.set_xticks(x, [g for g, _ in groups], fontsize=8, rotation=15, ha="right")
+        ax.set_ylabel("MB/s (median, bars min..max)" + (" (log scale)" if needs_log(values) else ""))
+        ax.set_title(f"sync {sync}", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(title(doc, "Log append: sequential beside random, per sync policy"), fontsize=10)
+    if notes:
+        fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
+    fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
+    return save(fig, stem + "-append")
+
+
+def chart_labels(doc, runs, label):
+    """The labels every chart would draw (--list-labels)."""
+    thr = [r for r in runs if median(r, "throughput_bytes_per_s") is not None]
+    panels = chunk_panels(runs, label)
+    return {
+        "throughput": [label(r) for r in thr],
+        "cpu": [label(r) for r in cpu_rows(runs)],
+        "copies": [label(r, skip=COPIES_SKIP) for r in copies_rows(runs, label)],
+        "chunk": [f"{sink}: {name}" for sink, series in panels.items() for name in series],
+        "kafka": [name for name, _ in kafka_rows(doc, runs)],
+        "append": [f"sync {sync}: {group} {pattern}"
+                   for sync, groups in append_panels(doc, runs, label).items()
+                   for group, patterns in groups for pattern in patterns],
+    }
 
 
 def main():
     ap = argparse.ArgumentParser(description="Charts (PNG and SVG) from a zc-bench/1 results file.")
     ap.add_argument("results", help="a zc-bench/1 JSON file (zc-bench run -o FILE)")
     ap.add_argument("-o", "--output-dir", help="folder for the charts (default: next to the JSON)")
+    ap.add_argument("--list-labels", action="store_true",
+                    help="print the labels each chart would draw (JSON) and draw nothing")
     args = ap.parse_args()
 
     doc = load(args.results)
@@ -395,8 +635,11 @@ def main():
         notes.insert(0, f"INCOMPLETE: {doc.get('incomplete_reason', '')}")
 
     label = Labeller(runs)
+    if args.list_labels:
+        print(json.dumps(chart_labels(doc, runs, label), indent=1))
+        return
     written = []
-    for plot in (plot_throughput, plot_cpu, plot_copies, plot_chunks):
+    for plot in (plot_throughput, plot_cpu, plot_copies, plot_chunks, plot_kafka, plot_append):
         written += plot(doc, runs, label, stem, notes)
     for path in written:
         print(path)

@@ -1,8 +1,12 @@
 #include "harness/base/units.hpp"
 
+#include <fmt/format.h>
+
+#include <cctype>
 #include <charconv>
-#include <cstdio>
+#include <cmath>
 #include <limits>
+#include <optional>
 
 #include "harness/base/errors.hpp"
 
@@ -20,30 +24,57 @@ std::vector<std::string> split(std::string_view text, char sep) {
   return out;
 }
 
+namespace {
+
+// K, M, G and KiB, MiB, GiB are powers of 1024 (DESIGN.md); KB, MB, GB are
+// powers of 1000, as in dd(1) and as the MB/s zc-bench prints. Any case.
+std::optional<double> size_multiplier(std::string_view suffix) {
+  std::string s;
+  for (char ch : suffix) s += char(std::tolower(static_cast<unsigned char>(ch)));
+  if (s.empty() || s == "b") return 1;
+  const std::string_view units = "kmg";
+  auto at = units.find(s[0]);
+  if (at == std::string_view::npos) return std::nullopt;
+  const auto rest = s.substr(1);
+  if (rest == "" || rest == "i" || rest == "ib") return std::pow(1024.0, double(at + 1));
+  if (rest == "b") return std::pow(1000.0, double(at + 1));
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::uint64_t parse_size(std::string_view text, std::string_view what) {
   auto bad = [&](const char* why) {
     return UsageError(std::string(what) + ": '" + std::string(text) + "' " + why +
-                      " (allowed: a positive number with optional K, M or G, e.g. 4K, 256M, 1G)");
+                      " (allowed: a positive number, decimals too, with an optional suffix: "
+                      "K, M, G or KiB, MiB, GiB = powers of 1024; KB, MB, GB = powers of 1000; "
+                      "e.g. 4K, 1.5M, 256MiB, 32MB)");
   };
-  std::uint64_t value = 0;
   const char* begin = text.data();
   const char* end = begin + text.size();
-  auto [ptr, ec] = std::from_chars(begin, end, value);
+  // Whole numbers exactly; a decimal point goes through a double.
+  std::uint64_t whole = 0;
+  auto [ptr, ec] = std::from_chars(begin, end, whole);
   if (ec == std::errc::result_out_of_range) throw bad("is too large");
   if (ec != std::errc() || ptr == begin) throw bad("is not a size");
-  std::uint64_t mult = 1;
-  std::string_view suffix(ptr, end - ptr);
-  if (suffix == "K" || suffix == "k" || suffix == "KiB")
-    mult = 1ull << 10;
-  else if (suffix == "M" || suffix == "m" || suffix == "MiB")
-    mult = 1ull << 20;
-  else if (suffix == "G" || suffix == "g" || suffix == "GiB")
-    mult = 1ull << 30;
-  else if (!suffix.empty() && suffix != "B")
-    throw bad("has an unknown suffix");
+  double value = double(whole);
+  if (ptr != end && *ptr == '.') {
+    auto [dptr, dec] = std::from_chars(begin, end, value, std::chars_format::fixed);
+    if (dec != std::errc()) throw bad("is not a size");
+    ptr = dptr;
+  }
+  auto mult = size_multiplier(std::string_view(ptr, std::size_t(end - ptr)));
+  if (!mult) throw bad("has an unknown suffix");
   if (value == 0) throw bad("must be greater than 0");
-  if (value > std::numeric_limits<std::uint64_t>::max() / mult) throw bad("is too large");
-  return value * mult;
+  if (value == double(whole) && *mult == std::floor(*mult)) {
+    auto m = std::uint64_t(*mult);
+    if (whole > std::numeric_limits<std::uint64_t>::max() / m) throw bad("is too large");
+    return whole * m;
+  }
+  double bytes = value * *mult;
+  if (bytes >= 0x1p63) throw bad("is too large");
+  if (bytes != std::floor(bytes)) throw bad("is not a whole number of bytes");
+  return std::uint64_t(bytes);
 }
 
 std::vector<std::string> split_unique(std::string_view text, std::string_view what) {
@@ -106,10 +137,19 @@ std::vector<std::uint64_t> parse_size_list(std::string_view text, std::string_vi
   return out;
 }
 
-std::string format_fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
+std::string format_fixed(double v, int decimals) { return fmt::format("{:.{}f}", v, decimals); }
+
+std::string format_number(double v) {
+  auto text = fmt::format("{:.3f}", v);
+  text.erase(text.find_last_not_of('0') + 1);
+  if (text.back() == '.') text.pop_back();
+  return text == "-0" ? "0" : text;
+}
+
+std::string plural(long long n, std::string_view singular, std::string_view plural_form) {
+  std::string word(n == 1 ? singular : plural_form);
+  if (word.empty()) word = std::string(singular) + "s";
+  return fmt::format("{} {}", n, word);
 }
 
 std::string format_size(std::uint64_t bytes) {
@@ -119,7 +159,7 @@ std::string format_size(std::uint64_t bytes) {
     bytes /= 1024;
     ++i;
   }
-  return std::to_string(bytes) + suffixes[i];
+  return fmt::format("{}{}", bytes, suffixes[i]);
 }
 
 }  // namespace zc

@@ -1,5 +1,6 @@
-// Parsing of sizes ("4K", "1M", "1G": powers of 1024), lists ("1M,64M") and
-// ranges ("4K..4M": every power of two in between).
+// Parsing of sizes ("4K", "1.5M", "1G", "256MiB": powers of 1024; "32MB":
+// powers of 1000), lists ("1M,64M") and ranges ("4K..4M": every power of
+// two in between), and the number formats of the reports.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,14 @@ std::uint64_t parse_count(std::string_view text, std::string_view what, std::uin
 
 // "12.35" for (12.3456, 2).
 std::string format_fixed(double v, int decimals);
+
+// 0.125 -> "0.125", 2.0 -> "2", 2.75 -> "2.75": at most three decimals,
+// no trailing zeros.
+std::string format_number(double v);
+
+// "1 run", "2 runs"; `plural_form` when the plural is not singular + "s"
+// ("1 copy", "2 copies").
+std::string plural(long long n, std::string_view singular, std::string_view plural_form = {});
 
 // "256M" for 268435456, "4K" for 4096, "1000" for 1000.
 std::string format_size(std::uint64_t bytes);

@@ -2,12 +2,13 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "harness/base/units.hpp"
-#include "harness/report/text_table.hpp"
+#include "harness/report/table.hpp"
 
 namespace zc {
 namespace {
@@ -29,7 +30,7 @@ std::string ratio(const json* seq, const json* random, const char* key) {
   return format_fixed((*a)["median"].get<double>() / (*b)["median"].get<double>(), 2);
 }
 
-void print_ratios(const json& results, std::FILE* out) {
+void print_ratios(const json& results, std::FILE* out, const TableOptions& options) {
   // (strategy, size, record, sync) -> the ok runs of each pattern.
   using Key = std::tuple<std::string, std::uint64_t, std::uint64_t, std::string>;
   std::map<Key, std::pair<const json*, const json*>> groups;
@@ -43,7 +44,7 @@ void print_ratios(const json& results, std::FILE* out) {
     (p["pattern"] == "seq" ? g.first : g.second) = &run;
   }
   TextTable t{{"strategy", "size", "record", "sync", "seq MB/s", "random MB/s", "seq/random",
-               "durable seq MB/s", "durable random MB/s", "seq/random"},
+               "durable seq", "durable random", "seq/random"},
               {true, false, false, true, false, false, false, false, false, false},
               {}};
   for (const auto& k : order) {
@@ -60,9 +61,24 @@ void print_ratios(const json& results, std::FILE* out) {
          ratio(seq, random, "durable_throughput_bytes_per_s")});
   }
   if (t.rows.empty()) return;
-  std::fprintf(out,
-               "\nseq vs random (medians; durable = including the final sync after the "
-               "last record)\n");
+  // Too wide for the terminal: the durable half goes (--wide keeps it).
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < t.titles.size(); ++i) {
+    std::size_t w = t.titles[i].size();
+    for (const auto& r : t.rows) w = std::max(w, r[i].size());
+    width += w + 2;
+  }
+  if (!options.wide && width > options.width + 2) {
+    t.titles.resize(7);
+    for (auto& r : t.rows) r.resize(7);
+  }
+  std::fprintf(out, "\n");
+  print_wrapped(out,
+                t.titles.size() == 7
+                    ? "seq vs random (medians; the durable figures, with the final sync: --wide)"
+                    : "seq vs random (medians; durable = including the final sync after the "
+                      "last record, in MB/s)",
+                options.width);
   t.print(out);
 }
 
@@ -75,56 +91,80 @@ bool is_append_results(const json& results) {
   return true;
 }
 
-void print_append_table(const json& results, std::FILE* out) {
-  TextTable t{{"strategy", "size", "record", "pattern", "sync", "MB/s", "cv", "records/s", "p50 us",
-               "p99 us", "max us", "syncs", "final sync ms", "storage write", "ns/B", "ctx sw",
-               "faults", "verified"},
-              {true, false, false, true, true, false, false, false, false, false, false, false,
-               false, false, false, false, false, true},
-              {}};
-  std::vector<std::string> notes;
-  for (const auto& run : results["runs"]) {
-    const auto& p = run["parameters"];
-    std::vector<std::string> row = {run["strategy"], format_size(p["size"]),
-                                    format_size(p["record"]), p["pattern"], p["sync"]};
-    if (run["status"] == "ok") {
-      row.insert(
-          row.end(),
-          {median_cell(run, "throughput_bytes_per_s", 1e-6, 1), cv_cell(run),
-           median_cell(run, "records_per_s", 1, 0), median_cell(run, "latency_p50_ns", 1e-3, 1),
-           median_cell(run, "latency_p99_ns", 1e-3, 1), median_cell(run, "latency_max_ns", 1e-3, 0),
-           median_cell(run, "syncs", 1, 0), median_cell(run, "final_sync_s", 1e3, 1),
-           median_bytes_cell(run, "storage_write_bytes"), median_cell(run, "cpu_ns_per_byte", 1, 3),
-           median_sum_cell(run, {"voluntary_switches", "involuntary_switches"}),
-           median_cell(run, "minor_faults", 1, 0), run.value("verified", false) ? "yes" : "no"});
-      if (auto* m = run["metrics"].find("storage_write_bytes") != run["metrics"].end()
-                        ? &run["metrics"]["storage_write_bytes"]
-                        : nullptr;
-          m && !m->value("available", true))
-        notes.push_back(label(run) + ": storage write n/a: " + m->value("reason", ""));
-    } else {
-      row.insert(row.end(),
-                 {std::string(run["status"]), "", "", "", "", "", "", "", "", "", "", "", ""});
-      notes.push_back(label(run) + ": " + std::string(run["status"]) + ": " +
-                      run.value("reason", std::string()));
-    }
+std::vector<Column> append_columns(const json& runs) {
+  std::vector<Column> cols;
+  // The parameters that differ between runs name the rows; the others are
+  // said once in the heading.
+  auto key = [&](const char* id, const char* title, bool left,
+                 std::function<std::string(const json&)> cell) {
+    std::set<std::string> seen;
+    for (const auto& r : runs) seen.insert(cell(r));
+    const bool differ = seen.size() > 1 || std::string(id) == "strategy";
+    cols.push_back({id, title, left, false, differ, 0, false, "", std::move(cell)});
+  };
+  key("strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); });
+  key("size", "size", false, [](const json& r) { return format_size(r["parameters"]["size"]); });
+  key("record", "record", false,
+      [](const json& r) { return format_size(r["parameters"]["record"]); });
+  key("pattern", "pattern", true,
+      [](const json& r) { return r["parameters"].value("pattern", ""); });
+  key("sync", "sync", true, [](const json& r) { return r["parameters"].value("sync", ""); });
+  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
+                 std::function<std::string(const json&)> cell) {
+    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
+  };
+  add("mbps", "MB/s", true, 0, "MB/s = 10^6 bytes/s until the last record returned",
+      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 1); });
+  add("cv", "cv", true, 4, "cv = spread of MB/s over the repetitions", cv_cell);
+  add("records", "records/s", false, 5, "",
+      [](const json& r) { return median_cell(r, "records_per_s", 1, 0); });
+  add("p50", "p50 us", false, 5, "",
+      [](const json& r) { return median_cell(r, "latency_p50_ns", 1e-3, 1); });
+  add("p99", "p99 us", true, 2, "p50/p99/max = time per record including the sync issued after it",
+      [](const json& r) { return median_cell(r, "latency_p99_ns", 1e-3, 1); });
+  add("max", "max us", false, 5, "",
+      [](const json& r) { return median_cell(r, "latency_max_ns", 1e-3, 0); });
+  add("syncs", "syncs", true, 3, "", [](const json& r) { return median_cell(r, "syncs", 1, 0); });
+  add("final-sync", "final sync ms", false, 5, "",
+      [](const json& r) { return median_cell(r, "final_sync_s", 1e3, 1); });
+  add("storage-write", "written", true, 3, "written = /proc/self/io write_bytes after a final sync",
+      [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
+  add("ns-per-byte", "ns/B", false, 5, "ns/B = CPU per byte (rusage)",
+      [](const json& r) { return median_cell(r, "cpu_ns_per_byte", 1, 3); });
+  add("ctx", "ctx sw", false, 5, "", [](const json& r) {
+    return median_sum_cell(r, {"voluntary_switches", "involuntary_switches"});
+  });
+  add("faults", "faults", false, 5, "",
+      [](const json& r) { return median_cell(r, "minor_faults", 1, 0); });
+  add("verified", "verified", true, 1, "verified = the log's hash matched the records'",
+      [](const json& r) {
+        if (r.value("status", "") != "ok") return r.value("status", std::string());
+        return std::string(r.value("verified", false) ? "yes" : "no");
+      });
+  return cols;
+}
+
+void print_append_table(const json& results, std::FILE* out, const TableOptions& options) {
+  const auto& runs = results["runs"];
+  auto cols = append_columns(runs);
+  std::string heading;
+  for (const auto& c : cols)
+    if (!c.key && !c.metric && !runs.empty()) heading += c.title + " " + c.cell(runs[0]) + ", ";
+  print_wrapped(out, "log append: " + heading + repetitions_phrase(runs), options.width);
+  auto printed = FittedTable{std::move(cols), run_status}.print(out, runs, options);
+  print_more_columns(out, printed, options, /*copies_section=*/false);
+  print_ratios(results, out, options);
+  print_rankings_fitted(results, out, options, /*cell_legend=*/false);
+  Notes notes;
+  for (const auto& run : runs) {
+    if (!has_figures(run)) continue;
+    if (auto it = run["metrics"].find("storage_write_bytes");
+        it != run["metrics"].end() && !it->value("available", true))
+      notes.add(label(run), "storage write n/a: " + it->value("reason", std::string()));
     for (const auto& w : run.value("warnings", json::array()))
-      notes.push_back(label(run) + ": warning: " + w.get<std::string>());
-    t.rows.push_back(std::move(row));
+      notes.add(label(run), "warning: " + w.get<std::string>());
   }
-  t.print(out);
-  std::fprintf(out,
-               "medians of %d repetitions; MB/s = 10^6 bytes/s until the last record returned; "
-               "latency per record including the sync issued after it; storage write = "
-               "/proc/self/io write_bytes after a final sync; ns/B = CPU per byte (rusage); "
-               "every log verified by hash\n",
-               results["runs"][0]["parameters"]["repetitions"].get<int>());
-  print_ratios(results, out);
-  for (const auto& w : results["environment"]["warnings"])
-    std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());
-  for (const auto& n : notes) std::fprintf(out, "%s\n", n.c_str());
-  if (!results.value("complete", true))
-    std::fprintf(out, "INCOMPLETE: %s\n", results.value("incomplete_reason", "").c_str());
+  print_footer(results, notes, out, options);
 }
 
 }  // namespace zc

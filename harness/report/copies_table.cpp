@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "harness/base/units.hpp"
-#include "harness/report/text_table.hpp"
+#include "harness/report/table.hpp"
 
 namespace zc {
 namespace {
@@ -19,70 +19,82 @@ std::string check_mark(const json& run) {
   return "pass";
 }
 
+std::string model_bytes(const json& run) {
+  const auto& l = run["ledger"];
+  const double size = run["parameters"]["size"].get<double>();
+  return human_bytes(l["copies_to_user"].get<int>() * size) + "/" +
+         human_bytes(l["copies_from_user"].get<int>() * size);
+}
+
 }  // namespace
 
-void print_copies_table(const json& results, std::FILE* out) {
-  const std::vector<std::string> titles = {"strategy",
-                                           "sink",
-                                           "cache",
-                                           "cpu copies snd+rcv",
-                                           "dma",
-                                           "sys/chunk model",
-                                           "exact",
-                                           "traced",
-                                           "to/from user model",
-                                           "measured",
-                                           "rcv copy calls",
-                                           "rcv copied",
-                                           "pc pages",
-                                           "check",
-                                           "limit MB/s",
-                                           "eff"};
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> verdicts;
-  for (const auto& run : results["runs"]) {
-    const auto& l = run["ledger"];
-    const double size = run["parameters"]["size"].get<double>();
-    std::vector<std::string> row = {run["strategy"],
-                                    run["sink"],
-                                    run["parameters"]["cache"],
-                                    std::to_string(l["cpu_copies_sender"].get<int>()) + "+" +
-                                        std::to_string(l["cpu_copies_receiver"].get<int>()),
-                                    std::to_string(l["dma_copies"].get<int>()),
-                                    format_fixed(l["syscalls_per_chunk"].get<double>(), 2)};
-    std::string model_bytes = human_bytes(l["copies_to_user"].get<int>() * size) + "/" +
-                              human_bytes(l["copies_from_user"].get<int>() * size);
-    if (run["status"] == "ok") {
-      row.insert(row.end(),
-                 {median_cell(run, "syscalls_per_chunk", 1, 2),
-                  median_cell(run, "traced_sender_syscalls_per_chunk", 1, 2), model_bytes,
-                  median_bytes_cell(run, "bytes_copied_to_user") + "/" +
-                      median_bytes_cell(run, "bytes_copied_from_user"),
-                  median_cell(run, "receiver_copy_calls", 1, 0),
-                  median_bytes_cell(run, "receiver_copy_bytes"),
-                  median_cell(run, "page_cache_insertion_pages", 1, 0), check_mark(run),
-                  median_cell(run, "copy_bound_limit_bytes_per_s", 1e-6, 0),
-                  median_cell(run, "copy_efficiency", 100, 0) == "n/a"
-                      ? "n/a"
-                      : median_cell(run, "copy_efficiency", 100, 0) + "%"});
-    } else {
-      row.insert(row.end(),
-                 {std::string(run["status"]), "", "", model_bytes, "", "", "", "", "", "", ""});
-    }
-    rows.push_back(std::move(row));
-    verdicts.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + "/" +
-                       std::string(run["parameters"]["cache"]) + ": " +
-                       run.value("copy_verdict", std::string("no verdict")));
-  }
-  std::fprintf(out, "\ncopies: the ledger (model) beside the measured evidence\n");
-  TextTable{titles, {true, true, true}, std::move(rows)}.print(out);
-  std::fprintf(out,
-               "model = ledger; exact = counted at the call sites; traced = raw_syscalls:sys_enter "
-               "on the sender thread; rcv copy = skb:skb_copy_datagram_iovec in the receiver; "
-               "pc pages = filemap:mm_filemap_add_to_page_cache; check = model check "
-               "(pass/FAIL/n/m = not measured); limit = DRAM memcpy bandwidth / CPU copies on the "
-               "critical path (estimate); eff = throughput / limit\n");
-  for (const auto& v : verdicts) std::fprintf(out, "%s\n", v.c_str());
+std::vector<Column> copies_columns() {
+  std::vector<Column> cols;
+  auto add = [&](const char* id, const char* title, bool metric, int drop, const char* legend,
+                 std::function<std::string(const json&)> cell) {
+    cols.push_back({id, title, false, true, false, drop, metric, legend, std::move(cell)});
+  };
+  // The ledger (model) first, the measured evidence after it.
+  add("cpu-copies", "cpu s+r", false, 0,
+      "model = the ledger: cpu s+r = CPU copies by sender + receiver, dma = DMA copies",
+      [](const json& r) {
+        const auto& l = r["ledger"];
+        return std::to_string(l["cpu_copies_sender"].get<int>()) + "+" +
+               std::to_string(l["cpu_copies_receiver"].get<int>());
+      });
+  add("dma", "dma", false, 0, "",
+      [](const json& r) { return std::to_string(r["ledger"]["dma_copies"].get<int>()); });
+  add("sys-model", "sys model", false, 0, "sys = syscalls per chunk", [](const json& r) {
+    return format_fixed(r["ledger"]["syscalls_per_chunk"].get<double>(), 3);
+  });
+  add("user-model", "user model", false, 8, "user = bytes copied to/from user memory", model_bytes);
+  add("sys-exact", "exact", true, 3, "exact = counted at the call sites",
+      [](const json& r) { return median_cell(r, "syscalls_per_chunk", 1, 3); });
+  add("sys-traced", "traced", true, 5, "traced = raw_syscalls:sys_enter on the sender thread",
+      [](const json& r) { return median_cell(r, "traced_sender_syscalls_per_chunk", 1, 3); });
+  add("user-measured", "user exact", true, 8, "", [](const json& r) {
+    return median_bytes_cell(r, "bytes_copied_to_user") + "/" +
+           median_bytes_cell(r, "bytes_copied_from_user");
+  });
+  add("rcv-copy-calls", "rcv copies", true, 7,
+      "rcv copies = skb:skb_copy_datagram_iovec calls in the receiver",
+      [](const json& r) { return median_cell(r, "receiver_copy_calls", 1, 0); });
+  add("rcv-copied", "rcv copied", true, 9, "rcv copied = the bytes they copied",
+      [](const json& r) { return median_bytes_cell(r, "receiver_copy_bytes"); });
+  add("pc-pages", "pc pages", true, 6,
+      "pc pages = filemap:mm_filemap_add_to_page_cache (pages inserted)",
+      [](const json& r) { return median_cell(r, "page_cache_insertion_pages", 1, 0); });
+  add("check", "check", true, 0,
+      "check = model check: an independent kernel observation agrees (pass), disagrees (FAIL) "
+      "or was not measured (n/m)",
+      check_mark);
+  add("limit", "limit MB/s", true, 4,
+      "limit = DRAM memcpy bandwidth / CPU copies on the critical path (estimate)",
+      [](const json& r) { return median_cell(r, "copy_bound_limit_bytes_per_s", 1e-6, 0); });
+  add("eff", "eff", true, 4, "eff = MB/s / limit", [](const json& r) {
+    auto cell = median_cell(r, "copy_efficiency", 100, 0);
+    return cell == "n/a" ? cell : cell + "%";
+  });
+  return cols;
+}
+
+void print_copies_table(const json& results, std::FILE* out, const TableOptions& options) {
+  const auto& runs = results["runs"];
+  // Runs are named by the same key columns as in the main table.
+  std::vector<Column> cols;
+  for (auto& c : transfer_columns(runs))
+    if (c.key) cols.push_back(std::move(c));
+  for (auto& c : copies_columns()) cols.push_back(std::move(c));
+  std::fprintf(out, "\n");
+  print_wrapped(out, "copies: the ledger (model) beside the measured evidence", options.width);
+  auto printed = FittedTable{cols, run_status}.print(out, runs, options);
+  print_more_columns(out, printed, options, /*copies_section=*/false);
+  Notes verdicts;  // a sweep's runs of one strategy often share theirs
+  for (const auto& run : runs)
+    verdicts.add(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + "/" +
+                     std::string(run["parameters"]["cache"]),
+                 run.value("copy_verdict", std::string("no verdict")));
+  verdicts.print(out, options.width);
 }
 
 }  // namespace zc

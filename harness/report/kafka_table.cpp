@@ -5,7 +5,8 @@
 #include <vector>
 
 #include "harness/base/units.hpp"
-#include "harness/report/text_table.hpp"
+#include "harness/report/copies_table.hpp"
+#include "harness/report/table.hpp"
 
 namespace zc {
 namespace {
@@ -43,77 +44,98 @@ const Claim* claim_for(const json& run) {
 }
 
 std::string triple(int a, int b, double c) {
-  return std::to_string(a) + "/" + std::to_string(b) + "/" +
-         format_fixed(c, c == std::floor(c) ? 0 : 1);
+  return std::to_string(a) + "/" + std::to_string(b) + "/" + format_number(c);
+}
+
+std::string nic(const json& run) {
+  return std::string("sg=") + (egress_gathers(run) ? "on" : "off");
+}
+
+std::string path(const json& run) {
+  const auto* claim = claim_for(run);
+  return claim ? claim->path : run.value("strategy", std::string());
 }
 
 }  // namespace
 
-void print_kafka_table(const json& results, std::FILE* out) {
-  TextTable t{{"path", "nic", "articles", "ledger", "MB/s", "cv", "snd ns/B", "total ns/B",
-               "syscalls", "ctx sw", "tx linear", "tx paged", "verified"},
-              {true, true},
-              {}};
-  std::vector<std::string> notes;
+std::vector<Column> kafka_columns() {
+  std::vector<Column> cols;
+  auto add = [&](const char* id, const char* title, bool left, bool key, bool metric, int drop,
+                 const char* legend, std::function<std::string(const json&)> cell) {
+    cols.push_back({id, title, left, true, key, drop, metric, legend, std::move(cell)});
+  };
+  add("path", "path", true, true, false, 0, "", path);
+  add("nic", "nic", true, false, false, 8, "nic = the egress device's scatter-gather", nic);
+  add("articles", "articles", false, false, false, 0,
+      "articles = copies/CPU copies/mode switches per chunk on the sender's path, disk and NIC "
+      "DMA included (IBM zero-copy article, Kafka design doc)",
+      [](const json& r) {
+        const auto* claim = claim_for(r);
+        return claim ? triple(claim->copies, claim->cpu_copies, claim->switches) : std::string("-");
+      });
+  add("ledger", "ledger", false, false, false, 0,
+      "ledger = zc-bench's model of this run, same counts (hot cache: no disk DMA; veth: no NIC "
+      "DMA)",
+      [](const json& r) {
+        // The articles count the sender's path to the wire; the receiver's
+        // copy (which loopback and veth always make) is in the JSON, not here.
+        const auto& l = r["ledger"];
+        const int cpu = l["cpu_copies_sender"].get<int>();
+        return triple(cpu + l["dma_copies"].get<int>(), cpu,
+                      l["mode_switches_per_chunk"].get<double>());
+      });
+  add("mbps", "MB/s", false, false, true, 0, "MB/s = 10^6 B/s",
+      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("cv", "cv", false, false, true, 5, "cv = spread of MB/s over the repetitions", cv_cell);
+  add("snd", "snd ns/B", false, false, true, 2, "ns/B = CPU time per byte (rusage) of the sender",
+      [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
+  add("total", "total ns/B", false, false, true, 6, "total = sender + receiver",
+      [](const json& r) { return median_cell(r, "total_cpu_ns_per_byte", 1, 3); });
+  add("syscalls", "syscalls", false, false, true, 7, "syscalls = exact, per repetition",
+      [](const json& r) { return median_cell(r, "syscalls", 1, 0); });
+  add("ctx", "ctx sw", false, false, true, 7, "ctx sw = context switches of both sides (rusage)",
+      [](const json& r) {
+        return median_sum_cell(r, {"sender_voluntary_switches", "sender_involuntary_switches",
+                                   "receiver_voluntary_switches", "receiver_involuntary_switches"});
+      });
+  add("linear", "linear", false, false, true, 1,
+      "linear/paged = bytes the egress device got in skb heads vs page fragments "
+      "(net:net_dev_start_xmit): without scatter-gather the kernel copies sendfile's pages into "
+      "linear skbs; with it, sendfile's fragments are the page cache's own pages and write()'s "
+      "are socket pages it copied into",
+      [](const json& r) { return median_bytes_cell(r, "transmit_linear_bytes"); });
+  add("paged", "paged", false, false, true, 1, "",
+      [](const json& r) { return median_bytes_cell(r, "transmit_paged_bytes"); });
+  add("verified", "verified", false, false, true, 3, "", [](const json& r) {
+    if (r.value("status", "") != "ok") return r.value("status", std::string());
+    return std::string(r.value("verified", false) ? "yes" : "NO");
+  });
+  return cols;
+}
+
+void print_kafka_table(const json& results, std::FILE* out, const TableOptions& options) {
+  const auto& runs = results["runs"];
   std::string heading;
-  for (const auto& run : results["runs"]) {
-    const auto* claim = claim_for(run);
-    const auto& l = run["ledger"];
-    // The articles count the sender's path to the wire; the receiver's copy
-    // (which loopback and veth always make) is in the JSON, not here.
-    const int cpu = l["cpu_copies_sender"].get<int>();
-    const std::string nic = std::string("sg=") + (egress_gathers(run) ? "on" : "off");
-    std::vector<std::string> row = {
-        claim ? claim->path : std::string(run["strategy"]), nic,
-        claim ? triple(claim->copies, claim->cpu_copies, claim->switches) : "-",
-        triple(cpu + l["dma_copies"].get<int>(), cpu, l["mode_switches_per_chunk"].get<double>())};
-    if (run["status"] == "ok") {
-      row.insert(
-          row.end(),
-          {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
-           median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
-           median_cell(run, "total_cpu_ns_per_byte", 1, 3), median_cell(run, "syscalls", 1, 0),
-           median_sum_cell(run, {"sender_voluntary_switches", "sender_involuntary_switches",
-                                 "receiver_voluntary_switches", "receiver_involuntary_switches"}),
-           median_bytes_cell(run, "transmit_linear_bytes"),
-           median_bytes_cell(run, "transmit_paged_bytes"),
-           run["verified"].get<bool>() ? "yes" : "NO"});
-      if (!run["verified"].get<bool>())
-        notes.push_back(row[0] + " (" + nic +
-                        "): not verified: " + run.value("unverified_reason", std::string()));
-    } else {
-      row.insert(row.end(), {std::string(run["status"]), "", "", "", "", "", "", "", "no"});
-      notes.push_back(row[0] + " (" + nic + "): " + std::string(run["status"]) + ": " +
-                      run.value("reason", std::string()));
-    }
-    t.rows.push_back(std::move(row));
-    const auto& p = run["parameters"];
+  if (!runs.empty()) {
+    const auto& p = runs[0]["parameters"];
     heading = format_size(p["size"]) + " in " + format_size(p["chunk"]) + " chunks, " +
-              std::string(p["cache"]) + " page cache, medians of " +
-              std::to_string(p["repetitions"].get<int>()) + " repetitions";
+              std::string(p["cache"]) + " page cache, " + repetitions_phrase(runs);
   }
-  std::fprintf(out, "Why Kafka is fast, measured: file -> TCP over a veth pair, %s\n",
-               heading.c_str());
-  t.print(out);
-  std::fprintf(out,
-               "articles = copies/CPU copies/mode switches per chunk on the sender's path, disk "
-               "and NIC DMA included (IBM zero-copy article, Kafka design doc); ledger = "
-               "zc-bench's model of this run, same columns (hot cache: no disk DMA; veth: no NIC "
-               "DMA). Measured: MB/s = 10^6 B/s; ns/B = CPU time per byte (rusage), total = "
-               "sender + receiver; syscalls exact per repetition; ctx sw = context switches of "
-               "both sides (rusage); tx linear/paged = bytes the egress device got in skb heads "
-               "vs page fragments (net:net_dev_start_xmit len - data_len and data_len, sender "
-               "and receiver context): without scatter-gather the kernel copies sendfile's pages "
-               "into linear skbs; with it, sendfile's fragments are the page cache's own pages "
-               "and write()'s are socket pages it copied into.\n");
-  for (const auto& w : results["environment"]["warnings"])
-    std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());
-  for (const auto& run : results["runs"])
+  print_wrapped(out, "Why Kafka is fast, measured: file -> TCP over a veth pair, " + heading,
+                options.width);
+  auto printed = FittedTable{kafka_columns(), run_status}.print(out, runs, options);
+  print_more_columns(out, printed, options, /*copies_section=*/true);
+  if (options.copies || options.wide) print_copies_table(results, out, options);
+  Notes notes;
+  for (const auto& run : runs) {
+    if (!has_figures(run)) continue;
+    std::string who = path(run) + " (" + nic(run) + ")";
+    if (run.value("status", "") == "ok" && !run.value("verified", false))
+      notes.add(who, "not verified: " + run.value("unverified_reason", std::string()));
     for (const auto& w : run.value("warnings", json::array()))
-      notes.push_back(std::string(run["strategy"]) + ": warning: " + w.get<std::string>());
-  for (const auto& n : notes) std::fprintf(out, "%s\n", n.c_str());
-  if (!results.value("complete", true))
-    std::fprintf(out, "INCOMPLETE: %s\n", results.value("incomplete_reason", "").c_str());
+      notes.add(who, "warning: " + w.get<std::string>());
+  }
+  print_footer(results, notes, out, options);
 }
 
 }  // namespace zc

@@ -4,9 +4,13 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <vector>
+
+#include "harness/report/text_table.hpp"
 
 namespace zc {
 
-void print_kafka_table(const nlohmann::json& results, std::FILE* out);
+void print_kafka_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
+std::vector<Column> kafka_columns();
 
 }  // namespace zc

@@ -107,10 +107,10 @@ std::string to_csv(const nlohmann::json& results) {
   return out.str();
 }
 
-void write_output(const nlohmann::json& results, const std::string& gbench_json, Format f,
-                  const fs::path& path) {
+void write_output(const nlohmann::json& results, Format f, const fs::path& path,
+                  const GbenchOptions& gbench) {
   std::string text = f == Format::json     ? with_comparisons(results).dump(2) + "\n"
-                     : f == Format::gbench ? gbench_json
+                     : f == Format::gbench ? to_gbench(results, gbench).dump(2) + "\n"
                                            : to_csv(results);
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);

@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "harness/report/gbench.hpp"
+
 namespace zc {
 
 enum class Format { json, gbench, csv };
@@ -15,11 +17,10 @@ Format parse_format(const std::string& text);  // throws UsageError
 std::filesystem::path default_output_path(const std::filesystem::path& dir, Format f);
 // Throws UsageError if `path` cannot be written (checked before any run).
 void check_writable(const std::filesystem::path& path);
-// Writes to `path` ("-" = stdout) atomically (temporary file + rename).
-// `results` is the zc-bench/1 document, `gbench_json` the same runs in
-// Google Benchmark's layout.
-void write_output(const nlohmann::json& results, const std::string& gbench_json, Format f,
-                  const std::filesystem::path& path);
+// Writes the zc-bench/1 document `results` in format `f` to `path` ("-" =
+// stdout) atomically (temporary file + rename).
+void write_output(const nlohmann::json& results, Format f, const std::filesystem::path& path,
+                  const GbenchOptions& gbench = {});
 std::string to_csv(const nlohmann::json& results);
 
 }  // namespace zc

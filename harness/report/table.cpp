@@ -1,6 +1,7 @@
 #include "harness/report/table.hpp"
 
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -9,7 +10,6 @@
 #include "harness/report/copies_table.hpp"
 #include "harness/report/kafka_table.hpp"
 #include "harness/report/ranking.hpp"
-#include "harness/report/text_table.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
 namespace zc {
@@ -17,87 +17,214 @@ namespace {
 
 using nlohmann::json;
 
+// The parameters a transfer run is named by: a column when they differ
+// between runs, the heading above the table when they do not.
+struct Parameter {
+  const char* id;
+  const char* title;
+  bool left;
+  std::string (*value)(const json& run);
+  std::string (*heading)(const std::string& value);
+};
+
+const Parameter kParameters[] = {
+    {"sink", "sink", true, [](const json& r) { return r.value("sink", std::string()); },
+     [](const std::string& v) { return v + " sink"; }},
+    {"size", "size", false,
+     [](const json& r) { return format_size(r["parameters"]["size"].get<std::uint64_t>()); },
+     [](const std::string& v) { return v + " file"; }},
+    {"chunk", "chunk", false,
+     [](const json& r) { return format_size(r["parameters"]["chunk"].get<std::uint64_t>()); },
+     [](const std::string& v) { return v + " chunks"; }},
+    {"cache", "cache", true,
+     [](const json& r) { return r["parameters"].value("cache", std::string()); },
+     [](const std::string& v) { return v + " page cache"; }},
+    {"qd", "qd", false,
+     [](const json& r) { return std::to_string(r["parameters"].value("queue_depth", 0)); },
+     [](const std::string& v) { return "io_uring queue depth " + v; }},
+    {"receiver", "receiver", true,
+     [](const json& r) { return r.value("receiver", std::string("recv")); },
+     [](const std::string& v) { return v == "recv" ? std::string() : "receiver " + v; }},
+    {"nic", "nic", true,
+     [](const json& r) { return r["parameters"].value("nic", std::string("-")); },
+     [](const std::string& v) { return v == "-" ? std::string() : "nic " + v; }},
+};
+
+bool varies(const json& runs, const Parameter& p) {
+  std::set<std::string> seen;
+  for (const auto& r : runs) seen.insert(p.value(r));
+  return seen.size() > 1;
+}
+
+std::string who(const json& run) {
+  return std::string(run["strategy"]) + "/" + std::string(run["sink"]);
+}
+
 }  // namespace
 
-void print_table(const json& results, std::FILE* out) {
-  if (results.value("preset", "") == "kafka") return print_kafka_table(results, out);
-  if (is_append_results(results)) {
-    print_append_table(results, out);
-    return print_rankings(results, out, /*cell_legend=*/false);
+std::vector<Column> transfer_columns(const json& runs) {
+  std::vector<Column> cols;
+  cols.push_back({"strategy", "strategy", true, true, true, 0, false, "",
+                  [](const json& r) { return r.value("strategy", std::string()); }});
+  for (const auto& p : kParameters) {
+    bool differ = varies(runs, p);
+    cols.push_back({p.id, p.title, p.left, false, differ, 0, false, "",
+                    [v = p.value](const json& r) { return v(r); }});
   }
-  struct Column {
-    const char* title;
-    bool left;
+  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
+                 std::function<std::string(const json&)> cell) {
+    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
   };
-  const std::vector<Column> cols = {{"strategy", true},
-                                    {"sink", true},
-                                    {"size", false},
-                                    {"chunk", false},
-                                    {"cache", true},
-                                    {"MB/s", false},
-                                    {"snd ns/B", false},
-                                    {"rcv ns/B", false},
-                                    {"sys/chunk", false},
-                                    {"cpu/dma copies", false},
-                                    {"copied to/from user", false},
-                                    {"ctx sw", false},
-                                    {"faults", false},
-                                    {"verified", true}};
-  std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> notes;
-  for (const auto& run : results["runs"]) {
-    const auto& p = run["parameters"];
-    std::vector<std::string> row = {run["strategy"], run["sink"], format_size(p["size"]),
-                                    format_size(p["chunk"]), p["cache"]};
-    const auto& ledger = run["ledger"];
-    std::string copies = std::to_string(ledger["cpu_copies"].get<int>()) + "/" +
-                         std::to_string(ledger["dma_copies"].get<int>());
-    if (run["status"] == "ok") {
-      row.insert(row.end(), {median_ci_cell(run, "throughput_bytes_per_s", 1e-6, 0),
-                             median_cell(run, "sender_cpu_ns_per_byte", 1, 3),
-                             median_cell(run, "receiver_cpu_ns_per_byte", 1, 3),
-                             median_cell(run, "syscalls_per_chunk", 1, 2), copies,
-                             median_bytes_cell(run, "bytes_copied_to_user") + "/" +
-                                 median_bytes_cell(run, "bytes_copied_from_user"),
-                             median_sum_cell(
-                                 run, {"sender_voluntary_switches", "sender_involuntary_switches"}),
-                             median_cell(run, "sender_minor_faults", 1, 0),
-                             run["verified"].get<bool>() ? "yes" : "no*"});
-      if (!run["verified"].get<bool>())
-        notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
-                        ": not verified: " + std::string(run.value("unverified_reason", "")));
-    } else {
-      row.insert(row.end(), {std::string(run["status"]), "", "", "", copies, "", "", "", ""});
-      notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) + ": " +
-                      std::string(run["status"]) + ": " + run.value("reason", std::string()));
-    }
-    for (auto& n : zerocopy_notes(run)) notes.push_back(std::move(n));
-    for (const auto& w : run.value("warnings", json::array()))
-      notes.push_back(std::string(run["strategy"]) + "/" + std::string(run["sink"]) +
-                      ": warning: " + w.get<std::string>());
-    rows.push_back(std::move(row));
+  // The median with its interval (ranking.hpp prints the "\u00b1" legend).
+  add("mbps", "MB/s", true, 0, "MB/s = 10^6 bytes/s",
+      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("cv", "cv", false, 4, "cv = the spread of MB/s (coefficient of variation)", cv_cell);
+  add("snd", "snd ns/B", true, 2, "snd/rcv ns/B = CPU ns per byte of sender/receiver (rusage)",
+      [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
+  add("rcv", "rcv ns/B", true, 5, "",
+      [](const json& r) { return median_cell(r, "receiver_cpu_ns_per_byte", 1, 3); });
+  add("total", "total ns/B", false, 5, "total = sender + receiver",
+      [](const json& r) { return median_cell(r, "total_cpu_ns_per_byte", 1, 3); });
+  add("sys", "sys/chunk", true, 6, "sys/chunk = syscalls per chunk (exact)",
+      [](const json& r) { return median_cell(r, "syscalls_per_chunk", 1, 2); });
+  cols.push_back({"copies", "copies", false, true, false, 7, false,
+                  "copies = CPU/DMA copies per byte (ledger: a model)", [](const json& r) {
+                    const auto& l = r["ledger"];
+                    return std::to_string(l["cpu_copies"].get<int>()) + "/" +
+                           std::to_string(l["dma_copies"].get<int>());
+                  }});
+  add("copied", "to/from user", false, 5,
+      "to/from user = bytes copied into/out of user memory (exact)", [](const json& r) {
+        return median_bytes_cell(r, "bytes_copied_to_user") + "/" +
+               median_bytes_cell(r, "bytes_copied_from_user");
+      });
+  add("ctx", "ctx sw", false, 5, "ctx sw = sender context switches", [](const json& r) {
+    return median_sum_cell(r, {"sender_voluntary_switches", "sender_involuntary_switches"});
+  });
+  add("faults", "faults", false, 5, "faults = sender minor page faults",
+      [](const json& r) { return median_cell(r, "sender_minor_faults", 1, 0); });
+  add("p99", "p99 us", false, 5, "p99 = 99th percentile of the time per chunk",
+      [](const json& r) { return median_cell(r, "latency_p99_ns", 1e-3, 1); });
+  add("verified", "verified", true, 3, "verified = the receiver's hash matched", [](const json& r) {
+    if (r.value("status", "") != "ok") return r.value("status", std::string());
+    return std::string(r.value("verified", false) ? "yes" : "no*");
+  });
+  return cols;
+}
+
+std::string run_status(const json& run) {
+  return run.value("status", std::string()) + ": " + run.value("reason", std::string());
+}
+
+std::string parameters_heading(const json& runs) {
+  bool io_uring = false;  // the queue depth means nothing to the others
+  for (const auto& r : runs) io_uring |= r.value("strategy", "").rfind("io-uring", 0) == 0;
+  std::string heading;
+  for (const auto& p : kParameters)
+    if (!runs.empty() && !varies(runs, p) && (io_uring || std::string(p.id) != "qd"))
+      if (auto h = p.heading(p.value(runs[0])); !h.empty())
+        heading += (heading.empty() ? "" : ", ") + h;
+  return heading;
+}
+
+std::string repetitions_phrase(const json& runs) {
+  if (runs.empty()) return "no runs";
+  const auto& p = runs[0]["parameters"];
+  int reps = p.value("repetitions", 0), warmup = p.value("warmup", 0);
+  return "medians of " + plural(reps, "repetition") +
+         (warmup ? " (after " + plural(warmup, "untimed warm-up") + ")" : "");
+}
+
+void print_more_columns(std::FILE* out, const FittedTable::Printed& printed,
+                        const TableOptions& options, bool copies_section) {
+  if (!printed.legend.empty()) print_wrapped(out, printed.legend, options.width);
+  std::string more;
+  if (!printed.hidden.empty() && !options.wide) {
+    std::string ids;
+    for (const auto& id : printed.hidden) ids += (ids.empty() ? "" : ",") + id;
+    more = "more columns: --columns " + ids + " or --wide";
   }
-  TextTable t;
-  for (const auto& c : cols) {
-    t.titles.push_back(c.title);
-    t.left.push_back(c.left);
-  }
-  t.rows = std::move(rows);
-  t.print(out);
-  std::fprintf(
-      out,
-      "medians of %s repetitions; MB/s = 10^6 bytes/s; ns/B = CPU time per byte "
-      "(rusage); copies from the ledger (model); copied bytes, syscalls exact\n",
-      results["runs"].empty()
-          ? "0"
-          : std::to_string(results["runs"][0]["parameters"]["repetitions"].get<int>()).c_str());
-  print_rankings(results, out);
-  print_copies_table(results, out);
-  for (const auto& w : results["environment"]["warnings"])
-    std::fprintf(out, "warning: %s\n", w.get<std::string>().c_str());
-  for (const auto& n : notes) std::fprintf(out, "%s\n", n.c_str());
+  if (copies_section && !options.copies && !options.wide)
+    more += std::string(more.empty() ? "" : "; ") + "copies beside the kernel's evidence: --copies";
+  if (!more.empty()) print_wrapped(out, more, options.width);
+}
+
+void print_footer(const json& results, const Notes& notes, std::FILE* out,
+                  const TableOptions& options) {
+  Notes env;
+  for (const auto& w : results["environment"].value("warnings", json::array()))
+    env.add("", "warning: " + w.get<std::string>());
+  env.print(out, options.width);
+  notes.print(out, options.width);
   if (!results.value("complete", true))
-    std::fprintf(out, "INCOMPLETE: %s\n", results.value("incomplete_reason", "").c_str());
+    print_wrapped(out, "INCOMPLETE: " + results.value("incomplete_reason", std::string()),
+                  options.width);
+  std::fflush(out);  // before what follows on stderr
+}
+
+void add_run_notes(Notes& notes, const json& run) {
+  const std::string status = run.value("status", "");
+  if (status == "ok" && !run.value("verified", false))
+    notes.add(who(run), "not verified: " + run.value("unverified_reason", std::string()));
+  if (status == "interrupted" && has_figures(run)) {
+    int done = 0;
+    for (const auto& rep : run.value("repetitions", json::array()))
+      done += rep.value("status", "") == "ok";
+    notes.add(who(run), "interrupted after " + plural(done, "repetition") + " of " +
+                            std::to_string(run["parameters"].value("repetitions", 0)) +
+                            "; its figures are theirs");
+  }
+  for (auto& n : zerocopy_notes(run)) {
+    auto colon = n.find(": ");
+    notes.add(n.substr(0, colon), n.substr(colon + 2));
+  }
+  for (const auto& w : run.value("warnings", json::array()))
+    notes.add(who(run), "warning: " + w.get<std::string>());
+}
+
+void print_rankings_fitted(const json& results, std::FILE* out, const TableOptions& options,
+                           bool cell_legend) {
+  // ranking.cpp prints whole lines; they are wrapped here like the rest.
+  char* text = nullptr;
+  std::size_t size = 0;
+  std::FILE* buffer = ::open_memstream(&text, &size);
+  if (!buffer) return print_rankings(results, out, cell_legend);
+  print_rankings(results, buffer, cell_legend);
+  std::fclose(buffer);
+  std::string all(text, size);
+  std::free(text);
+  for (std::size_t start = 0; start < all.size();) {
+    auto end = std::min(all.find('\n', start), all.size());
+    print_wrapped(out, std::string_view(all).substr(start, end - start), options.width);
+    start = end + 1;
+  }
+}
+
+std::vector<std::string> table_column_ids() {
+  std::vector<std::string> ids;
+  const json none = json::array();
+  for (const auto& cols :
+       {transfer_columns(none), kafka_columns(), append_columns(), copies_columns()})
+    for (const auto& c : cols) ids.push_back(c.id);
+  return ids;
+}
+
+void print_table(const json& results, std::FILE* out, const TableOptions& options) {
+  if (results.value("preset", "") == "kafka") return print_kafka_table(results, out, options);
+  if (is_append_results(results)) return print_append_table(results, out, options);
+  const auto& runs = results["runs"];
+  auto heading = parameters_heading(runs);
+  print_wrapped(out, (heading.empty() ? "" : heading + "; ") + repetitions_phrase(runs),
+                options.width);
+  FittedTable table{transfer_columns(runs), run_status};
+  auto printed = table.print(out, runs, options);
+  print_rankings_fitted(results, out, options, /*cell_legend=*/true);
+  print_more_columns(out, printed, options, /*copies_section=*/true);
+  if (options.copies || options.wide) print_copies_table(results, out, options);
+  Notes notes;
+  for (const auto& run : runs)
+    if (has_figures(run)) add_run_notes(notes, run);
+  print_footer(results, notes, out, options);
 }
 
 }  // namespace zc

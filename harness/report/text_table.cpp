@@ -1,8 +1,13 @@
 #include "harness/report/text_table.hpp"
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
+#include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 
 namespace zc {
@@ -62,30 +67,229 @@ std::string human_bytes(double b) {
   return format_fixed(b, 0);
 }
 
-// Characters on the screen, not bytes: a cell may hold a UTF-8 "\u00b1".
-static std::size_t display_width(const std::string& s) {
+std::size_t display_width(std::string_view s) {
   return std::size_t(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
+bool has_figures(const json& run) {
+  const std::string status = run.value("status", "");
+  return status == "ok" || (status == "interrupted" && measured_metric(run, "wall_s"));
+}
+
 void TextTable::print(std::FILE* out) const {
+  auto spanning = [&](std::size_t r) {
+    return rows[r].size() < titles.size() || (r < spans.size() && spans[r]);
+  };
   std::vector<std::size_t> width(titles.size());
   for (std::size_t i = 0; i < titles.size(); ++i) {
     width[i] = display_width(titles[i]);
-    for (const auto& r : rows) width[i] = std::max(width[i], display_width(r[i]));
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      if (i < rows[r].size() && !(spanning(r) && i + 1 == rows[r].size()))
+        width[i] = std::max(width[i], display_width(rows[r][i]));
   }
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (std::size_t i = 0; i < titles.size(); ++i) {
-      const bool last = i + 1 == titles.size();
-      const bool flush_left = i < left.size() && left[i];
-      // A left-aligned last column is not padded: no trailing blanks.
-      // printf pads by bytes: widen by the bytes that are not characters.
-      int pad = int(width[i] + cells[i].size() - display_width(cells[i]));
-      std::fprintf(out, flush_left ? "%-*s%s" : "%*s%s", last && flush_left ? 0 : pad,
-                   cells[i].c_str(), last ? "\n" : "  ");
+  auto line = [&](const std::vector<std::string>& cells, bool span_last) {
+    std::string text;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const bool last = i + 1 == cells.size();
+      const bool span = last && span_last;
+      const bool flush_left = span || (i < left.size() && left[i]);
+      const std::string& cell = cells[i];
+      const std::size_t column = display_width(text);
+      if (span && max_width > 0 && column + display_width(cell) > max_width) {
+        // A spanning text wraps under itself instead of widening the table;
+        // with too little room left, on lines of its own.
+        if (max_width > column + 20) {
+          std::fprintf(out, "%s", text.c_str());
+          print_wrapped(out, cell, max_width, column, column);
+        } else {
+          text.erase(text.find_last_not_of(' ') + 1);
+          std::fprintf(out, "%s\n", text.c_str());
+          print_wrapped(out, cell, max_width);
+        }
+        return;
+      }
+      // A left-aligned last cell is not padded: no trailing blanks.
+      const std::size_t chars = display_width(cell);
+      std::size_t pad = last && flush_left ? 0 : width[i] - std::min(width[i], chars);
+      text += flush_left ? cell + std::string(pad, ' ') : std::string(pad, ' ') + cell;
+      if (!last) text += "  ";
     }
+    std::fprintf(out, "%s\n", text.c_str());
   };
-  line(titles);
-  for (const auto& r : rows) line(r);
+  line(titles, false);
+  for (std::size_t r = 0; r < rows.size(); ++r) line(rows[r], spanning(r));
+}
+
+std::size_t terminal_width(std::FILE* out) {
+  if (const char* env = std::getenv("COLUMNS"); env && *env) {
+    char* end = nullptr;
+    long n = std::strtol(env, &end, 10);
+    if (*end == '\0' && n > 0) return std::size_t(std::max(n, 20L));
+  }
+  winsize ws{};
+  if (::isatty(::fileno(out)) && ::ioctl(::fileno(out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return std::max<std::size_t>(ws.ws_col, 20);
+  return 80;
+}
+
+namespace {
+
+// The columns to show, in order: the keys first, then --columns' or the
+// default ones (or every one with --wide).
+std::vector<const Column*> pick_columns(const std::vector<Column>& columns,
+                                        const TableOptions& options) {
+  std::vector<const Column*> picked;
+  for (const auto& c : columns)
+    if (c.key) picked.push_back(&c);
+  bool named = false;
+  for (const auto& id : options.columns)
+    for (const auto& c : columns)
+      if (c.id == id && !c.key) {
+        picked.push_back(&c);
+        named = true;
+      }
+  if (named) return picked;
+  for (const auto& c : columns)
+    if (!c.key && (options.wide || c.shown)) picked.push_back(&c);
+  return picked;
+}
+
+}  // namespace
+
+FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
+                                        const TableOptions& options) const {
+  auto picked = pick_columns(columns, options);
+  // Every cell once; a run without figures keeps its leading non-metric cells
+  // and its status in place of the rest.
+  std::vector<bool> spans;  // rows whose status stands in for their figures
+  auto cells_of = [&](const std::vector<const Column*>& cols) {
+    std::vector<std::vector<std::string>> rows;
+    spans.clear();
+    for (const auto& run : runs) {
+      std::vector<std::string> row;
+      bool span = false;
+      for (const auto* c : cols) {
+        if (c->metric && !has_figures(run)) {
+          row.push_back(status(run));
+          span = true;
+          break;
+        }
+        row.push_back(c->cell(run));
+      }
+      rows.push_back(std::move(row));
+      spans.push_back(span);
+    }
+    return rows;
+  };
+  auto rows = cells_of(picked);
+  auto total_width = [&] {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < picked.size(); ++i) {
+      std::size_t w = display_width(picked[i]->title);
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        if (i < rows[r].size() && !(spans[r] && i + 1 == rows[r].size()))
+          w = std::max(w, display_width(rows[r][i]));
+      total += w + (i ? 2 : 0);
+    }
+    return total;
+  };
+  const bool fit = !options.wide && options.columns.empty();
+  while (fit && total_width() > options.width) {
+    // The highest rank goes first; of equals, the rightmost.
+    std::size_t worst = 0;
+    for (std::size_t i = 0; i < picked.size(); ++i)
+      if (picked[i]->drop >= picked[worst]->drop) worst = i;
+    if (picked.empty() || picked[worst]->drop == 0) break;
+    picked.erase(picked.begin() + std::ptrdiff_t(worst));
+    rows = cells_of(picked);
+  }
+  TextTable t;
+  for (const auto* c : picked) {
+    t.titles.push_back(c->title);
+    t.left.push_back(c->left);
+  }
+  t.rows = std::move(rows);
+  t.spans = spans;
+  t.max_width = options.wide ? 0 : options.width;
+  t.print(out);
+  Printed printed;
+  for (const auto* c : picked)
+    if (!c->legend.empty()) printed.legend += (printed.legend.empty() ? "" : "; ") + c->legend;
+  // Constant parameters are in the heading, not worth a column.
+  for (const auto& c : columns)
+    if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
+      printed.hidden.push_back(c.id);
+  return printed;
+}
+
+void check_column_ids(const std::vector<std::string>& ids, const std::vector<std::string>& known) {
+  for (const auto& id : ids)
+    if (std::find(known.begin(), known.end(), id) == known.end()) {
+      std::string allowed;
+      for (const auto& k : known)
+        if (allowed.find(" " + k + ",") == std::string::npos) allowed += " " + k + ",";
+      allowed.pop_back();
+      throw UsageError("--columns: '" + id + "' is not a column (allowed:" + allowed + ")");
+    }
+}
+
+namespace {
+
+// Words of `text`; one longer than `room` is cut after its commas (JSON,
+// lists), else every `room` characters, so no line outgrows the width.
+std::vector<std::string_view> words(std::string_view text, std::size_t room) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = std::min(text.find(' ', start), text.size());
+    auto word = text.substr(start, end - start);
+    start = end + 1;
+    while (word.size() > room && room > 0) {
+      auto cut = word.substr(0, room).rfind(',');
+      cut = cut == std::string_view::npos ? room : cut + 1;
+      out.push_back(word.substr(0, cut));
+      word.remove_prefix(cut);
+    }
+    if (!word.empty()) out.push_back(word);
+  }
+  return out;
+}
+
+}  // namespace
+
+void print_wrapped(std::FILE* out, std::string_view text, std::size_t width, std::size_t indent,
+                   std::size_t first_column) {
+  std::string line;
+  std::size_t column = first_column;  // where `line` starts on the screen
+  for (auto word : words(text, width > indent ? width - indent : 0)) {
+    const bool has_words = line.find_first_not_of(' ') != std::string::npos;
+    if (has_words && column + display_width(line) + 1 + display_width(word) > width) {
+      std::fprintf(out, "%s\n", line.c_str());
+      line = std::string(indent, ' ');
+      column = 0;
+    } else if (has_words) {
+      line += ' ';
+    }
+    line += word;
+  }
+  std::fprintf(out, "%s\n", line.c_str());
+}
+
+void Notes::add(const std::string& who, const std::string& what) {
+  for (auto& [text, whom] : notes_)
+    if (text == what) {
+      if (std::find(whom.begin(), whom.end(), who) == whom.end()) whom.push_back(who);
+      return;
+    }
+  notes_.push_back({what, {who}});
+}
+
+void Notes::print(std::FILE* out, std::size_t width) const {
+  for (const auto& [what, whom] : notes_) {
+    std::string who;
+    for (const auto& w : whom) who += (who.empty() ? "" : ", ") + w;
+    print_wrapped(out, (who.empty() ? "" : who + ": ") + what, width);
+  }
 }
 
 }  // namespace zc

@@ -1,8 +1,10 @@
 // The terminal tables' common parts: cells read from a run's JSON (medians,
-// "n/a" when the run could not measure a metric) and column alignment.
+// "n/a" when the run could not measure a metric), column alignment, and
+// fitting a table, its legend and its notes to the terminal's width.
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -33,17 +35,87 @@ std::string median_ci_cell(const nlohmann::json& run, std::string_view key, doub
 // The throughput's coefficient of variation as a percentage, or "-".
 std::string cv_cell(const nlohmann::json& run);
 
+// Characters on the screen, not bytes (a cell may hold a UTF-8 "\u00b1").
+std::size_t display_width(std::string_view s);
+
 // 67108864 -> "67.1M" (powers of 1000, as MB/s are).
 std::string human_bytes(double bytes);
 
+// Whether a run has figures to show: ok, or stopped after some repetitions
+// (an interrupted run keeps the ones it finished).
+bool has_figures(const nlohmann::json& run);
+
 // Columns padded to their widest cell, two spaces apart; left-aligned where
-// `left` says, right-aligned (numbers) elsewhere.
+// `left` says, right-aligned (numbers) elsewhere. A row with fewer cells
+// than titles, or marked in `spans`, ends in a left-aligned text that spans
+// the remaining columns (wrapped under itself at `max_width`, 0 = never).
 struct TextTable {
   std::vector<std::string> titles;
   std::vector<bool> left;
   std::vector<std::vector<std::string>> rows;
+  std::size_t max_width = 0;
+  std::vector<bool> spans;  // per row; missing = only when short
 
   void print(std::FILE* out) const;
+};
+
+// How the terminal tables are laid out (`run --wide`, `--columns`, `--copies`).
+struct TableOptions {
+  std::size_t width = 80;            // tables, legends and notes fit this many columns
+  bool wide = false;                 // every column, tables as wide as they need
+  bool copies = false;               // the copies section (the ledger beside the evidence)
+  std::vector<std::string> columns;  // these columns in this order (ids)
+};
+
+// COLUMNS when set, else the terminal's width when `out` is one, else 80.
+std::size_t terminal_width(std::FILE* out);
+
+// One column of a table fitted to the width.
+struct Column {
+  std::string id;  // the name --columns takes
+  std::string title;
+  bool left = false;
+  bool shown = true;   // in the default table
+  bool key = false;    // names the row: always shown, first
+  int drop = 0;        // too wide: the highest goes first; 0 never goes
+  bool metric = true;  // blank on runs without figures (their status spans them)
+  std::string legend;  // what the column means, printed under the table when shown
+  std::function<std::string(const nlohmann::json& run)> cell;
+};
+
+// A table over runs: the default columns, dropped by rank until the table
+// fits the width; every column with --wide; the named ones with --columns.
+// A run without figures (has_figures) shows `status(run)` across its
+// metric columns. Returns the legend of the columns shown and the ids of
+// the columns left out.
+struct FittedTable {
+  std::vector<Column> columns;
+  std::function<std::string(const nlohmann::json& run)> status;
+  struct Printed {
+    std::string legend;
+    std::vector<std::string> hidden;
+  };
+  Printed print(std::FILE* out, const nlohmann::json& runs, const TableOptions& options) const;
+};
+
+// Throws UsageError unless every id names a column of some table.
+void check_column_ids(const std::vector<std::string>& ids, const std::vector<std::string>& known);
+
+// `text` in lines of at most `width` columns (words longer than that stay
+// whole), continuation lines indented by `indent` spaces; the first line
+// starts at `first_column` (text already on it).
+void print_wrapped(std::FILE* out, std::string_view text, std::size_t width, std::size_t indent = 2,
+                   std::size_t first_column = 0);
+
+// Notes that several runs share, printed once: "warning: X (read-write/tcp,
+// sendfile/tcp)" instead of one line per run.
+class Notes {
+ public:
+  void add(const std::string& who, const std::string& what);
+  void print(std::FILE* out, std::size_t width) const;
+
+ private:
+  std::vector<std::pair<std::string, std::vector<std::string>>> notes_;
 };
 
 }  // namespace zc

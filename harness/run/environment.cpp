@@ -3,12 +3,15 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <bitset>
+#include <cctype>
 #include <fstream>
 
 #include "harness/base/file_system.hpp"
 #include "harness/kit/probes.hpp"
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/perf_counters.hpp"
+#include "harness/sinks/sink.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -41,6 +44,45 @@ std::uint64_t mem_total_bytes() {
   return 0;
 }
 
+// The clock Google Benchmark reports as mhz_per_cpu: the TSC's, else the
+// first CPU's current frequency.
+nlohmann::json cpu_mhz() {
+  if (auto khz = read_first_line("/sys/devices/system/cpu/cpu0/tsc_freq_khz"); !khz.empty())
+    return {{"available", true}, {"value", std::stod(khz) / 1000}, {"source", "tsc_freq_khz"}};
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("cpu MHz", 0) == 0)
+      return {{"available", true},
+              {"value", std::stod(line.substr(line.find(':') + 1))},
+              {"source", "/proc/cpuinfo cpu MHz"}};
+  return {{"available", false}, {"reason", "neither tsc_freq_khz nor 'cpu MHz' in /proc/cpuinfo"}};
+}
+
+// CPU 0's caches as sysfs lists them (what Google Benchmark's context has).
+nlohmann::json cpu_caches() {
+  auto caches = nlohmann::json::array();
+  for (int i = 0;; ++i) {
+    fs::path dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i);
+    auto size = read_first_line(dir / "size");
+    if (size.empty()) break;
+    std::uint64_t bytes = std::stoull(size);
+    if (size.back() == 'K') bytes <<= 10;
+    if (size.back() == 'M') bytes <<= 20;
+    // shared_cpu_map: comma-separated 32-bit hex words, one bit per CPU.
+    int sharing = 0;
+    for (char ch : read_first_line(dir / "shared_cpu_map"))
+      if (std::isxdigit(static_cast<unsigned char>(ch)))
+        sharing += int(std::bitset<4>(std::stoul(std::string(1, ch), nullptr, 16)).count());
+    auto level = read_first_line(dir / "level");
+    caches.push_back({{"type", read_first_line(dir / "type")},
+                      {"level", level.empty() ? 0 : std::stoi(level)},
+                      {"size_bytes", bytes},
+                      {"num_sharing", sharing}});
+  }
+  return caches;
+}
+
 }  // namespace
 
 nlohmann::json describe_environment(const fs::path& work_dir,
@@ -60,7 +102,11 @@ nlohmann::json describe_environment(const fs::path& work_dir,
   env["is_root"] = ::geteuid() == 0;
   env["zc_bench_version"] = ZC_VERSION;
   env["git_commit"] = ZC_GIT_COMMIT;
+  env["build_type"] = ZC_BUILD_TYPE;
+  env["executable"] = self_executable().string();
   env["command_line"] = command_line;
+  env["cpu_mhz"] = cpu_mhz();
+  env["cpu_caches"] = cpu_caches();
 
   std::vector<std::string> warnings;
   auto governor = read_first_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
@@ -77,9 +123,10 @@ nlohmann::json describe_environment(const fs::path& work_dir,
     warnings.push_back(
         "running in a virtual machine: steal time and noisy neighbours can move "
         "numbers between runs; compare ratios within one run");
-  double load1 = 0;
-  if (std::ifstream("/proc/loadavg") >> load1;
-      load1 > 0.5 * double(::sysconf(_SC_NPROCESSORS_ONLN)))
+  double load[3] = {0, 0, 0};
+  std::ifstream("/proc/loadavg") >> load[0] >> load[1] >> load[2];
+  env["load_avg"] = load;
+  if (double load1 = load[0]; load1 > 0.5 * double(::sysconf(_SC_NPROCESSORS_ONLN)))
     warnings.push_back("load average " + std::to_string(load1).substr(0, 4) +
                        " at start: other work competes for the CPUs");
   if (env["work_dir_filesystem"] == "tmpfs")

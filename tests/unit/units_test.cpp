@@ -14,6 +14,48 @@ TEST(ParseSize, SuffixesArePowersOf1024) {
   EXPECT_EQ(parse_size("1000", "--size"), 1000u);
 }
 
+TEST(ParseSize, DecimalsAndUnitSpellings) {
+  EXPECT_EQ(parse_size("1.5M", "--size"), 3u << 19);
+  EXPECT_EQ(parse_size("0.5K", "--chunk"), 512u);
+  EXPECT_EQ(parse_size("256MiB", "--size"), 256u << 20);
+  EXPECT_EQ(parse_size("4kib", "--chunk"), 4096u);
+  EXPECT_EQ(parse_size("2g", "--size"), 2ull << 30);
+  EXPECT_EQ(parse_size("4096B", "--chunk"), 4096u);
+  // KB, MB, GB are powers of 1000, as in dd(1) and as the MB/s printed.
+  EXPECT_EQ(parse_size("32MB", "--size"), 32'000'000u);
+  EXPECT_EQ(parse_size("4kB", "--chunk"), 4000u);
+  EXPECT_EQ(parse_size("1.5GB", "--size"), 1'500'000'000u);
+}
+
+TEST(ParseSize, NamesTheAcceptedForms) {
+  try {
+    parse_size("3X", "--size");
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("KiB"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("32MB"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_size("0.3K", "--chunk"), UsageError);  // 307.2 bytes
+  EXPECT_THROW(parse_size("1.5", "--chunk"), UsageError);
+  EXPECT_THROW(parse_size("1..5M", "--chunk"), UsageError);
+  EXPECT_THROW(parse_size("4MBB", "--chunk"), UsageError);
+}
+
+TEST(FormatNumber, ThreeDecimalsAtMostNoTrailingZeros) {
+  EXPECT_EQ(format_number(0.125), "0.125");
+  EXPECT_EQ(format_number(2.0), "2");
+  EXPECT_EQ(format_number(2.75), "2.75");
+  EXPECT_EQ(format_number(0), "0");
+}
+
+TEST(Plural, OneOrMany) {
+  EXPECT_EQ(plural(1, "run"), "1 run");
+  EXPECT_EQ(plural(2, "run"), "2 runs");
+  EXPECT_EQ(plural(0, "run"), "0 runs");
+  EXPECT_EQ(plural(1, "copy", "copies"), "1 copy");
+  EXPECT_EQ(plural(3, "copy", "copies"), "3 copies");
+}
+
 TEST(ParseSize, RejectsZeroGarbageAndOverflow) {
   EXPECT_THROW(parse_size("0", "--size"), UsageError);
   EXPECT_THROW(parse_size("abc", "--size"), UsageError);

@@ -1,0 +1,35 @@
+#include "cmd/run_output.hpp"
+
+#include "harness/base/units.hpp"
+#include "harness/report/table.hpp"
+
+namespace zc::cmd {
+
+void add_output_options(CLI::App& app, OutputArgs& a) {
+  app.add_flag("--wide", a.wide,
+               "every column and the copies section, as wide as they need (default: the figures "
+               "compared first, fitted to the terminal's width or $COLUMNS)");
+  app.add_option("--columns", a.columns,
+                 "the table's columns, comma-separated ids (the run's strategy and the "
+                 "parameters that differ always come first; an unknown id lists them all)");
+  app.add_flag("--copies", a.copies,
+               "also the copies section: the ledger (model) beside the kernel's evidence, the "
+               "model check and the copy-bound limit");
+  app.add_flag("--gbench-aggregates-only", a.gbench_aggregates_only,
+               "--format gbench: only the aggregates a dashboard plots as times (mean, median, "
+               "stddev, min, max; no cv, no per-repetition entries, no unsupported runs)");
+}
+
+TableOptions table_options(const OutputArgs& a, std::FILE* terminal) {
+  TableOptions t;
+  t.width = terminal_width(terminal);
+  t.wide = a.wide;
+  t.copies = a.copies;
+  if (!a.columns.empty()) t.columns = split(a.columns, ',');
+  check_column_ids(t.columns, table_column_ids());
+  return t;
+}
+
+GbenchOptions gbench_options(const OutputArgs& a) { return {a.gbench_aggregates_only}; }
+
+}  // namespace zc::cmd

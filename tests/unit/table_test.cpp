@@ -1,0 +1,136 @@
+#include "harness/report/table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "harness/report/gbench.hpp"
+
+namespace zc {
+namespace {
+
+using nlohmann::json;
+
+json metric(double median) {
+  return {{"available", true}, {"median", median}, {"mean", median}, {"min", median},
+          {"max", median},     {"stddev", 0.0},    {"cv", 0.0}};
+}
+
+json run(const std::string& strategy, const std::string& status, bool figures) {
+  json r = {{"name", strategy + "/tcp/size:1M/chunk:1M/cache:hot"},
+            {"workload", "transfer"},
+            {"strategy", strategy},
+            {"sink", "tcp"},
+            {"receiver", "recv"},
+            {"status", status},
+            {"verified", status == "ok"},
+            {"parameters",
+             {{"size", 1 << 20},
+              {"chunk", 1 << 20},
+              {"cache", "hot"},
+              {"queue_depth", 8},
+              {"repetitions", 3},
+              {"warmup", 1}}},
+            {"ledger",
+             {{"cpu_copies", 2},
+              {"dma_copies", 0},
+              {"cpu_copies_sender", 1},
+              {"cpu_copies_receiver", 1},
+              {"copies_to_user", 0},
+              {"copies_from_user", 1},
+              {"syscalls_per_chunk", 1.0},
+              {"mode_switches_per_chunk", 2.0}}},
+            {"metrics", json::object()},
+            {"repetitions", json::array()}};
+  if (status != "ok") r["reason"] = status == "unsupported" ? "needs a feature" : "stopped";
+  if (figures) {
+    r["metrics"]["wall_s"] = metric(0.001);
+    r["metrics"]["throughput_bytes_per_s"] = metric(1234e6);
+    r["metrics"]["sender_cpu_ns_per_byte"] = metric(0.5);
+    r["repetitions"] = {{{"index", 0}, {"status", "ok"}, {"values", {{"wall_s", 0.001}}}},
+                        {{"index", 1}, {"status", "ok"}, {"values", {{"wall_s", 0.001}}}}};
+  }
+  return r;
+}
+
+json document(json runs) {
+  return {{"schema", "zc-bench/1"},
+          {"complete", false},
+          {"incomplete_reason", "stopped by signal 2"},
+          {"environment", {{"warnings", json::array()}, {"hostname", "h"}, {"cores", 2}}},
+          {"runs", std::move(runs)}};
+}
+
+std::string render(const json& doc, TableOptions options) {
+  char* buf = nullptr;
+  std::size_t len = 0;
+  std::FILE* out = ::open_memstream(&buf, &len);
+  print_table(doc, out, options);
+  std::fclose(out);
+  std::string text(buf, len);
+  std::free(buf);
+  return text;
+}
+
+TEST(Table, InterruptedRunShowsTheRepetitionsItFinished) {
+  auto text = render(document({run("sendfile", "ok", true), run("splice", "interrupted", true),
+                               run("direct-io", "interrupted", false)}),
+                     {});
+  std::istringstream lines(text);
+  std::string line, splice, direct;
+  while (std::getline(lines, line)) {
+    if (line.rfind("splice ", 0) == 0) splice = line;
+    if (line.rfind("direct-io ", 0) == 0) direct = line;
+  }
+  EXPECT_NE(splice.find("1234"), std::string::npos) << text;
+  EXPECT_NE(splice.find("interrupted"), std::string::npos) << text;
+  EXPECT_NE(text.find("interrupted after 2 repetitions of 3"), std::string::npos) << text;
+  EXPECT_NE(direct.find("interrupted: stopped"), std::string::npos) << text;  // no figures
+  EXPECT_NE(text.find("INCOMPLETE: stopped by signal 2"), std::string::npos) << text;
+}
+
+TEST(Table, FitsTheWidthAndSaysWhatItLeftOut) {
+  json runs = json::array();
+  for (auto s : {"io-uring-send-zc", "read-write"}) runs.push_back(run(s, "ok", true));
+  runs.push_back(run("copy-file-range", "unsupported", false));
+  runs.back()["reason"] = std::string(200, 'x') + " with words to wrap at the width given";
+  for (std::size_t width : {50, 80}) {
+    TableOptions options;
+    options.width = width;
+    options.copies = true;
+    auto text = render(document(runs), options);
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) EXPECT_LE(display_width(line), width) << line;
+    EXPECT_NE(text.find("more columns: --columns"), std::string::npos) << text;
+  }
+  TableOptions wide;
+  wide.wide = true;
+  EXPECT_NE(render(document(runs), wide).find("to/from user"), std::string::npos);
+}
+
+TEST(Table, ColumnsAreCheckedAgainstEveryTable) {
+  EXPECT_NO_THROW(check_column_ids({"mbps", "linear", "syncs", "check"}, table_column_ids()));
+  EXPECT_THROW(check_column_ids({"bogus"}, table_column_ids()), std::exception);
+}
+
+TEST(Gbench, UndefinedStatisticsAreLeftOutNotNaN) {
+  auto doc = document({run("sendfile", "ok", true), run("copy-file-range", "unsupported", false)});
+  doc["environment"]["cpu_governor"] = {{"available", false}, {"reason", "no cpufreq"}};
+  auto& m = doc["runs"][0]["metrics"];
+  m["wall_s"]["cv"] = nullptr;  // what a NaN becomes in the results document
+  auto out = to_gbench(doc);
+  for (const auto& b : out["benchmarks"]) EXPECT_NE(b.value("aggregate_name", ""), "cv") << b;
+  EXPECT_TRUE(out["benchmarks"].back()["skipped"].get<bool>());
+  EXPECT_FALSE(out["context"]["cpu_scaling_enabled"].get<bool>());
+  EXPECT_EQ(out.dump().find("NaN"), std::string::npos);
+  auto aggregates = to_gbench(doc, {/*aggregates_only=*/true});
+  for (const auto& b : aggregates["benchmarks"]) {
+    EXPECT_EQ(b["run_type"], "aggregate") << b;
+    EXPECT_EQ(b["aggregate_unit"], "time") << b;
+  }
+}
+
+}  // namespace
+}  // namespace zc
