@@ -117,8 +117,8 @@ class RunMeasure {
   // After the last repetition: what the workload adds to the run record
   // (model checks, verdicts) and warnings about the figures. `checked`
   // holds the record's repetitions, the evidence one last when there was one.
-  virtual void finish(nlohmann::json& record, const nlohmann::json& checked,
-                      std::vector<std::string>& warnings) {}
+  virtual void finish(nlohmann::json& /*record*/, const nlohmann::json& /*checked*/,
+                      std::vector<std::string>& /*warnings*/) {}
 };
 
 // A workload's state for a whole plan (sources shared between runs).
