@@ -8,6 +8,7 @@ on shared machines; the ratios within one run are what to read.
 """
 import argparse
 import json
+import math
 import os
 import signal
 import socket
@@ -23,6 +24,25 @@ MB = 1e6
 def parse_size(text):
     units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
     return int(text[:-1]) * units[text[-1]] if text[-1] in units else int(text)
+
+
+def median_interval(values, level=0.95):
+    """A distribution-free interval of the median of `values`: order
+    statistics (x_(k), x_(n+1-k)) whose binomial coverage is at least
+    `level`, or the widest one (min, max) with its coverage when there are
+    too few values for `level` (5 values: 93.75% at most)."""
+    xs = sorted(values)
+    n = len(xs)
+    if n < 2:
+        return None
+    best = (xs[0], xs[-1], 1 - 2 * 0.5 ** n)
+    for k in range(1, n // 2 + 1):
+        # P(x_(k) <= median <= x_(n+1-k)) = 1 - 2 P(Binomial(n, 1/2) <= k - 1)
+        cover = 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
+        if cover < level:
+            break
+        best = (xs[k - 1], xs[n - k], cover)
+    return best
 
 
 def log(msg):
@@ -237,14 +257,14 @@ def main():
                 except Exception as e:  # a missing feature is a result, not a crash
                     raw[i]["error"] = str(e)
         print(f"\n{'pair':<28} {'zc-bench':<11} {'peer':<28} {'zc MB/s':>9} {'peer MB/s':>10} "
-              f"{'ratio':>6} {'target':>7}  met")
+              f"{'ratio':>6} {'interval':>11} {'target':>7}  met")
         for i, (group, strat, peer, target, _, _) in enumerate(todo):
             r = raw[i]
             entry = {"group": group, "strategy": strat, "peer": peer, "target_ratio": target,
                      "zc_bench": r["zc"], "peer_runs": r["peer"]}
             if r["error"] or not r["zc"] or not r["peer"]:
                 entry["error"] = r["error"] or "no measurement"
-                print(f"{group:<28} {strat:<11} {peer:<28} {'':>9} {'':>10} {'':>6} {target:>7.2f}  "
+                print(f"{group:<28} {strat:<11} {peer:<28} {'':>9} {'':>10} {'':>6} {'':>11} {target:>7.2f}  "
                       f"n/a: {entry['error']}")
             else:
                 zc = statistics.median(x["throughput"] for x in r["zc"])
@@ -252,11 +272,19 @@ def main():
                 caveat = CAVEATS.get((strat, peer))
                 entry.update({"zc_median": zc, "peer_median": pe, "ratio": zc / pe,
                               "met": zc / pe >= target})
+                # The rounds are paired (one ratio per round, alternating
+                # who went first): the interval is that of the median ratio.
+                per_round = [z["throughput"] / q["throughput"] for z, q in zip(r["zc"], r["peer"])]
+                ci = median_interval(per_round)
+                cell = f"{ci[0]:.2f}-{ci[1]:.2f}" if ci else "n/a"
+                if ci:
+                    entry.update({"ratio_per_round": per_round, "ratio_ci_low": ci[0],
+                                  "ratio_ci_high": ci[1], "ratio_ci_coverage": ci[2]})
                 if caveat:
                     entry["caveat"] = caveat
                 verdict = "yes" if entry["met"] else "NO"
                 print(f"{group:<28} {strat:<11} {peer:<28} {zc / MB:>9.0f} {pe / MB:>10.0f} "
-                      f"{zc / pe:>6.2f} {target:>7.2f}  {verdict + ('*' if caveat else '')}")
+                      f"{zc / pe:>6.2f} {cell:>11} {target:>7.2f}  {verdict + ('*' if caveat else '')}")
             results["pairs"].append(entry)
         if a.rss_size != "0":
             log(f"peak memory with a {a.rss_size} file, 1 MiB chunks...")
@@ -274,6 +302,11 @@ def main():
             if cal:
                 print(f"  before the runs, the memcpy calibration holds {cal / MB:.0f} MB for about "
                       "0.15 s (two buffers of twice the last-level cache, capped), then frees them")
+        covers = sorted({round(e["ratio_ci_coverage"] * 100, 2) for e in results["pairs"]
+                         if "ratio_ci_coverage" in e})
+        if covers:
+            print(f"\ninterval: of the median of the per-round ratios (order statistics; coverage "
+                  f"{', '.join(f'{c:g}%' for c in covers)} with {a.rounds} rounds; 95% needs 6+)")
         print("\n* not like for like:")
         for (strat, peer), text in CAVEATS.items():
             print(f"  {strat} vs {peer}: {text}")

@@ -5,7 +5,8 @@
 
 Writes, into DIR (default: the folder of RESULTS.json), files named after
 the results file:
-  <stem>-throughput   median throughput per run, error bars min..max of the repetitions
+  <stem>-throughput   median throughput per run, error bars: the 95% interval of the
+                      median (min..max with 5 or fewer repetitions)
                       (a log axis when the runs differ by more than 100x)
   <stem>-cpu          CPU ns per byte: the whole sender process (every thread) and
                       the receiver process, stacked
@@ -154,7 +155,7 @@ def check_fields(path, doc):
         for key, m in need(run, "metrics", "object", where).items():
             if not isinstance(m, dict):
                 fail(f"'{path}': {where}metrics.{key} must be an object, not {kind_of(m)}")
-            for stat_name in ("median", "min", "max"):
+            for stat_name in ("median", "min", "max", "ci95_low", "ci95_high"):
                 need(m, stat_name, "number or null", f"{where}metrics.{key}.", optional=True)
 
 
@@ -184,8 +185,13 @@ def median(run, key):
 
 
 def spread(run, key):
+    """The error bar: the 95% interval of the median (ci95_low..ci95_high;
+    with 5 or fewer repetitions that is min..max), or min..max from files
+    written before the intervals existed."""
     m = run["metrics"][key]
-    return m.get("min", m["median"]), m.get("max", m["median"])
+    low = m.get("ci95_low", m.get("min"))
+    high = m.get("ci95_high", m.get("max"))
+    return (m["median"] if low is None else low), (m["median"] if high is None else high)
 
 
 def fmt_size(n):
@@ -309,7 +315,7 @@ def plot_throughput(doc, runs, label, stem, notes):
     log = needs_log(med)
     if log:
         ax.set_xscale("log")
-    ax.set_xlabel("MB/s (10^6 bytes/s): median, bars min..max of the repetitions"
+    ax.set_xlabel("MB/s (10^6 bytes/s): median, bars its 95% interval"
                   + (" (log scale)" if log else ""))
     ax.bar_label(bars, labels=[f"{m:,.1f}" if m < 10 else f"{m:,.0f}" for m in med],
                  padding=4, fontsize=7)
@@ -443,7 +449,7 @@ def plot_chunks(doc, runs, label, stem, notes):
     ax = axes[-1, 0]
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_size(int(v)) if v >= 1 else ""))
     ax.set_xticks(sorted(chunks))
-    ax.set_xlabel("chunk size (bytes per call); points: median, bars: min..max of the repetitions")
+    ax.set_xlabel("chunk size (bytes per call); points: median, bars: its 95% interval")
     axes[0, 0].set_title(title(doc, "Throughput against chunk size"), fontsize=10)
     if notes:
         fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
@@ -511,7 +517,7 @@ def plot_kafka(doc, runs, label, stem, notes):
     axes[0].barh(y, med, xerr=[lo, hi], capsize=3, color=SENDER)
     for i, (m, h) in enumerate(zip(med, hi)):  # past the error bar, not under it
         axes[0].text(m + h, i, f"  {m:,.0f}", va="center", fontsize=7)
-    axes[0].set_xlabel("MB/s: median, bars min..max")
+    axes[0].set_xlabel("MB/s: median, bars its 95% interval")
     cpu = [sender_cpu(r) or 0 for _, r in rows]
     bars = axes[1].barh(y, cpu, color=CPU)
     axes[1].bar_label(bars, labels=[f"{c:.3f}" for c in cpu], padding=4, fontsize=7)
@@ -578,7 +584,7 @@ def plot_append(doc, runs, label, stem, notes):
         if needs_log(values):
             ax.set_yscale("log")
         ax.set_xticks(x, [g for g, _ in groups], fontsize=8, rotation=15, ha="right")
-        ax.set_ylabel("MB/s (median, bars min..max)" + (" (log scale)" if needs_log(values) else ""))
+        ax.set_ylabel("MB/s (median, bars its 95% interval)" + (" (log scale)" if needs_log(values) else ""))
         ax.set_title(f"sync {sync}", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7)

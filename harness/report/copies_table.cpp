@@ -50,7 +50,8 @@ std::vector<Column> copies_columns() {
   add("user-model", "user model", false, 8, "user = bytes copied to/from user memory", model_bytes);
   add("sys-exact", "exact", true, 3, "exact = counted at the call sites",
       [](const json& r) { return median_cell(r, "syscalls_per_chunk", 1, 3); });
-  add("sys-traced", "traced", true, 5, "traced = raw_syscalls:sys_enter on the sender thread",
+  add("sys-traced", "traced", true, 5,
+      "traced = raw_syscalls:sys_enter on the sender thread and the threads it started (io-wq)",
       [](const json& r) { return median_cell(r, "traced_sender_syscalls_per_chunk", 1, 3); });
   add("user-measured", "user exact", true, 8, "", [](const json& r) {
     return median_bytes_cell(r, "bytes_copied_to_user") + "/" +

@@ -85,7 +85,8 @@ std::string to_csv(const nlohmann::json& results) {
                                   "latency_p99_ns"};
   std::ostringstream out;
   out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
-  for (auto m : metrics) out << "," << m << "_median," << m << "_cv";
+  for (auto m : metrics)
+    out << "," << m << "_median," << m << "_cv," << m << "_ci95_low," << m << "_ci95_high";
   out << ",reason\n";
   const nlohmann::json none;
   for (const auto& run : results["runs"]) {
@@ -100,7 +101,8 @@ std::string to_csv(const nlohmann::json& results) {
     for (auto m : metrics) {
       auto it = run["metrics"].find(m);
       bool ok = it != run["metrics"].end() && it->value("available", false);
-      out << "," << (ok ? field(*it, "median") : "") << "," << (ok ? field(*it, "cv") : "");
+      for (const char* stat : {"median", "cv", "ci95_low", "ci95_high"})
+        out << "," << (ok ? field(*it, stat) : "");
     }
     out << "," << field(run, "reason") << "\n";
   }

@@ -34,10 +34,17 @@ std::vector<std::string> zerocopy_notes(const nlohmann::json& run) {
   auto sends = median(run, "zerocopy_sends");
   auto share = median(run, "zerocopy_copied_fraction");
   auto notifications = median(run, "zerocopy_notifications");
+  // The completions only say whether the kernel kept a reference to the
+  // pages; software segmentation (no scatter-gather) copies them later
+  // without saying so. The device's transmits tell: shown beside the flag.
+  auto transmitted = median(run, "zerocopy_transmit_copied_fraction");
   if (sends && share && notifications)
     notes.push_back(who + "kernel marked " + percent(*share) + " of zero-copy bytes COPIED (" +
                     std::to_string(std::llround(*sends)) + " sends, " +
-                    std::to_string(std::llround(*notifications)) + " completion notifications)");
+                    std::to_string(std::llround(*notifications)) + " completion notifications)" +
+                    (transmitted ? "; the device sent " + percent(*transmitted) +
+                                       " of the bytes in linear (copied) buffers"
+                                 : ""));
   auto mapped = median(run, "receiver_zerocopy_mapped_fraction");
   auto calls = median(run, "receiver_zerocopy_getsockopt_calls");
   if (mapped && calls)

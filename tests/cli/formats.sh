@@ -22,6 +22,9 @@ for r, n in zip(rows, native["runs"]):
     if r["status"] != "ok":
         continue
     assert float(r["throughput_bytes_per_s_median"]) > 0
+    # (the JSON is another invocation's: only the interval's shape compares)
+    low, mid, high = (float(r["throughput_bytes_per_s_" + k]) for k in ("ci95_low", "median", "ci95_high"))
+    assert low <= mid <= high, r
     assert int(r["cpu_copies"]) == n["ledger"]["cpu_copies"]
     # pipe has a receiver process; null has not: an empty cell, never a zero.
     assert (r["receiver_cpu_ns_per_byte_median"] == "") == (n["sink"] == "null"), r
