@@ -114,8 +114,8 @@ std::vector<Column> append_columns(const json& runs) {
     cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
   };
   add("mbps", "MB/s", true, 0, "MB/s = 10^6 bytes/s until the last record returned",
-      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 1); });
-  add("cv", "cv", true, 4, "cv = spread of MB/s over the repetitions", cv_cell);
+      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 1); });
+  add("cv", "cv", false, 4, "cv = spread of MB/s over the repetitions", cv_cell);
   add("records", "records/s", false, 5, "",
       [](const json& r) { return median_cell(r, "records_per_s", 1, 0); });
   add("p50", "p50 us", false, 5, "",
@@ -154,7 +154,7 @@ void print_append_table(const json& results, std::FILE* out, const TableOptions&
   auto printed = FittedTable{std::move(cols), run_status}.print(out, runs, options);
   print_more_columns(out, printed, options, /*copies_section=*/false);
   print_ratios(results, out, options);
-  print_rankings_fitted(results, out, options, /*cell_legend=*/false);
+  print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   Notes notes;
   for (const auto& run : runs) {
     if (!has_figures(run)) continue;

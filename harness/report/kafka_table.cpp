@@ -84,9 +84,12 @@ std::vector<Column> kafka_columns() {
         return triple(cpu + l["dma_copies"].get<int>(), cpu,
                       l["mode_switches_per_chunk"].get<double>());
       });
-  add("mbps", "MB/s", false, false, true, 0, "MB/s = 10^6 B/s",
-      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("mbps", "MB/s", false, false, true, 0,
+      "MB/s = 10^6 B/s, \u00b1 the half-width of the median's 95% interval (min..max with 5 "
+      "or fewer repetitions)",
+      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
   add("cv", "cv", false, false, true, 5, "cv = spread of MB/s over the repetitions", cv_cell);
+  cols.back().shown = false;  // on request (--columns cv): the interval says more
   add("snd", "snd ns/B", false, false, true, 2, "ns/B = CPU time per byte (rusage) of the sender",
       [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
   add("total", "total ns/B", false, false, true, 6, "total = sender + receiver",
