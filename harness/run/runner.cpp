@@ -117,10 +117,13 @@ void run_repetition(RunState& rs, benchmark::State& state) {
 // Google Benchmark's own switch for interleaving repetitions: a flag of its
 // command line, so it is set the way its command line would.
 void set_interleaving(bool on) {
-  std::string arg0 = "zc-bench";
+  // Static: Initialize keeps argv[0] as the context's executable name, read
+  // when the reporter starts (a local string dangled: ASan's
+  // stack-use-after-scope in JSONReporter::ReportContext).
+  static char arg0[] = "zc-bench";
   std::string flag =
       std::string("--benchmark_enable_random_interleaving=") + (on ? "true" : "false");
-  char* argv[] = {arg0.data(), flag.data(), nullptr};
+  char* argv[] = {arg0, flag.data(), nullptr};
   int argc = 2;
   benchmark::Initialize(&argc, argv);
 }
