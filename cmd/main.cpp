@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cmd/commands.hpp"
+#include "harness/base/build_info.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
 
@@ -11,7 +12,8 @@ int main(int argc, char** argv) {
   CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)",
                "zc-bench"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "zc-bench " ZC_VERSION " (" ZC_GIT_COMMIT ")");
+  app.set_version_flag("--version", std::string("zc-bench ") + zc::build_version() + " (" +
+                                        zc::build_commit() + ")");
   std::vector<std::string> command_line(argv, argv + argc);
 
   std::map<CLI::App*, zc::cmd::Runner> runners;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fstream>
 
+#include "harness/base/build_info.hpp"
 #include "harness/base/file_system.hpp"
 #include "harness/kit/probes.hpp"
 #include "harness/measure/accounting.hpp"
@@ -100,9 +101,9 @@ nlohmann::json describe_environment(const fs::path& work_dir,
   env["work_dir"] = work_dir.string();
   env["work_dir_filesystem"] = filesystem_name(work_dir);
   env["is_root"] = ::geteuid() == 0;
-  env["zc_bench_version"] = ZC_VERSION;
-  env["git_commit"] = ZC_GIT_COMMIT;
-  env["build_type"] = ZC_BUILD_TYPE;
+  env["zc_bench_version"] = build_version();
+  env["git_commit"] = build_commit();
+  env["build_type"] = build_type();
   env["executable"] = self_executable().string();
   env["command_line"] = command_line;
   env["cpu_mhz"] = cpu_mhz();

@@ -13,6 +13,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "harness/base/build_info.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/interrupt.hpp"
@@ -242,7 +243,7 @@ void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots
     ropts.time_limit_ns = limit_ns;
     ropts.on_ready = [fd] {
       send_message(fd, {{"type", "ready"},
-                        {"server", {{"version", ZC_VERSION}, {"commit", ZC_GIT_COMMIT}}}});
+                        {"server", {{"version", build_version()}, {"commit", build_commit()}}}});
     };
     // "done" stops the client's clock before the counters are read out.
     ropts.on_done = [fd] { send_message(fd, {{"type", "done"}}); };
