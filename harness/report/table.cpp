@@ -7,9 +7,12 @@
 
 #include "harness/base/units.hpp"
 #include "harness/report/append_table.hpp"
+#include "harness/report/broker_table.hpp"
 #include "harness/report/copies_table.hpp"
+#include "harness/report/ingest_table.hpp"
 #include "harness/report/kafka_table.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/streams_table.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
 namespace zc {
@@ -212,6 +215,11 @@ std::vector<std::string> table_column_ids() {
 void print_table(const json& results, std::FILE* out, const TableOptions& options) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out, options);
   if (is_append_results(results)) return print_append_table(results, out, options);
+  if (is_ingest_results(results)) {
+    print_ingest_table(results, out);
+    return print_rankings(results, out, /*cell_legend=*/false);
+  }
+  if (is_broker_results(results)) return print_broker_table(results, out);
   const auto& runs = results["runs"];
   auto heading = parameters_heading(runs);
   print_wrapped(out, (heading.empty() ? "" : heading + "; ") + repetitions_phrase(runs),
@@ -221,6 +229,7 @@ void print_table(const json& results, std::FILE* out, const TableOptions& option
   print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   print_more_columns(out, printed, options, /*copies_section=*/true);
   if (options.copies || options.wide) print_copies_table(results, out, options);
+  print_streams_table(results, out);
   Notes notes;
   for (const auto& run : runs)
     if (has_figures(run)) add_run_notes(notes, run);
