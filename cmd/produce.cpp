@@ -46,6 +46,7 @@ struct PeerArgs {
   std::uint64_t seed = 0;
   unsigned producer = 0, producers = 1;
   bool timestamps = false;
+  std::string window = "0";
   int cpu = -1;
 };
 
@@ -66,6 +67,8 @@ Runner setup_produce(CLI::App& app) {
   app.add_option("--seed", a->seed, "the stream's seed");
   app.add_option("--producer", a->producer, "this producer's number");
   app.add_flag("--timestamps", a->timestamps, "stamp each record with its send time");
+  app.add_option("--window", a->window,
+                 "bytes in flight before waiting for the receiver's acknowledgement (0: none)");
   return [a] {
     pin_this_thread(a->cpu);
     ProduceOptions o;
@@ -74,6 +77,7 @@ Runner setup_produce(CLI::App& app) {
     o.seed = a->seed;
     o.producer = a->producer;
     o.timestamps = a->timestamps;
+    o.window = a->window == "0" ? 0 : parse_size(a->window, "--window");
     return finish(produce_stream(
         a->fd, o, [] { say("ready"); }, wait_for_go, [] { say("done"); }));
   };

@@ -45,6 +45,9 @@ void print_streams_table(const json& results, std::FILE* out) {
                                     std::to_string(run["parameters"].value("streams", 1))};
     if (run["status"] != "ok") {
       row.insert(row.end(), {std::string(run["status"]), "", "", "", ""});
+    } else if (run["parameters"].value("streams", 1) == 1) {
+      row.insert(row.end(), {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), "1.00", "-",
+                             "-", "-"});
     } else {
       auto it = single.find(curve_of(run["name"]));
       double agg = median_of(run, "throughput_bytes_per_s");
@@ -68,10 +71,12 @@ void print_streams_table(const json& results, std::FILE* out) {
                 "fastest stream on its own (MB/s); spread = the streams' stddev / mean. "
                 "This machine has " +
                     std::to_string(cores) +
-                    " cores and each stream keeps a sender and a receiver busy: past " +
-                    std::to_string(std::max(1, cores / 2)) +
-                    " streams they share CPUs, so the curve flattens with the core count, "
-                    "not with the data path.");
+                    " cores and each stream keeps two tasks busy (its sender and its "
+                    "receiver): beyond " +
+                    std::to_string(std::max(1, cores / 2)) + " stream" +
+                    (cores / 2 > 1 ? "s" : "") +
+                    " they share the CPUs, so the curve flattens with the core count, not "
+                    "with the data path.");
 }
 
 }  // namespace zc

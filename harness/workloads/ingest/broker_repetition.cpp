@@ -124,7 +124,7 @@ struct Producer {
   std::unique_ptr<IngestSession> session;
   CallCounters calls;
   Usage usage;
-  std::uint64_t t_end = 0;
+  std::uint64_t t_end = 0, acks = 0;
   ReceiverReport report;
 };
 
@@ -192,7 +192,7 @@ class BrokerRun : public RunMeasure {
     PartitionLog log(producers_);
     Lag lag;
     lag.lagging = lagging_;
-    std::atomic<std::uint64_t> records{0}, syncs{0}, last_sync{0};
+    std::atomic<std::uint64_t> records{0}, syncs{0};
     std::latch go(1);
     std::vector<std::exception_ptr> errors(producers_ + consumers_);
     Usage process0 = Usage::of_process();
@@ -208,7 +208,7 @@ class BrokerRun : public RunMeasure {
           go.wait();
           if (abort) return;
           try {
-            ingest(i, producers[i], log, records, syncs, last_sync);
+            ingest(i, producers[i], log, records, syncs);
           } catch (...) {
             errors[i] = std::current_exception();
             log.fail();
@@ -334,7 +334,9 @@ class BrokerRun : public RunMeasure {
                                        std::to_string(plan_.settings.seed + i),
                                        "--producer",
                                        std::to_string(i),
-                                       "--timestamps"};
+                                       "--timestamps",
+                                       "--window",
+                                       std::to_string(window())};
       for (auto& a : pin_args(plan_.settings.tuning.receiver_cpu)) args.push_back(a);
       p.process =
           std::make_unique<PeerProcess>("producer " + std::to_string(i), args, p.conn, deadline_);
@@ -371,13 +373,36 @@ class BrokerRun : public RunMeasure {
     }
   }
 
-  // One producer's records into the log, each at the next free offset.
+  // How far a producer may run ahead of its acknowledgements: a mebibyte
+  // (Kafka's producer keeps 5 requests of up to 1 MiB in flight by
+  // default), and at least a sync period's worth, or it would wait for an
+  // acknowledgement that waits for it.
+  std::uint64_t window() const {
+    const auto& sync = spec_.conditions.append.sync;
+    std::uint64_t w = std::max<std::uint64_t>(1 << 20, 2 * batch_);
+    if (sync.kind == SyncPolicy::Kind::every) w = std::max(w, (sync.n + 1) * batch_);
+    return w;
+  }
+
+  // One producer's records into the log, each at the next free offset. The
+  // thread acknowledges what it has taken: after each append without a
+  // sync policy (acks before the flush), after each of its syncs with one
+  // (acks after the flush: every:N counts this producer's records).
   void ingest(unsigned i, Producer& p, PartitionLog& log, std::atomic<std::uint64_t>& records,
-              std::atomic<std::uint64_t>& syncs, std::atomic<std::uint64_t>& last_sync) {
+              std::atomic<std::uint64_t>& syncs) {
     const auto& c = spec_.conditions;
     const auto& policy = c.append.sync;
+    const bool syncing =
+        policy.kind == SyncPolicy::Kind::every || policy.kind == SyncPolicy::Kind::interval;
     const std::uint64_t per = c.size / producers_;
+    const int fd = p.conn.near.get();
+    auto ack = [&](std::uint64_t bytes) {
+      auto n = ::send(fd, &bytes, sizeof bytes, MSG_NOSIGNAL);
+      if (n != sizeof bytes) throw std::system_error(errno, std::generic_category(), "send (ack)");
+      ++p.acks;
+    };
     auto u0 = Usage::of_thread();
+    std::uint64_t own_records = 0, last_sync = now_ns(), acked = 0;
     for (std::uint64_t done = 0; done < per;) {
       auto len = std::min(batch_, per - done);
       auto offset = log.reserve(i, len);
@@ -385,22 +410,28 @@ class BrokerRun : public RunMeasure {
       log.complete(i);
       done += len;
       auto n = len / c.chunk;
-      auto before = records.fetch_add(n);
-      bool sync_now = false;
-      if (policy.kind == SyncPolicy::Kind::every) {
-        sync_now = (before + n) / policy.n > before / policy.n;
-      } else if (policy.kind == SyncPolicy::Kind::interval) {
-        auto now = now_ns(), last = last_sync.load();
-        sync_now =
-            now - last >= policy.n * 1'000'000ull && last_sync.compare_exchange_strong(last, now);
-      }
+      records += n;
+      bool sync_now =
+          policy.kind == SyncPolicy::Kind::every
+              ? (own_records + n) / policy.n > own_records / policy.n
+          : policy.kind == SyncPolicy::Kind::interval
+              ? now_ns() - last_sync >= policy.n * 1'000'000ull
+              : false;
+      own_records += n;
       if (sync_now) {
         p.session->sync(p.calls);
         ++syncs;
+        last_sync = now_ns();
       }
+      if (!syncing || sync_now) ack(acked = done);
       if (interrupted()) throw std::runtime_error("interrupted");
       if (now_ns() > deadline_)
         throw std::runtime_error("the repetition passed its deadline (--timeout)");
+    }
+    if (acked < per) {  // the tail since the last sync
+      p.session->sync(p.calls);
+      ++syncs;
+      ack(per);
     }
     p.session->finish(p.calls);
     p.t_end = now_ns();

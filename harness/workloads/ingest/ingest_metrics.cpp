@@ -104,11 +104,15 @@ constexpr std::array kIngestMetrics = {
               "broker: end-to-end latency, 99.9th percentile, worst consumer"},
     MetricDef{"e2e_latency_max_ns", "ns", "clock", "broker: end-to-end latency, maximum"},
     MetricDef{"consumer_storage_read_bytes", "B", "procfs",
-              "broker: bytes a consumer's serving thread caused to be read from storage "
-              "(/proc/thread-self/io read_bytes), mean over the consumers"},
+              "broker: bytes the consumers' serving threads caused to be read from storage "
+              "(/proc/thread-self/io read_bytes), all consumers together (a page one of them "
+              "read from the disk is in the cache for the others)"},
     MetricDef{"consumer_storage_read_fraction", "ratio", "procfs",
-              "broker: consumer_storage_read_bytes / log bytes: the share a consumer fetched "
-              "from disk rather than from the page cache"},
+              "broker: consumer_storage_read_bytes / log bytes: the share of the log fetched "
+              "from the disk rather than from the page cache"},
+    MetricDef{"lag_dropped_bytes", "B", "exact",
+              "broker, lagging consumers: the log bytes behind them dropped from the page cache "
+              "(fdatasync, then POSIX_FADV_DONTNEED) before they started"},
     MetricDef{"lag_resident_fraction", "ratio", "exact",
               "broker, lagging consumers: the share of the log behind them still in the page "
               "cache when they started (mincore, after POSIX_FADV_DONTNEED)"},

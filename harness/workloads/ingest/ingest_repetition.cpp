@@ -535,11 +535,9 @@ void IngestRun::finish(json& record, const json& checked, std::vector<std::strin
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   if (streams > 1 && 2 * streams > cores)
     warnings.push_back(std::to_string(streams) + " streams on " + std::to_string(cores) +
-                       " cores: each stream is two busy processes (producer and ingesting "
-                       "thread), so beyond " +
-                       std::to_string(std::max(1u, cores / 2)) +
-                       " streams they share CPUs and the aggregate stops growing with the "
-                       "stream count");
+                       " cores: with a busy producer and ingesting thread each, the streams "
+                       "share CPUs; the aggregate is bound by the cores here, not by the data "
+                       "path");
 }
 
 }  // namespace zc

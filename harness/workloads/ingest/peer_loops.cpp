@@ -17,12 +17,30 @@
 
 namespace zc {
 
+namespace {
+
+// Reads the receiver's next acknowledgement: the bytes it has taken so far.
+std::uint64_t read_ack(int fd) {
+  std::uint64_t acked = 0;
+  auto* p = reinterpret_cast<char*>(&acked);
+  for (std::size_t got = 0; got < sizeof acked;) {
+    auto n = ::recv(fd, p + got, sizeof acked - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    check_unix(n, "recv (acknowledgement)");
+    if (n == 0) throw std::runtime_error("the receiver closed before acknowledging every byte");
+    got += std::size_t(n);
+  }
+  return acked;
+}
+
+}  // namespace
+
 ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
                               const std::function<void()>& on_ready,
                               const std::function<bool()>& wait_go,
                               const std::function<void()>& on_done) {
   ReceiverReport r;
-  std::uint64_t writes = 0;
+  std::uint64_t writes = 0, acked = 0, acks = 0;
   try {
     RecordStream stream(opts.record, opts.size, opts.seed, opts.producer);
     // Unstamped streams are known in advance: hash before the clock
@@ -48,8 +66,18 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
         len -= std::uint64_t(w);
         r.bytes += std::uint64_t(w);
       }
+      while (opts.window && r.bytes - acked > opts.window) {
+        acked = read_ack(fd);
+        ++acks;
+      }
     }
     check_unix(::shutdown(fd, SHUT_WR), "shutdown");
+    // The receiver acknowledges the rest; reading it all leaves nothing
+    // unread on the connection (closing over unread bytes resets it).
+    while (opts.window && acked < r.bytes) {
+      acked = read_ack(fd);
+      ++acks;
+    }
     r.wall_s = double(now_ns() - t0) * 1e-9;
     r.usage = Usage::of_process() - u0;
     r.hash = known ? *known : hash.digest();
@@ -59,6 +87,7 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
   }
   r.read_calls = writes;
   r.evidence["write_calls"] = writes;
+  if (opts.window) r.evidence["acks_read"] = acks;
   on_done();
   return r;
 }

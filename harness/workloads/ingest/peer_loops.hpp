@@ -17,6 +17,11 @@ struct ProduceOptions {
   std::uint64_t seed = 0;
   std::uint32_t producer = 0;  // this producer's number, in every header
   bool timestamps = false;     // stamp each batch with its send time (the broker's latency)
+  // Acknowledged flow: at most this many bytes sent and not yet
+  // acknowledged by the receiver (an 8-byte count of the bytes it has taken
+  // for good, sent back on the connection), as a Kafka producer keeps a
+  // bounded number of requests in flight. 0: no acknowledgements.
+  std::uint64_t window = 0;
 };
 
 // Sends the stream on `fd` (then shuts its write side): says `on_ready`
