@@ -73,24 +73,25 @@ void print_broker_table(const json& results, std::FILE* out) {
       t.rows.push_back(std::move(row));
     }
     if (t.rows.empty()) continue;
-    std::fprintf(out, "\n%s\n",
-                 std::string(lag) == "caught-up"
-                     ? "consumers caught up (fetching the tail as it is written):"
-                     : "consumers lagging (from the start, once half the log is written and "
-                       "dropped from the page cache):");
+    std::fprintf(out, "\n");
+    print_wrapped(out, std::string(lag) == "caught-up"
+                           ? "consumers caught up (fetching the tail as it is written):"
+                           : "consumers lagging (from the start, once half the log is written "
+                             "and dropped from the page cache):");
     t.print(out);
   }
   std::fprintf(out, "\n");
-  print_wrapped(out,
-                "in = MB/s (10^6 B/s) into the log from every producer; out = MB/s to one "
-                "consumer (the mean); p50, p99 = end-to-end latency in ms, a record's send time "
-                "(stamped by its producer) to its arrival at a consumer (the worst consumer); "
-                "read = bytes the consumers' fetches read from storage together "
-                "(/proc/thread-self/io): the page cache's effect; cpu in = ns of CPU per log byte of the "
-                "broker's ingesting threads, cpu out = per byte served of its serving threads "
-                "(rusage; the producers' and consumers' own CPU is in the JSON). Verified end to "
-                "end: every consumer's bytes hash to the log's, and each producer's records in "
-                "them to what it sent.");
+  print_wrapped(
+      out,
+      "in = MB/s (10^6 B/s) into the log from every producer; out = MB/s to one "
+      "consumer (the mean); p50, p99 = end-to-end latency in ms, a record's send time "
+      "(stamped by its producer) to its arrival at a consumer (the worst consumer); "
+      "read = bytes the consumers' fetches read from storage together "
+      "(/proc/thread-self/io): the page cache's effect; cpu in = ns of CPU per log byte of the "
+      "broker's ingesting threads, cpu out = per byte served of its serving threads "
+      "(rusage; the producers' and consumers' own CPU is in the JSON). Verified end to "
+      "end: every consumer's bytes hash to the log's, and each producer's records in "
+      "them to what it sent.");
   for (const auto& w : results["environment"]["warnings"])
     print_wrapped(out, "warning: " + w.get<std::string>());
   for (const auto& n : notes) print_wrapped(out, n);

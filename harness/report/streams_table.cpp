@@ -46,8 +46,8 @@ void print_streams_table(const json& results, std::FILE* out) {
     if (run["status"] != "ok") {
       row.insert(row.end(), {std::string(run["status"]), "", "", "", ""});
     } else if (run["parameters"].value("streams", 1) == 1) {
-      row.insert(row.end(), {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), "1.00", "-",
-                             "-", "-"});
+      row.insert(row.end(),
+                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), "1.00", "-", "-", "-"});
     } else {
       auto it = single.find(curve_of(run["name"]));
       double agg = median_of(run, "throughput_bytes_per_s");

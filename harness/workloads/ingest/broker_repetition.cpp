@@ -282,8 +282,9 @@ class BrokerRun : public RunMeasure {
     }
     if (lagging_) {
       values["lag_resident_fraction"] = lag.resident;
+      values["lag_dropped_bytes"] = double(lag.dropped);
     } else {
-      unavailable["lag_resident_fraction"] =
+      unavailable["lag_resident_fraction"] = unavailable["lag_dropped_bytes"] =
           "caught-up consumers: nothing is dropped from the cache";
     }
     json rep = {{"values", values}, {"verification", verification}};
@@ -411,12 +412,11 @@ class BrokerRun : public RunMeasure {
       done += len;
       auto n = len / c.chunk;
       records += n;
-      bool sync_now =
-          policy.kind == SyncPolicy::Kind::every
-              ? (own_records + n) / policy.n > own_records / policy.n
-          : policy.kind == SyncPolicy::Kind::interval
-              ? now_ns() - last_sync >= policy.n * 1'000'000ull
-              : false;
+      bool sync_now = policy.kind == SyncPolicy::Kind::every
+                          ? (own_records + n) / policy.n > own_records / policy.n
+                      : policy.kind == SyncPolicy::Kind::interval
+                          ? now_ns() - last_sync >= policy.n * 1'000'000ull
+                          : false;
       own_records += n;
       if (sync_now) {
         p.session->sync(p.calls);
@@ -548,7 +548,7 @@ class BrokerRun : public RunMeasure {
       serve += k.usage.cpu_s();
       cpu += k.report.usage.cpu_s();
       if (k.read0 && k.read1) {
-        reads += double(*k.read1 - *k.read0) / double(consumers.size());
+        reads += double(*k.read1 - *k.read0);
       } else {
         reads_ok = false;
         why = k.read_why;
