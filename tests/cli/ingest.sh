@@ -88,6 +88,21 @@ for r in runs:
     assert r["metrics"]["consumer_storage_read_bytes"]["available"] is True
 PY
 
+# The three documents validate against the schema (where python3-jsonschema is).
+if python3 -c 'import jsonschema' 2>/dev/null; then
+  python3 - "$2/harness/report/schema/zc-bench-1.schema.json" "$tmp/i.json" "$tmp/s.json" \
+    "$tmp/b.json" <<'PY' || exit 1
+import json, sys
+import jsonschema
+v = jsonschema.Draft7Validator(json.load(open(sys.argv[1])))
+bad = 0
+for path in sys.argv[2:]:
+    for e in list(v.iter_errors(json.load(open(path))))[:5]:
+        print(f"FAIL {path}: /{'/'.join(map(str, e.absolute_path))}: {e.message[:200]}"); bad = 1
+sys.exit(bad)
+PY
+fi
+
 left=$(find "$tmp" -mindepth 1 -name 'zc-bench.*' | wc -l)
 [ "$left" -eq 0 ] || { echo "left temporary folders: $left"; exit 1; }
 echo ok
