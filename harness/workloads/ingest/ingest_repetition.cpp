@@ -465,9 +465,11 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
   std::vector<StreamOutcome> out(n);
   std::vector<std::unique_ptr<Stream>> streams;
   for (unsigned i = 0; i < n; ++i) streams.push_back(std::make_unique<Stream>(spec_, plan_, i));
-  if (n == 1) {
-    streams[0]->run(kernel_counters, start, end, out[0]);
-  } else {
+  {
+    // Each stream on a thread of its own, one stream too: a fresh thread
+    // has a fresh io_uring task context, so the io-wq workers its ring
+    // starts are created after its counters open, which follow them.
+    // (Workers kept idle from an earlier run would go uncounted.)
     std::vector<std::jthread> threads;
     for (unsigned i = 0; i < n; ++i)
       threads.emplace_back([&, i] { streams[i]->run(kernel_counters, start, end, out[i]); });
