@@ -190,7 +190,8 @@ class Stream {
     session_ = strategy.prepare(ctx);
     // Opened on this thread, the one that makes the strategy's calls.
     if (kernel_counters) {
-      counters_ = std::make_unique<PerfCounterSet>(0, ingest_event_specs());
+      counters_ =
+          std::make_unique<PerfCounterSet>(PerfTarget::threads_of_caller(), ingest_event_specs());
       out.counted = counters_->available();
       out.counters_why = counters_->reason();
     } else {
