@@ -29,8 +29,9 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"chunks", "count", "exact", "chunks (or batches) the strategy moved"},
     MetricDef{"streams", "count", "exact",
               "--streams N: concurrent transfers; the run's other figures are their aggregate "
-              "(bytes, calls and CPU seconds summed; per-byte figures the streams' mean; process "
-              "and system figures over the whole window)"},
+              "(bytes, calls and CPU seconds summed; per-byte figures the streams' mean; the "
+              "sender figures are the whole process's, its N sender threads, and the process "
+              "and system figures are taken over the whole window)"},
     MetricDef{"stream_throughput_min_bytes_per_s", "B/s", "clock",
               "--streams N: the slowest stream's bytes / its own time"},
     MetricDef{"stream_throughput_max_bytes_per_s", "B/s", "clock",

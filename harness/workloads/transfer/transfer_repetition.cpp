@@ -461,7 +461,24 @@ class StreamsRun : public RunMeasure {
     values["stream_throughput_cv"] = mean > 0 ? std::sqrt(var) / mean : 0;
     // Figures of the whole process or machine: each stream's own window
     // saw the other streams' work too, so they come from the aggregate window.
-    values["sender_process_cpu_ns_per_byte"] = (w.process1 - w.process0).cpu_s() * 1e9 / bytes;
+    // The senders are N threads of this process: their CPU is the
+    // process's over the window (io_uring's workers included), per byte of
+    // every stream; the receivers' adds up per stream.
+    const auto process = w.process1 - w.process0;
+    const double kb = bytes / 1024;
+    values["sender_process_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+    values["sender_user_s"] = process.user_s;
+    values["sender_sys_s"] = process.sys_s;
+    values["sender_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+    values["sender_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
+    if (values.count("receiver_cpu_ns_per_byte")) {
+      double receivers = values["receiver_cpu_ns_per_byte"] * 1e-9 * bytes;
+      values["total_cpu_ns_per_byte"] = (process.cpu_s() + receivers) * 1e9 / bytes;
+      values["total_cpu_us_per_kb"] = (process.cpu_s() + receivers) * 1e6 / kb;
+    } else {
+      values["total_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+      values["total_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
+    }
     double peak = 0;
     for (const auto& vi : v)
       if (auto it = vi.find("sender_peak_rss_bytes"); it != vi.end())
