@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "harness/base/units.hpp"
-#include "harness/report/ingest_table.hpp"
+#include "harness/report/table.hpp"
 #include "harness/report/text_table.hpp"
 
 namespace zc {
@@ -35,18 +35,19 @@ bool is_broker_results(const json& results) {
   return true;
 }
 
-void print_broker_table(const json& results, std::FILE* out) {
+void print_broker_table(const json& results, std::FILE* out, const TableOptions& options) {
   const auto& runs = results["runs"];
   const auto& p0 = runs[0]["parameters"];
   const auto& b0 = p0["broker"];
-  print_wrapped(out, "The broker, measured: " + std::to_string(b0["producers"].get<int>()) +
-                         " producers -> one partition log -> " +
-                         std::to_string(b0["consumers"].get<int>()) + " consumers over " +
-                         std::string(runs[0]["sink"]) + ", a " + format_size(p0["size"]) +
-                         " log of " + format_size(p0["record"]) + " records, sync " +
-                         std::string(p0["sync"]) + ", medians of " +
-                         std::to_string(p0["repetitions"].get<int>()) + " repetitions");
-  std::vector<std::string> notes;
+  print_wrapped(out,
+                "The broker, measured: " + std::to_string(b0["producers"].get<int>()) +
+                    " producers -> one partition log -> " +
+                    std::to_string(b0["consumers"].get<int>()) + " consumers over " +
+                    std::string(runs[0]["sink"]) + ", a " + format_size(p0["size"]) + " log of " +
+                    format_size(p0["record"]) + " records, sync " + std::string(p0["sync"]) +
+                    ", medians of " + std::to_string(p0["repetitions"].get<int>()) + " repetitions",
+                options.width);
+  Notes notes;
   for (const char* lag : {"caught-up", "lagging"}) {
     TextTable t{{"ingest", "consume", "in", "out", "p50", "p99", "read", "cpu in", "cpu out"},
                 {true, true},
@@ -65,19 +66,20 @@ void print_broker_table(const json& results, std::FILE* out) {
                                median_cell(run, "serve_cpu_ns_per_byte", 1, 3)});
       } else {
         row.insert(row.end(), {std::string(run["status"]), "", "", "", "", "", ""});
-        notes.push_back(label(run) + ": " + std::string(run["status"]) + ": " +
-                        run.value("reason", std::string()));
+        notes.add(label(run), run_status(run));
       }
       for (const auto& w : run.value("warnings", json::array()))
-        notes.push_back(label(run) + ": warning: " + w.get<std::string>());
+        notes.add(label(run), "warning: " + w.get<std::string>());
       t.rows.push_back(std::move(row));
     }
     if (t.rows.empty()) continue;
     std::fprintf(out, "\n");
-    print_wrapped(out, std::string(lag) == "caught-up"
-                           ? "consumers caught up (fetching the tail as it is written):"
-                           : "consumers lagging (from the start, once half the log is written "
-                             "and dropped from the page cache):");
+    print_wrapped(out,
+                  std::string(lag) == "caught-up"
+                      ? "consumers caught up (fetching the tail as it is written):"
+                      : "consumers lagging (from the start, once half the log is written "
+                        "and dropped from the page cache):",
+                  options.width);
     t.print(out);
   }
   std::fprintf(out, "\n");
@@ -91,12 +93,9 @@ void print_broker_table(const json& results, std::FILE* out) {
       "broker's ingesting threads, cpu out = per byte served of its serving threads "
       "(rusage; the producers' and consumers' own CPU is in the JSON). Verified end to "
       "end: every consumer's bytes hash to the log's, and each producer's records in "
-      "them to what it sent.");
-  for (const auto& w : results["environment"]["warnings"])
-    print_wrapped(out, "warning: " + w.get<std::string>());
-  for (const auto& n : notes) print_wrapped(out, n);
-  if (!results.value("complete", true))
-    std::fprintf(out, "INCOMPLETE: %s\n", results.value("incomplete_reason", "").c_str());
+      "them to what it sent.",
+      options.width);
+  print_footer(results, notes, out, options);
 }
 
 }  // namespace zc

@@ -7,10 +7,12 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "harness/report/text_table.hpp"
+
 namespace zc {
 
 // True when every run of the document is a broker run.
 bool is_broker_results(const nlohmann::json& results);
-void print_broker_table(const nlohmann::json& results, std::FILE* out);
+void print_broker_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
 
 }  // namespace zc

@@ -1,5 +1,6 @@
 #include "harness/report/ingest_table.hpp"
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include "harness/base/units.hpp"
 #include "harness/report/streams_table.hpp"
+#include "harness/report/table.hpp"
 #include "harness/report/text_table.hpp"
 
 namespace zc {
@@ -26,31 +28,7 @@ std::string check_cell(const json& run) {
   return s == "fail" ? "FAIL" : s == "pass" ? "pass" : "n/m";
 }
 
-bool varies(const json& runs, const char* key, bool in_parameters) {
-  std::set<std::string> seen;
-  for (const auto& r : runs) seen.insert((in_parameters ? r["parameters"][key] : r[key]).dump());
-  return seen.size() > 1;
-}
-
 }  // namespace
-
-void print_wrapped(std::FILE* out, const std::string& text) {
-  constexpr std::size_t kWidth = 79;
-  std::string line;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto space = text.find(' ', pos);
-    auto word = text.substr(pos, space == std::string::npos ? std::string::npos : space - pos);
-    if (!line.empty() && line.size() + 1 + word.size() > kWidth) {
-      std::fprintf(out, "%s\n", line.c_str());
-      line.clear();
-    }
-    line += (line.empty() ? "" : " ") + word;
-    if (space == std::string::npos) break;
-    pos = space + 1;
-  }
-  if (!line.empty()) std::fprintf(out, "%s\n", line.c_str());
-}
 
 bool is_ingest_results(const json& results) {
   if (results["runs"].empty()) return false;
@@ -59,84 +37,94 @@ bool is_ingest_results(const json& results) {
   return true;
 }
 
-void print_ingest_table(const json& results, std::FILE* out) {
-  const auto& runs = results["runs"];
-  // Parameters that differ between runs are columns; the others go in the
-  // heading. Fits 80 columns with sink and sync both varying.
-  const bool by_sink = varies(runs, "sink", false), by_sync = varies(runs, "sync", true),
-             by_record = varies(runs, "record", true), by_size = varies(runs, "size", true);
-  TextTable t;
-  auto col = [&](const char* title, bool left) {
-    t.titles.push_back(title);
-    t.left.push_back(left);
+std::vector<Column> ingest_columns(const json& runs) {
+  std::vector<Column> cols;
+  // The parameters that differ between runs name the rows; the others are
+  // said once in the heading.
+  auto key = [&](const char* id, const char* title, bool left,
+                 std::function<std::string(const json&)> cell) {
+    std::set<std::string> seen;
+    for (const auto& r : runs) seen.insert(cell(r));
+    const bool differ = seen.size() > 1 || std::string(id) == "strategy";
+    cols.push_back({id, title, left, false, differ, 0, false, "", std::move(cell)});
   };
-  col("strategy", true);
-  if (by_sink) col("sink", true);
-  if (by_sync) col("sync", true);
-  if (by_size) col("size", false);
-  if (by_record) col("record", false);
-  for (auto title : {"MB/s", "cv", "ns/B", "sys/r", "cpy", "skb cp", "check"}) col(title, false);
-  t.left.back() = true;
-  std::vector<std::string> notes;
+  key("strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); });
+  key("sink", "sink", true, [](const json& r) { return r.value("sink", ""); });
+  key("sync", "sync", true, [](const json& r) { return r["parameters"].value("sync", ""); });
+  key("size", "size", false, [](const json& r) { return format_size(r["parameters"]["size"]); });
+  key("record", "record", false,
+      [](const json& r) { return format_size(r["parameters"]["record"]); });
+  key("streams", "streams", false,
+      [](const json& r) { return std::to_string(r["parameters"].value("streams", 1)); });
+  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
+                 std::function<std::string(const json&)> cell) {
+    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
+  };
+  add("mbps", "MB/s", true, 0, "MB/s = 10^6 log bytes/s until the last record was written",
+      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("cv", "cv", true, 5, "cv = spread of MB/s over the repetitions", cv_cell);
+  add("ns-per-byte", "ns/B", true, 2,
+      "ns/B = CPU of the zc-bench process per log byte (rusage; the producer's is apart)",
+      [](const json& r) { return median_cell(r, "process_cpu_ns_per_byte", 1, 3); });
+  add("producer", "prod ns/B", false, 6, "prod ns/B = the producer process's CPU per byte",
+      [](const json& r) { return median_cell(r, "producer_cpu_ns_per_byte", 1, 3); });
+  add("sys", "sys/r", true, 4, "sys/r = syscalls per record (exact)",
+      [](const json& r) { return median_cell(r, "syscalls_per_record", 1, 2); });
+  cols.push_back({"copies", "cpy", false, true, false, 6, false,
+                  "cpy = CPU/DMA copies per byte (ledger: a model)", [](const json& r) {
+                    const auto& l = r["ledger"];
+                    return std::to_string(l["cpu_copies"].get<int>()) + "/" +
+                           std::to_string(l["dma_copies"].get<int>());
+                  }});
+  add("skb", "skb cp", true, 3,
+      "skb cp = bytes copied out of socket buffers (skb:skb_copy_datagram_iovec)",
+      [](const json& r) { return median_bytes_cell(r, "socket_copy_bytes"); });
+  add("p99", "p99 us", false, 6, "p99 = 99th percentile of the time per record",
+      [](const json& r) { return median_cell(r, "latency_p99_ns", 1e-3, 1); });
+  add("syncs", "syncs", false, 6, "", [](const json& r) { return median_cell(r, "syncs", 1, 0); });
+  add("storage-write", "written", false, 6, "written = /proc/self/io write_bytes",
+      [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
+  add("check", "check", true, 1,
+      "check = the ledger against kernel evidence (n/m: not measured); every log was re-read "
+      "and its hash matched the producer's stream",
+      [](const json& r) {
+        if (r.value("status", "") != "ok") return r.value("status", std::string());
+        return check_cell(r);
+      });
+  return cols;
+}
+
+void print_ingest_table(const json& results, std::FILE* out, const TableOptions& options) {
+  const auto& runs = results["runs"];
+  auto cols = ingest_columns(runs);
+  std::string heading;
+  for (const auto& c : cols)
+    if (!c.key && !c.metric && !runs.empty() && c.id != "copies")
+      heading += c.title + " " + c.cell(runs[0]) + ", ";
+  print_wrapped(out, "Ingest: producer -> socket -> log; " + heading + repetitions_phrase(runs),
+                options.width);
+  auto printed = FittedTable{std::move(cols), run_status}.print(out, runs, options);
+  print_more_columns(out, printed, options, /*copies_section=*/false);
+  // Passing checks are counted; what failed, and why, is spelled out.
   std::map<std::string, int> checks;
+  Notes notes;
   for (const auto& run : runs) {
-    const auto& p = run["parameters"];
-    std::vector<std::string> row = {run["strategy"]};
-    if (by_sink) row.push_back(run["sink"]);
-    if (by_sync) row.push_back(p["sync"]);
-    if (by_size) row.push_back(format_size(p["size"]));
-    if (by_record) row.push_back(format_size(p["record"]));
-    const auto& l = run["ledger"];
-    std::string copies = std::to_string(l["cpu_copies"].get<int>()) + "/" +
-                         std::to_string(l["dma_copies"].get<int>());
-    if (run["status"] == "ok") {
-      row.insert(row.end(), {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), cv_cell(run),
-                             median_cell(run, "process_cpu_ns_per_byte", 1, 3),
-                             median_cell(run, "syscalls_per_record", 1, 2), copies,
-                             median_bytes_cell(run, "socket_copy_bytes"), check_cell(run)});
-      // Passing checks are counted; what failed, and why, is spelled out.
-      auto status = run.value("model_check", json::object()).value("status", "not_measured");
-      ++checks[status];
-      if (status != "pass")
-        notes.push_back(label(run) + ": " + run.value("copy_verdict", std::string()));
-    } else {
-      row.insert(row.end(), {std::string(run["status"]), "", "", "", copies, "", ""});
-      notes.push_back(label(run) + ": " + std::string(run["status"]) + ": " +
-                      run.value("reason", std::string()));
-    }
+    if (!has_figures(run)) continue;
+    auto status = run.value("model_check", json::object()).value("status", "not_measured");
+    ++checks[status];
+    if (status != "pass") notes.add(label(run), run.value("copy_verdict", std::string()));
     for (const auto& w : run.value("warnings", json::array()))
-      notes.push_back(label(run) + ": warning: " + w.get<std::string>());
-    t.rows.push_back(std::move(row));
+      notes.add(label(run), "warning: " + w.get<std::string>());
   }
-  const auto& p0 = runs[0]["parameters"];
-  std::string heading = "Ingest: producer -> socket -> log";
-  if (!by_sink) heading += ", " + std::string(runs[0]["sink"]) + " sink";
-  if (!by_size) heading += ", " + format_size(p0["size"]) + " log";
-  if (!by_record) heading += ", " + format_size(p0["record"]) + " records";
-  if (!by_sync) heading += ", sync " + std::string(p0["sync"]);
-  heading += ", medians of " + std::to_string(p0["repetitions"].get<int>()) + " repetitions";
-  print_wrapped(out, heading);
-  t.print(out);
-  print_wrapped(out,
-                "MB/s = 10^6 log bytes/s until the last record was written (cv: its spread); "
-                "ns/B = CPU of the zc-bench process per log byte (the producer's is apart); "
-                "sys/r = syscalls per record (exact); cpy = CPU/DMA copies per byte (ledger, a "
-                "model); skb cp = bytes copied out of socket buffers "
-                "(skb:skb_copy_datagram_iovec); check = the ledger against kernel evidence "
-                "(n/m: not measured). Every log was re-read and its hash matched the "
-                "producer's stream.");
   if (!checks.empty()) {
     std::string line = "model check:";
     for (const auto& [status, n] : checks) line += " " + std::to_string(n) + " " + status + ",";
     line.back() = ' ';
-    print_wrapped(out, line + "(the verdicts are in the JSON, copy_verdict)");
+    print_wrapped(out, line + "(the verdicts are in the JSON, copy_verdict)", options.width);
   }
-  print_streams_table(results, out);
-  for (const auto& w : results["environment"]["warnings"])
-    print_wrapped(out, "warning: " + w.get<std::string>());
-  for (const auto& n : notes) print_wrapped(out, n);
-  if (!results.value("complete", true))
-    std::fprintf(out, "INCOMPLETE: %s\n", results.value("incomplete_reason", "").c_str());
+  print_streams_table(results, out, options);
+  print_rankings_fitted(results, out, options, /*cell_legend=*/false);
+  print_footer(results, notes, out, options);
 }
 
 }  // namespace zc

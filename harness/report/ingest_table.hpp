@@ -1,20 +1,22 @@
-// The human table of an ingest comparison (producer -> socket -> log), and
-// the wrapping of legend lines that the ingest, broker and streams tables
-// share.
+// The human table of an ingest comparison (producer -> socket -> log).
 #pragma once
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <string>
+#include <vector>
+
+#include "harness/report/text_table.hpp"
 
 namespace zc {
 
 // True when every run of the document is an ingest run that is not a
 // broker run (--preset broker has its own table).
 bool is_ingest_results(const nlohmann::json& results);
-void print_ingest_table(const nlohmann::json& results, std::FILE* out);
 
-// Prints `text` wrapped at 79 columns.
-void print_wrapped(std::FILE* out, const std::string& text);
+// The ingest table's columns; the parameters that differ between `runs`
+// are key columns, the others go to the heading.
+std::vector<Column> ingest_columns(const nlohmann::json& runs = nlohmann::json::array());
+
+void print_ingest_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
 
 }  // namespace zc

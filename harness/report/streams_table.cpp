@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "harness/base/units.hpp"
-#include "harness/report/ingest_table.hpp"
 #include "harness/report/text_table.hpp"
 
 namespace zc {
@@ -29,7 +28,7 @@ double median_of(const json& run, const char* key) {
 
 }  // namespace
 
-void print_streams_table(const json& results, std::FILE* out) {
+void print_streams_table(const json& results, std::FILE* out, const TableOptions& options) {
   bool any = false;
   for (const auto& run : results["runs"]) any |= run["parameters"].value("streams", 1) > 1;
   if (!any) return;
@@ -76,7 +75,8 @@ void print_streams_table(const json& results, std::FILE* out) {
                     std::to_string(std::max(1, cores / 2)) + " stream" +
                     (cores / 2 > 1 ? "s" : "") +
                     " they share the CPUs, so the curve flattens with the core count, not "
-                    "with the data path.");
+                    "with the data path.",
+                options.width);
 }
 
 }  // namespace zc

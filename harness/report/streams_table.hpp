@@ -6,8 +6,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "harness/report/text_table.hpp"
+
 namespace zc {
 
-void print_streams_table(const nlohmann::json& results, std::FILE* out);
+void print_streams_table(const nlohmann::json& results, std::FILE* out,
+                         const TableOptions& options);
 
 }  // namespace zc

@@ -206,8 +206,8 @@ void print_rankings_fitted(const json& results, std::FILE* out, const TableOptio
 std::vector<std::string> table_column_ids() {
   std::vector<std::string> ids;
   const json none = json::array();
-  for (const auto& cols :
-       {transfer_columns(none), kafka_columns(), append_columns(), copies_columns()})
+  for (const auto& cols : {transfer_columns(none), kafka_columns(), append_columns(),
+                           copies_columns(), ingest_columns()})
     for (const auto& c : cols) ids.push_back(c.id);
   return ids;
 }
@@ -215,11 +215,8 @@ std::vector<std::string> table_column_ids() {
 void print_table(const json& results, std::FILE* out, const TableOptions& options) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out, options);
   if (is_append_results(results)) return print_append_table(results, out, options);
-  if (is_ingest_results(results)) {
-    print_ingest_table(results, out);
-    return print_rankings(results, out, /*cell_legend=*/false);
-  }
-  if (is_broker_results(results)) return print_broker_table(results, out);
+  if (is_ingest_results(results)) return print_ingest_table(results, out, options);
+  if (is_broker_results(results)) return print_broker_table(results, out, options);
   const auto& runs = results["runs"];
   auto heading = parameters_heading(runs);
   print_wrapped(out, (heading.empty() ? "" : heading + "; ") + repetitions_phrase(runs),
@@ -229,7 +226,7 @@ void print_table(const json& results, std::FILE* out, const TableOptions& option
   print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   print_more_columns(out, printed, options, /*copies_section=*/true);
   if (options.copies || options.wide) print_copies_table(results, out, options);
-  print_streams_table(results, out);
+  print_streams_table(results, out, options);
   Notes notes;
   for (const auto& run : runs)
     if (has_figures(run)) add_run_notes(notes, run);
