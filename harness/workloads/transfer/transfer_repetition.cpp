@@ -343,7 +343,10 @@ struct StreamsMark {
 
 // Counts, bytes and seconds add up across streams; per-byte, per-chunk and
 // fraction figures are the streams' mean (every stream moves the same bytes).
+// Ratios of counts (syscalls_per_chunk) have the unit "count" too: their
+// key says what they are.
 bool adds_up(const MetricDef& d) {
+  if (std::string_view(d.key).find("_per_") != std::string_view::npos) return false;
   return d.unit == "s" || d.unit == "count" || d.unit == "B" || d.unit == "pages";
 }
 
