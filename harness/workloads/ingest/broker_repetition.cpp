@@ -313,6 +313,13 @@ class BrokerRun : public RunMeasure {
                ? std::string("recv-mmap keeps the log mapped, and mapped pages are not dropped")
                : std::string("the kernel kept them")) +
           "; their reads came from memory, not from the disk");
+    // cpu in is the ingesting threads' own rusage; io_uring hands part of
+    // the work to io-wq workers, other threads of this process.
+    if (spec_.strategy->id().starts_with("io-uring"))
+      warnings.push_back(
+          "cpu in (ingest_cpu_ns_per_byte) counts the ingesting threads only: io_uring's io-wq "
+          "workers do part of the ingest on other threads of the process, so it is a lower "
+          "bound (the whole process, serving included: process_cpu_ns_per_byte)");
   }
 
  private:
