@@ -70,6 +70,33 @@ grep -q '^streams: aggregate and per-stream throughput' "$tmp/table" || {
   echo "no streams table"; cat "$tmp/table"; exit 1; }
 grep -q 'cores' "$tmp/table" || { echo "the core count is not said"; exit 1; }
 
+# Per-chunk figures of a --streams run are the streams' mean, not their
+# sum; the transfer table names the stream count.
+"$bin" run -s sendfile --sink tcp --streams 1,2 --size 2M --reps 1 --warmup 0 --tmpdir "$tmp" \
+  -o "$tmp/t.json" >"$tmp/table" 2>"$tmp/err" || {
+  echo "transfer streams run failed"; cat "$tmp/err" "$tmp/table"; exit 1; }
+grep -qE '^strategy +streams ' "$tmp/table" || { echo "no streams column"; cat "$tmp/table"; exit 1; }
+python3 - "$tmp/t.json" <<'PY' || exit 1
+import json, sys
+for r in json.load(open(sys.argv[1]))["runs"]:
+    assert r["status"] == "ok", (r["name"], r.get("reason"))
+    per = r["metrics"]["syscalls_per_chunk"]["median"]
+    assert per < 1.5, (r["name"], "sendfile's syscalls per chunk summed over streams", per)
+PY
+
+# The ingest table takes --columns and fits a narrow terminal.
+COLUMNS=60 "$bin" run --workload ingest -s recv-write,splice-ingest --sink unix --size 1M \
+  --record 64K --reps 1 --warmup 0 --tmpdir "$tmp" -o "$tmp/n.json" >"$tmp/table" 2>"$tmp/err" || {
+  echo "narrow ingest run failed"; cat "$tmp/err" "$tmp/table"; exit 1; }
+awk '/^Ingest:/ { on = 1 } on && length > 60 { print "wider than 60: " $0; bad = 1 }
+     /^model check:/ { on = 0 } END { exit bad }' "$tmp/table" || exit 1
+grep -q 'more columns: --columns' "$tmp/table" || { echo "hidden columns not said"; cat "$tmp/table"; exit 1; }
+"$bin" run --workload ingest -s recv-write --sink unix --size 1M --record 64K --reps 1 --warmup 0 \
+  --columns mbps,p99,producer,check --tmpdir "$tmp" -o "$tmp/c.json" >"$tmp/table" 2>"$tmp/err" || {
+  echo "ingest --columns failed"; cat "$tmp/err"; exit 1; }
+grep -qE '^strategy +MB/s +p99 us +prod ns/B +check' "$tmp/table" || {
+  echo "ingest --columns not followed"; cat "$tmp/table"; exit 1; }
+
 "$bin" run --preset broker -s recv-write --consume sendfile --sink unix --size 4M --reps 1 \
   --warmup 0 --tmpdir "$tmp" -o "$tmp/b.json" >"$tmp/table" 2>"$tmp/err" || {
   echo "broker run failed"; cat "$tmp/err" "$tmp/table"; exit 1; }
