@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "harness/base/errors.hpp"
+#include "harness/kit/launch_lock.hpp"
 #include "harness/kit/probes.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/sinks/netns.hpp"
@@ -174,6 +175,7 @@ PeerProcess::PeerProcess(const std::string& role, std::vector<std::string> args,
       args.insert(args.begin(), conn.exec_prefix.begin() + 1, conn.exec_prefix.end());
       program = conn.exec_prefix.front();
     }
+    std::lock_guard launch(launch_mutex());  // see launch_lock.hpp
     s_->child =
         bp::child(program, bp::args(args), bp::posix::fd.bind(0, in_read.get()),
                   bp::posix::fd.bind(3, conn.far.get()), bp::posix::fd.bind(1, out_write.get()));
