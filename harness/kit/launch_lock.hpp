@@ -7,9 +7,9 @@
 // so the first launch waits for EOF until that other child exits. With
 // --streams, N threads start their receivers or producers at once and the
 // other child only exits after the streams' barrier, which waits for the
-// first: both hang until the deadline ("receiver was not ready before the
-// deadline", seen once with sendfile --streams 2). Every bp::child is made
-// under this lock.
+// first: both wait until the deadline (the likely cause of one "receiver
+// was not ready before the deadline" with sendfile --streams 2 under load,
+// not reproduced since). Every bp::child is made under this lock.
 #pragma once
 
 #include <mutex>
