@@ -15,6 +15,8 @@ Runner setup_list(CLI::App& app);
 Runner setup_env(CLI::App& app);
 Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line);
 Runner setup_sink(CLI::App& app);
+Runner setup_produce(CLI::App& app);
+Runner setup_consume(CLI::App& app);
 Runner setup_compare(CLI::App& app);
 Runner setup_plot(CLI::App& app);
 

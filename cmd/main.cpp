@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   std::map<CLI::App*, zc::cmd::Runner> runners;
   auto add = [&](const char* name, const char* help, auto setup) {
     auto* sub = app.add_subcommand(name, help);
+    if (!*help) sub->group("");  // hidden from --help
     runners[sub] = setup(*sub);
   };
   add("list", "strategies, their ledgers, and whether each is supported here",
@@ -29,6 +30,9 @@ int main(int argc, char** argv) {
       [&](CLI::App& a) { return zc::cmd::setup_run(a, command_line); });
   add("sink", "the receiver (one-shot when started by `run`; a server with --listen)",
       [](CLI::App& a) { return zc::cmd::setup_sink(a); });
+  // The ingest workload's peers, started by `run`: hidden from --help.
+  add("produce", "", [](CLI::App& a) { return zc::cmd::setup_produce(a); });
+  add("consume", "", [](CLI::App& a) { return zc::cmd::setup_consume(a); });
   add("compare", "regression check: compare two results files (exit 1 on a regression)",
       [](CLI::App& a) { return zc::cmd::setup_compare(a); });
   add("plot", "charts (PNG and SVG) from a results file (plot.py, matplotlib)",

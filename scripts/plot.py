@@ -214,7 +214,10 @@ def nic_of(run):
 
 
 def is_append(run):
-    return run.get("workload") == "append" or "record" in run["parameters"]
+    # ingest runs have records too, and a sink
+    if run.get("workload"):
+        return run["workload"] == "append"
+    return "record" in run["parameters"]
 
 
 # Every parameter a label may need: (name, value of a run, how it reads).
@@ -605,10 +608,53 @@ def chart_labels(doc, runs, label):
         "copies": [label(r, skip=COPIES_SKIP) for r in copies_rows(runs, label)],
         "chunk": [f"{sink}: {name}" for sink, series in panels.items() for name in series],
         "kafka": [name for name, _ in kafka_rows(doc, runs)],
+        "streams": [label(r, skip=("streams",)) for r in thr
+                    if any(q["parameters"].get("streams", 1) > 1 for q in runs)],
         "append": [f"sync {sync}: {group} {pattern}"
                    for sync, groups in append_panels(doc, runs, label).items()
                    for group, patterns in groups for pattern in patterns],
     }
+
+
+def plot_streams(doc, runs, label, stem, notes):
+    """--streams: the aggregate against the stream count, one line per run
+    that differs only by its streams, the slowest and fastest stream as a
+    band; the core count drawn in, since past it the curve measures the CPUs."""
+    if not any(r["parameters"].get("streams", 1) > 1 for r in runs):
+        return []
+    series = {}
+    for r in runs:
+        if median(r, "throughput_bytes_per_s") is not None:
+            series.setdefault(label(r, skip=("streams",)), []).append(r)
+    fig, ax = plt.subplots(figsize=(11, 5))
+    counts = set()
+    for name, rs in series.items():
+        rs.sort(key=lambda r: r["parameters"].get("streams", 1))
+        x = [r["parameters"].get("streams", 1) for r in rs]
+        counts.update(x)
+        agg = [median(r, "throughput_bytes_per_s") / 1e6 for r in rs]
+        line = ax.plot(x, agg, marker="o", label=f"{name}: aggregate")[0]
+        lo = [(median(r, "stream_throughput_min_bytes_per_s") or median(r, "throughput_bytes_per_s")) / 1e6
+              for r in rs]
+        hi = [(median(r, "stream_throughput_max_bytes_per_s") or median(r, "throughput_bytes_per_s")) / 1e6
+              for r in rs]
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15,
+                        label=f"{name}: slowest..fastest stream")
+    cores = doc.get("environment", {}).get("cores")
+    if cores:
+        ax.axvline(max(1, cores / 2), color="#999", linestyle="--", linewidth=1)
+        ax.text(max(1, cores / 2), ax.get_ylim()[1] * 0.98,
+                f" {cores} cores: two busy tasks per stream fill them here", fontsize=7,
+                va="top", color="#555")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(counts))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
+    ax.set_xlabel("concurrent streams (--streams)")
+    ax.set_ylabel("MB/s (10^6 bytes/s), medians")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    outside_legend(ax)
+    return finish(fig, ax, doc, "Throughput against concurrent streams", stem + "-streams", notes)
 
 
 def main():
@@ -645,7 +691,8 @@ def main():
         print(json.dumps(chart_labels(doc, runs, label), indent=1))
         return
     written = []
-    for plot in (plot_throughput, plot_cpu, plot_copies, plot_chunks, plot_kafka, plot_append):
+    for plot in (plot_throughput, plot_cpu, plot_copies, plot_chunks, plot_kafka, plot_append,
+                 plot_streams):
         written += plot(doc, runs, label, stem, notes)
     for path in written:
         print(path)

@@ -7,9 +7,12 @@
 
 #include "harness/base/units.hpp"
 #include "harness/report/append_table.hpp"
+#include "harness/report/broker_table.hpp"
 #include "harness/report/copies_table.hpp"
+#include "harness/report/ingest_table.hpp"
 #include "harness/report/kafka_table.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/streams_table.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
 namespace zc {
@@ -45,6 +48,9 @@ const Parameter kParameters[] = {
     {"receiver", "receiver", true,
      [](const json& r) { return r.value("receiver", std::string("recv")); },
      [](const std::string& v) { return v == "recv" ? std::string() : "receiver " + v; }},
+    {"streams", "streams", false,
+     [](const json& r) { return std::to_string(r["parameters"].value("streams", 1)); },
+     [](const std::string& v) { return v == "1" ? std::string() : v + " streams"; }},
     {"nic", "nic", true,
      [](const json& r) { return r["parameters"].value("nic", std::string("-")); },
      [](const std::string& v) { return v == "-" ? std::string() : "nic " + v; }},
@@ -203,8 +209,8 @@ void print_rankings_fitted(const json& results, std::FILE* out, const TableOptio
 std::vector<std::string> table_column_ids() {
   std::vector<std::string> ids;
   const json none = json::array();
-  for (const auto& cols :
-       {transfer_columns(none), kafka_columns(), append_columns(), copies_columns()})
+  for (const auto& cols : {transfer_columns(none), kafka_columns(), append_columns(),
+                           copies_columns(), ingest_columns()})
     for (const auto& c : cols) ids.push_back(c.id);
   return ids;
 }
@@ -212,6 +218,8 @@ std::vector<std::string> table_column_ids() {
 void print_table(const json& results, std::FILE* out, const TableOptions& options) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out, options);
   if (is_append_results(results)) return print_append_table(results, out, options);
+  if (is_ingest_results(results)) return print_ingest_table(results, out, options);
+  if (is_broker_results(results)) return print_broker_table(results, out, options);
   const auto& runs = results["runs"];
   auto heading = parameters_heading(runs);
   print_wrapped(out, (heading.empty() ? "" : heading + "; ") + repetitions_phrase(runs),
@@ -221,6 +229,7 @@ void print_table(const json& results, std::FILE* out, const TableOptions& option
   print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   print_more_columns(out, printed, options, /*copies_section=*/true);
   if (options.copies || options.wide) print_copies_table(results, out, options);
+  print_streams_table(results, out, options);
   Notes notes;
   for (const auto& run : runs)
     if (has_figures(run)) add_run_notes(notes, run);

@@ -51,10 +51,14 @@ json metrics_json(const RunState& rs) {
       m["available"] = false;
       m["reason"] = it->second;
     } else if (!rs.aggregates.empty()) {
+      // A workload whose runs differ (a broker run and a plain ingest run)
+      // lists metrics that some of its runs never measure.
+      if (!rs.aggregates.begin()->second.contains(key)) continue;
       m["available"] = true;
       for (const auto& [stat, values] : rs.aggregates)
         if (values.contains(key)) m[stat] = values[key];
-    } else if (rs.repetitions.size() == 1 && rs.repetitions[0]["status"] == "ok") {
+    } else if (rs.repetitions.size() == 1 && rs.repetitions[0]["status"] == "ok" &&
+               rs.repetitions[0]["values"].contains(key)) {
       // One repetition: Google Benchmark computes no aggregates.
       double v = rs.repetitions[0]["values"].value(key, 0.0);
       m["available"] = true;

@@ -25,6 +25,7 @@
 #include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/base/units.hpp"
+#include "harness/kit/launch_lock.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/sinks/remote_sink.hpp"
 #include "harness/sinks/veth_sink.hpp"
@@ -164,6 +165,7 @@ class ProcessSink : public SinkEndpoint {
         program = exec_prefix.front();
       }
       auto use_env = bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); });
+      std::lock_guard launch(launch_mutex());  // see launch_lock.hpp
       child_ = bp::child(program, bp::args(args), use_env, bp::std_in < bp::null,
                          bp::posix::fd.bind(3, pair.receiver.get()),
                          bp::posix::fd.bind(1, report_write.get()));

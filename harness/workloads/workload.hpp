@@ -30,6 +30,13 @@ namespace zc {
 struct RunSpec {
   const Strategy* strategy = nullptr;
   Conditions conditions;
+  // How many of this run go at once (--streams): each with its own sender,
+  // receiver and connection, started together. 1: the run alone.
+  unsigned streams = 1;
+  // The workload's own parameters beyond the conditions (the broker
+  // preset's producers and consumers): set by its expand(), read by its
+  // run_name(), describe() and measurement. Empty for most runs.
+  nlohmann::json extra = nlohmann::json::object();
   // "read-write/tcp/size:256M/chunk:1M/cache:hot": unique within a plan,
   // what `compare` matches runs by. Spelled by the strategy's workload.
   std::string name() const;

@@ -12,7 +12,7 @@ source "$(dirname "$0")/common.bash"
 expect_usage_saying "drop --strategy" run --preset kafka -s sendfile -o "$tmp/x.json"
 expect_usage_saying "drop --sink" run --preset kafka --sink tcp -o "$tmp/x.json"
 expect_usage_saying "drop --nic" run --preset kafka --nic sg=off -o "$tmp/x.json"
-expect_usage_saying "allowed: append, kafka" run --preset nope -o "$tmp/x.json"
+expect_usage_saying "allowed: append, broker, kafka" run --preset nope -o "$tmp/x.json"
 [ $fail -eq 0 ] || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then echo "skipped: the veth sink needs CAP_NET_ADMIN (run as root)"; exit 77; fi

@@ -27,6 +27,17 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"chunks_per_latency_sample", "count", "exact",
               "chunks / latency_samples: 1 when each chunk is its own call, --qd for a batch"},
     MetricDef{"chunks", "count", "exact", "chunks (or batches) the strategy moved"},
+    MetricDef{"streams", "count", "exact",
+              "--streams N: concurrent transfers; the run's other figures are their aggregate "
+              "(bytes, calls and CPU seconds summed; per-byte figures the streams' mean; the "
+              "sender figures are the whole process's, its N sender threads, and the process "
+              "and system figures are taken over the whole window)"},
+    MetricDef{"stream_throughput_min_bytes_per_s", "B/s", "clock",
+              "--streams N: the slowest stream's bytes / its own time"},
+    MetricDef{"stream_throughput_max_bytes_per_s", "B/s", "clock",
+              "--streams N: the fastest stream's bytes / its own time"},
+    MetricDef{"stream_throughput_cv", "ratio", "clock",
+              "--streams N: the streams' throughput stddev / mean"},
     MetricDef{"syscalls", "count", "exact", "syscalls the strategy made, counted at each call"},
     MetricDef{"syscalls_per_chunk", "count", "exact", "syscalls / chunks"},
     MetricDef{"bookkeeping_syscalls", "count", "exact",

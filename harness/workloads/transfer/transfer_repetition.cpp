@@ -3,7 +3,11 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <barrier>
+#include <cmath>
+#include <exception>
 #include <optional>
+#include <thread>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
@@ -12,6 +16,7 @@
 #include "harness/base/percentile.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
+#include "harness/measure/system_cpu.hpp"
 #include "harness/sinks/sink.hpp"
 #include "harness/workloads/transfer/zerocopy_metrics.hpp"
 
@@ -77,12 +82,13 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
 // strategy blocked in a call is woken by the signal (EINTR) or, on a
 // stream sink, by the watchdog killing the receiver.
 Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& lat,
-                bool kernel_counters) {
+                bool kernel_counters, const std::function<void()>& ready) {
   Timed t;
   t.io0 = StorageIo::of_process(&t.io_why);
   t.thread = Usage::of_thread();
   t.process = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
   accounting.begin(kernel_counters, s.egress_device);
+  if (ready) ready();  // --streams: every stream starts its clock together
   t.t0 = now_ns();
   try {
     // One latency sample per step that entered the kernel: a step that
@@ -236,7 +242,10 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   auto s = set_up(spec_, plan_, src, kernel_counters);
   latencies_.clear();
   latencies_.reserve(std::size_t(c.size / c.chunk + 2));
-  auto t = run_timed(s, accounting_, latencies_, kernel_counters);
+  auto t = run_timed(s, accounting_, latencies_, kernel_counters, before_timed);
+  timed_from = t.t0;
+  timed_to = t.t1;
+  if (after_timed) after_timed();
   auto peak_rss = s.rss_window ? peak_rss_bytes(&s.rss_why) : std::nullopt;
   s.session.reset();
   auto report = s.sink->collect();
@@ -300,6 +309,234 @@ void TransferRun::finish(json& record, const json& checked, std::vector<std::str
         "sender thread " +
         std::to_string(thread) + " ns/B, whole process " + std::to_string(process) +
         " ns/B (sender_process_cpu_ns_per_byte)");
+}
+
+namespace {
+
+// The whole aggregate window of a --streams repetition, taken once when the
+// last stream arrives at the start and at the end.
+struct StreamsWindow {
+  std::uint64_t t0 = 0, t1 = 0;
+  Usage process0, process1;
+  std::optional<SystemCpu> cpu0, cpu1;
+  std::optional<StorageIo> io0, io1;
+  std::string cpu_why, io_why;
+};
+
+struct StreamsMark {
+  StreamsWindow* w;
+  bool start;
+  void operator()() noexcept {
+    if (start) {
+      w->io0 = StorageIo::of_process(&w->io_why);
+      w->cpu0 = SystemCpu::now(&w->cpu_why);
+      w->process0 = Usage::of_process();
+      w->t0 = now_ns();
+    } else {
+      w->t1 = now_ns();
+      w->process1 = Usage::of_process();
+      w->cpu1 = SystemCpu::now(&w->cpu_why);
+      w->io1 = StorageIo::of_process();
+    }
+  }
+};
+
+// Counts, bytes and seconds add up across streams; per-byte, per-chunk and
+// fraction figures are the streams' mean (every stream moves the same bytes).
+// Ratios of counts (syscalls_per_chunk) have the unit "count" too: their
+// key says what they are.
+bool adds_up(const MetricDef& d) {
+  if (std::string_view(d.key).find("_per_") != std::string_view::npos) return false;
+  return d.unit == "s" || d.unit == "count" || d.unit == "B" || d.unit == "pages";
+}
+
+class StreamsRun : public RunMeasure {
+ public:
+  StreamsRun(const RunSpec& spec, const PlanContext& plan,
+             std::function<const SourceFile&(std::uint64_t, unsigned)> source)
+      : spec_(spec), plan_(plan), source_(std::move(source)) {
+    RunSpec one = spec;
+    one.streams = 1;
+    for (unsigned i = 0; i < spec.streams; ++i)
+      children_.push_back(std::make_unique<TransferRun>(
+          one, plan,
+          [this, i](std::uint64_t size) -> const SourceFile& { return source_(size, i); }));
+  }
+
+  json repetition(Values& values, Unavailable& unavailable, bool kernel_counters) override {
+    const unsigned n = unsigned(children_.size());
+    // Sources are made here, one at a time, before the streams start.
+    for (unsigned i = 0; i < n; ++i) source_(spec_.conditions.size, i);
+    StreamsWindow w;
+    std::barrier<StreamsMark> start(n, StreamsMark{&w, true}), end(n, StreamsMark{&w, false});
+    std::vector<Values> v(n);
+    std::vector<Unavailable> u(n);
+    std::vector<json> reps(n);
+    std::vector<std::exception_ptr> errors(n);
+    {
+      std::vector<std::jthread> threads;
+      for (unsigned i = 0; i < n; ++i)
+        threads.emplace_back([&, i] {
+          bool started = false, ended = false;
+          auto& child = *children_[i];
+          child.before_timed = [&] {
+            started = true;
+            start.arrive_and_wait();
+          };
+          child.after_timed = [&] {
+            ended = true;
+            end.arrive_and_wait();
+          };
+          try {
+            reps[i] = child.repetition(v[i], u[i], kernel_counters);
+          } catch (...) {
+            errors[i] = std::current_exception();
+          }
+          // A stream that failed must not keep the others waiting.
+          if (!started) start.arrive_and_drop();
+          if (!ended) end.arrive_and_drop();
+        });
+    }
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    merge(v, u, w, values, unavailable);
+    return stream_json(reps, values);
+  }
+
+  void finish(json& record, const json& checked, std::vector<std::string>& warnings) override {
+    children_[0]->finish(record, checked, warnings);
+    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    if (2 * spec_.streams > cores)
+      warnings.push_back(std::to_string(spec_.streams) + " streams on " + std::to_string(cores) +
+                         " cores: with a busy sender and receiver each, the streams share "
+                         "CPUs; the aggregate is bound by the cores here, not by the data path");
+  }
+
+ private:
+  void merge(const std::vector<Values>& v, const std::vector<Unavailable>& u,
+             const StreamsWindow& w, Values& values, Unavailable& unavailable) {
+    const double n = double(v.size());
+    for (const auto& def : workload_of(*spec_.strategy).metrics()) {
+      std::string key(def.key);
+      bool everywhere = true;
+      double total = 0;
+      for (const auto& vi : v) {
+        auto it = vi.find(key);
+        if (it == vi.end()) {
+          everywhere = false;
+          break;
+        }
+        total += it->second;
+      }
+      if (everywhere) values[key] = adds_up(def) ? total : total / n;
+      for (const auto& ui : u)
+        if (auto it = ui.find(key); it != ui.end()) {
+          unavailable[key] = it->second;
+          values.erase(key);
+        }
+    }
+    const double bytes = double(spec_.conditions.size) * n;
+    std::uint64_t from = children_[0]->timed_from, to = 0;
+    std::vector<std::uint64_t> lat;
+    std::vector<double> tput;
+    for (unsigned i = 0; i < children_.size(); ++i) {
+      from = std::min(from, children_[i]->timed_from);
+      to = std::max(to, children_[i]->timed_to);
+      lat.insert(lat.end(), children_[i]->latencies().begin(), children_[i]->latencies().end());
+      tput.push_back(v[i].at("throughput_bytes_per_s"));
+    }
+    double wall = double(to - from) * 1e-9;
+    values["wall_s"] = wall;
+    values["throughput_bytes_per_s"] = bytes / wall;
+    if (!lat.empty()) {
+      values["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
+      values["latency_p50_ns"] = percentile(lat, 0.50);
+      values["latency_p90_ns"] = percentile(lat, 0.90);
+      values["latency_p99_ns"] = percentile(lat, 0.99);
+      values["latency_p999_ns"] = percentile(lat, 0.999);
+    }
+    double mean = 0, var = 0;
+    for (double x : tput) mean += x / n;
+    for (double x : tput) var += (x - mean) * (x - mean) / n;
+    values["streams"] = n;
+    values["stream_throughput_min_bytes_per_s"] = *std::min_element(tput.begin(), tput.end());
+    values["stream_throughput_max_bytes_per_s"] = *std::max_element(tput.begin(), tput.end());
+    values["stream_throughput_cv"] = mean > 0 ? std::sqrt(var) / mean : 0;
+    // Figures of the whole process or machine: each stream's own window
+    // saw the other streams' work too, so they come from the aggregate window.
+    // The senders are N threads of this process: their CPU is the
+    // process's over the window (io_uring's workers included), per byte of
+    // every stream; the receivers' adds up per stream.
+    const auto process = w.process1 - w.process0;
+    const double kb = bytes / 1024;
+    values["sender_process_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+    values["sender_user_s"] = process.user_s;
+    values["sender_sys_s"] = process.sys_s;
+    values["sender_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+    values["sender_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
+    if (values.count("receiver_cpu_ns_per_byte")) {
+      double receivers = values["receiver_cpu_ns_per_byte"] * 1e-9 * bytes;
+      values["total_cpu_ns_per_byte"] = (process.cpu_s() + receivers) * 1e9 / bytes;
+      values["total_cpu_us_per_kb"] = (process.cpu_s() + receivers) * 1e6 / kb;
+    } else {
+      values["total_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+      values["total_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
+    }
+    double peak = 0;
+    for (const auto& vi : v)
+      if (auto it = vi.find("sender_peak_rss_bytes"); it != vi.end())
+        peak = std::max(peak, it->second);
+    if (values.count("sender_peak_rss_bytes")) values["sender_peak_rss_bytes"] = peak;
+    if (w.cpu0 && w.cpu1) {
+      auto d = *w.cpu1 - *w.cpu0;
+      values["softirq_s"] = d.softirq_s;
+      values["softirq_ns_per_byte"] = d.softirq_s * 1e9 / bytes;
+      values["system_cpu_s"] = d.busy_s;
+      values["system_cpu_ns_per_byte"] = d.busy_s * 1e9 / bytes;
+      values["system_cpu_us_per_kb"] = d.busy_s * 1e6 / (bytes / 1024);
+    }
+    if (w.io0 && w.io1) {
+      values["storage_read_bytes"] = double(w.io1->read_bytes - w.io0->read_bytes);
+      values["storage_write_bytes"] = double(w.io1->write_bytes - w.io0->write_bytes);
+    }
+  }
+
+  // Stream 0's repetition carries the run's sections (receiver, kernel,
+  // cache); each stream's own figures and checks go beside it.
+  json stream_json(std::vector<json>& reps, const Values& values) {
+    json rep = reps[0];
+    rep["values"] = values;
+    json streams = json::array();
+    for (unsigned i = 0; i < reps.size(); ++i) {
+      json s = {{"index", i},
+                {"throughput_bytes_per_s", reps[i]["values"]["throughput_bytes_per_s"]},
+                {"wall_s", reps[i]["values"]["wall_s"]},
+                {"verification", reps[i]["verification"]}};
+      if (reps[i].contains("model_check")) {
+        s["model_check"] = reps[i]["model_check"];
+        if (reps[i]["model_check"]["status"] == "fail" && rep["model_check"]["status"] != "fail")
+          rep["model_check"] = reps[i]["model_check"];
+      }
+      if (!reps[i]["verification"].value("verified", false))
+        rep["verification"] = reps[i]["verification"];
+      streams.push_back(std::move(s));
+    }
+    rep["streams"] = std::move(streams);
+    return rep;
+  }
+
+  RunSpec spec_;
+  const PlanContext& plan_;
+  std::function<const SourceFile&(std::uint64_t, unsigned)> source_;
+  std::vector<std::unique_ptr<TransferRun>> children_;
+};
+
+}  // namespace
+
+std::unique_ptr<RunMeasure> make_streams_run(
+    const RunSpec& spec, const PlanContext& plan,
+    const std::function<const SourceFile&(std::uint64_t size, unsigned stream)>& source) {
+  return std::make_unique<StreamsRun>(spec, plan, source);
 }
 
 }  // namespace zc

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "harness/core/transfer.hpp"
@@ -28,6 +29,13 @@ class TransferRun : public RunMeasure {
   void finish(nlohmann::json& record, const nlohmann::json& checked,
               std::vector<std::string>& warnings) override;
 
+  // For --streams: called once set up, just before the clock starts, and
+  // just after it stops (the streams wait there for each other); the timed
+  // region's CLOCK_MONOTONIC bounds.
+  std::function<void()> before_timed, after_timed;
+  std::uint64_t timed_from = 0, timed_to = 0;
+  const std::vector<std::uint64_t>& latencies() const { return latencies_; }
+
  private:
   RunSpec spec_;
   const PlanContext& plan_;
@@ -35,6 +43,14 @@ class TransferRun : public RunMeasure {
   std::vector<std::uint64_t> latencies_;
   Accounting accounting_;  // kernel counters, /proc/stat, model check
 };
+
+// --streams N: N single-stream runs at once, each its own source file,
+// sender thread, connection and receiver, started together (a barrier);
+// the repetition's figures are the aggregate, with each stream's beside.
+// `source(size, i)` gives stream i its file.
+std::unique_ptr<RunMeasure> make_streams_run(
+    const RunSpec& spec, const PlanContext& plan,
+    const std::function<const SourceFile&(std::uint64_t size, unsigned stream)>& source);
 
 // How long one repetition of `size` bytes may take before it is an error.
 std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size);

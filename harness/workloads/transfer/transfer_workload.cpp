@@ -30,6 +30,10 @@ constexpr std::array kOptions = {
     RunOption{"--receiver", "receiver mode: recv, zerocopy-receive, truncate", "recv"},
     RunOption{"--qd", "queue depth(s) for io_uring strategies (1..4096)", "8"},
     RunOption{"--file", "use this file as the source instead of generating one", ""},
+    RunOption{"--streams",
+              "concurrent streams, each with its own sender, receiver and connection: a count or "
+              "a list (1,2,4,8), 1..64",
+              "1"},
 };
 
 struct SinkChoice {
@@ -123,28 +127,41 @@ class TransferPlan : public PlanMeasure {
  public:
   explicit TransferPlan(const PlanContext& plan) : plan_(plan) {}
   std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
+    if (spec.streams > 1)
+      return make_streams_run(spec, plan_,
+                              [this](std::uint64_t size, unsigned stream) -> const SourceFile& {
+                                return source(size, stream);
+                              });
     return std::make_unique<TransferRun>(
-        spec, plan_, [this](std::uint64_t size) -> const SourceFile& { return source(size); });
+        spec, plan_, [this](std::uint64_t size) -> const SourceFile& { return source(size, 0); });
   }
 
  private:
   // Sources are generated when a run first needs one (a full file system
   // fails that run, not the whole comparison) and shared by every run of
-  // that size.
-  const SourceFile& source(std::uint64_t size) {
+  // that size; with --streams each stream has a file of its own (with
+  // --file, every stream sends that file).
+  const SourceFile& source(std::uint64_t size, unsigned stream) {
     if (plan_.settings.file) {
       if (!given_) given_ = existing_source(*plan_.settings.file);
       return *given_;
     }
-    auto it = sources_.find(size);
-    if (it == sources_.end())
-      it = sources_.emplace(size, generate_source(plan_.work_dir, size, plan_.settings.seed)).first;
+    auto key = std::pair(size, stream);
+    auto it = sources_.find(key);
+    if (it == sources_.end()) {
+      auto dir = plan_.work_dir;
+      if (stream > 0) {
+        dir /= "stream-" + std::to_string(stream);
+        std::filesystem::create_directories(dir);
+      }
+      it = sources_.emplace(key, generate_source(dir, size, plan_.settings.seed + stream)).first;
+    }
     return it->second;
   }
 
   const PlanContext& plan_;
   std::optional<SourceFile> given_;
-  std::map<std::uint64_t, SourceFile> sources_;
+  std::map<std::pair<std::uint64_t, unsigned>, SourceFile> sources_;
 };
 
 class TransferWorkload : public Workload {
@@ -168,6 +185,16 @@ class TransferWorkload : public Workload {
                        "' is not a receiver mode (allowed: recv, zerocopy-receive, truncate)");
     auto sinks = with_nics(pick_sinks(r.get_or("--sink", "tcp")), r.all("--nic"));
     auto caches = pick_caches(r.get_or("--cache", "hot"));
+    std::vector<unsigned> streams;
+    for (const auto& item : split_unique(r.get_or("--streams", "1"), "--streams"))
+      streams.push_back(unsigned(parse_count(item, "--streams", 1, 64)));
+    for (auto n : streams)
+      if (n > 1)
+        for (const auto& sink : sinks)
+          if (!has_receiver_process(sink.kind))
+            throw UsageError("--streams: the " + std::string(to_string(sink.kind)) +
+                             " sink has no receiver per stream (allowed with tcp, unix, pipe, "
+                             "veth, remote)");
     for (auto size : sizes)
       for (auto chunk : chunks)
         if (chunk > size)
@@ -186,22 +213,24 @@ class TransferWorkload : public Workload {
         for (const auto& sink : sinks)
           for (auto chunk : chunks)
             for (auto qd : qds)
-              for (const auto* s : strategies) {
-                RunSpec spec;
-                spec.strategy = s;
-                auto& c = spec.conditions;
-                c.sink = sink.kind;
-                c.remote = sink.remote;
-                c.nic = sink.nic;
-                // Loopback and veth gather pages unless told otherwise.
-                c.egress_scatter_gather = sink.nic.sg.value_or(true);
-                c.cache = cache;
-                c.receiver = *receiver;
-                c.size = size;
-                c.chunk = chunk;
-                c.queue_depth = qd;
-                runs.push_back(spec);
-              }
+              for (auto n : streams)
+                for (const auto* s : strategies) {
+                  RunSpec spec;
+                  spec.strategy = s;
+                  spec.streams = n;
+                  auto& c = spec.conditions;
+                  c.sink = sink.kind;
+                  c.remote = sink.remote;
+                  c.nic = sink.nic;
+                  // Loopback and veth gather pages unless told otherwise.
+                  c.egress_scatter_gather = sink.nic.sg.value_or(true);
+                  c.cache = cache;
+                  c.receiver = *receiver;
+                  c.size = size;
+                  c.chunk = chunk;
+                  c.queue_depth = qd;
+                  runs.push_back(spec);
+                }
     return runs;
   }
 
@@ -214,6 +243,7 @@ class TransferWorkload : public Workload {
     // Only when not the default, so names stay stable for compare; a --qd
     // list would otherwise give runs the same name.
     if (c.queue_depth != Conditions{}.queue_depth) n += "/qd:" + std::to_string(c.queue_depth);
+    if (spec.streams > 1) n += "/streams:" + std::to_string(spec.streams);
     if (!c.nic.empty()) n += "/nic:" + c.nic.to_string();
     if (!c.remote.empty()) n += "/remote:" + c.remote;
     return n;
@@ -225,6 +255,7 @@ class TransferWorkload : public Workload {
                                  {"chunk", c.chunk},
                                  {"cache", to_string(c.cache)},
                                  {"queue_depth", c.queue_depth},
+                                 {"streams", spec.streams},
                                  {"repetitions", settings.repetitions},
                                  {"warmup", settings.warmup},
                                  {"tuning", settings.tuning.to_json()}};

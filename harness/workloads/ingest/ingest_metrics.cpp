@@ -1,0 +1,131 @@
+#include "harness/workloads/ingest/ingest_metrics.hpp"
+
+#include <array>
+
+namespace zc {
+namespace {
+
+constexpr std::array kIngestMetrics = {
+    // Every ingest run (with --streams N: the aggregate of N; see README).
+    MetricDef{"wall_s", "s", "clock",
+              "CLOCK_MONOTONIC from telling the producer to go until the last record was written "
+              "to the log (the sync the policy issued after it included; the final sync not); "
+              "with --streams N, from the first stream's start to the last one's end; broker: "
+              "until the last producer's last record was in the log"},
+    MetricDef{"throughput_bytes_per_s", "B/s", "clock",
+              "log bytes / wall_s (with --streams N: every stream's bytes)"},
+    MetricDef{"records", "count", "exact", "records written to the log"},
+    MetricDef{"records_per_s", "1/s", "clock", "records / wall_s"},
+    MetricDef{"final_sync_s", "s", "clock",
+              "the fdatasync/msync after the last record: what the page cache still owed the "
+              "device"},
+    MetricDef{"durable_throughput_bytes_per_s", "B/s", "clock",
+              "log bytes / (wall_s + final_sync_s)"},
+    MetricDef{"latency_p50_ns", "ns", "clock",
+              "time per append call (a record, or a batch of --qd for io-uring-ingest; the sync "
+              "issued after it included), 50th percentile"},
+    MetricDef{"latency_p90_ns", "ns", "clock", "time per append call, 90th percentile"},
+    MetricDef{"latency_p99_ns", "ns", "clock", "time per append call, 99th percentile"},
+    MetricDef{"latency_p999_ns", "ns", "clock", "time per append call, 99.9th percentile"},
+    MetricDef{"latency_max_ns", "ns", "clock", "time per append call, maximum"},
+    MetricDef{"append_calls", "count", "exact", "append calls the harness made"},
+    MetricDef{"syncs", "count", "exact",
+              "syncs the --sync policy issued (not counting the final one)"},
+    MetricDef{"syscalls", "count", "exact",
+              "syscalls the strategy made, counted at each call, syncs included"},
+    MetricDef{"syscalls_per_record", "count", "exact", "syscalls / records"},
+    MetricDef{"bytes_copied_to_user", "B", "exact",
+              "bytes recv() copied into user memory (a buffer or the log's mapping), from the "
+              "calls made"},
+    MetricDef{"bytes_copied_from_user", "B", "exact",
+              "bytes write() copied out of user memory into the page cache, from the calls made"},
+    MetricDef{"user_s", "s", "rusage",
+              "ingesting thread user CPU (RUSAGE_THREAD), final sync included"},
+    MetricDef{"sys_s", "s", "rusage",
+              "ingesting thread system CPU (RUSAGE_THREAD), final sync included"},
+    MetricDef{"cpu_ns_per_byte", "ns/B", "rusage", "(user_s + sys_s) / log bytes"},
+    MetricDef{"process_cpu_ns_per_byte", "ns/B", "rusage",
+              "the whole zc-bench process's CPU (RUSAGE_SELF) / log bytes: the ingesting thread "
+              "plus io_uring's io-wq workers (and, with --streams N, every stream's thread)"},
+    MetricDef{"voluntary_switches", "count", "rusage",
+              "ingesting thread voluntary context switches"},
+    MetricDef{"involuntary_switches", "count", "rusage",
+              "ingesting thread involuntary context switches"},
+    MetricDef{"minor_faults", "count", "rusage", "ingesting thread minor page faults"},
+    MetricDef{"major_faults", "count", "rusage", "ingesting thread major page faults"},
+    MetricDef{"producer_user_s", "s", "rusage", "producer process user CPU over its send loop"},
+    MetricDef{"producer_sys_s", "s", "rusage", "producer process system CPU over its send loop"},
+    MetricDef{"producer_cpu_ns_per_byte", "ns/B", "rusage",
+              "producer CPU / bytes sent (its send() copies the records into the socket)"},
+    MetricDef{"producer_write_calls", "count", "exact", "send() calls the producer made"},
+    MetricDef{"total_cpu_ns_per_byte", "ns/B", "rusage",
+              "(zc-bench process + producer CPU) / log bytes"},
+    MetricDef{"storage_write_bytes", "B", "procfs",
+              "bytes of the log this process dirtied for storage (/proc/self/io write_bytes, "
+              "charged when a page is dirtied), read after the final sync"},
+    MetricDef{"storage_write_amplification", "ratio", "procfs", "storage_write_bytes / log bytes"},
+    MetricDef{"streams", "count", "exact", "concurrent streams (--streams)"},
+    MetricDef{"stream_throughput_min_bytes_per_s", "B/s", "clock",
+              "the slowest stream's bytes / its own time"},
+    MetricDef{"stream_throughput_max_bytes_per_s", "B/s", "clock",
+              "the fastest stream's bytes / its own time"},
+    MetricDef{"stream_throughput_cv", "ratio", "clock",
+              "spread between the streams: stddev / mean of their throughputs (0 for one)"},
+    MetricDef{"traced_syscalls", "count", "tracepoint",
+              "raw_syscalls:sys_enter in the ingesting thread, over the strategy's calls"},
+    MetricDef{"socket_copy_calls", "count", "tracepoint",
+              "skb:skb_copy_datagram_iovec in the ingesting thread: socket -> user copies"},
+    MetricDef{"socket_copy_bytes", "B", "tracepoint",
+              "skb:skb_copy_datagram_iovec len, summed: bytes copied out of socket buffers"},
+    MetricDef{"page_cache_insertion_pages", "pages", "tracepoint",
+              "filemap:mm_filemap_add_to_page_cache in the ingesting thread, 2^order pages per "
+              "folio: the log's pages entering the page cache"},
+    MetricDef{"traced_page_faults", "count", "software-event",
+              "page faults of the ingesting thread"},
+    MetricDef{"traced_context_switches", "count", "software-event",
+              "context switches of the ingesting thread"},
+
+    // Broker runs (--preset broker) only.
+    MetricDef{"producers", "count", "exact", "broker: producer processes (--producers)"},
+    MetricDef{"consumers", "count", "exact", "broker: consumer processes (--consumers)"},
+    MetricDef{"consume_wall_s", "s", "clock",
+              "broker: from the first consumer's start until the last one had every byte"},
+    MetricDef{"consume_throughput_bytes_per_s", "B/s", "clock",
+              "broker: log bytes / a consumer's own time (its first fetch to its last byte), "
+              "mean over the consumers"},
+    MetricDef{"consume_throughput_min_bytes_per_s", "B/s", "clock",
+              "broker: the slowest consumer's log bytes / its own time"},
+    MetricDef{"e2e_latency_p50_ns", "ns", "clock",
+              "broker: a record's send time (stamped by its producer) to its arrival at a "
+              "consumer, 50th percentile; the worst consumer's"},
+    MetricDef{"e2e_latency_p99_ns", "ns", "clock",
+              "broker: end-to-end latency, 99th percentile, worst consumer"},
+    MetricDef{"e2e_latency_p999_ns", "ns", "clock",
+              "broker: end-to-end latency, 99.9th percentile, worst consumer"},
+    MetricDef{"e2e_latency_max_ns", "ns", "clock", "broker: end-to-end latency, maximum"},
+    MetricDef{"consumer_storage_read_bytes", "B", "procfs",
+              "broker: bytes the consumers' serving threads caused to be read from storage "
+              "(/proc/thread-self/io read_bytes), all consumers together (a page one of them "
+              "read from the disk is in the cache for the others)"},
+    MetricDef{"consumer_storage_read_fraction", "ratio", "procfs",
+              "broker: consumer_storage_read_bytes / log bytes: the share of the log fetched "
+              "from the disk rather than from the page cache"},
+    MetricDef{"lag_dropped_bytes", "B", "exact",
+              "broker, lagging consumers: the log bytes behind them dropped from the page cache "
+              "(fdatasync, then POSIX_FADV_DONTNEED) before they started"},
+    MetricDef{"lag_resident_fraction", "ratio", "exact",
+              "broker, lagging consumers: the share of the log behind them still in the page "
+              "cache when they started (mincore, after POSIX_FADV_DONTNEED)"},
+    MetricDef{"ingest_cpu_ns_per_byte", "ns/B", "rusage",
+              "broker: the ingesting threads' CPU (RUSAGE_THREAD, summed) / log bytes"},
+    MetricDef{"serve_cpu_ns_per_byte", "ns/B", "rusage",
+              "broker: the consumer-serving threads' CPU (RUSAGE_THREAD, summed) / bytes served"},
+    MetricDef{"consumer_cpu_ns_per_byte", "ns/B", "rusage",
+              "broker: the consumer processes' CPU / bytes they read"},
+};
+
+}  // namespace
+
+std::span<const MetricDef> ingest_metrics() { return kIngestMetrics; }
+
+}  // namespace zc

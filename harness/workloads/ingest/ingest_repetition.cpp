@@ -1,0 +1,546 @@
+#include "harness/workloads/ingest/ingest_repetition.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/file_system.hpp"
+#include "harness/base/hash.hpp"
+#include "harness/base/interrupt.hpp"
+#include "harness/base/percentile.hpp"
+#include "harness/base/units.hpp"
+#include "harness/core/ingest.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/measure/model_check.hpp"
+#include "harness/workloads/ingest/ingest_check.hpp"
+#include "harness/workloads/ingest/peer_process.hpp"
+#include "harness/workloads/ingest/record_stream.hpp"
+
+namespace zc {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::uint64_t ingest_timeout_ns(const RunSettings& settings, std::uint64_t size) {
+  if (settings.timeout_s > 0) return std::uint64_t(settings.timeout_s * 1e9);
+  // Generous: 30 s plus the time to move the bytes at 20 MiB/s.
+  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
+}
+
+fs::path ingest_log_path(const fs::path& dir, std::string_view id, unsigned stream) {
+  return dir / ("ingest-" + std::string(id) + "-" + std::to_string(stream) + ".log");
+}
+
+std::vector<PerfEventSpec> ingest_event_specs() {
+  return {
+      {"syscalls", "raw_syscalls/sys_enter"},
+      {"socket_copies", "skb/skb_copy_datagram_iovec", {"len"}, 2048},
+      {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
+      {"page_faults", "software/page-faults"},
+      {"context_switches", "software/context-switches"}};
+}
+
+namespace {
+
+// Removes a log however the repetition ends.
+class LogGuard {
+ public:
+  explicit LogGuard(fs::path p) : path_(std::move(p)) {}
+  ~LogGuard() {
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// What every stream of a repetition shares: the start and end of the
+// whole window, taken once when the last stream arrives (std::barrier's
+// completion), and the process-wide figures over it.
+struct Window {
+  std::uint64_t t0 = 0, t1 = 0;
+  Usage process0, process1;
+  std::optional<StorageIo> io0, io1;
+  std::string io_why;
+};
+
+// Takes the window's start or end: runs once, when the last stream arrives.
+struct Mark {
+  Window* w;
+  bool start;
+  void operator()() noexcept {
+    if (start) {
+      w->io0 = StorageIo::of_process(&w->io_why);
+      w->process0 = Usage::of_process();
+      w->t0 = now_ns();
+    } else {
+      w->t1 = now_ns();
+      w->process1 = Usage::of_process();
+      w->io1 = StorageIo::of_process();
+    }
+  }
+};
+using Gate = std::barrier<Mark>;
+
+// One stream's raw figures.
+struct StreamOutcome {
+  CallCounters calls;
+  std::vector<std::uint64_t> latencies;
+  std::uint64_t records = 0, syncs = 0;
+  std::uint64_t t0 = 0, t1 = 0, t_final = 0;
+  Usage thread;
+  ReceiverReport producer;
+  bool counted = false;  // kernel counters ran
+  std::string counters_why;
+  std::map<std::string, PerfEventResult> kernel;
+  json kernel_json;
+  json verification;
+  json model_check;
+  json connection;
+  std::exception_ptr error;
+};
+
+Maybe<std::uint64_t> kernel_count(const StreamOutcome& s, const char* key,
+                                  const char* field = nullptr, std::uint64_t minus = 0) {
+  if (!s.counted) return {std::nullopt, s.counters_why};
+  auto it = s.kernel.find(key);
+  if (it == s.kernel.end()) return {std::nullopt, "not counted"};
+  const auto& r = it->second;
+  if (!r.available) return {std::nullopt, r.reason};
+  if (!field) return {r.count >= minus ? r.count - minus : 0, ""};
+  if (auto f = r.sums.find(field); f != r.sums.end()) return {f->second, ""};
+  return {std::nullopt, r.sums_reason.empty() ? std::string("not summed") : r.sums_reason};
+}
+
+class Stream {
+ public:
+  Stream(const RunSpec& spec, const PlanContext& plan, unsigned index)
+      : spec_(spec),
+        plan_(plan),
+        index_(index),
+        log_(ingest_log_path(plan.work_dir, spec.strategy->id(), index)) {}
+
+  // Everything before the clock: the log, the producer, the session, the
+  // counters. Then waits at `start` for the other streams, runs the timed
+  // region, waits at `end`, and checks the log.
+  void run(bool kernel_counters, Gate& start, Gate& end, StreamOutcome& out) {
+    bool arrived_start = false, arrived_end = false;
+    try {
+      set_up(kernel_counters, out);
+      start.arrive_and_wait();
+      arrived_start = true;
+      timed(out);
+      end.arrive_and_wait();
+      arrived_end = true;
+      collect(out);
+    } catch (...) {
+      out.error = std::current_exception();
+      // The others must not wait for this stream forever.
+      if (!arrived_start) start.arrive_and_drop();
+      if (!arrived_end) end.arrive_and_drop();
+      producer_.reset();
+    }
+  }
+
+ private:
+  const Conditions& c() const { return spec_.conditions; }
+  std::uint64_t seed() const { return plan_.settings.seed + index_; }
+
+  void set_up(bool kernel_counters, StreamOutcome& out) {
+    {
+      UniqueFd fd(
+          check_unix(::open(log_.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
+                     "create log"));
+    }
+    deadline_ns_ = now_ns() + ingest_timeout_ns(plan_.settings, c().size);
+    conn_ = open_connection(c().sink, plan_.settings.tuning, true);
+    out.connection = conn_.details;
+    std::vector<std::string> args = {"produce",
+                                     "--fd",
+                                     "3",
+                                     "--size",
+                                     std::to_string(c().size),
+                                     "--record",
+                                     std::to_string(c().chunk),
+                                     "--seed",
+                                     std::to_string(seed())};
+    for (auto& a : pin_args(plan_.settings.tuning.receiver_cpu)) args.push_back(a);
+    producer_ = std::make_unique<PeerProcess>("producer " + std::to_string(index_), args, conn_,
+                                              deadline_ns_);
+    IngestContext ctx{conn_.near.get(),
+                      log_.path(),
+                      c().size,
+                      c().size,
+                      c().chunk,
+                      c().queue_depth,
+                      c().append.sync.opens_dsync(),
+                      c().sink};
+    const auto& strategy = static_cast<const IngestStrategy&>(*spec_.strategy);
+    batch_ = std::uint64_t(strategy.records_per_call(c())) * c().chunk;
+    session_ = strategy.prepare(ctx);
+    // Opened on this thread, the one that makes the strategy's calls.
+    if (kernel_counters) {
+      counters_ =
+          std::make_unique<PerfCounterSet>(PerfTarget::threads_of_caller(), ingest_event_specs());
+      out.counted = counters_->available();
+      out.counters_why = counters_->reason();
+    } else {
+      out.counters_why = "kernel counters run in the untimed evidence repetition only";
+    }
+  }
+
+  // From "go" to the last record in the log, the sync policy applied, then
+  // the final sync, timed on its own.
+  void timed(StreamOutcome& out) {
+    const auto& policy = c().append.sync;
+    const std::uint64_t interval_ns = policy.n * 1'000'000ull;
+    const std::uint64_t record = c().chunk, size = c().size;
+    out.latencies.reserve(std::size_t(size / batch_ + 2));
+    out.thread = Usage::of_thread();
+    out.t0 = now_ns();
+    producer_->go();
+    if (counters_) counters_->start();
+    std::uint64_t offset = 0;
+    try {
+      std::uint64_t last = out.t0, last_sync = out.t0;
+      while (offset < size) {
+        auto len = std::min(batch_, size - offset);
+        session_->append(offset, len, out.calls);
+        offset += len;
+        auto before = out.records;
+        out.records = (offset + record - 1) / record;
+        bool sync_now =
+            policy.kind == SyncPolicy::Kind::every      ? out.records / policy.n > before / policy.n
+            : policy.kind == SyncPolicy::Kind::interval ? now_ns() - last_sync >= interval_ns
+                                                        : false;
+        if (sync_now && offset < size) {
+          session_->sync(out.calls);
+          ++out.syncs;
+          last_sync = now_ns();
+        }
+        auto now = now_ns();
+        out.latencies.push_back(now - last);
+        last = now;
+        if (interrupted()) throw std::runtime_error("interrupted");
+        if (now > deadline_ns_)
+          throw std::runtime_error("the repetition passed its deadline (--timeout) after " +
+                                   std::to_string(offset) + " bytes");
+      }
+      session_->finish(out.calls);
+      if (counters_) counters_->stop();
+      out.t1 = now_ns();
+      CallCounters final_calls;
+      session_->sync(final_calls);
+      out.t_final = now_ns();
+    } catch (const std::system_error& e) {
+      if (interrupted()) throw std::runtime_error("interrupted");
+      std::string why = producer_ ? producer_->diagnose() : "";
+      throw std::runtime_error(std::string(e.what()) + " after " + std::to_string(offset) +
+                               " bytes (producer " + why + ")");
+    }
+    out.thread = Usage::of_thread() - out.thread;
+  }
+
+  void collect(StreamOutcome& out) {
+    if (counters_) {
+      out.kernel = counters_->read();
+      out.kernel_json = to_json(*counters_, out.kernel);
+      out.kernel_json["window"] = "the strategy's calls: from the first append to finish()";
+    }
+    session_.reset();
+    producer_->await_done();
+    out.producer = producer_->report();
+    producer_.reset();
+    out.verification = verify(out);
+  }
+
+  // The log must hold exactly the producer's stream.
+  json verify(const StreamOutcome& out) {
+    struct stat st {};
+    check_unix(::stat(log_.path().c_str(), &st), "stat log");
+    if (std::uint64_t(st.st_size) != c().size)
+      throw std::runtime_error("log is " + std::to_string(st.st_size) + " bytes, expected " +
+                               std::to_string(c().size));
+    if (out.producer.bytes != c().size)
+      throw std::runtime_error("producer sent " + std::to_string(out.producer.bytes) + " of " +
+                               std::to_string(c().size) + " bytes");
+    auto expected = RecordStream(c().chunk, c().size, seed(), 0).unstamped_hash();
+    if (!out.producer.hash || *out.producer.hash != expected)
+      throw std::runtime_error("producer's stream hash " +
+                               (out.producer.hash ? hex64(*out.producer.hash) : "(none)") +
+                               " != the seeded stream's " + hex64(expected));
+    auto actual = hash_file(log_.path(), c().size);
+    if (actual != expected)
+      throw std::runtime_error("log content mismatch: hash " + hex64(actual) +
+                               " != the producer's " + hex64(expected));
+    return {{"verified", true}, {"hash", hex64(actual)}};
+  }
+
+  const RunSpec& spec_;
+  const PlanContext& plan_;
+  unsigned index_;
+  LogGuard log_;
+  std::uint64_t deadline_ns_ = 0, batch_ = 0;
+  Connection conn_;
+  std::unique_ptr<PeerProcess> producer_;
+  std::unique_ptr<IngestSession> session_;
+  std::unique_ptr<PerfCounterSet> counters_;
+};
+
+double sum_cpu(const std::vector<StreamOutcome>& s, bool producer) {
+  double t = 0;
+  for (const auto& o : s) t += producer ? o.producer.usage.cpu_s() : o.thread.cpu_s();
+  return t;
+}
+
+void clock_values(const std::vector<StreamOutcome>& s, const Window& w, double bytes, Values& v) {
+  std::uint64_t last_t1 = 0, last_final = 0, records = 0, calls = 0;
+  std::vector<std::uint64_t> lat;
+  std::vector<double> per_stream;
+  for (const auto& o : s) {
+    last_t1 = std::max(last_t1, o.t1);
+    last_final = std::max(last_final, o.t_final);
+    records += o.records;
+    calls += o.latencies.size();
+    lat.insert(lat.end(), o.latencies.begin(), o.latencies.end());
+    per_stream.push_back(bytes / double(s.size()) / (double(o.t1 - o.t0) * 1e-9));
+  }
+  std::uint64_t first_t0 = s[0].t0;
+  for (const auto& o : s) first_t0 = std::min(first_t0, o.t0);
+  double wall = double(last_t1 - first_t0) * 1e-9;
+  v["wall_s"] = wall;
+  v["throughput_bytes_per_s"] = bytes / wall;
+  v["records"] = double(records);
+  v["records_per_s"] = double(records) / wall;
+  v["final_sync_s"] = double(last_final - last_t1) * 1e-9;
+  v["durable_throughput_bytes_per_s"] = bytes / (double(last_final - first_t0) * 1e-9);
+  v["append_calls"] = double(calls);
+  v["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
+  v["latency_p50_ns"] = percentile(lat, 0.50);
+  v["latency_p90_ns"] = percentile(lat, 0.90);
+  v["latency_p99_ns"] = percentile(lat, 0.99);
+  v["latency_p999_ns"] = percentile(lat, 0.999);
+  double mean = 0, var = 0;
+  for (double x : per_stream) mean += x / double(per_stream.size());
+  for (double x : per_stream) var += (x - mean) * (x - mean) / double(per_stream.size());
+  v["streams"] = double(s.size());
+  v["stream_throughput_min_bytes_per_s"] = *std::min_element(per_stream.begin(), per_stream.end());
+  v["stream_throughput_max_bytes_per_s"] = *std::max_element(per_stream.begin(), per_stream.end());
+  v["stream_throughput_cv"] = mean > 0 ? std::sqrt(var) / mean : 0;
+  (void)w;
+}
+
+void call_values(const std::vector<StreamOutcome>& s, Values& v) {
+  double syscalls = 0, syncs = 0, to_user = 0, from_user = 0, records = 0, writes = 0;
+  Usage t;
+  for (const auto& o : s) {
+    syscalls += double(o.calls.syscalls);
+    syncs += double(o.syncs);
+    to_user += double(o.calls.bytes_to_user);
+    from_user += double(o.calls.bytes_from_user);
+    records += double(o.records);
+    writes += double(o.producer.read_calls);
+    t.user_s += o.thread.user_s;
+    t.sys_s += o.thread.sys_s;
+    t.voluntary_switches += o.thread.voluntary_switches;
+    t.involuntary_switches += o.thread.involuntary_switches;
+    t.minor_faults += o.thread.minor_faults;
+    t.major_faults += o.thread.major_faults;
+  }
+  v["syncs"] = syncs;
+  v["syscalls"] = syscalls;
+  v["syscalls_per_record"] = syscalls / records;
+  v["bytes_copied_to_user"] = to_user;
+  v["bytes_copied_from_user"] = from_user;
+  v["user_s"] = t.user_s;
+  v["sys_s"] = t.sys_s;
+  v["voluntary_switches"] = double(t.voluntary_switches);
+  v["involuntary_switches"] = double(t.involuntary_switches);
+  v["minor_faults"] = double(t.minor_faults);
+  v["major_faults"] = double(t.major_faults);
+  v["producer_write_calls"] = writes;
+}
+
+void cpu_values(const std::vector<StreamOutcome>& s, const Window& w, double bytes, Values& v) {
+  double producer_user = 0, producer_sys = 0;
+  for (const auto& o : s) {
+    producer_user += o.producer.usage.user_s;
+    producer_sys += o.producer.usage.sys_s;
+  }
+  double process = (w.process1 - w.process0).cpu_s();
+  v["cpu_ns_per_byte"] = sum_cpu(s, false) * 1e9 / bytes;
+  v["process_cpu_ns_per_byte"] = process * 1e9 / bytes;
+  v["producer_user_s"] = producer_user;
+  v["producer_sys_s"] = producer_sys;
+  v["producer_cpu_ns_per_byte"] = (producer_user + producer_sys) * 1e9 / bytes;
+  v["total_cpu_ns_per_byte"] = (process + producer_user + producer_sys) * 1e9 / bytes;
+}
+
+void storage_values(const Window& w, const std::string& fs_name, double bytes, Values& v,
+                    Unavailable& u) {
+  std::string why = fs_name == "tmpfs"
+                        ? "the log is on tmpfs, which has no storage behind its page cache"
+                        : w.io_why;
+  if (fs_name != "tmpfs" && w.io0 && w.io1) {
+    v["storage_write_bytes"] = double(w.io1->write_bytes - w.io0->write_bytes);
+    v["storage_write_amplification"] = v["storage_write_bytes"] / bytes;
+  } else {
+    u["storage_write_bytes"] = u["storage_write_amplification"] = why;
+  }
+}
+
+void kernel_values(const std::vector<StreamOutcome>& s, Values& v, Unavailable& u) {
+  struct Key {
+    const char* metric;
+    const char* event;
+    const char* field;
+    std::uint64_t minus;
+  };
+  for (auto k : {Key{"traced_syscalls", "syscalls", nullptr, PerfCounterSet::kStopSyscalls},
+                 Key{"socket_copy_calls", "socket_copies", nullptr, 0},
+                 Key{"socket_copy_bytes", "socket_copies", "len", 0},
+                 Key{"page_cache_insertion_pages", "page_cache_insertions", "pages_of_order", 0},
+                 Key{"traced_page_faults", "page_faults", nullptr, 0},
+                 Key{"traced_context_switches", "context_switches", nullptr, 0}}) {
+    double total = 0;
+    std::string why;
+    for (const auto& o : s) {
+      auto m = kernel_count(o, k.event, k.field, k.minus);
+      if (!m.value) {
+        why = m.why_not;
+        break;
+      }
+      total += double(*m.value);
+    }
+    if (why.empty())
+      v[k.metric] = total;
+    else
+      u[k.metric] = why;
+  }
+}
+
+json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, unsigned streams,
+                  const std::string& fs_name) {
+  const auto& c = spec.conditions;
+  IngestEvidence e;
+  e.size = c.size;
+  e.records = o.records;
+  e.calls = &o.calls;
+  e.syncs = o.syncs;
+  e.traced_syscalls = kernel_count(o, "syscalls", nullptr, PerfCounterSet::kStopSyscalls);
+  e.socket_copy_bytes = kernel_count(o, "socket_copies", "len");
+  e.page_cache_pages = kernel_count(o, "page_cache_insertions", "pages_of_order");
+  if (streams > 1)
+    e.storage_write_bytes = {std::nullopt,
+                             "/proc/self/io is the whole process's: " + std::to_string(streams) +
+                                 " streams wrote at once (the run's storage_write_bytes has them "
+                                 "all)"};
+  else if (w.io0 && w.io1)
+    e.storage_write_bytes = {w.io1->write_bytes - w.io0->write_bytes, ""};
+  else
+    e.storage_write_bytes = {std::nullopt, w.io_why};
+  return check_ingest_model(spec.strategy->ledger(c), c, e, fs_name);
+}
+
+}  // namespace
+
+json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
+  const auto& c = spec_.conditions;
+  if (c.sink == SinkKind::remote)
+    throw Unsupported(
+        "remote ingest needs a producer on the other host, and `zc-bench sink --listen` only "
+        "receives; run the ingest workload over tcp, unix or veth");
+  const unsigned n = std::max(1u, spec_.streams);
+  Window w;
+  Gate start(n, Mark{&w, true}), end(n, Mark{&w, false});
+  std::vector<StreamOutcome> out(n);
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (unsigned i = 0; i < n; ++i) streams.push_back(std::make_unique<Stream>(spec_, plan_, i));
+  {
+    // Each stream on a thread of its own, one stream too: a fresh thread
+    // has a fresh io_uring task context, so the io-wq workers its ring
+    // starts are created after its counters open, which follow them.
+    // (Workers kept idle from an earlier run would go uncounted.)
+    std::vector<std::jthread> threads;
+    for (unsigned i = 0; i < n; ++i)
+      threads.emplace_back([&, i] { streams[i]->run(kernel_counters, start, end, out[i]); });
+  }
+  streams.clear();
+  for (auto& o : out)
+    if (o.error) std::rethrow_exception(o.error);
+
+  const double bytes = double(c.size) * n;
+  const auto fs_name = filesystem_name(plan_.work_dir);
+  clock_values(out, w, bytes, values);
+  call_values(out, values);
+  cpu_values(out, w, bytes, values);
+  storage_values(w, fs_name, bytes, values, unavailable);
+  kernel_values(out, values, unavailable);
+
+  json per_stream = json::array();
+  json check;
+  for (unsigned i = 0; i < n; ++i) {
+    auto& o = out[i];
+    o.model_check = check_stream(spec_, o, w, n, fs_name);
+    if (check.is_null() || (o.model_check["status"] == "fail" && check["status"] != "fail"))
+      check = o.model_check;
+    json s = {{"index", i},
+              {"throughput_bytes_per_s", double(c.size) / (double(o.t1 - o.t0) * 1e-9)},
+              {"wall_s", double(o.t1 - o.t0) * 1e-9},
+              {"verification", o.verification},
+              {"producer", o.producer}};
+    if (!o.calls.evidence.empty()) s["evidence"] = o.calls.evidence;
+    if (!o.kernel_json.is_null()) s["kernel"] = o.kernel_json;
+    if (!o.connection.is_null()) s["connection"] = o.connection;
+    if (n > 1) s["model_check"] = o.model_check;
+    per_stream.push_back(s);
+  }
+  json rep = {{"values", values},
+              {"verification", {{"verified", true}, {"hash", out[0].verification["hash"]}}},
+              {"log", {{"file_system", fs_name}, {"records", out[0].records}}},
+              {"model_check", check},
+              {"producer", out[0].producer}};
+  if (!out[0].calls.evidence.empty()) rep["evidence"] = out[0].calls.evidence;
+  if (!out[0].kernel_json.is_null()) rep["kernel"] = out[0].kernel_json;
+  if (n > 1)
+    rep["streams"] = per_stream;
+  else if (!out[0].connection.is_null())
+    rep["connection"] = out[0].connection;
+  return rep;
+}
+
+void IngestRun::finish(json& record, const json& checked, std::vector<std::string>& warnings) {
+  record["model_check"] = summarize_model_checks(checked);
+  record["copy_verdict"] = ingest_copy_verdict(record["ledger"], record["model_check"]);
+  auto median = [&](const char* key) {
+    auto it = record["metrics"].find(key);
+    return it != record["metrics"].end() && it->contains("median") ? (*it)["median"].get<double>()
+                                                                   : 0.0;
+  };
+  double thread = median("cpu_ns_per_byte"), process = median("process_cpu_ns_per_byte");
+  unsigned streams = std::max(1u, spec_.streams);
+  if (streams == 1 && process > 0.05 && process > 1.5 * thread)
+    warnings.push_back(
+        "ingest CPU runs on other threads of the process (io_uring io-wq workers): ingesting "
+        "thread " +
+        format_fixed(thread, 3) + " ns/B, whole process " + format_fixed(process, 3) +
+        " ns/B (process_cpu_ns_per_byte)");
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (streams > 1 && 2 * streams > cores)
+    warnings.push_back(std::to_string(streams) + " streams on " + std::to_string(cores) +
+                       " cores: with a busy producer and ingesting thread each, the streams "
+                       "share CPUs; the aggregate is bound by the cores here, not by the data "
+                       "path");
+}
+
+}  // namespace zc

@@ -1,0 +1,301 @@
+// The ingest workload: a producer process sends records over a socket and
+// each strategy receives them and writes them into a log — the producer ->
+// broker half of the story. Its broker preset runs producers and consumers
+// on one partition log at once (broker_repetition.hpp).
+#include <algorithm>
+#include <array>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/units.hpp"
+#include "harness/core/ingest.hpp"
+#include "harness/core/registry.hpp"
+#include "harness/core/transfer.hpp"
+#include "harness/sinks/remote_protocol.hpp"
+#include "harness/workloads/ingest/broker_repetition.hpp"
+#include "harness/workloads/ingest/ingest_metrics.hpp"
+#include "harness/workloads/ingest/ingest_repetition.hpp"
+#include "harness/workloads/ingest/record_stream.hpp"
+#include "harness/workloads/workload.hpp"
+
+namespace zc {
+namespace {
+
+constexpr std::array kOptions = {
+    RunOption{"--size", "log sizes: list or range (default: 64M, fewer records when syncing)", ""},
+    RunOption{"--record", "record sizes: list or range", "4K"},
+    RunOption{"--sync", "none, every:N (records), interval:MS, dsync (O_DSYNC); a list runs each",
+              "none"},
+    RunOption{"--sink", "tcp, unix, pipe, null, file, veth, remote:HOST:PORT (comma-separated)",
+              "tcp"},
+    RunOption{"--qd", "queue depth(s) for io_uring strategies (1..4096)", "8"},
+    RunOption{"--streams",
+              "concurrent streams, each with its own sender, receiver and connection: a count or "
+              "a list (1,2,4,8), 1..64",
+              "1"},
+    RunOption{"--producers", "broker: producer processes appending to the partition log (1..64)",
+              "2"},
+    RunOption{"--consumers", "broker: consumer processes fetching the log (1..64)", "2"},
+    RunOption{"--consume",
+              "broker: the transfer strategies that serve the consumers (comma-separated)",
+              "read-write,sendfile"},
+    RunOption{"--lag",
+              "broker: consumers caught-up (reading the tail as it is written) or lagging "
+              "(starting at the beginning once half the log is written and dropped from the "
+              "page cache); a list runs each",
+              "caught-up,lagging"},
+};
+
+constexpr std::uint64_t kDefaultLog = 64ull << 20;
+constexpr std::uint64_t kDefaultSyncedRecords = 512;
+constexpr std::uint64_t kMaxRecord = 1ull << 30;  // the header's length field is 32 bits
+
+std::uint64_t default_log_size(std::uint64_t record, const SyncPolicy& sync) {
+  std::uint64_t records = kDefaultLog / record;
+  if (sync.kind == SyncPolicy::Kind::every) records = kDefaultSyncedRecords * sync.n;
+  if (sync.kind == SyncPolicy::Kind::dsync) records = kDefaultSyncedRecords;
+  return std::clamp(records * record, record, kDefaultLog);
+}
+
+std::vector<SyncPolicy> pick_syncs(const std::string& text) {
+  std::vector<SyncPolicy> out;
+  for (const auto& name : split_unique(text, "--sync")) {
+    auto p = SyncPolicy::parse(name);
+    if (!p)
+      throw UsageError("--sync: '" + name +
+                       "' is not a sync policy (allowed: none, every:N, interval:MS, dsync; "
+                       "N and MS positive)");
+    out.push_back(*p);
+  }
+  return out;
+}
+
+struct SinkChoice {
+  SinkKind kind;
+  std::string remote;
+};
+
+std::vector<SinkChoice> pick_sinks(const std::string& text, bool broker) {
+  std::vector<SinkChoice> out;
+  const std::string allowed = broker ? "tcp, unix" : "tcp, unix, veth, remote:HOST:PORT";
+  for (const auto& name : split_unique(text, "--sink")) {
+    if (!broker && name.rfind("remote:", 0) == 0) {
+      out.push_back({SinkKind::remote, parse_remote_address(name.substr(7), "--sink")});
+      continue;
+    }
+    auto kind = parse_sink_kind(name);
+    bool ok = kind && (*kind == SinkKind::tcp || *kind == SinkKind::unix_stream ||
+                       (!broker && *kind == SinkKind::veth));
+    if (!ok)
+      throw UsageError("--sink: '" + name + "' cannot carry " +
+                       (broker ? "the broker's producers and consumers"
+                               : "a producer's stream to the ingest strategies") +
+                       " (allowed: " + allowed + ")");
+    out.push_back({*kind, {}});
+  }
+  return out;
+}
+
+std::vector<unsigned> pick_counts(const std::string& text, const char* option, unsigned hi) {
+  std::vector<unsigned> out;
+  for (const auto& item : split_unique(text, option))
+    out.push_back(unsigned(parse_count(item, option, 1, hi)));
+  return out;
+}
+
+std::vector<std::string> pick_consumers(const std::string& text) {
+  std::vector<std::string> out, known;
+  for (const auto* s : Registry::instance().all(kTransferWorkload))
+    if (s->accepts_sink(SinkKind::tcp)) known.emplace_back(s->id());
+  for (const auto& id : split_unique(text, "--consume")) {
+    if (std::find(known.begin(), known.end(), id) == known.end()) {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      throw UsageError("--consume: '" + id +
+                       "' is not a transfer strategy that can feed a socket (allowed: " + list +
+                       ")");
+    }
+    out.push_back(id);
+  }
+  return out;
+}
+
+std::vector<std::string> pick_lags(const std::string& text) {
+  auto out = split_unique(text, "--lag");
+  for (const auto& l : out)
+    if (l != "caught-up" && l != "lagging")
+      throw UsageError("--lag: '" + l +
+                       "' is not a consumer position (allowed: caught-up, lagging)");
+  return out;
+}
+
+bool is_broker_request(const RunRequest& r) {
+  return r.has("--producers") || r.has("--consumers") || r.has("--consume") || r.has("--lag");
+}
+
+// A broker run's own parameters, in RunSpec::extra["broker"].
+struct BrokerChoice {
+  unsigned producers, consumers;
+  std::string consume, lag;
+};
+
+class IngestPlan : public PlanMeasure {
+ public:
+  explicit IngestPlan(const PlanContext& plan) : plan_(plan) {}
+  std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
+    if (spec.extra.contains("broker")) return make_broker_run(spec, plan_);
+    return std::make_unique<IngestRun>(spec, plan_);
+  }
+
+ private:
+  const PlanContext& plan_;
+};
+
+class IngestWorkload : public Workload {
+ public:
+  std::string_view id() const override { return kIngestWorkload; }
+  std::string_view summary() const override {
+    return "a producer's records received from a socket and written into a log by each strategy";
+  }
+  std::span<const RunOption> options() const override { return kOptions; }
+  std::span<const Preset> presets() const override { return presets_; }
+
+  std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
+                              RunSettings&) const override {
+    const bool broker = is_broker_request(r);
+    auto records = parse_size_list(r.get_or("--record", "4K"), "--record");
+    auto syncs = pick_syncs(r.get_or("--sync", "none"));
+    auto sinks = pick_sinks(r.get_or("--sink", "tcp"), broker);
+    auto qds = pick_counts(r.get_or("--qd", "8"), "--qd", 4096);
+    auto streams = pick_counts(r.get_or("--streams", "1"), "--streams", 64);
+    std::vector<std::uint64_t> sizes;
+    if (r.has("--size")) sizes = parse_size_list(r.get_or("--size", ""), "--size");
+    for (auto rec : records) {
+      if (rec > kMaxRecord)
+        throw UsageError("--record: " + format_size(rec) + " is larger than 1G");
+      if (broker && rec < 2 * kRecordHeader)
+        throw UsageError(
+            "--record: the broker's records carry a 24-byte header (producer, "
+            "length, send time); give at least 48 bytes");
+      for (auto size : sizes)
+        if (rec > size)
+          throw UsageError("--record: " + format_size(rec) + " is larger than the log (--size " +
+                           format_size(size) + ")");
+    }
+    std::vector<BrokerChoice> roles;
+    if (broker) {
+      if (r.has("--streams"))
+        throw UsageError(
+            "--streams: a broker run sets its own concurrency (--producers, --consumers)");
+      auto producers = pick_counts(r.get_or("--producers", "2"), "--producers", 64);
+      auto consumers = pick_counts(r.get_or("--consumers", "2"), "--consumers", 64);
+      auto consume = pick_consumers(r.get_or("--consume", "read-write,sendfile"));
+      auto lags = pick_lags(r.get_or("--lag", "caught-up,lagging"));
+      for (auto p : producers)
+        for (auto c : consumers)
+          for (const auto& s : consume)
+            for (const auto& l : lags) roles.push_back({p, c, s, l});
+      streams = {1};
+    }
+
+    std::vector<RunSpec> runs;
+    for (const auto& sync : syncs)
+      for (auto rec : records)
+        for (auto asked : sizes.empty() ? std::vector{default_log_size(rec, sync)} : sizes)
+          for (const auto& sink : sinks)
+            for (auto n : streams)
+              for (auto qd : qds)
+                for (const auto* s : strategies) {
+                  RunSpec spec;
+                  spec.strategy = s;
+                  spec.streams = n;
+                  auto& c = spec.conditions;
+                  c.sink = sink.kind;
+                  c.remote = sink.remote;
+                  c.size = asked;
+                  c.chunk = rec;
+                  c.queue_depth = qd;
+                  c.append = {AppendPattern::seq, sync};
+                  if (!broker) {
+                    runs.push_back(spec);
+                    continue;
+                  }
+                  for (const auto& role : roles) {
+                    // Every producer sends whole records, the same number.
+                    auto per = asked / role.producers / rec * rec;
+                    if (per == 0)
+                      throw UsageError("--size: " + format_size(asked) + " cannot give each of " +
+                                       std::to_string(role.producers) + " producers a " +
+                                       format_size(rec) + " record");
+                    c.size = per * role.producers;
+                    spec.extra["broker"] = {{"producers", role.producers},
+                                            {"consumers", role.consumers},
+                                            {"consume", role.consume},
+                                            {"lag", role.lag}};
+                    runs.push_back(spec);
+                  }
+                }
+    return runs;
+  }
+
+  std::string run_name(const RunSpec& spec) const override {
+    const auto& c = spec.conditions;
+    std::string n = std::string(spec.strategy->id()) + "/" + std::string(to_string(c.sink)) +
+                    "/size:" + format_size(c.size) + "/record:" + format_size(c.chunk) +
+                    "/sync:" + c.append.sync.text();
+    // Only when not the default, so that names stay stable for compare.
+    if (c.queue_depth != Conditions{}.queue_depth) n += "/qd:" + std::to_string(c.queue_depth);
+    if (spec.streams > 1) n += "/streams:" + std::to_string(spec.streams);
+    if (!c.remote.empty()) n += "/remote:" + c.remote;
+    if (spec.extra.contains("broker")) {
+      const auto& b = spec.extra["broker"];
+      n += "/producers:" + std::to_string(b["producers"].get<unsigned>()) +
+           "/consumers:" + std::to_string(b["consumers"].get<unsigned>()) +
+           "/consume:" + b["consume"].get<std::string>() + "/lag:" + b["lag"].get<std::string>();
+    }
+    return n;
+  }
+
+  nlohmann::json describe(const RunSpec& spec, const RunSettings& settings) const override {
+    const auto& c = spec.conditions;
+    nlohmann::json parameters = {{"size", c.size},
+                                 {"record", c.chunk},
+                                 {"chunk", c.chunk},
+                                 {"cache", "n/a"},
+                                 {"sync", c.append.sync.text()},
+                                 {"queue_depth", c.queue_depth},
+                                 {"streams", spec.streams},
+                                 {"repetitions", settings.repetitions},
+                                 {"warmup", settings.warmup},
+                                 {"tuning", settings.tuning.to_json()}};
+    if (!c.remote.empty()) parameters["remote"] = c.remote;
+    if (spec.extra.contains("broker")) parameters["broker"] = spec.extra["broker"];
+    return {{"sink", to_string(c.sink)},
+            {"egress_scatter_gather", c.egress_scatter_gather},
+            {"parameters", parameters}};
+  }
+
+  std::span<const MetricDef> metrics() const override { return ingest_metrics(); }
+
+  std::unique_ptr<PlanMeasure> begin(const PlanContext& plan) const override {
+    return std::make_unique<IngestPlan>(plan);
+  }
+
+ private:
+  std::array<Preset, 1> presets_ = {
+      Preset{"broker",
+             "producers append to one partition log with each ingest strategy while consumers "
+             "fetch it with read-write or sendfile, caught up and lagging",
+             {"--streams"},
+             {{"--producers", "2"},
+              {"--consumers", "2"},
+              {"--consume", "read-write,sendfile"},
+              {"--lag", "caught-up,lagging"},
+              {"--record", "16K"}},
+             3,
+             {}}};
+};
+
+ZC_REGISTER_WORKLOAD(IngestWorkload);
+
+}  // namespace
+}  // namespace zc

@@ -1,0 +1,53 @@
+// What the peer processes do (`zc-bench produce`, `zc-bench consume`): the
+// producer sends its record stream, the consumer reads a log's records back
+// and checks them. Each measures its own CPU over its loop and reports
+// like a receiver (measure/receiver_report.hpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "harness/measure/receiver_report.hpp"
+
+namespace zc {
+
+struct ProduceOptions {
+  std::uint64_t size = 0;    // bytes to send
+  std::uint64_t record = 0;  // record size
+  std::uint64_t seed = 0;
+  std::uint32_t producer = 0;  // this producer's number, in every header
+  bool timestamps = false;     // stamp each batch with its send time (the broker's latency)
+  // Acknowledged flow: at most this many bytes sent and not yet
+  // acknowledged by the receiver (an 8-byte count of the bytes it has taken
+  // for good, sent back on the connection), as a Kafka producer keeps a
+  // bounded number of requests in flight. 0: no acknowledgements.
+  std::uint64_t window = 0;
+};
+
+// Sends the stream on `fd` (then shuts its write side): says `on_ready`
+// once its buffers are made, waits for `wait_go` (false: told to stop),
+// and calls `on_done` after the last byte. Never throws: failures land in
+// `error`. The report's hash is of every byte sent; evidence holds
+// "records" and "write_calls".
+ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
+                              const std::function<void()>& on_ready,
+                              const std::function<bool()>& wait_go,
+                              const std::function<void()>& on_done);
+
+struct ConsumeOptions {
+  std::uint64_t record = 0;  // the largest record expected
+  unsigned producers = 1;
+  std::size_t buffer = 1 << 20;  // read size
+  std::uint64_t expected = 0;    // bytes the stream must hold (more is an error)
+};
+
+// Reads `fd` to its end, walking the records: the whole stream's hash, each
+// producer's records' hash (evidence "producer_<i>_hash"), their counts, and
+// the end-to-end latency of every stamped record (evidence
+// "latency_p50_ns", ..., "latency_max_ns": now minus its send time, taken
+// when its header arrives). Never throws.
+ReceiverReport consume_stream(int fd, const ConsumeOptions& opts,
+                              const std::function<void()>& on_ready,
+                              const std::function<void()>& on_done);
+
+}  // namespace zc
