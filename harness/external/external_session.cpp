@@ -59,6 +59,13 @@ Pipe make_pipe() {
   return {UniqueFd(p[0]), UniqueFd(p[1])};
 }
 
+// "3", "2.5": a timeout as the description file spelled it.
+std::string seconds(double s) {
+  std::ostringstream out;
+  out << s;
+  return out.str();
+}
+
 std::string describe_exit(const siginfo_t& info) {
   if (info.si_code == CLD_EXITED) return "exited with status " + std::to_string(info.si_status);
   return "killed by signal " + std::to_string(info.si_status);
@@ -160,15 +167,7 @@ void ExternalSession::start_worker() {
   auto deadline = ctx_.deadline_ns ? std::min(ctx_.deadline_ns, limit) : limit;
   auto line = read_line(deadline, "ready");
   report_.timeline.ready_ns = now_ns();
-  std::string word;
-  try {
-    word = parse_fields(line, report_.ready);
-  } catch (const std::invalid_argument& e) {
-    fail("said '" + line + "' instead of ready: " + e.what());
-  }
-  if (word == "error")
-    fail("failed while starting: " + line.substr(std::min<std::size_t>(6, line.size())));
-  if (word != "ready") fail("said '" + line + "' instead of ready");
+  expect(line, "ready", report_.ready);
   if (auto it = report_.ready.find("tid"); it != report_.ready.end())
     report_.data_tid = pid_t(it->second);
 }
@@ -180,14 +179,7 @@ std::uint64_t ExternalSession::step(CallCounters& counters) {
     if (::write(go_.get(), "go\n", 3) != 3) fail("could not be told go: " + describe_end());
     auto line = read_line(ctx_.deadline_ns, "done");
     report_.timeline.done_ns = now_ns();
-    std::string word;
-    try {
-      word = parse_fields(line, report_.done);
-    } catch (const std::invalid_argument& e) {
-      fail("said '" + line + "' instead of done: " + e.what());
-    }
-    if (word == "error") fail("failed: " + line.substr(std::min<std::size_t>(6, line.size())));
-    if (word != "done") fail("said '" + line + "' instead of done");
+    expect(line, "done", report_.done);
     auto field = [&](const char* k) -> std::optional<std::uint64_t> {
       auto it = report_.done.find(k);
       if (it == report_.done.end()) return std::nullopt;
@@ -209,6 +201,21 @@ std::uint64_t ExternalSession::step(CallCounters& counters) {
   return n;
 }
 
+// A protocol line: `word` and its fields, or "error MESSAGE", or garbage.
+void ExternalSession::expect(const std::string& line, const std::string& word,
+                             std::map<std::string, std::uint64_t>& fields) {
+  auto first = line.substr(0, line.find(' '));
+  if (first == "error")
+    fail(std::string(word == "ready" ? "failed while starting: " : "failed: ") +
+         (line.size() > 6 ? line.substr(6) : "(no message)"));
+  if (first != word) fail("said '" + line + "' instead of " + word);
+  try {
+    parse_fields(line, fields);
+  } catch (const std::invalid_argument& e) {
+    fail("said '" + line + "': " + e.what());
+  }
+}
+
 // The next line the program writes on fd 1, draining its stderr meanwhile
 // (a full stderr pipe would stall it). Throws at the deadline, at end of
 // file (the program ended) and on a line too long to be the protocol.
@@ -219,7 +226,7 @@ std::string ExternalSession::read_line(std::uint64_t deadline_ns, const std::str
     if (now >= deadline_ns)
       fail("was not " + waiting_for + " before " +
            (waiting_for == "ready"
-                ? "its start-up timeout (" + std::to_string(program_.startup_timeout_s) +
+                ? "its start-up timeout (" + seconds(program_.startup_timeout_s) +
                       " s, startup-timeout in " + program_.file.string() +
                       ") or the repetition's deadline"
                 : std::string("the repetition's deadline (--timeout)")));
@@ -227,7 +234,10 @@ std::string ExternalSession::read_line(std::uint64_t deadline_ns, const std::str
     int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
     int r = ::poll(p, err_ ? 2 : 1, wait_ms);
     if (r < 0 && errno == EINTR) {
-      if (interrupted()) throw std::runtime_error("interrupted");
+      if (interrupted()) {
+        end(false);  // stopping: no grace for the program either
+        throw std::runtime_error("interrupted");
+      }
       continue;
     }
     check_unix(r, "poll");
@@ -280,7 +290,7 @@ std::string ExternalSession::describe_end() {
 
 void ExternalSession::fail(const std::string& what) {
   auto pid = report_.pid;
-  end();
+  end(false);  // a program that broke the protocol gets no grace
   std::string tail = stderr_tail_;
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   if (auto nl = tail.find_last_of('\n'); tail.size() > 400 && nl != std::string::npos)
@@ -289,12 +299,12 @@ void ExternalSession::fail(const std::string& what) {
                            ") " + what + (tail.empty() ? "" : "; its stderr: " + tail));
 }
 
-void ExternalSession::end() {
+void ExternalSession::end(bool grace) {
   if (ended_) return;
   ended_ = true;
   gate_.reset();  // a program still behind the gate: the shell exits
   go_.reset();    // end of file on fd 4: the program's cue to exit
-  const auto deadline = now_ns() + kExitGraceNs;
+  const auto deadline = now_ns() + (grace ? kExitGraceNs : 0);
   while (!exited() && now_ns() < deadline) {
     // Keep its pipes flowing while it exits.
     pollfd p[2] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}};
@@ -307,16 +317,22 @@ void ExternalSession::end() {
   }
   // Whatever is left of its process group goes now, the program too if it
   // did not exit in time; then it is reaped.
-  const bool late = !exited();
+  const bool killed = !exited();
   ::kill(-report_.pid, SIGKILL);
   int status = 0;
   ::waitpid(report_.pid, &status, 0);
-  report_.exit =
-      late ? (WIFSIGNALED(status) ? "killed by signal " + std::to_string(WTERMSIG(status))
-                                  : "ended") +
-                 " (by zc-bench: it did not exit within " +
-                 std::to_string(kExitGraceNs / 1'000'000'000) + " s of end of file on fd 4)"
-           : exit_;
+  std::string why = grace
+                        ? "it did not exit within " + std::to_string(kExitGraceNs / 1'000'000'000) +
+                              " s of end of file on fd 4"
+                        : "it broke the protocol";
+  if (!killed)
+    report_.exit = exit_;
+  else if (WIFSIGNALED(status))
+    report_.exit =
+        "killed by signal " + std::to_string(WTERMSIG(status)) + " (by zc-bench: " + why + ")";
+  else
+    report_.exit =
+        "exited with status " + std::to_string(WEXITSTATUS(status)) + " as zc-bench killed it";
   out_.reset();
   err_.reset();
 }

@@ -69,11 +69,14 @@ class ExternalSession : public TransferSession {
   std::uint64_t step(CallCounters& counters) override;
 
   const ExternalReport& report() const { return report_; }
-  // Ends the program: end of file on fd 4, a bounded wait for it to exit,
-  // then SIGKILL to its process group. Idempotent; the destructor calls it.
-  void end();
+  // Ends the program: end of file on fd 4, a bounded wait for it to exit
+  // (with `grace`), then SIGKILL to its process group. Idempotent; the
+  // destructor calls it.
+  void end(bool grace = true);
 
  private:
+  void expect(const std::string& line, const std::string& word,
+              std::map<std::string, std::uint64_t>& fields);
   std::string read_line(std::uint64_t deadline_ns, const std::string& waiting_for);
   void drain_stderr();
   [[noreturn]] void fail(const std::string& what);

@@ -273,6 +273,7 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
     auto& session = static_cast<ExternalSession&>(*s.session);
     session.end();  // the program exits (or is killed) before its report is kept
     external = to_json(session.report());
+    external["timed_region_ns"] = {{"start", t.t0}, {"end", t.t1}};
     external["usage"] = s.worker->describe();
   }
   s.session.reset();
