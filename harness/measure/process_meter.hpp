@@ -4,9 +4,13 @@
 // has twenty more) as getrusage(RUSAGE_SELF) measures itself.
 //
 // Where the figures come from, and why:
-// - CPU: each thread's sum_exec_runtime (/proc/PID/task/TID/schedstat,
-//   nanoseconds: the scheduler's own clock, what task-clock counts too),
-//   summed over the threads alive at the window's start and end. The user
+// - CPU: perf's task-clock (the scheduler's sum_exec_runtime, in ns),
+//   opened on the program before it starts its threads and following all
+//   of them (perf inherit_thread: a thread that ends folds its count into
+//   its parent's), so a JVM compiler thread that exits mid-window still
+//   counts. Where perf events are refused: each thread's sum_exec_runtime
+//   from /proc/PID/task/TID/schedstat, summed over the threads alive at the
+//   window's start and end (an exited thread's share is lost). The user
 //   and system split is the kernel's own (utime and stime of /proc/PID/stat,
 //   the values getrusage reports, here in USER_HZ ticks: 10 ms), scaled to
 //   the precise total as the kernel scales them (cputime_adjust).
@@ -14,26 +18,29 @@
 //   status), summed; faults: the whole group's (/proc/PID/stat, exited
 //   threads included).
 // - storage: /proc/PID/io; peak memory: VmHWM after clear_refs.
-// A thread that both starts and ends inside the window is not seen by
-// procfs; what it cost is missing from the CPU and switches (said in
-// describe()).
+// Switches of a thread that ended inside the window are missing from the
+// split (describe() says how many threads started and ended).
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "harness/measure/meters.hpp"
+#include "harness/measure/perf_counters.hpp"
 
 namespace zc {
 
 class ProcessMeter {
  public:
-  explicit ProcessMeter(pid_t pid) : pid_(pid) {}
+  // Opens perf counters on `pid`: call it before the program creates the
+  // threads it should follow (external programs wait behind a gate).
+  explicit ProcessMeter(pid_t pid);
   void start();  // untimed: just before the window
   void stop();   // untimed: just after it
 
@@ -63,6 +70,9 @@ class ProcessMeter {
   static Snapshot take(pid_t pid);
 
   pid_t pid_;
+  std::unique_ptr<PerfCounterSet> clock_;  // task-clock over every thread
+  std::optional<std::uint64_t> task_clock_ns_;
+  std::string clock_why_;
   Snapshot at_start_, at_stop_;
   bool rss_window_ = false;
   std::string rss_why_;

@@ -10,6 +10,7 @@
 #include "harness/base/hash.hpp"
 #include "harness/base/interrupt.hpp"
 #include "harness/base/percentile.hpp"
+#include "harness/base/syscall_names.hpp"
 #include "harness/external/external_session.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
@@ -90,6 +91,26 @@ void external_figures(Setup& s, Timed& t) {
   if (!t.io1) t.io0.reset();
 }
 
+// What accounting needs to read an external program's syscalls: its
+// data path's by number, its data thread, whether it counted its own, and
+// the protocol line it wrote with a data syscall (the done line's write).
+WorkerFacts worker_facts(const Strategy& strategy, const ExternalSession& session,
+                         const ProcessMeter& meter) {
+  const auto& program = static_cast<const ExternalStrategy&>(strategy).program();
+  const auto& r = session.report();
+  WorkerFacts w;
+  w.pid = r.pid;
+  w.data_tid = r.data_tid;
+  w.data_thread_seen = r.data_tid && meter.thread_usage(*r.data_tid);
+  w.reported_syscalls = r.syscalls.has_value();
+  for (const auto& name : program.data_syscalls)
+    if (auto nr = syscall_number(name)) w.data_syscalls.push_back(*nr);
+  if (std::find(program.data_syscalls.begin(), program.data_syscalls.end(), "write") !=
+      program.data_syscalls.end())
+    w.protocol_calls = 1;
+  return w;
+}
+
 // The transfer from the first step until the consumer has every byte. The
 // deadline and a stop signal end it between steps, on every sink: a
 // strategy blocked in a call is woken by the signal (EINTR) or, on a
@@ -101,6 +122,7 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
   // warm-up stay outside the timed region.
   if (auto pid = s.session->worker_pid(); pid > 0) {
     s.worker.emplace(pid);
+    accounting.attach_worker(pid, kernel_counters);
     s.session->start_worker();
   }
   Timed t;
@@ -108,7 +130,7 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
   t.thread = Usage::of_thread();
   t.process = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
   if (s.worker) s.worker->start();
-  accounting.begin(kernel_counters && !s.worker, s.egress_device);  // TODO: the worker's counters
+  accounting.begin(kernel_counters, s.egress_device);
   t.t0 = now_ns();
   try {
     // One latency sample per step that entered the kernel: a step that
@@ -269,10 +291,12 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
                   : s.rss_window ? peak_rss_bytes(&s.rss_why)
                                  : std::nullopt;
   json external;
+  std::optional<WorkerFacts> worker;
   if (s.worker) {
     auto& session = static_cast<ExternalSession&>(*s.session);
     session.end();  // the program exits (or is killed) before its report is kept
     external = to_json(session.report());
+    worker = worker_facts(*spec_.strategy, session, *s.worker);  // before the session goes
     external["timed_region_ns"] = {{"start", t.t0}, {"end", t.t1}};
     external["usage"] = s.worker->describe();
   }
@@ -288,6 +312,13 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
       unavailable[k] = "an external program is timed from go to done, not call by call";
     }
   sender_values(c, t, t.chunks, values);
+  if (worker && !worker->reported_syscalls)
+    for (auto k : {"syscalls", "syscalls_per_chunk"}) {
+      values.erase(k);
+      unavailable[k] =
+          "the external program did not count its syscalls (a JVM's are the JDK's): see "
+          "traced_data_syscalls_per_chunk";
+    }
   values["cache_resident_fraction"] = s.cache.resident_fraction;
   if (peak_rss)
     values["sender_peak_rss_bytes"] = double(*peak_rss);
@@ -302,7 +333,8 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   auto accounts = accounting_.record(
       {c, ledger, t.calls, t.chunks, std::uint64_t(values["bytes_copied_from_user"]),
        values["wall_s"], values["throughput_bytes_per_s"], s.cache.resident_fraction, t.thread,
-       &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration},
+       &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration,
+       worker ? &*worker : nullptr},
       values, unavailable);
   json rep = {{"values", values},
               {"verification", verification},
