@@ -9,13 +9,14 @@
 
 #include <boost/process/args.hpp>
 #include <boost/process/child.hpp>
-#include <boost/process/env.hpp>
-#include <boost/process/environment.hpp>
 #include <boost/process/extend.hpp>
 #include <boost/process/posix.hpp>
 #include <cerrno>
+#include <cstring>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
@@ -51,6 +52,30 @@ struct ChildSetup : bp::extend::handler {
 
 struct Pipe {
   UniqueFd read, write;
+};
+
+// The program's environment: ours with the protocol's variables set, as a
+// plain envp handed to the executor. Not boost::process::environment: its
+// lookup in Boost 1.74 reads past entries shorter than the key
+// (AddressSanitizer: environment.hpp:266; the receiver does the same).
+class ProgramEnvironment {
+ public:
+  explicit ProgramEnvironment(const std::vector<std::pair<std::string, std::string>>& set) {
+    for (char** e = ::environ; *e; ++e) {
+      bool replaced = false;
+      for (const auto& [k, v] : set)
+        replaced |= std::strncmp(*e, k.c_str(), k.size()) == 0 && (*e)[k.size()] == '=';
+      if (!replaced) entries_.emplace_back(*e);
+    }
+    for (const auto& [k, v] : set) entries_.push_back(k + "=" + v);
+    for (auto& e : entries_) envp_.push_back(e.data());
+    envp_.push_back(nullptr);
+  }
+  char** envp() { return envp_.data(); }
+
+ private:
+  std::vector<std::string> entries_;
+  std::vector<char*> envp_;
 };
 
 Pipe make_pipe() {
@@ -120,21 +145,21 @@ ExternalSession::ExternalSession(const ExternalProgram& program, const TransferC
   UniqueFd source(check_unix(::open(ctx.source_path.c_str(), O_RDONLY | O_CLOEXEC),
                              "open source for the external program"));
   auto out = make_pipe(), err = make_pipe(), go = make_pipe(), gate = make_pipe();
-  bp::environment env = boost::this_process::environment();  // a copy: the parent stays clean
-  env["ZC_PROTOCOL"] = "1";
-  env["ZC_SIZE"] = std::to_string(ctx.size);
-  env["ZC_CHUNK"] = std::to_string(ctx.chunk);
-  env["ZC_QUEUE_DEPTH"] = std::to_string(ctx.queue_depth);
-  env["ZC_SINK"] = std::string(to_string(ctx.sink));
-  env["ZC_SINK_FD"] = std::to_string(kSinkFd);
-  env["ZC_SOURCE_FD"] = std::to_string(kSourceFd);
-  env["ZC_SOURCE_PATH"] = ctx.source_path.string();
-  env["ZC_GO_FD"] = std::to_string(kGoFd);
+  ProgramEnvironment env({{"ZC_PROTOCOL", "1"},
+                          {"ZC_SIZE", std::to_string(ctx.size)},
+                          {"ZC_CHUNK", std::to_string(ctx.chunk)},
+                          {"ZC_QUEUE_DEPTH", std::to_string(ctx.queue_depth)},
+                          {"ZC_SINK", std::string(to_string(ctx.sink))},
+                          {"ZC_SINK_FD", std::to_string(kSinkFd)},
+                          {"ZC_SOURCE_FD", std::to_string(kSourceFd)},
+                          {"ZC_SOURCE_PATH", ctx.source_path.string()},
+                          {"ZC_GO_FD", std::to_string(kGoFd)}});
+  auto use_env = bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); });
   std::vector<std::string> args = {"-c", kGateScript, "zc-bench-gate"};
   args.insert(args.end(), program.command.begin(), program.command.end());
   try {
     bp::child child(
-        "/bin/sh", bp::args(args), env, ChildSetup{}, bp::posix::fd.bind(kSinkFd, ctx.sink_fd),
+        "/bin/sh", bp::args(args), use_env, ChildSetup{}, bp::posix::fd.bind(kSinkFd, ctx.sink_fd),
         bp::posix::fd.bind(kControlOutFd, out.write.get()),
         bp::posix::fd.bind(kStderrFd, err.write.get()), bp::posix::fd.bind(kSourceFd, source.get()),
         bp::posix::fd.bind(kGoFd, go.read.get()), bp::posix::fd.bind(kGateFd, gate.read.get()));
