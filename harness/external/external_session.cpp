@@ -204,6 +204,7 @@ std::uint64_t ExternalSession::step(CallCounters& counters) {
     if (::write(go_.get(), "go\n", 3) != 3) fail("could not be told go: " + describe_end());
     auto line = read_line(ctx_.deadline_ns, "done");
     report_.timeline.done_ns = now_ns();
+    report_.done_line_bytes = line.size() + 1;
     expect(line, "done", report_.done);
     auto field = [&](const char* k) -> std::optional<std::uint64_t> {
       auto it = report_.done.find(k);

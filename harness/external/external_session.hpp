@@ -52,7 +52,8 @@ struct ExternalReport {
   std::optional<std::uint64_t> syscalls;
   // The thread that moves the bytes, when the program says ("tid=N").
   std::optional<pid_t> data_tid;
-  std::string exit;  // how the program ended, once it has
+  std::uint64_t done_line_bytes = 0;  // "done ...\n" as written: the protocol's, not data
+  std::string exit;                   // how the program ended, once it has
 };
 
 nlohmann::json to_json(const ExternalReport& r);

@@ -251,7 +251,8 @@ json Accounting::worker_syscalls(Counts& k, const RepetitionFacts& f, Figures& o
     returns = r->second.groups;
   // The data thread, when the program named one that called anything.
   bool named = false;
-  for (const auto& [key, g] : enter->second.groups) named |= w.data_tid && key[0] == *w.data_tid;
+  for (const auto& [key, g] : enter->second.groups)
+    named |= w.data_tid && key[0] == std::uint64_t(*w.data_tid);
   auto on_data_thread = [&](std::uint64_t tid) {
     return !named || tid == std::uint64_t(*w.data_tid);
   };
@@ -279,8 +280,20 @@ json Accounting::worker_syscalls(Counts& k, const RepetitionFacts& f, Figures& o
           std::max<std::uint64_t>(data.contains(name) ? data[name].value("returned_max", 0ull) : 0,
                                   r->second.maxima.at("ret"));
       if (is_data && bytes > 0) {
+        // Less the protocol's lines where a data syscall carried them: the
+        // done line's write, and a read of "go" that entered before the
+        // window opened (its exit is counted, its entry is not).
+        auto calls = r->second.count;
+        if (name == "write" && w.protocol_calls && calls > 0) {
+          bytes -= std::min(bytes, w.protocol_bytes);
+          --calls;
+        }
+        if (calls > g.count) {
+          bytes -= std::min(bytes, 3 * (calls - g.count));  // "go\n"
+          calls = g.count;
+        }
         moved += bytes;
-        moving_calls += r->second.count;
+        moving_calls += calls;
         largest = std::max(largest, r->second.maxima.at("ret"));
       }
     }

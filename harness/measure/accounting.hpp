@@ -39,6 +39,7 @@ struct WorkerFacts {
   // Protocol lines the program wrote in the window with a data syscall
   // (the "done" line's write, when write is one): not the data path.
   std::uint64_t protocol_calls = 0;
+  std::uint64_t protocol_bytes = 0;  // what that line's write returned
 };
 
 struct RepetitionFacts {

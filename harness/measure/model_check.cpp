@@ -74,9 +74,12 @@ json external_syscalls_item(const Ledger& l, const MeasuredCopies& m) {
   measured["scope"] = m.data_syscall_scope;
   if (!m.other_thread_calls.is_null() && !m.other_thread_calls.empty())
     measured["other_threads_calls"] = m.other_thread_calls;
-  return item(within(traced, p, 0.05, 0.01), p, measured,
+  // A runtime makes a few data-syscall-like calls once per transfer, not
+  // per chunk (the JDK stats a channel on its first use, a program reads
+  // to EOF): two such calls are allowed over the whole transfer.
+  return item(within(traced, p, 0.05, 2.0 / double(m.chunks)), p, measured,
               "tracepoint raw_syscalls:sys_enter by thread and number",
-              "the data syscalls per chunk within 5% of the model");
+              "the data syscalls per chunk within 5% of the model, plus 2 calls per transfer");
 }
 
 json syscalls_item(const Ledger& l, const MeasuredCopies& m) {

@@ -106,8 +106,10 @@ WorkerFacts worker_facts(const Strategy& strategy, const ExternalSession& sessio
   for (const auto& name : program.data_syscalls)
     if (auto nr = syscall_number(name)) w.data_syscalls.push_back(*nr);
   if (std::find(program.data_syscalls.begin(), program.data_syscalls.end(), "write") !=
-      program.data_syscalls.end())
+      program.data_syscalls.end()) {
     w.protocol_calls = 1;
+    w.protocol_bytes = r.done_line_bytes;
+  }
   return w;
 }
 

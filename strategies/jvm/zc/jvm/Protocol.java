@@ -127,7 +127,12 @@ public final class Protocol {
   // killed JVM leaves nothing) to /dev/null: the source file is not touched,
   // so a cold-cache run stays cold.
   private static long warmUp(DataPath path, long chunk) throws IOException {
-    Path scratch = Files.createTempFile("zc-bench-jvm-warmup", ".tmp");
+    // In $TMPDIR when set (zc-bench's --tmpdir, or the user's), as the
+    // harness's own files: the JVM's java.io.tmpdir is /tmp whatever it says.
+    String tmpdir = System.getenv("TMPDIR");
+    Path scratch = tmpdir != null && !tmpdir.isEmpty()
+        ? Files.createTempFile(Paths.get(tmpdir), "zc-bench-jvm-warmup", ".tmp")
+        : Files.createTempFile("zc-bench-jvm-warmup", ".tmp");
     long calls = 0;
     try (RandomAccessFile f = new RandomAccessFile(scratch.toFile(), "rw");
         FileChannel nul = new FileOutputStream("/dev/null").getChannel()) {
