@@ -7,6 +7,7 @@
 
 #include "cmd/commands.hpp"
 #include "harness/base/units.hpp"
+#include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
 
 namespace zc::cmd {
@@ -46,7 +47,14 @@ Runner setup_list(CLI::App& app) {
                      {"ledger", ledger_json(s->ledger(sc))},
                      {"supported", bool(support)},
                      {"reason", support ? "" : *support.missing}});
+      if (const auto* e = dynamic_cast<const ExternalStrategy*>(s))
+        out.back()["external"] = {{"description", e->program().file.string()},
+                                  {"command", e->program().command}};
     }
+    // Description files that could not be used: on stderr, so that the
+    // JSON stays an array of strategies.
+    for (const auto& p : Registry::instance().problems())
+      std::fprintf(stderr, "zc-bench: strategy description refused: %s\n", p.c_str());
     if (*as_json) {
       std::printf("%s\n", out.dump(2).c_str());
       return 0;
@@ -66,6 +74,9 @@ Runner setup_list(CLI::App& app) {
                     h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),
                     h["side"].get<std::string>().c_str(), h.contains("note") ? ": " : "",
                     h.value("note", "").c_str());
+      if (s.contains("external"))
+        std::printf("%-18s external program (run by name, not by 'all'): %s\n", "",
+                    s["external"]["description"].get<std::string>().c_str());
       std::printf("%-18s %s\n\n", "",
                   s["supported"].get<bool>()
                       ? "supported here"

@@ -10,7 +10,7 @@ ZC_BUILD=${ZC_BUILD:-$ZC_ROOT/build}
 # libbenchmark-tools (Google Benchmark's compare.py), scipy
 # and nodejs read --format gbench output in the tests as CI tools would.
 ZC_PACKAGES=(
-  cmake g++ make pkg-config git
+  cmake g++ make pkg-config git openjdk-17-jdk-headless
   libbenchmark-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libboost-dev libfmt-dev
   liburing-dev libxxhash-dev

@@ -14,6 +14,8 @@ std::string_view to_string(Place p) {
       return "mapped page cache";
     case Place::user_buffer:
       return "user buffer";
+    case Place::runtime_heap:
+      return "runtime heap";
     case Place::socket_buffer:
       return "socket buffer";
     case Place::pipe_buffer:
@@ -59,14 +61,16 @@ int Ledger::dma_copies() const {
 
 int Ledger::copies_to_user() const {
   return int(std::count_if(hops.begin(), hops.end(), [](auto& h) {
-    return h.by == Mover::cpu && h.side == Side::sender && h.to == Place::user_buffer;
+    return h.by == Mover::cpu && h.side == Side::sender && h.to == Place::user_buffer &&
+           h.from != Place::runtime_heap;
   }));
 }
 
 int Ledger::copies_from_user() const {
   return int(std::count_if(hops.begin(), hops.end(), [](auto& h) {
     return h.by == Mover::cpu && h.side == Side::sender &&
-           (h.from == Place::user_buffer || h.from == Place::mapped_page_cache);
+           (h.from == Place::user_buffer || h.from == Place::mapped_page_cache) &&
+           h.to != Place::runtime_heap;
   }));
 }
 

@@ -16,6 +16,9 @@ enum class Place {
   page_cache,         // the source file's pages
   mapped_page_cache,  // the same pages seen through the sender's mmap
   user_buffer,        // the sender's own memory
+  // A language runtime's managed heap (a JVM byte[]): the runtime copies
+  // between it and native memory in user space, out of the kernel's sight.
+  runtime_heap,
   socket_buffer,
   pipe_buffer,
   sink_page_cache,  // the destination file's pages
@@ -49,7 +52,8 @@ struct Ledger {
   // The articles count a user/kernel mode switch on entry and on exit.
   double mode_switches_per_chunk() const { return 2 * syscalls_per_chunk; }
   // Copies the sender's syscalls make across the user/kernel boundary,
-  // per byte moved: copy_to_user (into user memory), copy_from_user.
+  // per byte moved: copy_to_user (into user memory), copy_from_user. A
+  // runtime's copies between its heap and native memory cross nothing.
   int copies_to_user() const;
   int copies_from_user() const;
 };

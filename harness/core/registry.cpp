@@ -7,6 +7,8 @@
 #include <string>
 #include <tuple>
 
+#include "harness/core/external.hpp"
+
 namespace zc {
 namespace {
 
@@ -15,9 +17,11 @@ namespace {
 // after the listed ones of its group, in id order.
 constexpr std::string_view kWorkloadOrder[] = {"transfer", "append", "ingest"};
 constexpr std::string_view kStrategyOrder[] = {
-    "read-write",   "mmap-write",       "sendfile",        "splice",          "msg-zerocopy",
-    "io-uring",     "io-uring-send-zc", "io-uring-splice", "copy-file-range", "direct-io",
-    "append-write", "append-mmap",      "append-direct"};
+    "read-write",       "mmap-write",         "sendfile",         "splice",
+    "msg-zerocopy",     "io-uring",           "io-uring-send-zc", "io-uring-splice",
+    "copy-file-range",  "direct-io",          "java-transfer-to", "java-mapped",
+    "java-heap-buffer", "java-direct-buffer", "append-write",     "append-mmap",
+    "append-direct"};
 
 template <std::size_t N>
 int rank_in(const std::string_view (&order)[N], std::string_view id) {
@@ -37,13 +41,53 @@ bool is_kebab_case(std::string_view id) {
 
 Registry& Registry::instance() {
   static Registry registry;
+  static const bool reads = registry.reads_descriptions_ = true;
+  (void)reads;
   return registry;
+}
+
+// Each `*.strategy` file of the search folders, in name order; the first
+// of an id wins, and a file that cannot be used is a problem, not an abort:
+// the compiled-in strategies still run.
+void Registry::load_external() const {
+  std::call_once(loaded_, [this] {
+    if (!reads_descriptions_) return;
+    auto* self = const_cast<Registry*>(this);  // the strategies are set up once, here
+    for (const auto& dir : external_strategy_dirs()) {
+      std::error_code ec;
+      std::vector<std::filesystem::path> files;
+      for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        if (e.path().extension() == ".strategy") files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) {
+        try {
+          auto program = load_external_program(f);
+          if (const auto* s = find_loaded(program.id)) {
+            problems_.push_back(
+                f.string() + ": id '" + program.id + "' is taken by " +
+                (dynamic_cast<const ExternalStrategy*>(s)
+                     ? dynamic_cast<const ExternalStrategy*>(s)->program().file.string()
+                     : std::string("a built-in strategy")));
+            continue;
+          }
+          self->add(std::make_unique<ExternalStrategy>(std::move(program)));
+        } catch (const std::exception& e) {
+          problems_.push_back(e.what());
+        }
+      }
+    }
+  });
+}
+
+std::vector<std::string> Registry::problems() const {
+  load_external();
+  return problems_;
 }
 
 void Registry::add(std::unique_ptr<Strategy> s) {
   std::string id(s->id());
   if (!is_kebab_case(id)) throw std::invalid_argument("strategy id '" + id + "' is not kebab-case");
-  if (find(id)) throw std::invalid_argument("strategy id '" + id + "' is registered twice");
+  if (find_loaded(id)) throw std::invalid_argument("strategy id '" + id + "' is registered twice");
   if (s->data_path().empty())
     throw std::invalid_argument("strategy '" + id + "' declares no data path");
   Conditions c;
@@ -55,12 +99,18 @@ void Registry::add(std::unique_ptr<Strategy> s) {
 }
 
 const Strategy* Registry::find(std::string_view id) const {
+  load_external();
+  return find_loaded(id);
+}
+
+const Strategy* Registry::find_loaded(std::string_view id) const {
   for (auto& s : strategies_)
     if (s->id() == id) return s.get();
   return nullptr;
 }
 
 std::vector<const Strategy*> Registry::all() const {
+  load_external();
   std::vector<const Strategy*> out;
   for (auto& s : strategies_) out.push_back(s.get());
   auto key = [](const Strategy* s) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,6 +14,9 @@ namespace zc {
 
 class Registry {
  public:
+  // The process's registry: the strategies compiled in (registered from
+  // static constructors) and, loaded on first lookup, the external
+  // strategies' description files (core/external.hpp).
   static Registry& instance();
 
   // Throws std::invalid_argument when the id is taken, empty or not
@@ -22,9 +27,18 @@ class Registry {
   // not in that list last within their workload.
   std::vector<const Strategy*> all() const;
   std::vector<const Strategy*> all(std::string_view workload) const;
+  // Description files that could not be loaded, one line each (file: why).
+  std::vector<std::string> problems() const;
 
  private:
+  void load_external() const;
+  const Strategy* find_loaded(std::string_view id) const;
   std::vector<std::unique_ptr<Strategy>> strategies_;
+  // Only the process's registry reads description files, once, after the
+  // static constructors have registered the compiled-in strategies.
+  bool reads_descriptions_ = false;
+  mutable std::once_flag loaded_;
+  mutable std::vector<std::string> problems_;
 };
 
 namespace detail {

@@ -2,6 +2,8 @@
 // source file to a sink in chunks, one step() at a time.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -10,6 +12,8 @@
 #include "harness/core/strategy.hpp"
 
 namespace zc {
+
+class ExternalLauncher;  // core/external.hpp
 
 inline constexpr std::string_view kTransferWorkload = "transfer";
 
@@ -22,6 +26,12 @@ struct TransferContext {
   unsigned queue_depth = 8;
   int sink_fd = -1;
   SinkKind sink = SinkKind::tcp;
+  // Starts external strategies' programs (core/external.hpp); set by the
+  // harness, used by no native strategy.
+  const ExternalLauncher* external = nullptr;
+  // The repetition's deadline (now_ns() clock): bounds what a session
+  // waits for outside its steps, such as an external program's start-up.
+  std::uint64_t deadline_ns = 0;
 };
 
 // One repetition's prepared state (buffers, mappings, rings). Created
@@ -35,6 +45,17 @@ class TransferSession {
   // Called once after the last step, still timed: wait for outstanding
   // completions so that the data has really left.
   virtual void finish(CallCounters&) {}
+
+  // Where the work runs when it is not the calling thread: an external
+  // strategy's program, which the harness measures instead of itself (CPU,
+  // syscalls, faults of every thread it has and creates). -1 for a
+  // session whose steps do the work (every native strategy).
+  virtual pid_t worker_pid() const { return -1; }
+  // Untimed, once the harness has attached its meters to worker_pid():
+  // the program starts, sets up and warms up, and this returns when it is
+  // ready for the first step(). A worker's steps are timed as one: the
+  // harness cannot see its calls one by one.
+  virtual void start_worker() {}
 };
 
 class TransferStrategy : public Strategy {

@@ -3,7 +3,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+
+#include "harness/base/syscall_names.hpp"
 
 namespace zc {
 using nlohmann::json;
@@ -126,12 +129,26 @@ void Figures::missing(std::initializer_list<const char*> keys, const std::string
   for (auto k : keys) unavailable[k] = why;
 }
 
+void Accounting::attach_worker(pid_t pid, bool kernel_counters) {
+  sender_.reset();
+  worker_ = pid;
+  worker_attached_ = true;
+  if (kernel_counters)
+    sender_ = std::make_unique<PerfCounterSet>(PerfTarget{pid, true, false}, worker_event_specs());
+}
+
 void Accounting::begin(bool kernel_counters, const std::string& egress_device) {
   // Reopened for every counting repetition: a set follows the threads the
   // caller creates after it opens (io-wq workers of this repetition's
   // ring), and must not follow those of the next repetition's sink. Open
-  // events cost even between windows: they always count.
-  sender_.reset();
+  // events cost even between windows: they always count. An external
+  // program's set was opened by attach_worker() before it started.
+  const bool worker = std::exchange(worker_attached_, false);
+  if (!worker) {
+    sender_.reset();
+    worker_ = -1;
+  }
+  if (!kernel_counters) sender_.reset();
   device_.reset();
   device_name_.clear();
   if (kernel_counters) {
@@ -142,8 +159,9 @@ void Accounting::begin(bool kernel_counters, const std::string& egress_device) {
       device_ = std::make_unique<PerfCounterSet>(PerfTarget::all_tasks(),
                                                  device_transmit_specs(egress_device));
     }
-    sender_ =
-        std::make_unique<PerfCounterSet>(PerfTarget::threads_of_caller(), sender_event_specs());
+    if (!worker)
+      sender_ =
+          std::make_unique<PerfCounterSet>(PerfTarget::threads_of_caller(), sender_event_specs());
   }
   cpu0_ = SystemCpu::now(&cpu_why_);
   if (device_) device_->start();
@@ -167,6 +185,11 @@ struct Accounting::Counts {
   Lookup snd{nullptr, kCountersInEvidenceOnly};
   Lookup rcv;
   Maybe<std::uint64_t> traced, copy_calls, copy_bytes, pc_pages;
+  // An external program's: its data syscalls (on its data thread, less
+  // the protocol's lines) and every syscall of that thread.
+  Maybe<std::uint64_t> data_calls, thread_calls;
+  std::string data_scope;
+  nlohmann::json other_calls;
   Maybe<std::uint64_t> linear, paged;
   bool every_context = false;
   std::string transmit_scope;
@@ -181,13 +204,16 @@ json Accounting::sender_counts(Counts& k, const RepetitionFacts& f, Figures& out
     k.snd = {sender_->available() ? &k.sender_results : nullptr, sender_->reason()};
     j = to_json(*sender_, k.sender_results);
     j["window"] = "the strategy's calls: from the first step to the end of finish()";
-    j["tasks"] =
-        "the sender thread and every thread it created in the window (io_uring's io-wq "
-        "workers): perf inherit_thread";
+    j["tasks"] = worker_ > 0 ? "the external program (pid " + std::to_string(worker_) +
+                                   ") and every thread it created: perf inherit_thread, "
+                                   "attached before the program started"
+                             : "the sender thread and every thread it created in the window "
+                               "(io_uring's io-wq workers): perf inherit_thread";
   } else {
     j = {{"available", false}, {"reason", kCountersInEvidenceOnly}};
   }
-  k.traced = k.snd.count("syscalls", PerfCounterSet::kStopSyscalls);
+  // The stop snapshot's read() is ours, not an external program's.
+  k.traced = k.snd.count("syscalls", worker_ > 0 ? 0 : PerfCounterSet::kStopSyscalls);
   out.put("traced_sender_syscalls", k.traced);
   if (k.traced.value && f.chunks)
     out.values["traced_sender_syscalls_per_chunk"] = double(*k.traced.value) / double(f.chunks);
@@ -201,6 +227,107 @@ json Accounting::sender_counts(Counts& k, const RepetitionFacts& f, Figures& out
   k.pc_pages = k.snd.sum("page_cache_insertions", "pages_of_order");
   out.put("page_cache_insertion_pages", k.pc_pages);
   out.put("page_cache_insertion_folios", k.snd.count("page_cache_insertions"));
+  return j;
+}
+
+// An external program's syscalls, thread by thread and number by number:
+// what its data path called (does transferTo reach sendfile? in what
+// sizes?), apart from what its runtime's other threads did meanwhile.
+json Accounting::worker_syscalls(Counts& k, const RepetitionFacts& f, Figures& out) {
+  const WorkerFacts& w = *f.worker;
+  auto not_here = [&](const std::string& why) {
+    k.data_calls = k.thread_calls = {std::nullopt, why};
+    out.missing({"traced_data_syscalls_per_chunk", "traced_data_bytes_per_call"}, why);
+    return json{{"available", false}, {"reason", why}};
+  };
+  if (!k.snd.results) return not_here(k.snd.set_reason);
+  auto enter = k.sender_results.find("syscalls_by_thread");
+  if (enter == k.sender_results.end() || !enter->second.available)
+    return not_here(enter == k.sender_results.end() ? "not counted" : enter->second.reason);
+  if (enter->second.groups.empty() && !enter->second.sums_reason.empty())
+    return not_here(enter->second.sums_reason);
+  std::map<std::vector<std::uint64_t>, PerfEventGroup> returns;
+  if (auto r = k.sender_results.find("syscall_returns"); r != k.sender_results.end())
+    returns = r->second.groups;
+  // The data thread, when the program named one that called anything.
+  bool named = false;
+  for (const auto& [key, g] : enter->second.groups)
+    named |= w.data_tid && key[0] == std::uint64_t(*w.data_tid);
+  auto on_data_thread = [&](std::uint64_t tid) {
+    return !named || tid == std::uint64_t(*w.data_tid);
+  };
+
+  json data = json::object(), others = json::object();
+  std::uint64_t data_calls = 0, thread_calls = 0, moved = 0, moving_calls = 0, largest = 0;
+  for (const auto& [key, g] : enter->second.groups) {
+    const long nr = long(key[1]);
+    const std::string name = syscall_name(nr);
+    if (!on_data_thread(key[0])) {
+      others[name] = others.value(name, std::uint64_t(0)) + g.count;
+      continue;
+    }
+    thread_calls += g.count;
+    json entry = {{"calls", data.contains(name) ? data[name]["calls"].get<std::uint64_t>() + g.count
+                                                : g.count}};
+    const bool is_data =
+        std::find(w.data_syscalls.begin(), w.data_syscalls.end(), nr) != w.data_syscalls.end();
+    entry["data_path"] = is_data;
+    if (auto r = returns.find(key); r != returns.end() && r->second.sums.count("ret")) {
+      auto bytes = r->second.sums.at("ret");
+      entry["returned_sum"] =
+          data.contains(name) ? data[name].value("returned_sum", 0ull) + bytes : bytes;
+      entry["returned_max"] =
+          std::max<std::uint64_t>(data.contains(name) ? data[name].value("returned_max", 0ull) : 0,
+                                  r->second.maxima.at("ret"));
+      if (is_data && bytes > 0) {
+        // Less the protocol's lines where a data syscall carried them: the
+        // done line's write, and a read of "go" that entered before the
+        // window opened (its exit is counted, its entry is not).
+        auto calls = r->second.count;
+        if (name == "write" && w.protocol_calls && calls > 0) {
+          bytes -= std::min(bytes, w.protocol_bytes);
+          --calls;
+        }
+        if (calls > g.count) {
+          bytes -= std::min(bytes, 3 * (calls - g.count));  // "go\n"
+          calls = g.count;
+        }
+        moved += bytes;
+        moving_calls += calls;
+        largest = std::max(largest, r->second.maxima.at("ret"));
+      }
+    }
+    data[name] = entry;
+    if (is_data) data_calls += g.count;
+  }
+  const auto protocol = std::min(w.protocol_calls, data_calls);
+  k.data_calls = {data_calls - protocol, ""};
+  k.thread_calls = {thread_calls, ""};
+  k.other_calls = others;
+  std::string names;
+  for (long nr : w.data_syscalls) names += (names.empty() ? "" : "+") + syscall_name(nr);
+  k.data_scope = names + (named ? " on the data thread (tid " + std::to_string(*w.data_tid) + ")"
+                                : " on every thread (the program named no data thread)");
+  if (f.chunks)
+    out.values["traced_data_syscalls_per_chunk"] = double(data_calls - protocol) / double(f.chunks);
+  else
+    out.unavailable["traced_data_syscalls_per_chunk"] = "no chunks";
+  if (moving_calls)
+    out.values["traced_data_bytes_per_call"] = double(moved) / double(moving_calls);
+  else
+    out.unavailable["traced_data_bytes_per_call"] = "no data syscall returned bytes";
+  json j = {{"available", true},
+            {"data_thread", named ? json(*w.data_tid) : json("every thread")},
+            {"data_thread_calls", data},
+            {"other_threads_calls", others},
+            {"data_syscalls", names},
+            {"protocol_calls_left_out", protocol},
+            {"bytes_per_moving_call", moving_calls ? double(moved) / double(moving_calls) : 0.0},
+            {"largest_return", largest},
+            {"method",
+             "tracepoints raw_syscalls:sys_enter (calls) and sys_exit (returned values) by "
+             "thread and syscall number, every thread of the program"}};
+  if (enter->second.sums_partial) j["partial"] = enter->second.sums_reason;
   return j;
 }
 
@@ -396,6 +523,11 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   Counts k;
   json kernel;
   kernel["sender"] = sender_counts(k, f, out);
+  if (f.worker)
+    kernel["sender"]["syscalls_by_name"] = worker_syscalls(k, f, out);
+  else
+    out.missing({"traced_data_syscalls_per_chunk", "traced_data_bytes_per_call"},
+                "traced by syscall only for an external strategy's program");
   if (auto r = receiver_counts(k, f, out); !r.is_null()) kernel["receiver"] = r;
   kernel["transmits"] = transmits(k, f, out);
   service_demand(f, out);
@@ -409,6 +541,14 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   m.exact_syscalls = f.calls.syscalls;
   m.bookkeeping_syscalls = f.calls.bookkeeping_syscalls;
   m.traced_syscalls = k.traced;
+  if (f.worker) {
+    m.external = true;
+    m.exact_known = f.worker->reported_syscalls;
+    m.traced_data_syscalls = k.data_calls;
+    m.traced_thread_syscalls = k.thread_calls;
+    m.data_syscall_scope = k.data_scope;
+    m.other_thread_calls = k.other_calls;
+  }
   m.bytes_to_user = f.calls.bytes_to_user;
   m.bytes_from_user = f.bytes_from_user;
   m.receiver_copies_traceable = f.receiver && is_socket_sink(c.sink);
@@ -421,7 +561,12 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   m.transmit_paged_bytes = k.paged;
   m.transmit_every_context = k.every_context;
   m.transmit_scope = k.transmit_scope;
-  if (auto pf = k.snd.count("page_faults"); pf.value) {
+  if (f.worker && f.worker->data_thread_seen) {
+    // A runtime's other threads fault for themselves (heap growth, JIT
+    // code, GC): the ledger models the data path, so its thread is counted.
+    m.sender_faults = std::uint64_t(f.sender.minor_faults + f.sender.major_faults);
+    m.faults_method = "minflt+majflt of the program's data thread (/proc/PID/task/TID/stat)";
+  } else if (auto pf = k.snd.count("page_faults"); pf.value) {
     m.sender_faults = *pf.value;
     m.faults_method = "software-event page-faults";
   } else {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/conditions.hpp"
 #include "harness/core/ledger.hpp"
@@ -25,6 +26,21 @@
 #include "harness/measure/system_cpu.hpp"
 
 namespace zc {
+
+// What the harness knows of an external strategy's program beyond its
+// counters: which syscalls are its data path, which thread moves the bytes,
+// whether it counted its own syscalls.
+struct WorkerFacts {
+  pid_t pid = -1;
+  std::optional<pid_t> data_tid;    // the thread the program says moves the bytes
+  bool data_thread_seen = false;    // alive at both ends: RepetitionFacts::sender is its usage
+  std::vector<long> data_syscalls;  // numbers, from the description file
+  bool reported_syscalls = false;   // the program counted its own (CallCounters::syscalls)
+  // Protocol lines the program wrote in the window with a data syscall
+  // (the "done" line's write, when write is one): not the data path.
+  std::uint64_t protocol_calls = 0;
+  std::uint64_t protocol_bytes = 0;  // what that line's write returned
+};
 
 struct RepetitionFacts {
   const Conditions& conditions;
@@ -41,6 +57,7 @@ struct RepetitionFacts {
   const Usage* sender_process = nullptr;
   const ReceiverReport* receiver = nullptr;  // null without a receiver process
   const Calibration* calibration = nullptr;
+  const WorkerFacts* worker = nullptr;  // an external strategy's program, else null
 };
 
 // A repetition's figures: the metric values and, for each one that could
@@ -61,6 +78,12 @@ class Accounting {
   // every context; without, closes them: the repetition is measured by
   // clock and rusage alone.
   void begin(bool kernel_counters, const std::string& egress_device = {});
+  // An external strategy's program does the sender's work: with
+  // kernel_counters, opens the sender's counters (and what each thread
+  // called, syscall by syscall) on `pid` now, before the program has
+  // started its threads, following every thread it creates; the next
+  // begin() keeps them. Call it while the program waits behind its gate.
+  void attach_worker(pid_t pid, bool kernel_counters);
   void end_strategy();  // after the strategy's last call, before the harness waits for the sink
   void end();           // just after the timed region
   // Fills `values` and `unavailable`; returns the repetition's sections.
@@ -75,7 +98,11 @@ class Accounting {
   void service_demand(const RepetitionFacts& f, Figures& out);
   nlohmann::json copy_bound_and_share(const RepetitionFacts& f, Figures& out);
 
+  nlohmann::json worker_syscalls(Counts& k, const RepetitionFacts& f, Figures& out);
+
   std::unique_ptr<PerfCounterSet> sender_;
+  pid_t worker_ = -1;                       // the sender's counters follow this program, not us
+  bool worker_attached_ = false;            // attach_worker() since the last begin()
   std::unique_ptr<PerfCounterSet> device_;  // system-wide transmits on the egress device
   std::string device_name_;
   std::optional<SystemCpu> cpu0_, cpu1_;

@@ -61,9 +61,31 @@ bool linearises_on_transmit(const Ledger& l) {
   });
 }
 
+// An external program's data syscalls per chunk, from the calls traced by
+// thread and number.
+json external_syscalls_item(const Ledger& l, const MeasuredCopies& m) {
+  const double p = l.syscalls_per_chunk;
+  json measured = json::object();
+  if (m.exact_known) measured["exact_per_chunk"] = double(m.exact_syscalls) / double(m.chunks);
+  if (!m.traced_data_syscalls.value)
+    return not_measured(p, "not verified: " + m.traced_data_syscalls.why_not);
+  double traced = double(*m.traced_data_syscalls.value) / double(m.chunks);
+  measured["tracepoint_per_chunk"] = traced;
+  measured["scope"] = m.data_syscall_scope;
+  if (!m.other_thread_calls.is_null() && !m.other_thread_calls.empty())
+    measured["other_threads_calls"] = m.other_thread_calls;
+  // A runtime makes a few data-syscall-like calls once per transfer, not
+  // per chunk (the JDK stats a channel on its first use, a program reads
+  // to EOF): two such calls are allowed over the whole transfer.
+  return item(within(traced, p, 0.05, 2.0 / double(m.chunks)), p, measured,
+              "tracepoint raw_syscalls:sys_enter by thread and number",
+              "the data syscalls per chunk within 5% of the model, plus 2 calls per transfer");
+}
+
 json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
   const double p = l.syscalls_per_chunk;
   if (m.chunks == 0) return not_measured(p, "no chunks were moved");
+  if (m.external) return external_syscalls_item(l, m);
   // Bookkeeping calls are left out on both sides: the ledger models the
   // data path's calls per chunk; completion polling is timing, and
   // teardown happens once per run.
@@ -95,6 +117,21 @@ json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
 // The strategy's own count against the kernel's: the window holds the
 // strategy's steps and finish() only, so they should agree to the call.
 json cross_check_item(const MeasuredCopies& m) {
+  if (m.external) {
+    // The program's own count beside every syscall its data thread made.
+    if (!m.exact_known)
+      return not_measured(nullptr,
+                          "the program did not count its syscalls (a JVM cannot see the calls "
+                          "the JDK makes for it): the traced calls stand alone");
+    if (!m.traced_thread_syscalls.value)
+      return not_measured(m.exact_syscalls, m.traced_thread_syscalls.why_not);
+    auto traced = *m.traced_thread_syscalls.value;
+    double slack = std::max(2.0, 0.005 * double(m.exact_syscalls));
+    return item(std::fabs(double(traced) - double(m.exact_syscalls)) <= slack, m.exact_syscalls,
+                traced,
+                "tracepoint raw_syscalls:sys_enter on the data thread vs the program's count",
+                "equal within max(2, 0.5%): any other syscall of that thread is unaccounted work");
+  }
   if (!m.traced_syscalls.value) return not_measured(m.exact_syscalls, m.traced_syscalls.why_not);
   auto traced = *m.traced_syscalls.value;
   double slack = std::max(2.0, 0.005 * double(m.exact_syscalls));
@@ -291,6 +328,11 @@ std::string copy_verdict(const json& ledger, const json& check) {
     else if (it["status"] == "pass") {
       if (name == "syscall_count_cross_check")
         evidence.push_back("raw_syscalls = exact call counts");
+      if (name == "syscalls_per_chunk" && it["measured"].contains("scope"))
+        evidence.push_back("raw_syscalls by thread: " +
+                           it["measured"]["scope"].get<std::string>().substr(
+                               0, it["measured"]["scope"].get<std::string>().find(' ')) +
+                           " per chunk as modelled");
       if (name == "receiver_copies") evidence.push_back("skb_copy_datagram_iovec");
       if (name == "page_cache_insertions") evidence.push_back("mm_filemap_add_to_page_cache");
       if (name == "transmit_payload") evidence.push_back("net_dev_start_xmit paged/linear bytes");

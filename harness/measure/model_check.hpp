@@ -46,6 +46,16 @@ struct MeasuredCopies {
   Maybe<std::uint64_t> transmit_linear_bytes, transmit_paged_bytes;
   bool transmit_every_context = false;
   std::string transmit_scope;
+  // An external strategy's program (a JVM has twenty threads that call
+  // futex and nanosleep while one moves the bytes): the syscalls item
+  // counts its data syscalls on its data thread, less the protocol's own
+  // lines (traced by thread and number); the cross-check sets every syscall
+  // of that thread beside the program's own count, when it keeps one.
+  bool external = false;
+  bool exact_known = true;  // the strategy counted its syscalls (a JVM program cannot)
+  Maybe<std::uint64_t> traced_data_syscalls, traced_thread_syscalls;
+  std::string data_syscall_scope;
+  nlohmann::json other_thread_calls;  // name -> calls of the program's other threads
 };
 
 // One repetition's check: {"status", "items": {name: {...}}}.

@@ -34,9 +34,12 @@ namespace {
 constexpr const char* kTracefsRoots[] = {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"};
 // The tracepoints zc-bench reads; looked up together so that a private
 // tracefs mount happens at most once per process.
-constexpr const char* kTracepoints[] = {
-    "raw_syscalls/sys_enter", "sched/sched_switch", "skb/skb_copy_datagram_iovec",
-    "filemap/mm_filemap_add_to_page_cache", "net/net_dev_start_xmit"};
+constexpr const char* kTracepoints[] = {"raw_syscalls/sys_enter",
+                                        "raw_syscalls/sys_exit",
+                                        "sched/sched_switch",
+                                        "skb/skb_copy_datagram_iovec",
+                                        "filemap/mm_filemap_add_to_page_cache",
+                                        "net/net_dev_start_xmit"};
 
 // "field:unsigned int len;\toffset:36;\tsize:4;\tsigned:0;"
 void parse_format_line(const std::string& line, Tracepoint& tp) {
@@ -193,6 +196,28 @@ void add_fields(const PerfEventSpec& spec, const Tracepoint& tp,
   }
 }
 
+// Counts one record in the group its group_by fields name, with its
+// fields' sums and maxima there.
+void add_to_group(const PerfEventSpec& spec, const Tracepoint& tp,
+                  std::map<std::vector<std::uint64_t>, PerfEventGroup>& groups, const char* raw,
+                  std::uint32_t raw_size) {
+  std::vector<std::uint64_t> key;
+  key.reserve(spec.group_by.size());
+  for (auto& f : spec.group_by) {
+    auto it = tp.fields.find(f);
+    key.push_back(it == tp.fields.end() ? 0 : field_value(raw, raw_size, it->second));
+  }
+  auto& g = groups[key];
+  ++g.count;
+  for (auto& f : spec.sum_fields) {
+    auto it = tp.fields.find(f);
+    if (it == tp.fields.end()) continue;
+    auto v = field_value(raw, raw_size, it->second);
+    g.sums[f] += v;
+    g.maxima[f] = std::max(g.maxima[f], v);
+  }
+}
+
 }  // namespace
 
 std::optional<Tracepoint> find_tracepoint(const std::string& name, std::string* why_not) {
@@ -262,6 +287,7 @@ struct PerfCounterSet::Event {
   bool no_lost_count = false;  // the kernel predates PERF_FORMAT_LOST
   std::size_t group_index = 0;
   std::map<std::string, std::uint64_t> sums;
+  std::map<std::vector<std::uint64_t>, PerfEventGroup> groups;
   std::uint64_t lost = 0, throttled = 0, samples = 0;
   Tracepoint tp;
   bool has_ring() const {
@@ -301,7 +327,7 @@ PerfCounterSet::PerfCounterSet(PerfTarget target, const std::vector<PerfEventSpe
     return;
   }
   bool sampling = false;
-  for (auto& spec : specs) sampling |= !spec.sum_fields.empty();
+  for (auto& spec : specs) sampling |= spec.samples();
   if (sampling) start_drainer();
   const auto cpus = all_cpus();
   for (const auto& spec : specs) {
@@ -332,7 +358,7 @@ void PerfCounterSet::open_event(const PerfEventSpec& spec, const std::vector<int
   auto ev = std::make_unique<Event>();
   ev->spec = spec;
   perf_event_attr attr = base_attr(target_);
-  const bool sums = !spec.sum_fields.empty();
+  const bool sums = spec.samples();
   if (auto cfg = software_config(spec.source)) {
     attr.type = PERF_TYPE_SOFTWARE;
     attr.config = *cfg;
@@ -402,7 +428,7 @@ bool PerfCounterSet::open_channel(Event& ev, const perf_event_attr& attr, int cp
     return false;  // ch closes fd
   }
   if (grouped && leader_ < 0) leader_ = fd;
-  if (!ev.spec.sum_fields.empty()) map_ring(ev, *ch);
+  if (ev.spec.samples()) map_ring(ev, *ch);
   ev.channels.push_back(std::move(ch));
   return true;
 }
@@ -476,6 +502,7 @@ void PerfCounterSet::start() {
         __atomic_store_n(&meta->data_tail, ch->head_at_start, __ATOMIC_RELEASE);
       }
       for (auto& f : ev->spec.sum_fields) ev->sums[f] = 0;
+      ev->groups.clear();
       ev->lost = ev->throttled = ev->samples = 0;
     }
     window_open_ = true;
@@ -525,9 +552,13 @@ void PerfCounterSet::consume(Event& ev, Channel& ch, std::uint64_t head) {
     for (std::size_t i = 0; i < h.size; ++i) rec[i] = data[(tail + i) % size];
     ch.consumed_to += h.size;
     if (h.type == PERF_RECORD_LOST && h.size >= sizeof h + 16) {
+      // With PERF_FORMAT_LOST the counts read at start and stop decide: a
+      // LOST record is written when room returns, so the first one of a
+      // window can carry losses from before it (an external program's
+      // warm-up fills the ring before the window opens).
       std::uint64_t n;
       std::memcpy(&n, rec.data() + sizeof h + 8, 8);
-      ev.lost += n;
+      if (ev.no_lost_count) ev.lost += n;
     } else if (h.type == PERF_RECORD_THROTTLE) {
       ++ev.throttled;
     } else if (h.type == PERF_RECORD_SAMPLE && h.size >= sizeof h + 4) {
@@ -537,6 +568,7 @@ void PerfCounterSet::consume(Event& ev, Channel& ch, std::uint64_t head) {
       const char* raw = rec.data() + sizeof h + 4;
       raw_size = std::min<std::uint32_t>(raw_size, std::uint32_t(h.size - sizeof h - 4));
       add_fields(ev.spec, ev.tp, ev.sums, raw, raw_size);
+      if (!ev.spec.group_by.empty()) add_to_group(ev.spec, ev.tp, ev.groups, raw, raw_size);
     }
   }
   __atomic_store_n(&meta->data_tail, ch.consumed_to, __ATOMIC_RELEASE);
@@ -612,11 +644,14 @@ std::map<std::string, PerfEventResult> PerfCounterSet::read() {
         // THROTTLE record and no unwritten sample. The sums are kept as
         // lower bounds, marked partial; exact uses refuse them.
         r.sums = e.sums;
+        r.groups = e.groups;
         r.sums_partial = true;
         r.sums_reason = std::to_string(e.samples) + " records for a count of " +
                         std::to_string(r.count) + ": sums are lower bounds";
-      } else
+      } else {
         r.sums = e.sums;
+        r.groups = e.groups;
+      }
     }
     out[ev->spec.key] = r;
   }
@@ -635,6 +670,16 @@ nlohmann::json to_json(const PerfCounterSet& set, const std::map<std::string, Pe
       if (!e.sums.empty()) j["sums"] = e.sums;
       if (!e.sums_reason.empty()) j["sums_reason"] = e.sums_reason;
       if (e.sums_partial) j["sums_partial"] = true;
+      if (!e.groups.empty()) {
+        auto& groups = j["groups"] = nlohmann::json::array();
+        for (const auto& [values, g] : e.groups) {
+          nlohmann::json one = {{"count", g.count}};
+          for (std::size_t i = 0; i < values.size(); ++i) one["key"][i] = values[i];
+          if (!g.sums.empty()) one["sums"] = g.sums;
+          if (!g.maxima.empty()) one["maxima"] = g.maxima;
+          groups.push_back(one);
+        }
+      }
     }
     events[key] = j;
   }
@@ -661,6 +706,17 @@ std::vector<PerfEventSpec> device_transmit_specs(const std::string& device) {
            {"len", "data_len"},
            2048,
            "name == \"" + device + "\""}};
+}
+
+std::vector<PerfEventSpec> worker_event_specs() {
+  auto specs = sender_event_specs();
+  // Every syscall entry by thread and number, and every return with the
+  // value it returned (bytes, for the data calls), by thread and number.
+  specs.push_back(
+      {"syscalls_by_thread", "raw_syscalls/sys_enter", {}, 512, {}, {"common_pid", "id"}});
+  specs.push_back(
+      {"syscall_returns", "raw_syscalls/sys_exit", {"ret"}, 512, {}, {"common_pid", "id"}});
+  return specs;
 }
 
 std::vector<PerfEventSpec> receiver_event_specs() {

@@ -84,6 +84,17 @@ struct PerfEventSpec {
   std::size_t ring_pages = 512;
   // A tracepoint filter (PERF_EVENT_IOC_SET_FILTER), e.g. name == "veth0".
   std::string filter = {};
+  // Fields whose values split the records into groups, each with its own
+  // count, field sums and maxima: raw_syscalls by ("common_pid", "id") is
+  // what each thread called, syscall by syscall. Samples like sum_fields.
+  std::vector<std::string> group_by = {};
+  bool samples() const { return !sum_fields.empty() || !group_by.empty(); }
+};
+
+// The records of one group (PerfEventSpec::group_by).
+struct PerfEventGroup {
+  std::uint64_t count = 0;
+  std::map<std::string, std::uint64_t> sums, maxima;
 };
 
 struct PerfEventResult {
@@ -96,6 +107,9 @@ struct PerfEventResult {
   std::map<std::string, std::uint64_t> sums;
   std::string sums_reason;
   bool sums_partial = false;  // sums kept, but some records are missing: lower bounds
+  // By the values of group_by's fields, in its order; kept when the sums
+  // are (complete, or partial and marked so).
+  std::map<std::vector<std::uint64_t>, PerfEventGroup> groups;
 };
 
 class PerfCounterSet {
@@ -159,5 +173,9 @@ nlohmann::json to_json(const PerfCounterSet& set, const std::map<std::string, Pe
 std::vector<PerfEventSpec> sender_event_specs();
 std::vector<PerfEventSpec> device_transmit_specs(const std::string& device);
 std::vector<PerfEventSpec> receiver_event_specs();
+// An external strategy's program: the sender's events, and what each of
+// its threads called ("syscalls_by_thread": raw_syscalls:sys_enter by
+// common_pid and id; "syscall_returns": sys_exit's ret summed the same way).
+std::vector<PerfEventSpec> worker_event_specs();
 
 }  // namespace zc

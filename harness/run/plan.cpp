@@ -5,6 +5,7 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
+#include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
 
 namespace zc {
@@ -112,15 +113,25 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
     for (const auto* k : Registry::instance().all(workload.id())) ids.emplace_back(k->id());
     return join(ids);
   };
-  if (text == "all") return Registry::instance().all(workload.id());
+  // 'all' is the strategies built in: an external one (a program zc-bench
+  // starts, a JVM's start-up per repetition) runs when named.
+  if (text == "all") {
+    auto all = Registry::instance().all(workload.id());
+    std::erase_if(all, [](const Strategy* s) { return dynamic_cast<const ExternalStrategy*>(s); });
+    return all;
+  }
   std::vector<const Strategy*> out;
   for (const auto& id : split_unique(text, "--strategy")) {
     if (id == "all")
       throw UsageError("--strategy: 'all' cannot be combined with other ids (give 'all' alone)");
     const auto* s = Registry::instance().find(id);
-    if (!s || s->workload() != workload.id())
-      throw UsageError("--strategy: unknown " + std::string(workload.id()) + " strategy '" + id +
-                       "' (allowed: all, " + known() + ")");
+    if (!s || s->workload() != workload.id()) {
+      auto problems = Registry::instance().problems();
+      throw UsageError(
+          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + id +
+          "' (allowed: all, " + known() + ")" +
+          (problems.empty() ? "" : "; a description file was refused: " + problems.front()));
+    }
     out.push_back(s);
   }
   return out;

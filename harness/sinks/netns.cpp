@@ -16,6 +16,7 @@
 #include <istream>
 
 #include "harness/base/errors.hpp"
+#include "harness/kit/launch_lock.hpp"
 #include "harness/kit/probes.hpp"
 
 namespace zc {
@@ -64,8 +65,11 @@ class NetnsGuard {
 void run_ip(const std::vector<std::string>& args) {
   if (ip_program().empty()) throw Unsupported("the veth sink needs iproute2's `ip` program");
   bp::ipstream err;
-  bp::child c(ip_program().string(), bp::args(args), bp::std_in<bp::null, bp::std_out> bp::null,
-              bp::std_err > err);
+  bp::child c = [&] {
+    std::lock_guard launch(launch_mutex());  // see launch_lock.hpp
+    return bp::child(ip_program().string(), bp::args(args),
+                     bp::std_in<bp::null, bp::std_out> bp::null, bp::std_err > err);
+  }();
   std::string msg, line;
   while (std::getline(err, line)) msg += (msg.empty() ? "" : "; ") + line;
   c.wait();

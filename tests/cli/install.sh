@@ -54,6 +54,34 @@ complete_words() {
 [ "$(complete_words zc-bench run --wi)" = --wide ] || { echo "FAIL: completion of 'run --wi'"; fail=1; }
 [ $fail -eq 0 ] && echo "ok   run, plot, man page and completion from $PWD"
 
+# The JVM strategies: their description files and jar next to each other in
+# <prefix>/share/zc-bench/strategies, found by the installed binary (not
+# the build tree's copy), and a run of one verified.
+jvm=share/zc-bench/strategies
+if [ -s "$build/$jvm/zc-bench-jvm.jar" ]; then
+  for f in "$jvm/zc-bench-jvm.jar" "$jvm/java-transfer-to.strategy" "$jvm/java-heap-buffer.strategy"; do
+    [ -s "$prefix/$f" ] || { echo "FAIL: $f not installed"; fail=1; }
+  done
+  "$zc" list --json >list.json 2>list.err || { echo "FAIL: installed list"; fail=1; }
+  python3 - "$prefix" <<'PY' || fail=1
+import json, shutil, sys
+prefix = sys.argv[1]
+s = {x["id"]: x for x in json.load(open("list.json"))}["java-transfer-to"]
+where = s["external"]["description"]
+assert where.startswith(prefix + "/share/zc-bench/strategies/"), where
+assert s["supported"] or not shutil.which("java"), s
+print("ok   java-transfer-to listed from", where, "supported" if s["supported"] else s["reason"])
+PY
+  if command -v java >/dev/null; then
+    "$zc" run -s java-transfer-to --size 1M --reps 1 --warmup 0 -q -o j.json --tmpdir "$tmp" &&
+      python3 -c 'import json; r=json.load(open("j.json"))["runs"][0]; assert r["verified"], r' &&
+      echo "ok   installed java-transfer-to run verified" ||
+      { echo "FAIL: installed java-transfer-to run"; fail=1; }
+  fi
+else
+  echo "skipped: the JVM strategies (no JDK when $build was configured)"
+fi
+
 # The .deb: the same files under /usr, dependencies from dpkg-shlibdeps.
 if ! command -v dpkg-shlibdeps >/dev/null; then
   echo "skipped: the .deb (dpkg-shlibdeps not installed; Debian: dpkg-dev)"
@@ -63,7 +91,7 @@ else
   deb=$(ls "$tmp"/pkg/*.deb)
   dpkg-deb -c "$deb" >contents
   for f in ./usr/bin/zc-bench ./usr/share/zc-bench/plot.py ./usr/share/man/man1/zc-bench.1.gz \
-    ./usr/share/bash-completion/completions/zc-bench; do
+    ./usr/share/bash-completion/completions/zc-bench ./usr/share/zc-bench/strategies/java-transfer-to.strategy; do
     grep -qF " $f" contents || { echo "FAIL: $f not in $(basename "$deb")"; cat contents; fail=1; }
   done
   dpkg-deb -f "$deb" Depends | grep -q libc6 || { echo "FAIL: no dependencies"; fail=1; }

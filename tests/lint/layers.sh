@@ -6,7 +6,7 @@
 set -euo pipefail
 root=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
 cd "$root"
-layers=(base core kit measure sinks workloads run report)
+layers=(base core kit measure sinks external workloads run report)
 rank() {
   local i
   for i in "${!layers[@]}"; do [ "${layers[$i]}" = "$1" ] && { echo "$i"; return; }; done

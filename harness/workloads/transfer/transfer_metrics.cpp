@@ -137,6 +137,12 @@ constexpr std::array kTransferMetrics = {
               "the read that stops counting)"},
     MetricDef{"traced_sender_syscalls_per_chunk", "count", "tracepoint",
               "traced_sender_syscalls / chunks"},
+    MetricDef{"traced_data_syscalls_per_chunk", "count", "tracepoint",
+              "an external program's data syscalls (its description's data-syscalls, on its data "
+              "thread, less the protocol's done line) / chunks: raw_syscalls by thread and number"},
+    MetricDef{"traced_data_bytes_per_call", "bytes", "tracepoint",
+              "bytes returned per data syscall that moved bytes (raw_syscalls:sys_exit ret): the "
+              "chunk an external program's runtime really passed to the kernel"},
     MetricDef{"traced_sender_context_switches", "count", "software-event",
               "perf context-switches on the sender's threads (io-wq workers included) over the "
               "strategy's calls"},

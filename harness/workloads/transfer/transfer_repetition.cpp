@@ -14,8 +14,11 @@
 #include "harness/base/hash.hpp"
 #include "harness/base/interrupt.hpp"
 #include "harness/base/percentile.hpp"
+#include "harness/base/syscall_names.hpp"
+#include "harness/external/external_session.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
+#include "harness/measure/process_meter.hpp"
 #include "harness/measure/system_cpu.hpp"
 #include "harness/sinks/sink.hpp"
 #include "harness/workloads/transfer/zerocopy_metrics.hpp"
@@ -43,6 +46,8 @@ struct Setup {
   // A veth pair's sender end is this run's alone: its transmits are
   // counted from every context (accounting.hpp). Empty elsewhere.
   std::string egress_device;
+  // An external strategy's program: measured instead of this process.
+  std::optional<ProcessMeter> worker;
 };
 
 // The timed region's raw figures.
@@ -69,12 +74,48 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
                         src.hash, spec.name(), kernel_counters};
   s.sink = open_sink(sink_opts, s.deadline_ns);
   TransferContext ctx{s.source_fd.get(), src.path,     c.size, c.chunk,
-                      c.queue_depth,     s.sink->fd(), c.sink};
+                      c.queue_depth,     s.sink->fd(), c.sink, &external_launcher(),
+                      s.deadline_ns};
   s.session = static_cast<const TransferStrategy&>(*spec.strategy).prepare(ctx);
   if (c.sink == SinkKind::veth)
     if (auto d = s.sink->details(); d.contains("nic"))
       s.egress_device = d["nic"].value("device", "");
   return s;
+}
+
+// An external program's figures stand for the sender's: the whole program
+// for the process, its data thread (when it named one) for the thread.
+void external_figures(Setup& s, Timed& t) {
+  s.worker->stop();
+  t.process = s.worker->usage();
+  const auto& report = static_cast<const ExternalSession&>(*s.session).report();
+  auto thread = report.data_tid ? s.worker->thread_usage(*report.data_tid) : std::nullopt;
+  t.thread = thread ? *thread : t.process;
+  t.io0 = StorageIo{};
+  t.io1 = s.worker->io(&t.io_why);
+  if (!t.io1) t.io0.reset();
+}
+
+// What accounting needs to read an external program's syscalls: its
+// data path's by number, its data thread, whether it counted its own, and
+// the protocol line it wrote with a data syscall (the done line's write).
+WorkerFacts worker_facts(const Strategy& strategy, const ExternalSession& session,
+                         const ProcessMeter& meter) {
+  const auto& program = static_cast<const ExternalStrategy&>(strategy).program();
+  const auto& r = session.report();
+  WorkerFacts w;
+  w.pid = r.pid;
+  w.data_tid = r.data_tid;
+  w.data_thread_seen = r.data_tid && meter.thread_usage(*r.data_tid);
+  w.reported_syscalls = r.syscalls.has_value();
+  for (const auto& name : program.data_syscalls)
+    if (auto nr = syscall_number(name)) w.data_syscalls.push_back(*nr);
+  if (std::find(program.data_syscalls.begin(), program.data_syscalls.end(), "write") !=
+      program.data_syscalls.end()) {
+    w.protocol_calls = 1;
+    w.protocol_bytes = r.done_line_bytes;
+  }
+  return w;
 }
 
 // The transfer from the first step until the consumer has every byte. The
@@ -83,10 +124,19 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
 // stream sink, by the watchdog killing the receiver.
 Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& lat,
                 bool kernel_counters, const std::function<void()>& ready) {
+  // An external program starts behind its gate: meters attach first, so
+  // they see every thread it will create; its start-up, set-up and
+  // warm-up stay outside the timed region.
+  if (auto pid = s.session->worker_pid(); pid > 0) {
+    s.worker.emplace(pid);
+    accounting.attach_worker(pid, kernel_counters);
+    s.session->start_worker();
+  }
   Timed t;
   t.io0 = StorageIo::of_process(&t.io_why);
   t.thread = Usage::of_thread();
   t.process = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
+  if (s.worker) s.worker->start();
   accounting.begin(kernel_counters, s.egress_device);
   if (ready) ready();  // --streams: every stream starts its clock together
   t.t0 = now_ns();
@@ -101,7 +151,8 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
       auto now = now_ns();
       if (n == 0) break;
       ++t.chunks;
-      if (t.calls.syscalls != calls_seen) {
+      // A worker's calls are not timed one by one: no latency samples.
+      if (!s.worker && t.calls.syscalls != calls_seen) {
         lat.push_back(now - last);
         last = now;
         calls_seen = t.calls.syscalls;
@@ -125,6 +176,7 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
   t.thread = Usage::of_thread() - t.thread;
   t.process = Usage::of_process() - t.process;
   t.io1 = StorageIo::of_process();
+  if (s.worker) external_figures(s, t);
   return t;
 }
 
@@ -246,13 +298,38 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   timed_from = t.t0;
   timed_to = t.t1;
   if (after_timed) after_timed();
-  auto peak_rss = s.rss_window ? peak_rss_bytes(&s.rss_why) : std::nullopt;
+  auto peak_rss = s.worker       ? s.worker->peak_rss_bytes(&s.rss_why)
+                  : s.rss_window ? peak_rss_bytes(&s.rss_why)
+                                 : std::nullopt;
+  json external;
+  std::optional<WorkerFacts> worker;
+  if (s.worker) {
+    auto& session = static_cast<ExternalSession&>(*s.session);
+    session.end();  // the program exits (or is killed) before its report is kept
+    external = to_json(session.report());
+    worker = worker_facts(*spec_.strategy, session, *s.worker);  // before the session goes
+    external["timed_region_ns"] = {{"start", t.t0}, {"end", t.t1}};
+    external["usage"] = s.worker->describe();
+  }
   s.session.reset();
   auto report = s.sink->collect();
   json verification = verify(c, src, t.moved, report);
 
   clock_values(t, latencies_, double(c.size), values);
+  if (s.worker)
+    for (auto k : {"latency_max_ns", "latency_p50_ns", "latency_p90_ns", "latency_p99_ns",
+                   "latency_p999_ns", "latency_samples", "chunks_per_latency_sample"}) {
+      values.erase(k);
+      unavailable[k] = "an external program is timed from go to done, not call by call";
+    }
   sender_values(c, t, t.chunks, values);
+  if (worker && !worker->reported_syscalls)
+    for (auto k : {"syscalls", "syscalls_per_chunk"}) {
+      values.erase(k);
+      unavailable[k] =
+          "the external program did not count its syscalls (a JVM's are the JDK's): see "
+          "traced_data_syscalls_per_chunk";
+    }
   values["cache_resident_fraction"] = s.cache.resident_fraction;
   if (peak_rss)
     values["sender_peak_rss_bytes"] = double(*peak_rss);
@@ -267,7 +344,8 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   auto accounts = accounting_.record(
       {c, ledger, t.calls, t.chunks, std::uint64_t(values["bytes_copied_from_user"]),
        values["wall_s"], values["throughput_bytes_per_s"], s.cache.resident_fraction, t.thread,
-       &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration},
+       &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration,
+       worker ? &*worker : nullptr},
       values, unavailable);
   json rep = {{"values", values},
               {"verification", verification},
@@ -278,6 +356,7 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   if (!t.calls.evidence.empty()) rep["evidence"] = t.calls.evidence;
   if (t.calls.zerocopy.requested) rep["zerocopy"] = zerocopy_json(t.calls.zerocopy);
   if (has_receiver_process(c.sink)) rep["receiver"] = report;
+  if (!external.is_null()) rep["external"] = external;
   rep.update(accounts);
   if (auto d = s.sink->details(); !d.is_null()) rep["sink_details"] = d;
   return rep;
