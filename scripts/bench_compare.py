@@ -308,8 +308,15 @@ def reps_auto(b, a, raw):
         log(f"failed ({proc.returncode}) after {took:.1f} s: {proc.stderr.strip()[-300:]}")
         raw["reps_auto"] = {"failed": proc.returncode, "seconds": took}
         return
-    log(f"finished in {took:.1f} s (target under 90 s: {'met' if took < 90 else 'NOT met'})")
-    raw["reps_auto"] = {"seconds": took, "exit": proc.returncode}
+    runs = [r for r in json.load(open(out))["runs"] if r.get("status") == "ok"]
+    conv = [r.get("convergence", {}) for r in runs]
+    done = sum(1 for c in conv if c.get("converged"))
+    reps = [c.get("repetitions", 0) for c in conv]
+    log(f"finished in {took:.1f} s (target under 90 s: {'met' if took < 90 else 'NOT met'}); "
+        f"{done} of {len(runs)} runs converged to 3%, {min(reps, default=0)}-{max(reps, default=0)} "
+        "repetitions each")
+    raw["reps_auto"] = {"seconds": took, "exit": proc.returncode, "runs": len(runs),
+                        "converged": done, "repetitions": reps}
 
 
 def main():
