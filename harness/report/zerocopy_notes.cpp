@@ -42,8 +42,8 @@ std::vector<std::string> zerocopy_notes(const nlohmann::json& run) {
     notes.push_back(who + "kernel marked " + percent(*share) + " of zero-copy bytes COPIED (" +
                     std::to_string(std::llround(*sends)) + " sends, " +
                     std::to_string(std::llround(*notifications)) + " completion notifications)" +
-                    (transmitted ? "; the device sent " + percent(*transmitted) +
-                                       " of the bytes in linear (copied) buffers"
+                    (transmitted ? "; at transmit, " + percent(*transmitted) +
+                                       " of the bytes were in linear (copied) buffers"
                                  : ""));
   auto mapped = median(run, "receiver_zerocopy_mapped_fraction");
   auto calls = median(run, "receiver_zerocopy_getsockopt_calls");
