@@ -1,5 +1,6 @@
 // The transfer workload: a source file moved to a sink by each strategy —
 // the consume side of the story (file -> socket).
+#include <algorithm>
 #include <array>
 #include <map>
 
@@ -61,14 +62,16 @@ std::vector<SinkChoice> pick_sinks(const std::string& text) {
 }
 
 // Each --nic setting makes its own veth sink: `--nic sg=on --nic sg=off`
-// compares the two.
+// compares the two. Other sinks in the list have no device to set and run
+// once, as given (`--sink tcp,veth --nic sg=on --nic sg=off`: three sinks);
+// --nic without any veth sink is a usage error.
 std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
                                   const std::vector<std::string>& texts) {
   if (texts.empty()) return sinks;
-  for (const auto& s : sinks)
-    if (s.kind != SinkKind::veth)
-      throw UsageError("--nic: sets the veth sink's device; it cannot apply to the " +
-                       std::string(to_string(s.kind)) + " sink (use --sink veth)");
+  if (std::none_of(sinks.begin(), sinks.end(),
+                   [](const SinkChoice& s) { return s.kind == SinkKind::veth; }))
+    throw UsageError("--nic: sets the veth sink's device; it cannot apply to the " +
+                     std::string(to_string(sinks.front().kind)) + " sink (use --sink veth)");
   std::vector<NicRequest> nics;
   for (const auto& t : texts) {
     auto nic = parse_nic_request(t);
@@ -77,8 +80,13 @@ std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
     nics.push_back(nic);
   }
   std::vector<SinkChoice> out;
-  for (const auto& s : sinks)
+  for (const auto& s : sinks) {
+    if (s.kind != SinkKind::veth) {
+      out.push_back(s);
+      continue;
+    }
     for (const auto& nic : nics) out.push_back({s.kind, s.remote, nic});
+  }
   return out;
 }
 
