@@ -61,8 +61,8 @@ std::vector<Column> ingest_columns(const json& runs) {
     cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
   };
   add("mbps", "MB/s", true, 0, "MB/s = 10^6 log bytes/s until the last record was written",
-      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
-  add("cv", "cv", true, 5, "cv = spread of MB/s over the repetitions", cv_cell);
+      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("cv", "cv", false, 5, "cv = spread of MB/s over the repetitions", cv_cell);
   add("ns-per-byte", "ns/B", true, 2,
       "ns/B = CPU of the zc-bench process per log byte (rusage; the producer's is apart)",
       [](const json& r) { return median_cell(r, "process_cpu_ns_per_byte", 1, 3); });
@@ -123,7 +123,7 @@ void print_ingest_table(const json& results, std::FILE* out, const TableOptions&
     print_wrapped(out, line + "(the verdicts are in the JSON, copy_verdict)", options.width);
   }
   print_streams_table(results, out, options);
-  print_rankings_fitted(results, out, options, /*cell_legend=*/false);
+  print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   print_footer(results, notes, out, options);
 }
 
