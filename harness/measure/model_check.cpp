@@ -309,6 +309,18 @@ json summarize_model_checks(const json& repetitions) {
   return last;
 }
 
+std::string verdict_line(const std::string& claim, const std::vector<std::string>& failed,
+                         const std::vector<std::string>& evidence) {
+  if (!failed.empty()) {
+    std::string s = "MODEL CHECK FAILED: " + failed[0];
+    if (failed.size() > 1) s += " (+" + std::to_string(failed.size() - 1) + " more)";
+    return s;
+  }
+  std::string s = claim + ", verified by ";
+  for (std::size_t i = 0; i < evidence.size(); ++i) s += (i ? " + " : "") + evidence[i];
+  return s;
+}
+
 std::string copy_verdict(const json& ledger, const json& check) {
   auto plural = [](int n) { return std::to_string(n) + (n == 1 ? " CPU copy" : " CPU copies"); };
   int snd = ledger.value("cpu_copies_sender", 0), rcv = ledger.value("cpu_copies_receiver", 0);
@@ -338,14 +350,7 @@ std::string copy_verdict(const json& ledger, const json& check) {
       if (name == "transmit_payload") evidence.push_back("net_dev_start_xmit paged/linear bytes");
     }
   }
-  if (!failed.empty()) {
-    std::string s = "MODEL CHECK FAILED: " + failed[0];
-    if (failed.size() > 1) s += " (+" + std::to_string(failed.size() - 1) + " more)";
-    return s;
-  }
-  std::string s = claim + ", verified by ";
-  for (std::size_t i = 0; i < evidence.size(); ++i) s += (i ? " + " : "") + evidence[i];
-  return s;
+  return verdict_line(claim, failed, evidence);
 }
 
 }  // namespace zc

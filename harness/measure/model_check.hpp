@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/core/conditions.hpp"
 #include "harness/core/ledger.hpp"
@@ -64,6 +65,11 @@ nlohmann::json check_model(const Ledger& l, const Conditions& c, const MeasuredC
 // A run's check from its repetitions': failed if any failed (the first
 // failing repetition's figures are kept), else the last one's.
 nlohmann::json summarize_model_checks(const nlohmann::json& repetitions);
+
+// The verdict's sentence from a workload's claim: "MODEL CHECK FAILED: <the
+// first failure> (+N more)", or "<claim>, verified by <evidence + ...>".
+std::string verdict_line(const std::string& claim, const std::vector<std::string>& failed,
+                         const std::vector<std::string>& evidence);
 
 // One line for the table: "0 CPU copies on send, 1 on receive; verified by ...".
 std::string copy_verdict(const nlohmann::json& ledger, const nlohmann::json& check);

@@ -176,14 +176,7 @@ std::string ingest_copy_verdict(const json& ledger, const json& check) {
       if (name == "storage_write_bytes") evidence.push_back("/proc/self/io");
     }
   }
-  if (!failed.empty()) {
-    std::string s = "MODEL CHECK FAILED: " + failed[0];
-    if (failed.size() > 1) s += " (+" + std::to_string(failed.size() - 1) + " more)";
-    return s;
-  }
-  std::string s = claim + ", verified by ";
-  for (std::size_t i = 0; i < evidence.size(); ++i) s += (i ? " + " : "") + evidence[i];
-  return s;
+  return verdict_line(claim, failed, evidence);
 }
 
 }  // namespace zc
