@@ -20,18 +20,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
 cp "$bin" "$tmp/zc-bench" && cp -r "$strategies" "$tmp/strategies" && chmod -R a+rX "$tmp"
-mkdir "$tmp/work" && chown "$user:$group" "$tmp/work"
+mkdir "$tmp/userdir" && chown "$user:$group" "$tmp/userdir"
 zc() {
-  (cd "$tmp/work" && env -u ZC_BENCH_EXE -u ZC_NO_PERF TMPDIR="$tmp/work" HOME="$tmp/work" \
+  (cd "$tmp/userdir" && env -u ZC_BENCH_EXE -u ZC_NO_PERF TMPDIR="$tmp/userdir" HOME="$tmp/userdir" \
     ZC_STRATEGY_PATH="$tmp/strategies" PATH="$1" \
     "$setpriv" --reuid="$user" --regid="$group" --clear-groups "$tmp/zc-bench" "${@:2}")
 }
 fail=0
 zc "$PATH" run -s java-transfer-to,java-heap-buffer --sink tcp --size 2M --reps 2 -q \
-  -o "$tmp/work/u.json" 2>"$tmp/err"
+  -o "$tmp/userdir/u.json" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: run as $user exited $rc"; cat "$tmp/err"; fail=1; }
-python3 - "$tmp/work/u.json" <<'PY' || fail=1
+python3 - "$tmp/userdir/u.json" <<'PY' || fail=1
 import json, sys
 for r in json.load(open(sys.argv[1]))["runs"]:
     assert r["status"] == "ok" and r["verified"], (r["strategy"], r["status"], r.get("reason"))

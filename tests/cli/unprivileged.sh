@@ -18,11 +18,11 @@ cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
 chmod 755 "$tmp"
 cp "$bin" "$tmp/zc-bench" && chmod 755 "$tmp/zc-bench"
-mkdir "$tmp/work" && chown "$user:$group" "$tmp/work"
+mkdir "$tmp/userdir" && chown "$user:$group" "$tmp/userdir"
 as_user test -x "$tmp/zc-bench" ||
   { echo "skipped: $tmp is not reachable by $user (a parent folder is private)"; exit 77; }
 zc() {
-  (cd "$tmp/work" && env -u ZC_BENCH_EXE -u ZC_NO_PERF TMPDIR="$tmp/work" HOME="$tmp/work" \
+  (cd "$tmp/userdir" && env -u ZC_BENCH_EXE -u ZC_NO_PERF TMPDIR="$tmp/userdir" HOME="$tmp/userdir" \
     setpriv --reuid="$user" --regid="$group" --clear-groups "$tmp/zc-bench" "$@")
 }
 fail=0
@@ -32,17 +32,17 @@ rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: env as $user exited $rc: $(cat "$tmp/env.err")"; fail=1; }
 
 zc run -s read-write,sendfile,splice --sink tcp,null --size 4M --reps 2 -q \
-  -o "$tmp/work/run.json" 2>"$tmp/run.err"
+  -o "$tmp/userdir/run.json" 2>"$tmp/run.err"
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: run as $user exited $rc: $(tail -3 "$tmp/run.err")"; fail=1; }
 
-zc run -s sendfile --sink veth --size 4M --reps 1 -q -o "$tmp/work/veth.json" 2>"$tmp/veth.err"
+zc run -s sendfile --sink veth --size 4M --reps 1 -q -o "$tmp/userdir/veth.json" 2>"$tmp/veth.err"
 rc=$?
 [ $rc -eq 0 ] || { echo "FAIL: veth run as $user exited $rc: $(tail -3 "$tmp/veth.err")"; fail=1; }
 # A TMPDIR this user cannot read (root's home) moves list's and env's probes
 # to /tmp; it does not end them with a filesystem error.
 for cmd in list env; do
-  (cd "$tmp/work" && env -u ZC_BENCH_EXE TMPDIR=/root/zc-private \
+  (cd "$tmp/userdir" && env -u ZC_BENCH_EXE TMPDIR=/root/zc-private \
     setpriv --reuid="$user" --regid="$group" --clear-groups "$tmp/zc-bench" $cmd >/dev/null 2>"$tmp/$cmd.err")
   rc=$?
   [ $rc -eq 0 ] || { echo "FAIL: $cmd with an unreadable TMPDIR exited $rc: $(cat "$tmp/$cmd.err")"; fail=1; }
@@ -61,7 +61,7 @@ for key in ("perf_events", "net_admin", "tracepoint:raw_syscalls/sys_enter",
     assert c["available"] is False and c.get("reason"), (key, c)
 print("ok   env:", caps["tracepoint:raw_syscalls/sys_enter"]["reason"])
 
-doc = json.load(open(f"{tmp}/work/run.json"))
+doc = json.load(open(f"{tmp}/userdir/run.json"))
 runs = doc["runs"]
 assert doc["complete"] is True
 assert len(runs) == 6 and all(r["status"] == "ok" for r in runs), \
@@ -82,12 +82,12 @@ for r in runs:
 print("ok   run: 6 runs ok, tcp verified; kernel counters:",
       runs[0]["metrics"]["traced_sender_syscalls"]["reason"])
 
-veth = json.load(open(f"{tmp}/work/veth.json"))["runs"]
+veth = json.load(open(f"{tmp}/userdir/veth.json"))["runs"]
 assert [r["status"] for r in veth] == ["unsupported"], veth
 assert "CAP_NET_ADMIN" in veth[0]["reason"], veth[0]["reason"]
 print("ok   veth:", veth[0]["reason"])
 PY
 # Nothing left behind by the user's runs but their results.
-left=$(find "$tmp/work" -mindepth 1 -maxdepth 1 ! -name '*.json')
+left=$(find "$tmp/userdir" -mindepth 1 -maxdepth 1 ! -name '*.json')
 [ -z "$left" ] || { echo "FAIL: left behind: $left"; exit 1; }
 echo ok
