@@ -1,6 +1,7 @@
 // `zc-bench sink`: the receiver. Started by `run` with the stream on an
 // inherited descriptor (--fd), it prints its report as one JSON line on
-// stdout; with --listen it is a long-lived server for runs from other hosts.
+// stdout; with --listen it is a long-lived server for runs from other hosts
+// (it receives their transfers and produces their ingest streams).
 #include <cstdio>
 
 #include "cmd/commands.hpp"
@@ -10,6 +11,7 @@
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/sink_server.hpp"
 #include "harness/sinks/tuning.hpp"
+#include "harness/workloads/ingest/peer_loops.hpp"
 
 namespace zc::cmd {
 
@@ -38,6 +40,19 @@ int serve(const SinkArgs& a) {
   opts.hello_timeout_s = a.hello_timeout;
   opts.idle_timeout_s = a.idle_timeout;
   opts.session_limit = a.sessions;
+  // The ingest workload's producer, for runs with --workload ingest --sink
+  // remote: the same loop as `zc-bench produce`, on the session's thread.
+  opts.produce = [](int fd, const ProduceRequest& request, const std::function<void()>& on_ready,
+                    const std::function<bool()>& wait_go, std::uint64_t deadline_ns) {
+    ProduceOptions o;
+    o.size = request.size;
+    o.record = request.record;
+    o.seed = request.seed;
+    o.shutdown_after = false;
+    o.thread_usage = true;
+    o.deadline_ns = deadline_ns;
+    return produce_stream(fd, o, on_ready, wait_go, [] {});
+  };
   return serve_sink(opts);
 }
 }  // namespace

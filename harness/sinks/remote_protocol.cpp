@@ -1,12 +1,15 @@
 #include "harness/sinks/remote_protocol.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <memory>
 #include <system_error>
 
 #include "harness/base/errors.hpp"
@@ -115,6 +118,41 @@ std::string parse_remote_address(const std::string& text, const char* option) {
   if (host.empty()) host = "127.0.0.1";
   if (host.find(':') != std::string::npos && host.front() != '[') host = "[" + host + "]";
   return host + ":" + port;
+}
+
+UniqueFd connect_remote(const std::string& address, std::uint64_t deadline_ns, const char* what) {
+  auto [host, port] = split_host_port(address);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
+    throw std::runtime_error(std::string(what) + " " + address + ": " + ::gai_strerror(rc));
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, ::freeaddrinfo);
+  std::string last = "no address";
+  for (auto* ai = res; ai; ai = ai->ai_next) {
+    UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) continue;
+    int rc = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd.get(), POLLOUT, 0};
+      auto now = now_ns();
+      int wait_ms = deadline_ns > now ? int((deadline_ns - now) / 1'000'000) : 0;
+      int err = ETIMEDOUT;
+      if (::poll(&p, 1, wait_ms) == 1) {
+        socklen_t len = sizeof err;
+        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
+      }
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
+    if (rc == 0) {
+      ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+      return fd;
+    }
+    last = errno_text(errno);
+  }
+  throw std::runtime_error(std::string(what) + " " + address + ": connect: " + last);
 }
 
 bool same_secret(std::string_view a, std::string_view b) {

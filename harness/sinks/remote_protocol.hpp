@@ -1,11 +1,22 @@
 // The control protocol between `zc-bench run --sink remote:HOST:PORT` and
 // `zc-bench sink --listen`: length-prefixed JSON messages on the same TCP
-// connection that carries the data.
+// connection that carries the data. A session either receives (the
+// transfer workload sends to the server) or produces (the ingest workload's
+// producer runs on the server):
 //
+//   receive (mode absent or "receive"):
 //   client -> server  hello  {protocol, token?, size, hash, receiver, buffer, run}
 //   server -> client  ready  | error {error}
 //   client -> server  exactly `size` raw bytes, then shutdown(SHUT_WR)
-//   server -> client  report {report: ReceiverReport} | error {error}
+//   server -> client  done, then report {report: ReceiverReport} | error {error}
+//
+//   produce:
+//   client -> server  hello  {protocol, token?, mode: "produce", size, record, seed, run}
+//   server -> client  ready  | error {error}
+//   client -> server  go
+//   server -> client  exactly `size` raw bytes of the seeded record stream
+//                     (workloads/ingest/record_stream.hpp), then
+//                     report {report: ReceiverReport} | error {error}
 //
 // Every message is a 4-byte big-endian length and that many bytes of JSON
 // (an object with a "type"); a length over kMaxControlMessage is refused
@@ -17,6 +28,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "harness/base/fd.hpp"
 
 namespace zc {
 
@@ -48,6 +61,12 @@ std::string printable(std::string_view peer_text, std::size_t max = 80);
 std::string parse_remote_address(const std::string& text, const char* option);
 // Splits a checked address into host and port.
 std::pair<std::string, std::string> split_host_port(const std::string& address);
+
+// Connects to a checked address, waiting until `deadline_ns` at most (a
+// host that drops packets would otherwise hold the run for the kernel's
+// two-minute SYN retry). Returns a blocking socket; `what` names the peer
+// in errors ("remote sink").
+UniqueFd connect_remote(const std::string& address, std::uint64_t deadline_ns, const char* what);
 
 // Compares secrets in time that depends on their lengths only, not on
 // where they first differ.

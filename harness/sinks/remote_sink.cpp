@@ -1,8 +1,5 @@
 #include "harness/sinks/remote_sink.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <sys/socket.h>
 
 #include <cstdio>
@@ -21,48 +18,11 @@ timeval to_timeval(std::uint64_t ns) {
   return timeval{time_t(ns / 1'000'000'000ull), suseconds_t(ns % 1'000'000'000ull / 1000)};
 }
 
-// Connects with a bound on the wait (a host that drops packets would
-// otherwise hold the run for the kernel's two-minute SYN retry).
-UniqueFd connect_to(const std::string& address, std::uint64_t deadline_ns) {
-  auto [host, port] = split_host_port(address);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
-    throw std::runtime_error("remote sink " + address + ": " + ::gai_strerror(rc));
-  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> guard(res, ::freeaddrinfo);
-  std::string last = "no address";
-  for (auto* ai = res; ai; ai = ai->ai_next) {
-    UniqueFd fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) continue;
-    int rc = ::connect(fd.get(), ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd.get(), POLLOUT, 0};
-      auto now = now_ns();
-      int wait_ms = deadline_ns > now ? int((deadline_ns - now) / 1'000'000) : 0;
-      int err = ETIMEDOUT;
-      if (::poll(&p, 1, wait_ms) == 1) {
-        socklen_t len = sizeof err;
-        ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-      }
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc == 0) {
-      ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
-      return fd;
-    }
-    last = errno_text(errno);
-  }
-  throw std::runtime_error("remote sink " + address + ": connect: " + last);
-}
-
 class RemoteSink : public SinkEndpoint {
  public:
   RemoteSink(const SinkOptions& opts, std::uint64_t deadline_ns) : address_(opts.remote) {
     auto handshake = std::min(deadline_ns, now_ns() + kHandshakeNs);
-    fd_ = connect_to(address_, handshake);
+    fd_ = connect_remote(address_, handshake, "remote sink");
     nlohmann::json hello = {{"type", "hello"},
                             {"protocol", kRemoteProtocol},
                             {"size", opts.expected_size},

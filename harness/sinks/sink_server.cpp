@@ -103,26 +103,33 @@ T field(const nlohmann::json& hello, const char* key, T fallback) {
   return v.get<T>();
 }
 
-// Checks a hello and turns it into receiver options; throws ProtocolError
-// with the reason the peer is told. The token is checked before anything
-// else a peer sent is looked at.
-ReceiverOptions accept_hello(const nlohmann::json& hello, const SinkServerOptions& opts,
-                             std::uint64_t& size) {
-  if (field<std::string>(hello, "protocol", "") != kRemoteProtocol)
-    throw ProtocolError("unsupported protocol (this server speaks " + std::string(kRemoteProtocol) +
-                        ")");
-  auto token = field<std::string>(hello, "token", "");
-  if (!opts.token.empty() && !same_secret(token, opts.token))
-    throw ProtocolError(hello.contains("token") ? "wrong token"
-                                                : "this server requires a token (--token)");
-  if (!hello.contains("size")) throw ProtocolError("hello without a size");
-  size = field<std::uint64_t>(hello, "size", 0);
-  if (size == 0 || size > opts.max_size)
-    throw ProtocolError("size " + std::to_string(size) + " is outside 1.." +
-                        std::to_string(opts.max_size) + " bytes");
-  ReceiverOptions r;
+// What a checked hello asks for.
+struct SessionPlan {
+  bool produce = false;
+  std::uint64_t size = 0;
+  ReceiverOptions receive;  // a receive session
+  ProduceRequest request;   // a produce session
+};
+
+// The largest record a produce session may ask for: the producer holds a
+// batch buffer of at least one record.
+constexpr std::uint64_t kMaxRecord = 64ull << 20;
+
+void check_produce(const nlohmann::json& hello, const SinkServerOptions& opts, SessionPlan& plan) {
+  if (!opts.produce) throw ProtocolError("this server does not produce streams");
+  plan.produce = true;
+  auto record = field<std::uint64_t>(hello, "record", 0);
+  auto most = std::min(plan.size, kMaxRecord);
+  if (record == 0 || record > most)
+    throw ProtocolError("record size " + std::to_string(record) + " is outside 1.." +
+                        std::to_string(most) + " bytes (64 MiB at most, and not over the size)");
+  plan.request = {plan.size, record, field<std::uint64_t>(hello, "seed", 0)};
+}
+
+void check_receive(const nlohmann::json& hello, SessionPlan& plan) {
+  ReceiverOptions& r = plan.receive;
   r.thread_usage = true;
-  r.max_bytes = size;
+  r.max_bytes = plan.size;
   auto receiver = field<std::string>(hello, "receiver", "recv");
   auto mode = parse_receiver_mode(receiver);
   if (!mode || *mode == ReceiverMode::zerocopy_receive)
@@ -135,8 +142,34 @@ ReceiverOptions accept_hello(const nlohmann::json& hello, const SinkServerOption
   r.buffer_size = std::size_t(buffer);
   r.kernel_counters = field<bool>(hello, "kernel_counters", false);
   field<std::string>(hello, "hash", "");
+}
+
+// Checks a hello and turns it into a session plan; throws ProtocolError
+// with the reason the peer is told. The token is checked before anything
+// else a peer sent is looked at.
+SessionPlan accept_hello(const nlohmann::json& hello, const SinkServerOptions& opts) {
+  if (field<std::string>(hello, "protocol", "") != kRemoteProtocol)
+    throw ProtocolError("unsupported protocol (this server speaks " + std::string(kRemoteProtocol) +
+                        ")");
+  auto token = field<std::string>(hello, "token", "");
+  if (!opts.token.empty() && !same_secret(token, opts.token))
+    throw ProtocolError(hello.contains("token") ? "wrong token"
+                                                : "this server requires a token (--token)");
+  SessionPlan plan;
+  if (!hello.contains("size")) throw ProtocolError("hello without a size");
+  plan.size = field<std::uint64_t>(hello, "size", 0);
+  if (plan.size == 0 || plan.size > opts.max_size)
+    throw ProtocolError("size " + std::to_string(plan.size) + " is outside 1.." +
+                        std::to_string(opts.max_size) + " bytes");
+  auto mode = field<std::string>(hello, "mode", "receive");
+  if (mode == "produce")
+    check_produce(hello, opts, plan);
+  else if (mode == "receive")
+    check_receive(hello, plan);
+  else
+    throw ProtocolError("mode '" + printable(mode) + "' is not served here (receive, produce)");
   field<std::string>(hello, "run", "");
-  return r;
+  return plan;
 }
 
 void set_timeouts(int fd, double seconds) {
@@ -206,8 +239,8 @@ std::uint64_t session_time_limit_ns(const SinkServerOptions& opts, std::uint64_t
 
 // The hello, checked, and a session slot; throws ProtocolError with what
 // the peer is told.
-ReceiverOptions authenticate(Connection& c, const SinkServerOptions& opts, Slots& slots,
-                             nlohmann::json& hello, std::uint64_t& size) {
+SessionPlan authenticate(Connection& c, const SinkServerOptions& opts, Slots& slots,
+                         nlohmann::json& hello) {
   auto hello_s = std::min(opts.hello_timeout_s, opts.idle_timeout_s);
   try {
     hello = read_message(c.fd.get(), c.accepted_ns + std::uint64_t(hello_s * 1e9), "hello");
@@ -216,14 +249,76 @@ ReceiverOptions authenticate(Connection& c, const SinkServerOptions& opts, Slots
     if (c.evicted) throw ProtocolError(evicted_reason(opts));
     throw;
   }
-  auto ropts = accept_hello(hello, opts, size);
+  auto plan = accept_hello(hello, opts);
   std::lock_guard lock(c.m);
   if (c.evicted) throw ProtocolError(evicted_reason(opts));
   unsigned running = 0;
   if (!slots.take(running))
     throw ProtocolError("busy: " + std::to_string(running) + " sessions already running");
   c.authenticated = true;
-  return ropts;
+  return plan;
+}
+
+nlohmann::json ready_message() {
+  return {{"type", "ready"},
+          {"server", {{"version", build_version()}, {"commit", build_commit()}}}};
+}
+
+// A receive session: the peer sends, this side hashes and counts. Returns
+// the log line's verdict.
+std::string receive_session(int fd, const SessionPlan& plan, const nlohmann::json& hello,
+                            std::uint64_t limit_ns) {
+  auto ropts = plan.receive;
+  std::string expected = hello.value("hash", "");
+  ropts.time_limit_ns = limit_ns;
+  ropts.on_ready = [fd] { send_message(fd, ready_message()); };
+  // "done" stops the client's clock before the counters are read out.
+  ropts.on_done = [fd] { send_message(fd, {{"type", "done"}}); };
+  auto report = receive_stream(fd, ropts);
+  if (report.error.empty() && report.bytes != plan.size)
+    report.error = "got " + std::to_string(report.bytes) + " of the " + std::to_string(plan.size) +
+                   " bytes announced";
+  send_message(fd, {{"type", "report"}, {"report", report}});
+  std::string hash = nlohmann::json(report).value("hash", "");
+  return !report.error.empty() ? "failed: " + report.error
+         : !report.hash        ? "not verified (" + report.unverified_reason + ")"
+         : expected.empty()    ? "hash " + hash + " (no expected hash sent)"
+         : hash == expected    ? "verified (hash " + hash + ")"
+                            : "MISMATCH: hash " + hash + ", expected '" + printable(expected) + "'";
+}
+
+// A produce session: this side sends the seeded record stream after the
+// peer's "go", then its report. Returns the log line's verdict.
+std::string produce_session(int fd, const SessionPlan& plan, const SinkServerOptions& opts,
+                            std::uint64_t limit_ns) {
+  std::string no_go;
+  auto wait_go = [&] {
+    try {
+      read_message(fd, now_ns() + std::uint64_t(opts.idle_timeout_s * 1e9), "go");
+      return true;
+    } catch (const std::exception& e) {
+      no_go = e.what();
+      return false;
+    }
+  };
+  auto report = opts.produce(
+      fd, plan.request, [fd] { send_message(fd, ready_message()); }, wait_go, now_ns() + limit_ns);
+  if (!no_go.empty()) report.error = "no go: " + no_go;
+  if (report.error.empty() && report.bytes != plan.size)
+    report.error = "sent " + std::to_string(report.bytes) + " of the " + std::to_string(plan.size) +
+                   " bytes asked for";
+  // A report or an error message goes only where the peer expects a
+  // message: after the whole stream, or before its first byte. After a
+  // failed send mid-stream the peer is gone or would read it as data.
+  if (report.error.empty())
+    send_message(fd, {{"type", "report"}, {"report", report}});
+  else if (report.bytes == 0)
+    try {
+      send_message(fd, {{"type", "error"}, {"error", report.error}});
+    } catch (const std::exception&) {
+    }
+  std::string hash = nlohmann::json(report).value("hash", "");
+  return "produced, " + (report.error.empty() ? "hash " + hash : "failed: " + report.error);
 }
 
 // One peer, start to finish, on its own thread. Every failure is told to
@@ -234,32 +329,14 @@ void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots
   set_timeouts(fd, opts.idle_timeout_s);
   bool holds_slot = false;
   try {
-    std::uint64_t size = 0;
     nlohmann::json hello;
-    auto ropts = authenticate(c, opts, slots, hello, size);
+    auto plan = authenticate(c, opts, slots, hello);
     holds_slot = true;
-    std::string expected = hello.value("hash", ""), run = hello.value("run", "");
-    auto limit_ns = session_time_limit_ns(opts, size);
-    ropts.time_limit_ns = limit_ns;
-    ropts.on_ready = [fd] {
-      send_message(fd, {{"type", "ready"},
-                        {"server", {{"version", build_version()}, {"commit", build_commit()}}}});
-    };
-    // "done" stops the client's clock before the counters are read out.
-    ropts.on_done = [fd] { send_message(fd, {{"type", "done"}}); };
-    auto report = receive_stream(fd, ropts);
-    if (report.error.empty() && report.bytes != size)
-      report.error = "got " + std::to_string(report.bytes) + " of the " + std::to_string(size) +
-                     " bytes announced";
-    send_message(fd, {{"type", "report"}, {"report", report}});
-    std::string hash = nlohmann::json(report).value("hash", "");
-    std::string verdict =
-        !report.error.empty() ? "failed: " + report.error
-        : !report.hash        ? "not verified (" + report.unverified_reason + ")"
-        : expected.empty()    ? "hash " + hash + " (no expected hash sent)"
-        : hash == expected    ? "verified (hash " + hash + ")"
-                           : "MISMATCH: hash " + hash + ", expected '" + printable(expected) + "'";
-    log_line(tag + ": " + format_size(report.bytes) + " for '" + printable(run) + "' " + verdict);
+    std::string run = hello.value("run", "");
+    auto limit_ns = session_time_limit_ns(opts, plan.size);
+    auto verdict = plan.produce ? produce_session(fd, plan, opts, limit_ns)
+                                : receive_session(fd, plan, hello, limit_ns);
+    log_line(tag + ": " + format_size(plan.size) + " for '" + printable(run) + "' " + verdict);
   } catch (const ProtocolError& e) {
     log_line(tag + " refused: " + e.what());
     try {

@@ -5,13 +5,30 @@
 // the announced size at 20 MiB/s for the whole transfer), serves a limited
 // number of sessions at once, logs a peer's text only escaped and cut short,
 // and never opens or runs anything a peer names: a peer can only send bytes
-// to be hashed and counted.
+// to be hashed and counted, or ask for a seeded record stream of a bounded
+// size and record size to be sent to it.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
+#include "harness/measure/receiver_report.hpp"
+
 namespace zc {
+
+// A produce session's request, checked (harness/sinks/remote_protocol.hpp).
+struct ProduceRequest {
+  std::uint64_t size = 0, record = 0, seed = 0;
+};
+// Sends the seeded record stream of `request` on `fd`: says `on_ready`,
+// waits for `wait_go` (false: no go came), sends exactly `size` bytes,
+// leaves the connection open for the report, and stops with an error in the
+// report at `deadline_ns`. The ingest workload's producer, handed in by the
+// command (a workload's code is above this layer).
+using ProduceHandler = std::function<ReceiverReport(
+    int fd, const ProduceRequest& request, const std::function<void()>& on_ready,
+    const std::function<bool()>& wait_go, std::uint64_t deadline_ns)>;
 
 struct SinkServerOptions {
   std::string listen = "127.0.0.1:7477";  // checked HOST:PORT
@@ -25,6 +42,9 @@ struct SinkServerOptions {
   double idle_timeout_s = 30;  // a peer silent this long is dropped
   // Largest transfer a peer may announce.
   std::uint64_t max_size = std::uint64_t(1) << 40;
+  // Serves produce sessions (the ingest workload's remote producer) when
+  // set; they are refused otherwise.
+  ProduceHandler produce;
   // Stop after this many sessions (0: until SIGINT/SIGTERM); for tests.
   unsigned session_limit = 0;
 };

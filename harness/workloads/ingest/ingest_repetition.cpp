@@ -24,6 +24,7 @@
 #include "harness/workloads/ingest/ingest_check.hpp"
 #include "harness/workloads/ingest/peer_process.hpp"
 #include "harness/workloads/ingest/record_stream.hpp"
+#include "harness/workloads/ingest/remote_producer.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -163,21 +164,8 @@ class Stream {
                      "create log"));
     }
     deadline_ns_ = now_ns() + ingest_timeout_ns(plan_.settings, c().size);
-    conn_ = open_connection(c().sink, plan_.settings.tuning, true);
-    out.connection = conn_.details;
-    std::vector<std::string> args = {"produce",
-                                     "--fd",
-                                     "3",
-                                     "--size",
-                                     std::to_string(c().size),
-                                     "--record",
-                                     std::to_string(c().chunk),
-                                     "--seed",
-                                     std::to_string(seed())};
-    for (auto& a : pin_args(plan_.settings.tuning.receiver_cpu)) args.push_back(a);
-    producer_ = std::make_unique<PeerProcess>("producer " + std::to_string(index_), args, conn_,
-                                              deadline_ns_);
-    IngestContext ctx{conn_.near.get(),
+    int socket_fd = start_producer(out);
+    IngestContext ctx{socket_fd,
                       log_.path(),
                       c().size,
                       c().size,
@@ -197,6 +185,37 @@ class Stream {
     } else {
       out.counters_why = "kernel counters run in the untimed evidence repetition only";
     }
+  }
+
+  // The producer, on this host (a `zc-bench produce` process at the far
+  // end of a fresh connection) or on another (a produce session of the
+  // `zc-bench sink --listen` there). Returns the socket the strategy
+  // receives on.
+  int start_producer(StreamOutcome& out) {
+    if (c().sink == SinkKind::remote) {
+      RemoteProduceRequest request{
+          c().remote, plan_.settings.token, spec_.name(), c().size, c().chunk, seed()};
+      auto remote = std::make_unique<RemoteProducer>(request, plan_.settings.tuning, deadline_ns_);
+      int fd = remote->fd();
+      out.connection = remote->details();
+      producer_ = std::move(remote);
+      return fd;
+    }
+    conn_ = open_connection(c().sink, plan_.settings.tuning, true);
+    out.connection = conn_.details;
+    std::vector<std::string> args = {"produce",
+                                     "--fd",
+                                     "3",
+                                     "--size",
+                                     std::to_string(c().size),
+                                     "--record",
+                                     std::to_string(c().chunk),
+                                     "--seed",
+                                     std::to_string(seed())};
+    for (auto& a : pin_args(plan_.settings.tuning.receiver_cpu)) args.push_back(a);
+    producer_ = std::make_unique<PeerProcess>("producer " + std::to_string(index_), args, conn_,
+                                              deadline_ns_);
+    return conn_.near.get();
   }
 
   // From "go" to the last record in the log, the sync policy applied, then
@@ -292,7 +311,7 @@ class Stream {
   LogGuard log_;
   std::uint64_t deadline_ns_ = 0, batch_ = 0;
   Connection conn_;
-  std::unique_ptr<PeerProcess> producer_;
+  std::unique_ptr<Peer> producer_;
   std::unique_ptr<IngestSession> session_;
   std::unique_ptr<PerfCounterSet> counters_;
 };
@@ -456,10 +475,6 @@ json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, 
 
 json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
   const auto& c = spec_.conditions;
-  if (c.sink == SinkKind::remote)
-    throw Unsupported(
-        "remote ingest needs a producer on the other host, and `zc-bench sink --listen` only "
-        "receives; run the ingest workload over tcp, unix or veth");
   const unsigned n = std::max(1u, spec_.streams);
   Window w;
   Gate start(n, Mark{&w, true}), end(n, Mark{&w, false});

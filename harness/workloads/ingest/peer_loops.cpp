@@ -50,9 +50,14 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
     StreamHash hash;
     on_ready();
     if (!wait_go()) throw std::runtime_error("not told to go");
-    auto u0 = Usage::of_process();
+    auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
+    auto u0 = usage();
     auto t0 = now_ns();
     for (std::uint64_t first = 0; first < stream.records(); first += stream.batch_records()) {
+      if (opts.deadline_ns && now_ns() > opts.deadline_ns)
+        throw std::runtime_error("the stream passed its time limit after " +
+                                 std::to_string(r.bytes) +
+                                 " bytes (the receiver reads too slowly)");
       auto n = std::min(stream.batch_records(), stream.records() - first);
       const char* p = stream.batch(first, n, opts.timestamps ? now_ns() : 0);
       auto len = stream.batch_bytes(first, n);
@@ -71,7 +76,7 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
         ++acks;
       }
     }
-    check_unix(::shutdown(fd, SHUT_WR), "shutdown");
+    if (opts.shutdown_after) check_unix(::shutdown(fd, SHUT_WR), "shutdown");
     // The receiver acknowledges the rest; reading it all leaves nothing
     // unread on the connection (closing over unread bytes resets it).
     while (opts.window && acked < r.bytes) {
@@ -79,7 +84,7 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
       ++acks;
     }
     r.wall_s = double(now_ns() - t0) * 1e-9;
-    r.usage = Usage::of_process() - u0;
+    r.usage = usage() - u0;
     r.hash = known ? *known : hash.digest();
     r.evidence["records"] = stream.records();
   } catch (const std::exception& e) {

@@ -22,9 +22,20 @@ struct ProduceOptions {
   // for good, sent back on the connection), as a Kafka producer keeps a
   // bounded number of requests in flight. 0: no acknowledgements.
   std::uint64_t window = 0;
+  // A producer in a process of its own shuts its write side after the last
+  // byte; one in `zc-bench sink --listen` keeps it open, as its report
+  // follows on the same connection.
+  bool shutdown_after = true;
+  // CPU of this thread only (a server thread among other sessions), not
+  // of the whole process.
+  bool thread_usage = false;
+  // Stop with an error once this CLOCK_MONOTONIC time has passed (0: no
+  // limit): a server's bound on a session whose reader is slow.
+  std::uint64_t deadline_ns = 0;
 };
 
-// Sends the stream on `fd` (then shuts its write side): says `on_ready`
+// Sends the stream on `fd` (then shuts its write side, unless told not
+// to): says `on_ready`
 // once its buffers are made, waits for `wait_go` (false: told to stop),
 // and calls `on_done` after the last byte. Never throws: failures land in
 // `error`. The report's hash is of every byte sent; evidence holds

@@ -41,7 +41,23 @@ struct Connection {
 // workload cannot open here (remote, veth without CAP_NET_ADMIN).
 Connection open_connection(SinkKind kind, const Tuning& tuning, bool near_receives);
 
-class PeerProcess {
+// The far end of a stream: a producer (or consumer) that reports like a
+// receiver. A process started here (PeerProcess) or a producer on another
+// host (remote_producer.hpp).
+class Peer {
+ public:
+  virtual ~Peer() = default;
+  virtual void go() = 0;  // tells a producer to start sending
+  // Waits for the end of its stream (its "done"). Throws if the peer fails,
+  // says something else or the deadline passes.
+  virtual void await_done() = 0;
+  // Its report; throws if it failed.
+  virtual ReceiverReport report() = 0;
+  // What happened to the peer, for an error message ("killed by signal 9").
+  virtual std::string diagnose() = 0;
+};
+
+class PeerProcess : public Peer {
  public:
   // Starts `zc-bench ARGS...` with `conn.far` as its fd 3 and waits (until
   // `deadline_ns`) for "ready"; `role` names it in errors ("producer 2").
@@ -49,17 +65,14 @@ class PeerProcess {
   // stuck on a peer that stopped.
   PeerProcess(const std::string& role, std::vector<std::string> args, Connection& conn,
               std::uint64_t deadline_ns);
-  ~PeerProcess();
+  ~PeerProcess() override;
   PeerProcess(const PeerProcess&) = delete;
   PeerProcess& operator=(const PeerProcess&) = delete;
 
-  void go();  // tells a producer to start sending
-  // Waits for "done" (its stream has ended), then the report. Throws if the
-  // peer fails, says something else or the deadline passes.
-  void await_done();
-  ReceiverReport report();
-  // What happened to the peer, for an error message ("killed by signal 9").
-  std::string diagnose();
+  void go() override;
+  void await_done() override;
+  ReceiverReport report() override;
+  std::string diagnose() override;
 
  private:
   struct State;

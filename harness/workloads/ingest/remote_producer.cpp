@@ -1,0 +1,120 @@
+#include "harness/workloads/ingest/remote_producer.hpp"
+
+#include <sys/socket.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "harness/base/errors.hpp"
+#include "harness/measure/meters.hpp"
+#include "harness/sinks/remote_protocol.hpp"
+
+namespace zc {
+
+namespace {
+// The handshake must not take the whole repetition's budget.
+constexpr std::uint64_t kHandshakeNs = 15'000'000'000ull;
+}  // namespace
+
+struct RemoteProducer::State {
+  std::string address;
+  UniqueFd fd;
+  nlohmann::json server;
+  std::uint64_t deadline_ns = 0;
+  std::optional<ReceiverReport> report;
+  std::mutex mutex;
+  std::condition_variable_any cv;
+  bool fired = false;
+  std::optional<std::jthread> watchdog;
+
+  std::string where() const { return "remote producer " + address; }
+};
+
+RemoteProducer::RemoteProducer(const RemoteProduceRequest& request, const Tuning& tuning,
+                               std::uint64_t deadline_ns)
+    : s_(std::make_unique<State>()) {
+  s_->address = request.address;
+  s_->deadline_ns = deadline_ns;
+  auto handshake = std::min(deadline_ns, now_ns() + kHandshakeNs);
+  s_->fd = connect_remote(request.address, handshake, "remote producer");
+  if (tuning.rcvbuf > 0)
+    check_unix(
+        ::setsockopt(s_->fd.get(), SOL_SOCKET, SO_RCVBUF, &tuning.rcvbuf, sizeof tuning.rcvbuf),
+        "setsockopt(SO_RCVBUF)");
+  nlohmann::json hello = {{"type", "hello"},          {"protocol", kRemoteProtocol},
+                          {"mode", "produce"},        {"size", request.size},
+                          {"record", request.record}, {"seed", request.seed},
+                          {"run", request.run}};
+  if (!request.token.empty()) hello["token"] = request.token;
+  try {
+    send_message(s_->fd.get(), hello);
+    auto ready = read_message(s_->fd.get(), handshake, "ready");
+    s_->server = ready.value("server", nlohmann::json::object());
+  } catch (const std::exception& e) {
+    throw std::runtime_error(s_->where() + " refused the run: " + e.what());
+  }
+  // Like a local producer killed at the deadline: shutting the connection
+  // down wakes the strategy's receive, whichever call it waits in.
+  s_->watchdog.emplace([state = s_.get()](std::stop_token stop) {
+    std::unique_lock lock(state->mutex);
+    auto now = now_ns();
+    auto wait_ns = state->deadline_ns > now ? state->deadline_ns - now : 0;
+    if (!state->cv.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; }) &&
+        !stop.stop_requested()) {
+      state->fired = true;
+      ::shutdown(state->fd.get(), SHUT_RDWR);
+    }
+  });
+}
+
+RemoteProducer::~RemoteProducer() { s_->watchdog.reset(); }
+
+int RemoteProducer::fd() const { return s_->fd.get(); }
+
+nlohmann::json RemoteProducer::details() const {
+  return {{"remote", s_->address}, {"server", s_->server}};
+}
+
+void RemoteProducer::go() {
+  try {
+    send_message(s_->fd.get(), {{"type", "go"}});
+  } catch (const std::exception& e) {
+    throw std::runtime_error(s_->where() + ": " + e.what() + " before it was told to go");
+  }
+}
+
+void RemoteProducer::await_done() {
+  try {
+    auto message = read_message(s_->fd.get(), s_->deadline_ns, "report");
+    s_->report = message.at("report").get<ReceiverReport>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(s_->where() + ": " + e.what());
+  }
+}
+
+ReceiverReport RemoteProducer::report() {
+  if (!s_->report) await_done();
+  if (!s_->report->error.empty())
+    throw std::runtime_error(s_->where() + " failed: " + s_->report->error);
+  return *s_->report;
+}
+
+std::string RemoteProducer::diagnose() {
+  {
+    std::lock_guard lock(s_->mutex);
+    if (s_->fired)
+      return "at " + s_->address + ": cut off by zc-bench at the repetition's deadline";
+  }
+  // The server says why it stopped if it can still say anything (its
+  // error message comes only before the stream's first byte).
+  try {
+    read_message(s_->fd.get(), now_ns() + 2'000'000'000ull, "report");
+    return "at " + s_->address + ": sent its report early";
+  } catch (const std::exception& e) {
+    return "at " + s_->address + ": " + e.what();
+  }
+}
+
+}  // namespace zc
