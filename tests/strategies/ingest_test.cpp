@@ -119,15 +119,17 @@ TEST(Ingest, MmapRefusesDsyncWithTheReason) {
 }
 
 // A remote producer is not built: unsupported with a reason, not an error.
-TEST(Ingest, RemoteIsUnsupportedWithTheReason) {
+TEST(Ingest, RemoteWithoutAServerIsAnErrorNamingTheAddress) {
   auto tmp = fresh_dir("ingest-remote");
   auto spec = ingest_spec("recv-write", SinkKind::remote, 1u << 20, 64u << 10);
-  spec.conditions.remote = "127.0.0.1:9";
+  spec.conditions.remote = "127.0.0.1:9";  // discard: nothing listens here
   auto out = run_plan(plan_of(tmp, {spec}, 1, 0));
   const auto& run = out.results["runs"][0];
-  ASSERT_EQ(run["status"], "unsupported") << run.dump();
-  EXPECT_NE(run["reason"].get<std::string>().find("producer"), std::string::npos);
-  EXPECT_FALSE(out.any_failed);
+  ASSERT_EQ(run["status"], "error") << run.dump();
+  EXPECT_NE(run["reason"].get<std::string>().find("remote producer 127.0.0.1:9"), std::string::npos)
+      << run["reason"];
+  EXPECT_TRUE(out.any_failed);
+  EXPECT_TRUE(dir_is_empty(tmp));
 }
 
 // --streams 3: three producers, three logs, one aggregate; every log checked.

@@ -51,6 +51,12 @@ std::vector<PerfEventSpec> ingest_event_specs() {
 
 namespace {
 
+// The harness's own end of a repetition (Ctrl-C, the deadline), told
+// apart from a failure of the strategy's calls.
+struct Stopped : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Removes a log however the repetition ends.
 class LogGuard {
  public:
@@ -250,10 +256,10 @@ class Stream {
         auto now = now_ns();
         out.latencies.push_back(now - last);
         last = now;
-        if (interrupted()) throw std::runtime_error("interrupted");
+        if (interrupted()) throw Stopped("interrupted");
         if (now > deadline_ns_)
-          throw std::runtime_error("the repetition passed its deadline (--timeout) after " +
-                                   std::to_string(offset) + " bytes");
+          throw Stopped("the repetition passed its deadline (--timeout) after " +
+                        std::to_string(offset) + " bytes");
       }
       session_->finish(out.calls);
       if (counters_) counters_->stop();
@@ -261,7 +267,11 @@ class Stream {
       CallCounters final_calls;
       session_->sync(final_calls);
       out.t_final = now_ns();
-    } catch (const std::system_error& e) {
+    } catch (const Stopped&) {
+      throw;
+    } catch (const std::exception& e) {
+      // A failed call or a stream that ended early: the producer's fate
+      // says why (it died, or was cut off at the deadline).
       if (interrupted()) throw std::runtime_error("interrupted");
       std::string why = producer_ ? producer_->diagnose() : "";
       throw std::runtime_error(std::string(e.what()) + " after " + std::to_string(offset) +

@@ -65,6 +65,10 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
       while (len > 0) {
         auto w = ::send(fd, p, len, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR) continue;
+        // SO_SNDTIMEO (a server's idle timeout) ran out.
+        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+          throw std::runtime_error("send timed out after " + std::to_string(r.bytes) +
+                                   " bytes: the receiver stopped reading");
         check_unix(w, "send");
         ++writes;
         p += w;
