@@ -63,7 +63,8 @@ Runner setup_sink(CLI::App& app) {
                  ->check(CLI::NonNegativeNumber);
   auto* listen = app.add_option(
       "--listen", args->listen,
-      "serve runs from other hosts on ADDR:PORT (numeric; ADDR defaults to 127.0.0.1)");
+      "serve runs from other hosts on ADDR:PORT: receive their transfers, produce their "
+      "ingest streams (numeric; ADDR defaults to 127.0.0.1)");
   fd->excludes(listen);
   app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
       ->capture_default_str();
