@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "harness/report/text_table.hpp"
 
@@ -13,6 +14,8 @@ namespace zc {
 
 // True when every run of the document is a broker run.
 bool is_broker_results(const nlohmann::json& results);
+// Its columns (`run --columns` takes their ids; extra ones on request).
+std::vector<Column> broker_columns();
 void print_broker_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
 
 }  // namespace zc

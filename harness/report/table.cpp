@@ -210,7 +210,7 @@ std::vector<std::string> table_column_ids() {
   std::vector<std::string> ids;
   const json none = json::array();
   for (const auto& cols : {transfer_columns(none), kafka_columns(), append_columns(),
-                           copies_columns(), ingest_columns()})
+                           copies_columns(), ingest_columns(), broker_columns()})
     for (const auto& c : cols) ids.push_back(c.id);
   return ids;
 }

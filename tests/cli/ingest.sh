@@ -115,6 +115,15 @@ for r in runs:
     assert r["metrics"]["consumer_storage_read_bytes"]["available"] is True
 PY
 
+# The broker table takes --columns too: its keys, then the columns asked for.
+COLUMNS=80 "$bin" run --preset broker -s recv-write --consume sendfile --sink unix --size 4M \
+  --reps 1 --warmup 0 --lag lagging --columns in,resident,consumer --tmpdir "$tmp" \
+  -o "$tmp/bc.json" >"$tmp/table" 2>"$tmp/err" || {
+  echo "broker --columns failed"; cat "$tmp/err"; exit 1; }
+grep -qE '^ingest +consume +in +resident +cons ns/B$' "$tmp/table" || {
+  echo "broker --columns not followed"; cat "$tmp/table"; exit 1; }
+grep -q 'more columns: --columns' "$tmp/table" || { echo "broker: no hint of more columns"; exit 1; }
+
 # The three documents validate against the schema (where python3-jsonschema is).
 if python3 -c 'import jsonschema' 2>/dev/null; then
   python3 - "$2/harness/report/schema/zc-bench-1.schema.json" "$tmp/i.json" "$tmp/s.json" \
