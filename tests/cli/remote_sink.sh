@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Two-host mode across two network namespaces joined by a veth pair, the
 # way two machines would use it: `zc-bench sink --listen` in one, `zc-bench
-# run --sink remote:...` in the other. Full runs with and without a token;
+# run --sink remote:...` in the other. Full runs with and without a token,
+# and an ingest run whose producer is the server;
 # a wrong token, an oversized control message, garbage and a stalling peer
 # are each refused with a clear error while the server keeps serving.
 set -u
@@ -110,4 +111,23 @@ done
 client_run 7602 "$tmp/after.json" --token s3cret || { echo "FAIL: server stopped serving"; cat "$tmp/after.json.err"; exit 1; }
 check_ok "$tmp/after.json"
 kill -0 "${servers[1]}" || { echo "FAIL: server died"; exit 1; }
+
+# The other direction: the ingest workload with its producer in the
+# server's namespace, across the veth pair, every strategy verified.
+ip netns exec $a "$bin" run --workload ingest -s all --sink remote:10.78.0.2:7602 --token s3cret \
+  --size 2M --record 16K --reps 1 --warmup 0 -o "$tmp/ingest.json" --tmpdir "$tmp" -q \
+  2>"$tmp/ingest.err" || { echo "FAIL: remote ingest across namespaces"; cat "$tmp/ingest.err"; exit 1; }
+python3 - "$tmp/ingest.json" <<'PY' || exit 1
+import json, sys
+doc = json.load(open(sys.argv[1]))
+runs = doc["runs"]
+assert len(runs) == 4
+for r in runs:
+    assert r["status"] == "ok" and r["verified"], (r["name"], r["status"], r.get("reason"))
+    assert r["model_check"]["status"] == "pass", (r["name"], r["model_check"])
+    assert r["repetitions"][0]["connection"]["remote"] == "10.78.0.2:7602"
+    assert r["metrics"]["producer_cpu_ns_per_byte"]["available"], r["name"]
+assert "s3cret" not in json.dumps(doc), "token leaked into the results"
+PY
+grep -q "produced, hash" "$tmp/server-7602.log" || { echo "FAIL: no produce session logged"; exit 1; }
 echo ok
