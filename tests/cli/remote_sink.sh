@@ -118,13 +118,15 @@ ip netns exec $a "$bin" run --workload ingest -s all --sink remote:10.78.0.2:760
   --size 2M --record 16K --reps 1 --warmup 0 -o "$tmp/ingest.json" --tmpdir "$tmp" -q \
   2>"$tmp/ingest.err" || { echo "FAIL: remote ingest across namespaces"; cat "$tmp/ingest.err"; exit 1; }
 python3 - "$tmp/ingest.json" <<'PY' || exit 1
-import json, sys
+import json, os, sys
 doc = json.load(open(sys.argv[1]))
 runs = doc["runs"]
 assert len(runs) == 4
 for r in runs:
     assert r["status"] == "ok" and r["verified"], (r["name"], r["status"], r.get("reason"))
-    assert r["model_check"]["status"] == "pass", (r["name"], r["model_check"])
+    # (Under the sanitizers their runtime's syscalls break the exact count.)
+    assert r["model_check"]["status"] == "pass" or os.environ.get("ZC_SANITIZED"), \
+        (r["name"], r["model_check"])
     assert r["repetitions"][0]["connection"]["remote"] == "10.78.0.2:7602"
     assert r["metrics"]["producer_cpu_ns_per_byte"]["available"], r["name"]
 assert "s3cret" not in json.dumps(doc), "token leaked into the results"
