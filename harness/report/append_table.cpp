@@ -97,12 +97,11 @@ std::vector<Column> append_columns(const json& runs) {
   // said once in the heading.
   auto key = [&](const char* id, const char* title, bool left,
                  std::function<std::string(const json&)> cell) {
-    std::set<std::string> seen;
-    for (const auto& r : runs) seen.insert(cell(r));
-    const bool differ = seen.size() > 1 || std::string(id) == "strategy";
-    cols.push_back({id, title, left, false, differ, 0, false, "", std::move(cell)});
+    cols.push_back(parameter_column(runs, id, title, left, std::move(cell)));
   };
-  key("strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); });
+  cols.push_back(parameter_column(
+      runs, "strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); },
+      /*always_key=*/true));
   key("size", "size", false, [](const json& r) { return format_size(r["parameters"]["size"]); });
   key("record", "record", false,
       [](const json& r) { return format_size(r["parameters"]["record"]); });

@@ -43,12 +43,11 @@ std::vector<Column> ingest_columns(const json& runs) {
   // said once in the heading.
   auto key = [&](const char* id, const char* title, bool left,
                  std::function<std::string(const json&)> cell) {
-    std::set<std::string> seen;
-    for (const auto& r : runs) seen.insert(cell(r));
-    const bool differ = seen.size() > 1 || std::string(id) == "strategy";
-    cols.push_back({id, title, left, false, differ, 0, false, "", std::move(cell)});
+    cols.push_back(parameter_column(runs, id, title, left, std::move(cell)));
   };
-  key("strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); });
+  cols.push_back(parameter_column(
+      runs, "strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); },
+      /*always_key=*/true));
   key("sink", "sink", true, [](const json& r) { return r.value("sink", ""); });
   key("sync", "sync", true, [](const json& r) { return r["parameters"].value("sync", ""); });
   key("size", "size", false, [](const json& r) { return format_size(r["parameters"]["size"]); });

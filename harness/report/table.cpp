@@ -72,11 +72,8 @@ std::vector<Column> transfer_columns(const json& runs) {
   std::vector<Column> cols;
   cols.push_back({"strategy", "strategy", true, true, true, 0, false, "",
                   [](const json& r) { return r.value("strategy", std::string()); }});
-  for (const auto& p : kParameters) {
-    bool differ = varies(runs, p);
-    cols.push_back({p.id, p.title, p.left, false, differ, 0, false, "",
-                    [v = p.value](const json& r) { return v(r); }});
-  }
+  for (const auto& p : kParameters)
+    cols.push_back(parameter_column(runs, p.id, p.title, p.left, p.value));
   auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
                  std::function<std::string(const json&)> cell) {
     cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <set>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
@@ -220,6 +221,14 @@ FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
     if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
       printed.hidden.push_back(c.id);
   return printed;
+}
+
+Column parameter_column(const json& runs, std::string id, std::string title, bool left,
+                        std::function<std::string(const json& run)> cell, bool always_key) {
+  std::set<std::string> seen;
+  for (const auto& r : runs) seen.insert(cell(r));
+  const bool key = always_key || seen.size() > 1;
+  return {std::move(id), std::move(title), left, false, key, 0, false, "", std::move(cell)};
 }
 
 void check_column_ids(const std::vector<std::string>& ids, const std::vector<std::string>& known) {

@@ -83,6 +83,13 @@ struct Column {
   std::function<std::string(const nlohmann::json& run)> cell;
 };
 
+// A parameter's column: it names the rows (a key column) when its cell
+// differs between `runs`, or always with `always_key` (the strategy);
+// otherwise it is left out of the table and the heading says its one value.
+Column parameter_column(const nlohmann::json& runs, std::string id, std::string title, bool left,
+                        std::function<std::string(const nlohmann::json& run)> cell,
+                        bool always_key = false);
+
 // A table over runs: the default columns, dropped by rank until the table
 // fits the width; every column with --wide; the named ones with --columns.
 // A run without figures (has_figures) shows `status(run)` across its
