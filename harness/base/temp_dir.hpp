@@ -27,6 +27,24 @@ class TempDir {
   UniqueFd lock_;  // held for the folder's life; the kernel drops it when we die
 };
 
+// A file removed when this goes out of scope, however the scope ends (a
+// log, a sink's output): nothing zc-bench creates outlives its
+// repetition, and a full file system gets its space back before the next.
+class RemovedOnExit {
+ public:
+  explicit RemovedOnExit(std::filesystem::path p) : path_(std::move(p)) {}
+  RemovedOnExit(const RemovedOnExit&) = delete;
+  RemovedOnExit& operator=(const RemovedOnExit&) = delete;
+  ~RemovedOnExit() {
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
 // Removes this user's zc-bench.<pid>.XXXXXX folders in `parent` whose owner
 // is gone: no process with that pid, and nobody holds the folder's lock
 // (which also protects a live owner in another pid namespace). Folders of

@@ -35,6 +35,9 @@ namespace zc {
 
 inline constexpr const char* kRemoteProtocol = "zc-bench-remote/1";
 inline constexpr std::uint32_t kMaxControlMessage = 64 * 1024;
+// A client's bound on connecting and the hello/ready exchange: the
+// handshake must not take a whole repetition's budget.
+inline constexpr std::uint64_t kRemoteHandshakeNs = 15'000'000'000ull;
 
 // A peer broke the protocol (oversized, truncated, not JSON, wrong type)
 // or went quiet; the message says which.

@@ -11,9 +11,6 @@
 namespace zc {
 namespace {
 
-// The handshake must not take the whole repetition's budget.
-constexpr std::uint64_t kHandshakeNs = 15'000'000'000ull;
-
 timeval to_timeval(std::uint64_t ns) {
   return timeval{time_t(ns / 1'000'000'000ull), suseconds_t(ns % 1'000'000'000ull / 1000)};
 }
@@ -21,7 +18,7 @@ timeval to_timeval(std::uint64_t ns) {
 class RemoteSink : public SinkEndpoint {
  public:
   RemoteSink(const SinkOptions& opts, std::uint64_t deadline_ns) : address_(opts.remote) {
-    auto handshake = std::min(deadline_ns, now_ns() + kHandshakeNs);
+    auto handshake = std::min(deadline_ns, now_ns() + kRemoteHandshakeNs);
     fd_ = connect_remote(address_, handshake, "remote sink");
     nlohmann::json hello = {{"type", "hello"},
                             {"protocol", kRemoteProtocol},

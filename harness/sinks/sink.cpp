@@ -15,12 +15,11 @@
 #include <boost/process/extend.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/posix.hpp>
-#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
+#include "harness/base/deadline_watchdog.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
@@ -103,32 +102,6 @@ std::string describe_exit(int status) {
   return "ended (status " + std::to_string(status) + ")";
 }
 
-// Kills the receiver when the repetition's deadline passes, so a sender
-// blocked on a peer that stopped reading gets EPIPE instead of hanging.
-class Watchdog {
- public:
-  Watchdog(pid_t pid, std::uint64_t deadline_ns)
-      : thread_([this, pid, deadline_ns](std::stop_token stop) {
-          std::unique_lock lock(mutex_);
-          auto wait_ns = deadline_ns > now_ns() ? deadline_ns - now_ns() : 0;
-          if (!cv_.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; }) &&
-              !stop.stop_requested()) {
-            fired_ = true;
-            ::kill(pid, SIGKILL);
-          }
-        }) {}
-  bool fired() const {
-    std::lock_guard lock(mutex_);
-    return fired_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable_any cv_;
-  bool fired_ = false;
-  std::jthread thread_;  // last: joins before the members it uses go away
-};
-
 class ProcessSink : public SinkEndpoint {
  public:
   ProcessSink(const SinkOptions& opts, FdPair pair, const std::vector<std::string>& exec_prefix,
@@ -177,7 +150,9 @@ class ProcessSink : public SinkEndpoint {
     // wait until the deadline.
     report_write.reset();
     sender_ = std::move(pair.sender);
-    watchdog_.emplace(child_.id(), deadline_ns);
+    // At the deadline the receiver is killed: a sender blocked on a peer
+    // that stopped reading gets EPIPE instead of hanging.
+    watchdog_.emplace(deadline_ns, [pid = child_.id()] { ::kill(pid, SIGKILL); });
     // Untimed: the receiver says when it is about to read. Without this the
     // timed region began while it was still starting up.
     auto ready = read_line(deadline_ns, "ready");
@@ -256,7 +231,7 @@ class ProcessSink : public SinkEndpoint {
   bp::child child_;
   std::string pending_;            // bytes read from the receiver's stdout, not yet a line
   std::uint64_t deadline_ns_ = 0;  // the repetition's, for the report after "done"
-  std::optional<Watchdog> watchdog_;
+  std::optional<DeadlineWatchdog> watchdog_;
 };
 
 class NullSink : public SinkEndpoint {

@@ -220,8 +220,9 @@ for r in runs:
     assert r["status"] == "error" and "deadline" in r["reason"], (r["name"], r.get("reason"))
     print(f'ok   {r["strategy"]}: {r["reason"][:150]}')
 PY
-leftover=$(ls "$tmp" | grep -c '^ingest-' || true)
-[ "$leftover" -eq 0 ] || { echo "FAIL: $leftover logs left behind"; exit 1; }
+# The logs live in a zc-bench.* folder under --tmpdir: neither may remain.
+leftover=$(find "$tmp" -mindepth 1 \( -name 'ingest-*' -o -name 'zc-bench.*' \) | wc -l)
+[ "$leftover" -eq 0 ] || { echo "FAIL: $leftover logs or folders left behind"; exit 1; }
 echo "ok   a stalled producer ends each repetition in $took s for all four strategies"
 
 # The server still serves, verified.

@@ -15,6 +15,7 @@
 #include "harness/base/hash.hpp"
 #include "harness/base/interrupt.hpp"
 #include "harness/base/percentile.hpp"
+#include "harness/base/temp_dir.hpp"
 #include "harness/base/units.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/workloads/append/append_records.hpp"
@@ -28,22 +29,6 @@ fs::path append_log_path(const fs::path& dir, std::string_view id) {
 }
 
 namespace {
-
-// Removes the log however the repetition ends: nothing zc-bench creates
-// outlives the run, and a full file system gets its space back before the
-// next run of the comparison.
-class LogGuard {
- public:
-  explicit LogGuard(fs::path p) : path_(std::move(p)) {}
-  ~LogGuard() {
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string where(const fs::path& dir) {
   std::string s = dir.string() + " (" + filesystem_name(dir);
@@ -227,7 +212,7 @@ json device_values(Timed& t, const std::string& fs_name, double bytes, Values& v
 
 json measure_append_once(const AppendStrategy& strategy, const Conditions& c, const fs::path& dir,
                          std::uint64_t seed, Values& values, Unavailable& unavailable) {
-  LogGuard log(append_log_path(dir, strategy.id()));
+  RemovedOnExit log(append_log_path(dir, strategy.id()));
   RecordSource records(c.chunk, c.size, seed);
   const auto n = records.records();
   auto order = slot_order(n, c.append.pattern, seed);

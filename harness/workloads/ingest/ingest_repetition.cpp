@@ -17,6 +17,7 @@
 #include "harness/base/hash.hpp"
 #include "harness/base/interrupt.hpp"
 #include "harness/base/percentile.hpp"
+#include "harness/base/temp_dir.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/ingest.hpp"
 #include "harness/measure/meters.hpp"
@@ -55,20 +56,6 @@ namespace {
 // apart from a failure of the strategy's calls.
 struct Stopped : std::runtime_error {
   using std::runtime_error::runtime_error;
-};
-
-// Removes a log however the repetition ends.
-class LogGuard {
- public:
-  explicit LogGuard(fs::path p) : path_(std::move(p)) {}
-  ~LogGuard() {
-    std::error_code ec;
-    fs::remove(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
 };
 
 // What every stream of a repetition shares: the start and end of the
@@ -318,7 +305,7 @@ class Stream {
   const RunSpec& spec_;
   const PlanContext& plan_;
   unsigned index_;
-  LogGuard log_;
+  RemovedOnExit log_;
   std::uint64_t deadline_ns_ = 0, batch_ = 0;
   Connection conn_;
   std::unique_ptr<Peer> producer_;

@@ -13,11 +13,9 @@
 #include <boost/process/child.hpp>
 #include <boost/process/io.hpp>
 #include <boost/process/posix.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
-#include <thread>
 
+#include "harness/base/deadline_watchdog.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/kit/launch_lock.hpp"
 #include "harness/kit/probes.hpp"
@@ -118,10 +116,7 @@ struct PeerProcess::State {
   std::string pending;
   std::uint64_t deadline_ns = 0;
   // Kills the peer at the deadline.
-  std::mutex mutex;
-  std::condition_variable_any cv;
-  bool fired = false;
-  std::optional<std::jthread> watchdog;
+  std::optional<DeadlineWatchdog> watchdog;
 
   std::string read_line(const char* waiting_for) {
     char buf[4096];
@@ -150,8 +145,7 @@ struct PeerProcess::State {
     for (int i = 0; i < 50 && child.running(ec); ++i) ::usleep(10'000);
     if (child.running(ec)) return "is still running";
     std::string how = describe_exit(child.native_exit_code());
-    std::lock_guard lock(mutex);
-    if (fired) how += " (by zc-bench: the repetition's deadline passed)";
+    if (watchdog && watchdog->fired()) how += " (by zc-bench: the repetition's deadline passed)";
     return how;
   }
 };
@@ -184,15 +178,7 @@ PeerProcess::PeerProcess(const std::string& role, std::vector<std::string> args,
   }
   conn.far.reset();  // the peer has it; a closed peer must mean end of stream here
   auto pid = s_->child.id();
-  s_->watchdog.emplace([state = s_.get(), pid, deadline_ns](std::stop_token stop) {
-    std::unique_lock lock(state->mutex);
-    auto wait_ns = deadline_ns > now_ns() ? deadline_ns - now_ns() : 0;
-    if (!state->cv.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; }) &&
-        !stop.stop_requested()) {
-      state->fired = true;
-      ::kill(pid, SIGKILL);
-    }
-  });
+  s_->watchdog.emplace(deadline_ns, [pid] { ::kill(pid, SIGKILL); });
   auto ready = s_->read_line("ready");
   if (ready != "ready") throw std::runtime_error(role + " said '" + ready + "' instead of ready");
 }

@@ -2,21 +2,14 @@
 
 #include <sys/socket.h>
 
-#include <condition_variable>
-#include <mutex>
 #include <optional>
-#include <thread>
 
+#include "harness/base/deadline_watchdog.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 
 namespace zc {
-
-namespace {
-// The handshake must not take the whole repetition's budget.
-constexpr std::uint64_t kHandshakeNs = 15'000'000'000ull;
-}  // namespace
 
 struct RemoteProducer::State {
   std::string address;
@@ -24,10 +17,7 @@ struct RemoteProducer::State {
   nlohmann::json server;
   std::uint64_t deadline_ns = 0;
   std::optional<ReceiverReport> report;
-  std::mutex mutex;
-  std::condition_variable_any cv;
-  bool fired = false;
-  std::optional<std::jthread> watchdog;
+  std::optional<DeadlineWatchdog> watchdog;
 
   std::string where() const { return "remote producer " + address; }
 };
@@ -37,7 +27,7 @@ RemoteProducer::RemoteProducer(const RemoteProduceRequest& request, const Tuning
     : s_(std::make_unique<State>()) {
   s_->address = request.address;
   s_->deadline_ns = deadline_ns;
-  auto handshake = std::min(deadline_ns, now_ns() + kHandshakeNs);
+  auto handshake = std::min(deadline_ns, now_ns() + kRemoteHandshakeNs);
   s_->fd = connect_remote(request.address, handshake, "remote producer");
   if (tuning.rcvbuf > 0)
     check_unix(
@@ -57,16 +47,7 @@ RemoteProducer::RemoteProducer(const RemoteProduceRequest& request, const Tuning
   }
   // Like a local producer killed at the deadline: shutting the connection
   // down wakes the strategy's receive, whichever call it waits in.
-  s_->watchdog.emplace([state = s_.get()](std::stop_token stop) {
-    std::unique_lock lock(state->mutex);
-    auto now = now_ns();
-    auto wait_ns = state->deadline_ns > now ? state->deadline_ns - now : 0;
-    if (!state->cv.wait_for(lock, stop, std::chrono::nanoseconds(wait_ns), [] { return false; }) &&
-        !stop.stop_requested()) {
-      state->fired = true;
-      ::shutdown(state->fd.get(), SHUT_RDWR);
-    }
-  });
+  s_->watchdog.emplace(deadline_ns, [fd = s_->fd.get()] { ::shutdown(fd, SHUT_RDWR); });
 }
 
 RemoteProducer::~RemoteProducer() { s_->watchdog.reset(); }
@@ -103,10 +84,8 @@ ReceiverReport RemoteProducer::report() {
 
 std::string RemoteProducer::diagnose() {
   std::string at = "at " + s_->address;
-  {
-    std::lock_guard lock(s_->mutex);
-    if (s_->fired) return at + ": cut off by zc-bench at the repetition's deadline";
-  }
+  if (s_->watchdog && s_->watchdog->fired())
+    return at + ": cut off by zc-bench at the repetition's deadline";
   // Only a look: mid-stream, what is unread is the stream's bytes.
   char byte;
   auto n = ::recv(s_->fd.get(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
