@@ -72,6 +72,12 @@ zc_build() {
       *) targets+=(--target "$t") names+=("$t") ;;
     esac
   done
+  # A compiler cache, when one is installed, makes a clean clone's second
+  # build (the sanitizer suite, or CI after a local run) mostly cache hits;
+  # paths are taken relative to the clone so another folder hits too.
+  if command -v ccache >/dev/null && [ -z "${CMAKE_CXX_COMPILER_LAUNCHER:-}" ]; then
+    export CMAKE_CXX_COMPILER_LAUNCHER=ccache CCACHE_BASEDIR=$ZC_ROOT CCACHE_NOHASHDIR=1
+  fi
   zc_log "configuring $ZC_BUILD"
   cmake -S "$ZC_ROOT" -B "$ZC_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${defines[@]}" >/dev/null
   zc_log "building ${names[*]:-everything} with $jobs jobs (a first build takes several minutes)"
