@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 #include "harness/run/environment.hpp"
 
@@ -56,10 +57,15 @@ std::string caches(const nlohmann::json& list) {
 Runner setup_env(CLI::App& app) {
   auto args = std::make_shared<EnvArgs>();
   app.add_flag("--json", args->json, "print JSON");
-  app.add_option("--dir", args->dir, "folder whose file system to probe (O_DIRECT)")
-      ->capture_default_str();
-  return [args] {
+  auto* dir_option =
+      app.add_option("--dir", args->dir, "folder whose file system to probe (O_DIRECT)")
+          ->capture_default_str();
+  return [args, dir_option] {
     namespace fs = std::filesystem;
+    // A folder named on the command line must be there: probing the nearest
+    // one above it instead (possibly `/`) would describe another file system.
+    if (dir_option->count() > 0 && !fs::is_directory(args->dir))
+      throw UsageError("--dir: no such folder: " + args->dir);
     // A report creates nothing: a folder not made yet is probed through the
     // nearest existing one above it (the file system it would land on).
     // error_code overloads throughout: a folder this user may not stat

@@ -33,6 +33,7 @@ expect_usage_saying "listed twice" run -s sendfile,sendfile
 expect_usage_saying "'all' cannot" run -s all,sendfile
 expect_usage_saying "1 to 4096"    run --qd 4G
 expect_usage_saying "1 to 4096"    run --qd 100000
+expect_usage_saying "no such folder" env --dir /nonexistent/zc
 expect_usage_saying "too large"    run --sndbuf 3G
 expect_usage_saying "too large"    run --receiver-buffer 100G
 expect_usage_saying "--timeout"    run --timeout nan

@@ -52,6 +52,12 @@ complete_words() {
 }
 [ "$(complete_words zc-bench ru)" = run ] || { echo "FAIL: completion of 'ru'"; fail=1; }
 [ "$(complete_words zc-bench run --wi)" = --wide ] || { echo "FAIL: completion of 'run --wi'"; fail=1; }
+[ "$(complete_words zc-bench run --preset b)" = broker ] || { echo "FAIL: completion of '--preset b'"; fail=1; }
+[ "$(complete_words zc-bench run --workload i)" = ingest ] || { echo "FAIL: completion of '--workload i'"; fail=1; }
+[ "$(complete_words zc-bench run --format m)" = "" ] || { echo "FAIL: run --format offers markdown"; fail=1; }
+[ "$(complete_words zc-bench compare --format m)" = markdown ] || { echo "FAIL: compare --format m"; fail=1; }
+words=$(complete_words zc-bench run --)
+[ "$(tr ' ' '\n' <<<"$words" | sort | uniq -d)" = "" ] || { echo "FAIL: run's options offered twice"; fail=1; }
 [ $fail -eq 0 ] && echo "ok   run, plot, man page and completion from $PWD"
 
 # The JVM strategies: their description files and jar next to each other in
@@ -91,7 +97,8 @@ else
   deb=$(ls "$tmp"/pkg/*.deb)
   dpkg-deb -c "$deb" >contents
   for f in ./usr/bin/zc-bench ./usr/share/zc-bench/plot.py ./usr/share/man/man1/zc-bench.1.gz \
-    ./usr/share/bash-completion/completions/zc-bench ./usr/share/zc-bench/strategies/java-transfer-to.strategy; do
+    ./usr/share/bash-completion/completions/zc-bench ./usr/share/zc-bench/strategies/java-transfer-to.strategy \
+    ./usr/share/doc/zc-bench/copyright ./usr/share/doc/zc-bench/changelog.gz; do
     grep -qF " $f" contents || { echo "FAIL: $f not in $(basename "$deb")"; cat contents; fail=1; }
   done
   dpkg-deb -f "$deb" Depends | grep -q libc6 || { echo "FAIL: no dependencies"; fail=1; }
