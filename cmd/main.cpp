@@ -7,6 +7,60 @@
 #include "harness/base/build_info.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
+#include "harness/base/suggest.hpp"
+
+namespace {
+
+// Names other tools use for zc-bench's options (fio, iperf3, netperf): a
+// pointer instead of a bare "not expected".
+const std::map<std::string, std::string>& peer_names() {
+  static const std::map<std::string, std::string> names = {
+      {"--bs", "zc-bench calls it --chunk"},
+      {"--blocksize", "zc-bench calls it --chunk"},
+      {"-l", "zc-bench calls it --chunk (iperf3's -l)"},
+      {"--len", "zc-bench calls it --chunk (iperf3's -l)"},
+      {"--iodepth", "zc-bench calls it --qd"},
+      {"-P", "zc-bench calls it --streams"},
+      {"--parallel", "zc-bench calls it --streams"},
+      {"--numjobs", "zc-bench calls it --streams"},
+      {"--json", "zc-bench says --format json"},
+      {"-J", "zc-bench says --format json"},
+      {"-t", "zc-bench moves a fixed amount: --size"},
+      {"--time", "zc-bench moves a fixed amount: --size"},
+      {"--runtime", "zc-bench moves a fixed amount: --size"},
+      {"--filename", "zc-bench calls it --file"},
+      {"--direct", "zc-bench's O_DIRECT path is a strategy: -s direct-io"},
+      {"--ioengine", "zc-bench's engines are strategies: -s NAME (see zc-bench list)"},
+      {"-Z", "iperf3's -Z is sendfile: -s sendfile"},
+      {"--zerocopy", "iperf3's -Z is sendfile: -s sendfile"},
+      {"--rw", "zc-bench calls it --workload"},
+  };
+  return names;
+}
+
+// For each unexpected argument that looks like an option: the peer tool's
+// pointer, or the nearest of the subcommand's own option names.
+std::string unexpected_hint(const CLI::App& sub) {
+  std::vector<std::string> known;
+  for (const auto* option : sub.get_options()) {
+    for (const auto& name : option->get_lnames()) known.push_back("--" + name);
+    for (const auto& name : option->get_snames()) known.push_back("-" + name);
+  }
+  std::string hint;
+  for (const auto& arg : sub.remaining()) {
+    if (arg.size() < 2 || arg[0] != '-') continue;
+    std::string name = arg.substr(0, arg.find('='));
+    std::string line;
+    if (auto peer = peer_names().find(name); peer != peer_names().end())
+      line = name + ": " + peer->second;
+    else if (auto nearest = zc::nearest_name(name, known))
+      line = name + ": did you mean " + *nearest + "?";
+    if (!line.empty()) hint += (hint.empty() ? "" : "; ") + line;
+  }
+  return hint;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)",
@@ -73,14 +127,28 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::RequiredError& e) {
     if (app.get_subcommands().empty()) {
-      std::string names;
+      std::vector<std::string> names;
       for (auto* sub : app.get_subcommands({}))
-        names += (names.empty() ? "" : ", ") + sub->get_name();
-      std::fprintf(stderr, "zc-bench: error: say what to do: %s (see zc-bench --help)\n",
-                   names.c_str());
+        if (!sub->get_group().empty()) names.push_back(sub->get_name());
+      std::string hint;
+      for (int i = 1; i < argc && hint.empty(); ++i)
+        if (argv[i][0] != '-')
+          if (auto nearest = zc::nearest_name(argv[i], names))
+            hint = std::string("'") + argv[i] + "': did you mean " + *nearest + "? ";
+      std::string list;
+      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+      std::fprintf(stderr, "zc-bench: error: %ssay what to do: %s (see zc-bench --help)\n",
+                   hint.c_str(), list.c_str());
       return 2;
     }
     std::fprintf(stderr, "zc-bench: error: %s (see %s)\n", e.what(), help_hint.c_str());
+    return 2;
+  } catch (const CLI::ExtrasError& e) {
+    std::string hint;
+    for (const auto* sub : app.get_subcommands()) hint = unexpected_hint(*sub);
+    if (hint.empty()) hint = unexpected_hint(app);
+    std::fprintf(stderr, "zc-bench: error: %s%s (see %s)\n", e.what(),
+                 hint.empty() ? "" : ("; " + hint).c_str(), help_hint.c_str());
     return 2;
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "zc-bench: error: %s (see %s)\n", e.what(), help_hint.c_str());

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "harness/base/errors.hpp"
+#include "harness/base/suggest.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
@@ -108,11 +109,12 @@ void check_options(const PlanRequest& r, const Workload& workload, const Preset*
 }
 
 std::vector<const Strategy*> pick_strategies(const std::string& text, const Workload& workload) {
-  auto known = [&] {
+  auto known_ids = [&] {
     std::vector<std::string> ids;
     for (const auto* k : Registry::instance().all(workload.id())) ids.emplace_back(k->id());
-    return join(ids);
+    return ids;
   };
+  auto known = [&] { return join(known_ids()); };
   // 'all' is the strategies built in: an external one (a program zc-bench
   // starts, a JVM's start-up per repetition) runs when named.
   if (text == "all") {
@@ -125,12 +127,16 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
     if (id == "all")
       throw UsageError("--strategy: 'all' cannot be combined with other ids (give 'all' alone)");
     const auto* s = Registry::instance().find(id);
-    if (!s || s->workload() != workload.id()) {
+    if (s && s->workload() != workload.id())
+      throw UsageError("--strategy: " + id + " belongs to the " + std::string(s->workload()) +
+                       " workload (add --workload " + std::string(s->workload()) + ")");
+    if (!s) {
       auto problems = Registry::instance().problems();
+      auto nearest = nearest_name(id, known_ids());
       throw UsageError(
-          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + id +
-          "' (allowed: all, " + known() + ")" +
-          (problems.empty() ? "" : "; a description file was refused: " + problems.front()));
+          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + id + "'" +
+          (nearest ? " (did you mean " + *nearest + "?)" : "") + " (allowed: all, " + known() +
+          ")" + (problems.empty() ? "" : "; a description file was refused: " + problems.front()));
     }
     out.push_back(s);
   }

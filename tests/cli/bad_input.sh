@@ -34,6 +34,11 @@ expect_usage_saying "'all' cannot" run -s all,sendfile
 expect_usage_saying "1 to 4096"    run --qd 4G
 expect_usage_saying "1 to 4096"    run --qd 100000
 expect_usage_saying "no such folder" env --dir /nonexistent/zc
+expect_usage_saying "did you mean sendfile?" run -s sendfle
+expect_usage_saying "calls it --chunk" run --bs 4K
+expect_usage_saying "calls it --streams" run -P 4
+expect_usage_saying "did you mean --chunk?" run --chunkk 4K
+expect_usage_saying "did you mean run?" rn
 expect_usage_saying "too large"    run --sndbuf 3G
 expect_usage_saying "too large"    run --receiver-buffer 100G
 expect_usage_saying "--timeout"    run --timeout nan
