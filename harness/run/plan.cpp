@@ -4,6 +4,7 @@
 #include <set>
 
 #include "harness/base/errors.hpp"
+#include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
@@ -126,11 +127,15 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
       throw UsageError("--strategy: 'all' cannot be combined with other ids (give 'all' alone)");
     const auto* s = Registry::instance().find(id);
     if (!s || s->workload() != workload.id()) {
+      // The refusal that concerns this id, if any, else the first one.
       auto problems = Registry::instance().problems();
-      throw UsageError(
-          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + id +
-          "' (allowed: all, " + known() + ")" +
-          (problems.empty() ? "" : "; a description file was refused: " + problems.front()));
+      auto it = std::find_if(problems.begin(), problems.end(), [&](const std::string& p) {
+        return p.find("/" + id + ".strategy") != std::string::npos;
+      });
+      if (it == problems.end()) it = problems.begin();
+      throw UsageError("--strategy: unknown " + std::string(workload.id()) + " strategy '" + id +
+                       "' (allowed: all, " + known() + ")" +
+                       (problems.empty() ? "" : "; refused: " + printable(*it, 1024)));
     }
     out.push_back(s);
   }
