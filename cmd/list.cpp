@@ -10,6 +10,7 @@
 #include "harness/base/units.hpp"
 #include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/report/output.hpp"
 
 namespace zc::cmd {
 namespace {
@@ -61,6 +62,7 @@ Runner setup_list(CLI::App& app) {
     for (const auto& p : Registry::instance().problems())
       std::fprintf(stderr, "zc-bench: strategy description refused: %s\n",
                    printable(p, 1024).c_str());
+    make_utf8_safe(out);  // paths and reasons: valid UTF-8 whatever their bytes
     if (*as_json) {
       std::printf("%s\n", out.dump(2).c_str());
       return 0;
