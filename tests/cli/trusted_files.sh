@@ -64,6 +64,19 @@ if [ $have_nobody -eq 1 ]; then
   else
     bad "planted: run exit $rc, pwned=$([ -e "$x/pwned" ] && echo yes || echo no)"; cat "$tmp/run.err"
   fi
+  # Root's own share folder under a world-writable folder: refused too
+  # (another user could rename it away and put theirs in its place).
+  x2=$tmp/x2
+  mkdir -p "$x2/bld" "$x2/share/zc-bench/strategies" && chmod 777 "$x2"
+  cp "$bin" "$x2/bld/zc-bench"
+  plant "$x2/share/zc-bench/strategies" java-transfer-to "$x2/pwned"
+  (cd "$tmp" && env -u ZC_STRATEGY_PATH "$x2/bld/zc-bench" list >/dev/null 2>"$tmp/list2.err")
+  if grep -q "share/zc-bench/strategies is not used: folder $x2 is writable by others (mode 0777)" "$tmp/list2.err" &&
+    [ ! -e "$x2/pwned" ]; then
+    ok "world-writable ancestor: $(head -1 "$tmp/list2.err")"
+  else
+    bad "world-writable ancestor"; cat "$tmp/list2.err"
+  fi
   # The same file owned by nobody in a folder of root's: refused for its owner.
   mkdir "$tmp/mixed"
   plant "$tmp/mixed" planted-owner "$tmp/pwned2"
@@ -93,6 +106,8 @@ plant "$d" loose "$tmp/loose-ran" && chmod 666 "$d/loose.strategy"
 esc=$(printf '\033]0;pwned\007\033[2J')
 printf 'id = Bad_Id\ndata-path = x\ncommand = true\nledger = source-into-page-cache\nsyscalls-per-chunk = 1\n' \
   >"$d/Bad_Id.strategy"
+printf 'id = hollow\ndata-path = x\ncommand = /bin/true\nsinks = null\nledger = source-into-page-cache\nsyscalls-per-chunk = 0\n' \
+  >"$d/hollow.strategy"
 printf 'id = escapes\ndata-path = moves %s bytes\ncommand = /bin/true\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\n' \
   "$esc" >"$d/escapes.strategy"
 printf 'id = noisy\n%s = 1\n' "$esc" >"$d/noisy.strategy"
@@ -116,7 +131,8 @@ want "/dev/zero link" "zero.strategy: is a symbolic link"
 want "300 MB file" "big.strategy: is 314572800 bytes, more than a description may hold (64 KiB)"
 want "link to a good file" "link.strategy: is a symbolic link"
 want "writable by others" "loose.strategy: is writable by others (mode 0666)"
-want "ledger/id refusal names its file" "Bad_Id.strategy: strategy id 'Bad_Id' is not kebab-case"
+want "id refusal names its file" "Bad_Id.strategy: strategy id 'Bad_Id' is not kebab-case"
+want "ledger refusal names its file" "hollow.strategy: strategy 'hollow' declares an empty ledger"
 want "missing path entry" "ZC_STRATEGY_PATH entry $tmp/no-such-folder: No such file or directory"
 want "non-folder path entry" "ZC_STRATEGY_PATH entry $tmp/not-a-folder is not a folder"
 want "escaped warning" "noisy.strategy:2: unknown key '\\x1b]0;pwned\\x07\\x1b[2J'"
