@@ -97,6 +97,8 @@ check "setsid grandchild, broken protocol" 1 -- "$bin" run -s breaker --sink nul
 # SIGTERM mid-run: receivers (tcp sinks, one process each) reaped first.
 check "SIGTERM during a run with receivers" 130 --term 1.5 -- "$bin" run -s read-write,sendfile,splice \
   --sink tcp,unix --size 64M --chunk 64K --reps 200 --warmup 0 -q -o "$tmp/t.json" --tmpdir "$tmp"
+check "SIGTERM during an ingest run (producer processes)" 130 --term 1.5 -- "$bin" run --workload ingest \
+  -s all --sink tcp,unix --size 64M --record 64K --reps 200 --warmup 0 -q -o "$tmp/i.json" --tmpdir "$tmp"
 check "SIGTERM during an external run" 130 --term 1 -- "$bin" run -s escaper --sink tcp --size 64M \
   --reps 200 --warmup 0 -q -o "$tmp/e.json" --tmpdir "$tmp"
 
