@@ -8,6 +8,7 @@
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/output.hpp"
 #include "harness/run/environment.hpp"
 
 namespace zc::cmd {
@@ -80,6 +81,7 @@ Runner setup_env(CLI::App& app) {
     auto env = describe_environment(dir, {});
     env.erase("command_line");
     env["capabilities"] = describe_capabilities(dir);
+    make_utf8_safe(env);  // a TMPDIR's name is anyone's bytes
     if (args->json) {
       std::printf("%s\n", env.dump(2).c_str());
       return 0;

@@ -6,9 +6,11 @@
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
+#include "harness/report/output.hpp"
 
 namespace zc::cmd {
 namespace {
@@ -46,22 +48,29 @@ Runner setup_list(CLI::App& app) {
                      {"conditions", {{"sink", to_string(sc.sink)}, {"cache", "hot"}}},
                      {"ledger", ledger_json(s->ledger(sc))},
                      {"supported", bool(support)},
-                     {"reason", support ? "" : *support.missing}});
-      if (const auto* e = dynamic_cast<const ExternalStrategy*>(s))
-        out.back()["external"] = {{"description", e->program().file.string()},
-                                  {"command", e->program().command}};
+                     {"reason", support ? "" : utf8_safe(*support.missing)}});
+      if (const auto* e = dynamic_cast<const ExternalStrategy*>(s)) {
+        auto command = nlohmann::json::array();
+        for (const auto& w : e->program().command) command.push_back(utf8_safe(w));
+        out.back()["external"] = {{"description", utf8_safe(e->program().file.string())},
+                                  {"command", command}};
+      }
     }
-    // Description files that could not be used: on stderr, so that the
-    // JSON stays an array of strategies.
+    // Description files and search folders that could not be used: one
+    // line each on stderr (so that the JSON stays an array of strategies),
+    // escaped: a file's name and text are anyone's.
     for (const auto& p : Registry::instance().problems())
-      std::fprintf(stderr, "zc-bench: strategy description refused: %s\n", p.c_str());
+      std::fprintf(stderr, "zc-bench: strategy description refused: %s\n",
+                   printable(p, 1024).c_str());
+    make_utf8_safe(out);  // paths and reasons: valid UTF-8 whatever their bytes
     if (*as_json) {
       std::printf("%s\n", out.dump(2).c_str());
       return 0;
     }
     for (const auto& s : out) {
-      std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(),
-                  s["data_path"].get<std::string>().c_str());
+      // What a description file said is escaped for the terminal.
+      auto shown = [](const nlohmann::json& v) { return terminal_text(v.get<std::string>()); };
+      std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(), shown(s["data_path"]).c_str());
       const auto& l = s["ledger"];
       std::printf("%-18s ledger (%s sink, hot cache): %s (%d CPU, %d DMA), %s and %s per chunk\n",
                   "", s["conditions"]["sink"].get<std::string>().c_str(),
@@ -73,14 +82,13 @@ Runner setup_list(CLI::App& app) {
         std::printf("%-18s   %s -> %s by %s (%s)%s%s\n", "", h["from"].get<std::string>().c_str(),
                     h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),
                     h["side"].get<std::string>().c_str(), h.contains("note") ? ": " : "",
-                    h.value("note", "").c_str());
+                    terminal_text(h.value("note", "")).c_str());
       if (s.contains("external"))
         std::printf("%-18s external program (run by name, not by 'all'): %s\n", "",
-                    s["external"]["description"].get<std::string>().c_str());
+                    shown(s["external"]["description"]).c_str());
       std::printf("%-18s %s\n\n", "",
-                  s["supported"].get<bool>()
-                      ? "supported here"
-                      : ("unsupported: " + s["reason"].get<std::string>()).c_str());
+                  s["supported"].get<bool>() ? "supported here"
+                                             : ("unsupported: " + shown(s["reason"])).c_str());
     }
     return 0;
   };

@@ -8,6 +8,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
 #include "harness/base/suggest.hpp"
+#include "harness/base/text.hpp"
 
 namespace {
 
@@ -161,10 +162,11 @@ int main(int argc, char** argv) {
     try {
       return runner();
     } catch (const zc::UsageError& e) {
-      std::fprintf(stderr, "zc-bench: error: %s\n", e.what());
+      // Messages may quote files, programs and peers: escaped.
+      std::fprintf(stderr, "zc-bench: error: %s\n", zc::terminal_text(e.what()).c_str());
       return 2;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "zc-bench: %s\n", e.what());
+      std::fprintf(stderr, "zc-bench: %s\n", zc::terminal_text(e.what()).c_str());
       return 1;
     }
   }

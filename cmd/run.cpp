@@ -14,6 +14,7 @@
 #include "cmd/commands.hpp"
 #include "cmd/run_output.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 #include "harness/report/compact.hpp"
 #include "harness/report/output.hpp"
@@ -179,11 +180,11 @@ bool save_results(const Outcome& outcome, Format format, const fs::path& out,
     fallback.replace_filename("zc-bench-results-" + fallback.filename().string());
     try {
       write_output(outcome.results, format, fallback, gbench);
-      std::fprintf(stderr, "zc-bench: %s; the results were saved to %s instead\n", e.what(),
-                   fallback.c_str());
+      std::fprintf(stderr, "zc-bench: %s; the results were saved to %s instead\n",
+                   terminal_text(e.what()).c_str(), fallback.c_str());
     } catch (const std::exception& e2) {
-      std::fprintf(stderr, "zc-bench: %s; saving them to %s failed too: %s\n", e.what(),
-                   fallback.c_str(), e2.what());
+      std::fprintf(stderr, "zc-bench: %s; saving them to %s failed too: %s\n",
+                   terminal_text(e.what()).c_str(), fallback.c_str(), e2.what());
     }
     return false;
   }
@@ -312,11 +313,15 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       };
     auto outcome = run_plan(plan);
     progress.clear();
+    // Paths, program output, peers' text: valid UTF-8 before anything
+    // reads the results (a byte that is not becomes \xNN), so that writing
+    // them cannot fail on it.
+    make_utf8_safe(outcome.results);
     if (a->compact) compact_document(outcome.results);
     if (!save_results(outcome, format, out, gbench_options(a->layout))) outcome.any_failed = true;
     if (!a->quiet) {
       print_table(outcome.results, terminal, table);
-      if (out != "-") std::fprintf(stderr, "results: %s\n", out.c_str());
+      if (out != "-") std::fprintf(stderr, "results: %s\n", terminal_text(out.string()).c_str());
     }
     if (outcome.interrupted) return 130;
     return outcome.any_failed ? 1 : 0;

@@ -1,14 +1,19 @@
 #include "harness/core/external.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
 #include "harness/base/syscall_names.hpp"
+#include "harness/base/text.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -66,7 +71,7 @@ ExternalLedgerStep parse_step(const std::string& value) {
   std::string head = value, note;
   if (auto colon = value.find(':'); colon != std::string::npos) {
     head = value.substr(0, colon);
-    note = trim(value.substr(colon + 1));
+    note = utf8_safe(trim(value.substr(colon + 1)));
   }
   auto w = words(head);
   using K = ExternalLedgerStep::Kind;
@@ -108,7 +113,7 @@ void apply(ExternalProgram& p, const std::string& key, const std::string& value,
   if (key == "id") {
     p.id = value;
   } else if (key == "data-path") {
-    p.data_path = value;
+    p.data_path = utf8_safe(value);
   } else if (key == "command") {
     p.command.clear();
     for (auto& w : words(value)) p.command.push_back(replace_dir(w, dir));
@@ -117,7 +122,7 @@ void apply(ExternalProgram& p, const std::string& key, const std::string& value,
   } else if (key == "requires-file") {
     p.required_files.emplace_back(replace_dir(value, dir));
   } else if (key == "hint") {
-    p.hint = value;
+    p.hint = utf8_safe(value);
   } else if (key == "sinks") {
     for (auto& w : words(value)) {
       auto s = parse_sink_kind(w);
@@ -179,12 +184,99 @@ ExternalProgram parse_external_program(std::string_view text, const fs::path& fi
   return p;
 }
 
+namespace {
+
+std::string who_owns(uid_t uid) { return "uid " + std::to_string(uid); }
+
+// Why a file or folder with these attributes cannot be trusted, or empty.
+std::string untrusted_owner_or_mode(const struct stat& st, bool sticky_ok) {
+  if (st.st_uid != 0 && st.st_uid != ::geteuid())
+    return "is owned by " + who_owns(st.st_uid) + ", not by root or by you (" +
+           who_owns(::geteuid()) + ")";
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) &&
+      !(sticky_ok && (st.st_mode & S_ISVTX) && st.st_uid == 0))
+    return std::string("is writable by ") + ((st.st_mode & S_IWOTH) ? "others" : "its group") +
+           " (mode " +
+           [&] {
+             char m[8];
+             std::snprintf(m, sizeof m, "%04o", unsigned(st.st_mode & 07777));
+             return std::string(m);
+           }() +
+           ")";
+  return {};
+}
+
+std::string kind_of(mode_t mode) {
+  return S_ISDIR(mode)    ? "a folder"
+         : S_ISFIFO(mode) ? "a FIFO"
+         : S_ISCHR(mode)  ? "a character device"
+         : S_ISBLK(mode)  ? "a block device"
+         : S_ISSOCK(mode) ? "a socket"
+         : S_ISLNK(mode)  ? "a symbolic link"
+                          : "not a regular file";
+}
+
+}  // namespace
+
+std::string untrusted_folder(const fs::path& dir) {
+  char* real = ::realpath(dir.c_str(), nullptr);
+  if (!real) return "cannot be resolved: " + errno_text(errno);
+  fs::path p(real);
+  std::free(real);
+  for (;;) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) return "folder " + p.string() + ": " + errno_text(errno);
+    if (!S_ISDIR(st.st_mode)) return p.string() + " is not a folder";
+    if (auto why = untrusted_owner_or_mode(st, /*sticky_ok=*/true); !why.empty())
+      return "folder " + p.string() + " " + why;
+    if (p == p.root_path() || !p.has_parent_path() || p.parent_path() == p) return {};
+    p = p.parent_path();
+  }
+}
+
+std::string read_trusted_description(int dir_fd, const std::string& name, const fs::path& shown) {
+  auto refuse = [&](const std::string& why) {
+    throw std::invalid_argument(shown.string() + ": " + why);
+  };
+  int fd =
+      ::openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      refuse("is a symbolic link (descriptions are read only from regular files)");
+    refuse("cannot be opened: " + errno_text(errno));
+  }
+  UniqueFd guard(fd);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) refuse("fstat: " + errno_text(errno));
+  if (!S_ISREG(st.st_mode)) refuse("is " + kind_of(st.st_mode) + ", not a regular file");
+  if (std::uint64_t(st.st_size) > kMaxDescriptionBytes)
+    refuse("is " + std::to_string(st.st_size) + " bytes, more than a description may hold (" +
+           std::to_string(kMaxDescriptionBytes / 1024) + " KiB)");
+  if (auto why = untrusted_owner_or_mode(st, /*sticky_ok=*/false); !why.empty()) refuse(why);
+  std::string text(kMaxDescriptionBytes + 1, '\0');
+  std::size_t got = 0;
+  while (got < text.size()) {
+    auto n = ::read(fd, text.data() + got, text.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) refuse("cannot be read: " + errno_text(errno));
+    if (n == 0) break;
+    got += std::size_t(n);
+  }
+  if (got > kMaxDescriptionBytes)
+    refuse("grew past " + std::to_string(kMaxDescriptionBytes / 1024) + " KiB while it was read");
+  text.resize(got);
+  return text;
+}
+
 ExternalProgram load_external_program(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::invalid_argument(file.string() + ": cannot be read");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_external_program(text.str(), file);
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  if (auto why = untrusted_folder(dir); !why.empty())
+    throw std::invalid_argument(file.string() + ": refused: " + why);
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir_fd)
+    throw std::invalid_argument(file.string() + ": cannot be read: " + errno_text(errno));
+  return parse_external_program(
+      read_trusted_description(dir_fd.get(), file.filename().string(), file), file);
 }
 
 Ledger ExternalStrategy::ledger(const Conditions& c) const {
@@ -234,6 +326,19 @@ Support ExternalStrategy::probe(const Conditions&) const {
   };
   for (const auto& prog : program_.required_programs)
     if (find_on_path(prog).empty()) return no("no " + prog + " on PATH");
+  // The command itself: a program that is missing or a folder fails at run
+  // time with status 127 or 126; it is not "supported here".
+  const auto& command = program_.command.front();
+  if (command.find('/') == std::string::npos) {
+    if (find_on_path(command).empty()) return no("command " + command + " is not on PATH");
+  } else {
+    struct stat st {};
+    if (::stat(command.c_str(), &st) != 0)
+      return no("command " + command + " is missing: " + errno_text(errno));
+    if (!S_ISREG(st.st_mode)) return no("command " + command + " is " + kind_of(st.st_mode));
+    if (::access(command.c_str(), X_OK) != 0)
+      return no("command " + command + " is not executable: " + errno_text(errno));
+  }
   for (const auto& f : program_.required_files) {
     std::error_code ec;
     if (!fs::exists(f, ec)) return no("file missing: " + f.string());
@@ -248,21 +353,48 @@ std::unique_ptr<TransferSession> ExternalStrategy::prepare(const TransferContext
   return ctx.external->launch(program_, ctx);
 }
 
-std::vector<fs::path> external_strategy_dirs() {
+std::vector<fs::path> external_strategy_dirs(std::vector<std::string>& problems) {
   std::vector<fs::path> dirs;
+  // A folder is searched by its real path, once it is trusted.
+  auto use = [&](const fs::path& dir, const std::string& from) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0) {
+      problems.push_back(from + " " + dir.string() + ": " + errno_text(errno));
+      return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      problems.push_back(from + " " + dir.string() + " is not a folder");
+      return;
+    }
+    if (::access(dir.c_str(), R_OK | X_OK) != 0) {
+      problems.push_back(from + " " + dir.string() + " cannot be read: " + errno_text(errno));
+      return;
+    }
+    if (auto why = untrusted_folder(dir); !why.empty()) {
+      problems.push_back(from + " " + dir.string() + " is not used: " + why);
+      return;
+    }
+    std::error_code ec;
+    auto real = fs::canonical(dir, ec);
+    dirs.push_back(ec ? dir : real);
+  };
   if (const char* env = std::getenv("ZC_STRATEGY_PATH"); env && *env) {
     std::istringstream in(env);
     for (std::string d; std::getline(in, d, ':');)
-      if (!d.empty()) dirs.emplace_back(d);
+      if (!d.empty()) use(d, "ZC_STRATEGY_PATH entry");
   }
   std::error_code ec;
   auto exe = fs::read_symlink("/proc/self/exe", ec);
   fs::path installed = exe.parent_path().parent_path() / "share" / "zc-bench" / "strategies";
+  // The share folder beside the executable, if there is one, is the only
+  // other place: one that is refused is not replaced by another.
   if (!ec && fs::is_directory(installed, ec)) {
-    dirs.push_back(installed);
+    use(installed, "the share folder");
   } else {
 #ifdef ZC_BUILD_STRATEGY_DIR
-    dirs.emplace_back(ZC_BUILD_STRATEGY_DIR);
+    // A binary that is not installed: the build tree's.
+    if (fs::is_directory(ZC_BUILD_STRATEGY_DIR, ec))
+      use(ZC_BUILD_STRATEGY_DIR, "the build tree's folder");
 #endif
   }
   return dirs;

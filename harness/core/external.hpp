@@ -56,8 +56,29 @@ struct ExternalProgram {
 // Parses a description's text. Throws std::invalid_argument naming the
 // file, the line and what is allowed.
 ExternalProgram parse_external_program(std::string_view text, const std::filesystem::path& file);
-// Reads and parses a description file.
+// Reads and parses a description file, trusted as ssh and sudo trust
+// theirs (read_trusted_description); throws std::invalid_argument naming
+// the file and why it was refused.
 ExternalProgram load_external_program(const std::filesystem::path& file);
+
+// The most a description file may hold.
+constexpr std::size_t kMaxDescriptionBytes = 64 * 1024;
+
+// Why the folder `dir` cannot be trusted to hold descriptions, or empty: it
+// and every folder above it up to / must be a folder owned by root or by
+// this user and writable by no one else. A sticky folder owned by root
+// (/tmp) is accepted on the way: others can add files there, but cannot
+// replace ours, and what they add is refused for its owner.
+std::string untrusted_folder(const std::filesystem::path& dir);
+
+// The text of the description `name` in the folder open as `dir_fd`
+// (shown as `shown`), if it can be trusted: opened with O_NOFOLLOW and
+// O_NONBLOCK (a symbolic link or a FIFO never blocks or redirects the
+// read), a regular file by fstat, at most kMaxDescriptionBytes, owned by
+// root or this user, writable by no one else. Throws std::invalid_argument
+// naming the file and the reason.
+std::string read_trusted_description(int dir_fd, const std::string& name,
+                                     const std::filesystem::path& shown);
 
 // Starts an external program for one repetition and returns its session;
 // implemented by harness/external/ and handed to strategies in
@@ -90,8 +111,11 @@ class ExternalStrategy final : public TransferStrategy {
 // The folders searched for description files, in order: those in
 // $ZC_STRATEGY_PATH (colon-separated), then the installed tree's
 // <prefix>/share/zc-bench/strategies (found from the executable), or, for
-// a binary that is not installed, the build tree's.
-std::vector<std::filesystem::path> external_strategy_dirs();
+// a binary that is not installed, the build tree's. Only folders that
+// untrusted_folder() accepts, by their real path; each one left out adds a
+// line to `problems` (an entry that is not a folder or cannot be read, a
+// folder that is not trusted).
+std::vector<std::filesystem::path> external_strategy_dirs(std::vector<std::string>& problems);
 
 // `program` on PATH, or empty.
 std::filesystem::path find_on_path(std::string_view program);

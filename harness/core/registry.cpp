@@ -1,5 +1,9 @@
 #include "harness/core/registry.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
 #include "harness/core/external.hpp"
 
 namespace zc {
@@ -48,20 +54,32 @@ Registry& Registry::instance() {
 
 // Each `*.strategy` file of the search folders, in name order; the first
 // of an id wins, and a file that cannot be used is a problem, not an abort:
-// the compiled-in strategies still run.
+// the compiled-in strategies still run. Each folder is listed and its
+// files opened through one descriptor of the folder that was checked.
 void Registry::load_external() const {
   std::call_once(loaded_, [this] {
     if (!reads_descriptions_) return;
     auto* self = const_cast<Registry*>(this);  // the strategies are set up once, here
-    for (const auto& dir : external_strategy_dirs()) {
-      std::error_code ec;
-      std::vector<std::filesystem::path> files;
-      for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        if (e.path().extension() == ".strategy") files.push_back(e.path());
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) {
+    for (const auto& dir : external_strategy_dirs(problems_)) {
+      UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+      if (!dir_fd) {
+        problems_.push_back("folder " + dir.string() + " cannot be read: " + errno_text(errno));
+        continue;
+      }
+      std::vector<std::string> names;
+      if (DIR* d = ::fdopendir(::dup(dir_fd.get()))) {
+        while (auto* e = ::readdir(d)) {
+          std::string name = e->d_name;
+          if (name.size() > 9 && name.compare(name.size() - 9, 9, ".strategy") == 0)
+            names.push_back(name);
+        }
+        ::closedir(d);
+      }
+      std::sort(names.begin(), names.end());
+      for (const auto& name : names) {
+        const auto f = dir / name;
         try {
-          auto program = load_external_program(f);
+          auto program = parse_external_program(read_trusted_description(dir_fd.get(), name, f), f);
           if (const auto* s = find_loaded(program.id)) {
             problems_.push_back(
                 f.string() + ": id '" + program.id + "' is taken by " +
@@ -70,7 +88,11 @@ void Registry::load_external() const {
                      : std::string("a built-in strategy")));
             continue;
           }
-          self->add(std::make_unique<ExternalStrategy>(std::move(program)));
+          try {
+            self->add(std::make_unique<ExternalStrategy>(std::move(program)));
+          } catch (const std::exception& e) {
+            problems_.push_back(f.string() + ": " + e.what());  // its ledger, its id
+          }
         } catch (const std::exception& e) {
           problems_.push_back(e.what());
         }

@@ -20,6 +20,8 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
+#include "harness/base/process_tree.hpp"
+#include "harness/base/text.hpp"
 #include "harness/kit/launch_lock.hpp"
 #include "harness/measure/meters.hpp"
 
@@ -145,6 +147,11 @@ ExternalSession::ExternalSession(const ExternalProgram& program, const TransferC
     : program_(program), ctx_(ctx) {
   UniqueFd source(check_unix(::open(ctx.source_path.c_str(), O_RDONLY | O_CLOEXEC),
                              "open source for the external program"));
+  // Whatever the program starts stays ours: orphans come back to zc-bench
+  // (not init), and the marker finds those that left its process group.
+  become_subreaper();
+  marker_ = new_process_marker();
+  const auto eq = marker_.find('=');
   auto out = make_pipe(), err = make_pipe(), go = make_pipe(), gate = make_pipe();
   ProgramEnvironment env({{"ZC_PROTOCOL", "1"},
                           {"ZC_SIZE", std::to_string(ctx.size)},
@@ -154,7 +161,8 @@ ExternalSession::ExternalSession(const ExternalProgram& program, const TransferC
                           {"ZC_SINK_FD", std::to_string(kSinkFd)},
                           {"ZC_SOURCE_FD", std::to_string(kSourceFd)},
                           {"ZC_SOURCE_PATH", ctx.source_path.string()},
-                          {"ZC_GO_FD", std::to_string(kGoFd)}});
+                          {"ZC_GO_FD", std::to_string(kGoFd)},
+                          {marker_.substr(0, eq), marker_.substr(eq + 1)}});
   auto use_env = bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); });
   std::vector<std::string> args = {"-c", kGateScript, "zc-bench-gate"};
   args.insert(args.end(), program.command.begin(), program.command.end());
@@ -235,12 +243,14 @@ void ExternalSession::expect(const std::string& line, const std::string& word,
   auto first = line.substr(0, line.find(' '));
   if (first == "error")
     fail(std::string(word == "ready" ? "failed while starting: " : "failed: ") +
-         (line.size() > 6 ? line.substr(6) : "(no message)"));
-  if (first != word) fail("said '" + line + "' instead of " + word);
+         (line.size() > 6 ? printable(line.substr(6), 400) : "(no message)"));
+  // The program's words are escaped (printable): they go into the results
+  // (valid UTF-8) and onto the terminal (no control bytes).
+  if (first != word) fail("said '" + printable(line, 200) + "' instead of " + word);
   try {
     parse_fields(line, fields);
   } catch (const std::invalid_argument& e) {
-    fail("said '" + line + "': " + e.what());
+    fail("said '" + printable(line, 200) + "': " + printable(e.what(), 200));
   }
 }
 
@@ -323,6 +333,7 @@ void ExternalSession::fail(const std::string& what) {
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
   if (auto nl = tail.find_last_of('\n'); tail.size() > 400 && nl != std::string::npos)
     tail = tail.substr(nl + 1);  // the last line is the one that says why
+  tail = printable(tail, 400);
   throw std::runtime_error("external program " + program_.id + " (pid " + std::to_string(pid) +
                            ") " + what + (tail.empty() ? "" : "; its stderr: " + tail));
 }
@@ -346,9 +357,14 @@ void ExternalSession::end(bool grace) {
   // Whatever is left of its process group goes now, the program too if it
   // did not exit in time; then it is reaped.
   const bool killed = !exited();
+  // Its descendants, those that left the group (setsid) included, are
+  // stopped first (so that none forks meanwhile), then killed with the
+  // group and reaped.
+  auto descendants = freeze_descendants(report_.pid, marker_);
   ::kill(-report_.pid, SIGKILL);
   int status = 0;
   ::waitpid(report_.pid, &status, 0);
+  kill_and_reap(descendants);
   std::string why = grace
                         ? "it did not exit within " + std::to_string(kExitGraceNs / 1'000'000'000) +
                               " s of end of file on fd 4"

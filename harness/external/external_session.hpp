@@ -88,6 +88,7 @@ class ExternalSession : public TransferSession {
   TransferContext ctx_;
   ExternalReport report_;
   UniqueFd out_, err_, go_, gate_;  // our ends of the pipes
+  std::string marker_;              // in its environment: finds its descendants
   std::string pending_;             // bytes from fd 1 not yet a line
   std::string stderr_tail_;         // the last bytes of fd 2
   std::uint64_t handed_ = 0, reported_ = 0;

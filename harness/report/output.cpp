@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "harness/base/errors.hpp"
+#include "harness/base/text.hpp"
 #include "harness/report/ranking.hpp"
 
 namespace zc {
@@ -109,11 +110,33 @@ std::string to_csv(const nlohmann::json& results) {
   return out.str();
 }
 
+void make_utf8_safe(nlohmann::json& doc) {
+  if (doc.is_string()) {
+    auto& s = doc.get_ref<std::string&>();
+    if (auto safe = utf8_safe(s); safe != s) s = std::move(safe);
+  } else if (doc.is_array()) {
+    for (auto& v : doc) make_utf8_safe(v);
+  } else if (doc.is_object()) {
+    bool keys_ok = true;
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      keys_ok &= utf8_safe(it.key()) == it.key();
+      make_utf8_safe(it.value());
+    }
+    if (!keys_ok) {
+      nlohmann::json fixed = nlohmann::json::object();
+      for (auto it = doc.begin(); it != doc.end(); ++it) fixed[utf8_safe(it.key())] = it.value();
+      doc = std::move(fixed);
+    }
+  }
+}
+
 void write_output(const nlohmann::json& results, Format f, const fs::path& path,
                   const GbenchOptions& gbench) {
-  std::string text = f == Format::json     ? with_comparisons(results).dump(2) + "\n"
-                     : f == Format::gbench ? to_gbench(results, gbench).dump(2) + "\n"
-                                           : to_csv(results);
+  nlohmann::json safe = results;
+  make_utf8_safe(safe);
+  std::string text = f == Format::json     ? with_comparisons(safe).dump(2) + "\n"
+                     : f == Format::gbench ? to_gbench(safe, gbench).dump(2) + "\n"
+                                           : to_csv(safe);
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

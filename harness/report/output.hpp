@@ -22,5 +22,10 @@ void check_writable(const std::filesystem::path& path);
 void write_output(const nlohmann::json& results, Format f, const std::filesystem::path& path,
                   const GbenchOptions& gbench = {});
 std::string to_csv(const nlohmann::json& results);
+// Every string and key of `doc` made valid UTF-8 by utf8_safe() (base/
+// text.hpp): a path, a program's output or a peer's text with bytes that are
+// not UTF-8 is kept, escaped, instead of failing the dump. run applies it
+// to the results before anything reads them; write_output again.
+void make_utf8_safe(nlohmann::json& doc);
 
 }  // namespace zc

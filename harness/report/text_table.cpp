@@ -9,6 +9,7 @@
 #include <set>
 
 #include "harness/base/errors.hpp"
+#include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 
 namespace zc {
@@ -78,6 +79,11 @@ bool has_figures(const json& run) {
 }
 
 void TextTable::print(std::FILE* out) const {
+  // The last guard before the terminal: a cell that quotes a program, a
+  // file or a peer (a run's reason) is escaped if it holds control bytes.
+  auto rows = this->rows;
+  for (auto& row : rows)
+    for (auto& cell : row) cell = terminal_text(cell);
   auto spanning = [&](std::size_t r) {
     return rows[r].size() < titles.size() || (r < spans.size() && spans[r]);
   };
@@ -266,8 +272,9 @@ std::vector<std::string_view> words(std::string_view text, std::size_t room) {
 
 }  // namespace
 
-void print_wrapped(std::FILE* out, std::string_view text, std::size_t width, std::size_t indent,
+void print_wrapped(std::FILE* out, std::string_view raw, std::size_t width, std::size_t indent,
                    std::size_t first_column) {
+  const std::string text = terminal_text(raw);  // see TextTable::print
   std::string line;
   std::size_t column = first_column;  // where `line` starts on the screen
   for (auto word : words(text, width > indent ? width - indent : 0)) {

@@ -5,6 +5,7 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/base/suggest.hpp"
+#include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
@@ -131,12 +132,17 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
       throw UsageError("--strategy: " + id + " belongs to the " + std::string(s->workload()) +
                        " workload (add --workload " + std::string(s->workload()) + ")");
     if (!s) {
+      // The refusal that concerns this id, if any, else the first one.
       auto problems = Registry::instance().problems();
+      auto it = std::find_if(problems.begin(), problems.end(), [&](const std::string& p) {
+        return p.find("/" + id + ".strategy") != std::string::npos;
+      });
+      if (it == problems.end()) it = problems.begin();
       auto nearest = nearest_name(id, known_ids());
       throw UsageError(
-          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + id + "'" +
-          (nearest ? " (did you mean " + *nearest + "?)" : "") + " (allowed: all, " + known() +
-          ")" + (problems.empty() ? "" : "; a description file was refused: " + problems.front()));
+          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + printable(id, 256) +
+          "'" + (nearest ? " (did you mean " + *nearest + "?)" : "") + " (allowed: all, " +
+          known() + ")" + (problems.empty() ? "" : "; refused: " + printable(*it, 1024)));
     }
     out.push_back(s);
   }

@@ -79,25 +79,6 @@ nlohmann::json read_message(int fd, std::uint64_t deadline_ns, std::string_view 
   return j;
 }
 
-std::string printable(std::string_view text, std::size_t max) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (out.size() >= max) {
-      out += "...";
-      break;
-    }
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out += char(c);
-    } else {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 std::pair<std::string, std::string> split_host_port(const std::string& address) {
   auto colon = address.rfind(':');
   std::string host = address.substr(0, colon), port = address.substr(colon + 1);

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "harness/base/fd.hpp"
+#include "harness/base/text.hpp"
 
 namespace zc {
 
@@ -53,11 +54,8 @@ void send_message(int fd, const nlohmann::json& message);
 // a ProtocolError carrying the peer's text) before `deadline_ns`.
 nlohmann::json read_message(int fd, std::uint64_t deadline_ns, std::string_view type);
 
-// A peer's text made safe for a log line or a message: control bytes
-// (newlines, ESC) and bytes outside printable ASCII become \xNN, and the
-// result is cut at `max` characters, marked "...". A peer cannot forge a log
-// line or send the terminal escape codes.
-std::string printable(std::string_view peer_text, std::size_t max = 80);
+// A peer's text made safe for a log line or a message: printable(), in
+// harness/base/text.hpp (shared with every message that quotes outside text).
 
 // "HOST:PORT", "[V6]:PORT" -> the same, checked; throws UsageError naming
 // `option`. A missing host means 127.0.0.1.

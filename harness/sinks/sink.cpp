@@ -23,6 +23,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
+#include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 #include "harness/kit/launch_lock.hpp"
 #include "harness/measure/meters.hpp"
@@ -155,15 +156,31 @@ class ProcessSink : public SinkEndpoint {
     watchdog_.emplace(deadline_ns, [pid = child_.id()] { ::kill(pid, SIGKILL); });
     // Untimed: the receiver says when it is about to read. Without this the
     // timed region began while it was still starting up.
-    auto ready = read_line(deadline_ns, "ready");
-    if (ready != "ready")
-      throw std::runtime_error("receiver said '" + ready + "' instead of ready");
+    try {
+      auto ready = read_line(deadline_ns, "ready");
+      if (ready != "ready")
+        throw std::runtime_error("receiver said '" + printable(ready, 200) + "' instead of ready");
+    } catch (...) {
+      end_child();  // the destructor does not run for a constructor that throws
+      throw;
+    }
   }
 
-  ~ProcessSink() override {
-    // Nothing zc-bench starts outlives the repetition.
+  ~ProcessSink() override { end_child(); }
+
+  void end_child() {
+    // Nothing zc-bench starts outlives the repetition, not even as a
+    // zombie: Boost 1.74's terminate() reaps with WNOHANG right after its
+    // SIGKILL, before the receiver is dead (a SIGTERM'd run exited with its
+    // receivers unreaped), so it is reaped here.
+    watchdog_.reset();
     std::error_code ec;
-    if (child_.valid() && child_.running(ec)) child_.terminate(ec);
+    if (child_.valid() && child_.running(ec)) {
+      const pid_t pid = child_.id();
+      child_.terminate(ec);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
   }
 
   int fd() const override { return sender_.get(); }

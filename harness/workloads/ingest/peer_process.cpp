@@ -140,6 +140,21 @@ struct PeerProcess::State {
     return line;
   }
 
+  // Ends and reaps the peer. Boost 1.74's terminate() reaps with WNOHANG
+  // right after its SIGKILL, before the peer is dead (and a later wait()
+  // does nothing): reaped here, or a SIGTERM'd run left it a zombie.
+  void end() {
+    watchdog.reset();  // joins before the child goes
+    std::error_code ec;
+    if (child.valid() && child.running(ec)) {
+      const pid_t pid = child.id();
+      child.terminate(ec);
+      while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+      }
+    }
+    if (child.valid()) child.wait(ec);
+  }
+
   std::string diagnose() {
     std::error_code ec;
     for (int i = 0; i < 50 && child.running(ec); ++i) ::usleep(10'000);
@@ -179,16 +194,16 @@ PeerProcess::PeerProcess(const std::string& role, std::vector<std::string> args,
   conn.far.reset();  // the peer has it; a closed peer must mean end of stream here
   auto pid = s_->child.id();
   s_->watchdog.emplace(deadline_ns, [pid] { ::kill(pid, SIGKILL); });
-  auto ready = s_->read_line("ready");
-  if (ready != "ready") throw std::runtime_error(role + " said '" + ready + "' instead of ready");
+  try {
+    auto ready = s_->read_line("ready");
+    if (ready != "ready") throw std::runtime_error(role + " said '" + ready + "' instead of ready");
+  } catch (...) {
+    s_->end();  // the destructor does not run for a constructor that throws
+    throw;
+  }
 }
 
-PeerProcess::~PeerProcess() {
-  s_->watchdog.reset();  // joins before the child goes
-  std::error_code ec;
-  if (s_->child.valid() && s_->child.running(ec)) s_->child.terminate(ec);
-  if (s_->child.valid()) s_->child.wait(ec);
-}
+PeerProcess::~PeerProcess() { s_->end(); }
 
 void PeerProcess::go() {
   static constexpr char kGo[] = "go\n";
