@@ -703,19 +703,26 @@ def plot_pairs(doc, runs, label, stem, notes):
     fig, axes = plt.subplots(2, len(strategies), squeeze=False,
                              figsize=(max(5, 1.2 + 0.9 * len(receivers)) * len(strategies),
                                       2 * max(2.6, 1.2 + 0.55 * len(senders))))
-    for col, strategy in enumerate(strategies):
-        for row, (what, value, cmap) in enumerate(rows):
+    for row, (what, value, cmap) in enumerate(rows):
+        # One scale per metric across the strategies: colours compare.
+        values = [value(r) for c in cells.values() for r in c.values()]
+        values = [v for v in values if v is not None] or [0, 1]
+        norm = matplotlib.colors.Normalize(min(values), max(values))
+        colours = matplotlib.colormaps[cmap]
+        for col, strategy in enumerate(strategies):
             ax = axes[row][col]
             grid = [[None] * len(receivers) for _ in senders]
             for (h, p), r in cells[strategy].items():
                 grid[senders.index(h)][receivers.index(p)] = value(r)
             shown = [[math.nan if v is None else v for v in line] for line in grid]
-            ax.imshow(shown, cmap=cmap, aspect="auto")
+            ax.imshow(shown, cmap=colours, norm=norm, aspect="auto")
             for i, line in enumerate(grid):
                 for j, v in enumerate(line):
                     text = "-" if v is None else (f"{v:.0f}" if row == 0 else f"{v:.3f}")
+                    r_, g_, b_, _ = colours(norm(v)) if v is not None else (1, 1, 1, 1)
+                    dark = 0.299 * r_ + 0.587 * g_ + 0.114 * b_ < 0.5
                     ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                            color="#fff" if v is not None else "#555")
+                            color="#fff" if dark else "#000")
             ax.set_xticks(range(len(receivers)), receivers, fontsize=7, rotation=30, ha="right")
             ax.set_yticks(range(len(senders)), senders, fontsize=7)
             ax.set_xlabel("receiver (peer)", fontsize=8)

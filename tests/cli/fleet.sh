@@ -77,7 +77,8 @@ grep -q "^DaemonSet \* 65534 ZC_SINK_TOKEN=change-me sink --listen 0.0.0.0:7700$
 # on_node NODE USER ENV CMD...: as a container of that node would run.
 on_node() {
   local node=$1 user=$2 env=$3; shift 3
-  ip netns exec "$(ns "$node")" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$node" \
+  # exec: a server started with & is then the process whose id $! holds.
+  exec ip netns exec "$(ns "$node")" unshare --uts sh -c 'hostname "$0"; exec "$@"' "$node" \
     env -i PATH=/usr/bin:/bin HOME=/ ${env//,/ } \
     setpriv --reuid="$user" --regid="$user" --clear-groups "$@"
 }
@@ -101,7 +102,7 @@ while read -r _ node user env args; do
   job=$(echo "$args" | grep -o 'remote:[^ ]*' | tr ':.' '--')
   mkdir -m 777 "$tmp/scratch-$node-$job"
   set -- "${@//@SCRATCH@/$tmp/scratch-$node-$job}"
-  on_node "$node" "$user" "$env" "$tmp/zc-bench" "$@" >"$tmp/$node-$job.log" 2>&1 ||
+  (on_node "$node" "$user" "$env" "$tmp/zc-bench" "$@") >"$tmp/$node-$job.log" 2>&1 ||
     { echo "FAIL: the Job on $node ($*)"; cat "$tmp/$node-$job.log"; exit 1; }
   logs+=("$tmp/$node-$job.log")
 done < <(grep '^Job ' "$tmp/pods")
@@ -155,5 +156,8 @@ want = {f"{s}: {h} -> {p}" for s in ("sendfile", "read-write")
         for h in ("node-a", "node-b", "node-c") for p in ("node-a", "node-b", "node-c") if h != p}
 assert set(pairs) == want, sorted(set(pairs) ^ want)' || { echo "FAIL: the pair matrix does not hold every pair"; exit 1; }
 echo "ok   plot: $(grep -c . "$tmp/plot.out") files, the pair matrix with all 12 cells"
-for n in "${nodes[@]}"; do kill -0 "${servers[0]}" || { echo "FAIL: a sink server died"; exit 1; }; done
+for p in "${servers[@]}"; do
+  [ "$(ps -o args= -p "$p")" = "$tmp/zc-bench sink --listen 0.0.0.0:7700 --idle-timeout 5" ] ||
+    { echo "FAIL: server $p is not the sink server or died: $(ps -o args= -p "$p")"; exit 1; }
+done
 echo ok
