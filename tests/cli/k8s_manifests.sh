@@ -74,8 +74,10 @@ print("ok   rendered: base", sorted(kinds), "; fleet of 3:", len(jobs), "Jobs; r
 PY
 
 # Bad plans: one line, exit 2.
-for args in "node-a" "node-a node-a" "Node_A! node-b" "node-a node-b=bad/addr"; do
-  "$src/scripts/fleet-plan" -o "$tmp/bad" $args >/dev/null 2>"$tmp/err"
+for args in "-o $tmp/bad node-a" "-o $tmp/bad node-a node-a" "-o $tmp/bad Node_A! node-b" \
+  "-o $tmp/bad node-a node-b=bad/addr" "node-a node-b" "-o $tmp/bad --rings a b" \
+  "-o $tmp/bad a b -- --sink tcp"; do
+  "$src/scripts/fleet-plan" $args >/dev/null 2>"$tmp/err"
   rc=$?
   [ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] ||
     { echo "FAIL: fleet-plan $args: exit $rc"; cat "$tmp/err"; exit 1; }
@@ -97,13 +99,15 @@ validate() {  # validate FILE.yaml: each object against its kind's schema
   python3 -c 'import json, sys, yaml; print(json.dumps([d for d in yaml.safe_load_all(open(sys.argv[1])) if d]))' "$1" |
     node --input-type=module -e '
 import { readFileSync } from "node:fs";
-const root = process.argv[1];
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+const root = resolve(process.argv[1]);
 const docs = JSON.parse(readFileSync(0, "utf8"));
 let bad = 0;
 for (const d of docs) {
   const [group, version] = d.apiVersion.includes("/") ? d.apiVersion.split("/") : [null, d.apiVersion];
   const dir = group ? `${group}/${version}` : version;
-  const mod = await import(`${root}/kubernetes-models/${dir}/${d.kind}.js`);
+  const mod = await import(pathToFileURL(`${root}/kubernetes-models/${dir}/${d.kind}.js`).href);
   try {
     new mod[d.kind](d).validate();
     console.log(`valid   ${d.kind}/${d.metadata.name}`);
