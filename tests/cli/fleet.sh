@@ -52,9 +52,10 @@ done
 # One line per container to start: NODE (or '*' for every node), user,
 # env (NAME=VALUE,...), then the args; Secrets resolved as Kubernetes would.
 python3 - "$tmp/fleet.yaml" >"$tmp/pods" <<'PY' || { echo "FAIL: reading the manifests"; exit 1; }
-import shlex, sys, yaml
+import base64, shlex, sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
-secrets = {d["metadata"]["name"]: d.get("stringData", {}) for d in docs if d["kind"] == "Secret"}
+secrets = {d["metadata"]["name"]: dict(d.get("stringData", {}), **{
+    k: base64.b64decode(v).decode() for k, v in d.get("data", {}).items()}) for d in docs if d["kind"] == "Secret"}
 for d in docs:
     if d["kind"] not in ("DaemonSet", "Job"):
         continue
@@ -70,7 +71,9 @@ for d in docs:
     args = ["@SCRATCH@" if a in mounts else a for a in c["args"]]
     print(d["kind"], node, user, ",".join(env), shlex.join(args))
 PY
-grep -q "^DaemonSet \* 65534 ZC_SINK_TOKEN=change-me sink --listen 0.0.0.0:7700$" "$tmp/pods" ||
+token=$(sed -n 's/^ZC_SINK_TOKEN=//p' "$tmp/fleet/token.env")
+[ ${#token} -eq 32 ] || { echo "FAIL: fleet-plan made no token"; exit 1; }
+grep -q "^DaemonSet \* 65534 ZC_SINK_TOKEN=$token sink --listen 0.0.0.0:7700$" "$tmp/pods" ||
   { echo "FAIL: unexpected sink server:"; cat "$tmp/pods"; exit 1; }
 [ "$(grep -c '^Job ' "$tmp/pods")" -eq 6 ] || { echo "FAIL: not 6 Jobs:"; cat "$tmp/pods"; exit 1; }
 
@@ -111,7 +114,7 @@ echo "ok   6 Jobs ran; a log looks like:"; sed 's/^/     /' "${logs[0]}" | grep 
 "$bin" merge --from-logs "${logs[@]}" -o "$tmp/all.json" >"$tmp/merge.out" 2>"$tmp/merge.err" ||
   { echo "FAIL: merge"; cat "$tmp/merge.err"; exit 1; }
 cat "$tmp/merge.out"; cat "$tmp/merge.err"
-python3 - "$src/harness/report/schema/zc-bench-1.schema.json" "$tmp/all.json" <<'PY' || exit 1
+python3 - "$src/harness/report/schema/zc-bench-1.schema.json" "$tmp/all.json" "$token" <<'PY' || exit 1
 import json, sys, jsonschema
 schema = json.load(open(sys.argv[1]))
 doc = json.load(open(sys.argv[2]))
@@ -131,7 +134,7 @@ assert len(pairs) == 6, pairs
 assert sorted(doc["hosts"]) == ["node-a", "node-b", "node-c"], sorted(doc["hosts"])
 assert [m["hosts"] for m in doc["merged_from"]] == [[r["host"]] for r in runs[::2]]
 assert len(doc["comparisons"]) >= 6, "one ranking per pair"
-assert "change-me" not in json.dumps(doc), "the token leaked into the results"
+assert sys.argv[3] not in json.dumps(doc), "the token leaked into the results"
 print(f"ok   merged: {len(runs)} runs, {len(pairs)} pairs, schema-valid")
 PY
 

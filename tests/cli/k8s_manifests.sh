@@ -15,7 +15,7 @@ schemas=${ZC_K8S_SCHEMAS:-$(dirname "$bin")/k8s-schemas}/node_modules
 
 kubectl kustomize "$src/deploy/kubernetes" >"$tmp/base.yaml" 2>"$tmp/err" ||
   { echo "FAIL: kubectl kustomize deploy/kubernetes"; cat "$tmp/err"; exit 1; }
-"$src/scripts/fleet-plan" -o "$tmp/fleet" node-a node-b=10.0.0.2 node-c 2>"$tmp/err" ||
+"$src/scripts/fleet-plan" -o "$tmp/fleet" --image registry.example/zc-bench:1 node-a node-b=10.0.0.2 node-c 2>"$tmp/err" ||
   { echo "FAIL: fleet-plan"; cat "$tmp/err"; exit 1; }
 kubectl kustomize "$tmp/fleet" >"$tmp/fleet.yaml" 2>"$tmp/err" ||
   { echo "FAIL: kubectl kustomize of fleet-plan's overlay"; cat "$tmp/err"; exit 1; }
@@ -54,7 +54,7 @@ def check_job(job, sender, receiver, address):
     assert a[:2] == ["run", "--sink"] and a[2] == f"remote:{address}:7700", a
     assert a[a.index("-o") + 1] == "-", a
     assert token in c["env"]
-    assert c["image"] == "localhost/zc-bench:latest", c["image"]
+    assert c["image"] == "registry.example/zc-bench:1", c["image"]
 
 fleet = load("fleet")
 jobs = [d for d in fleet if d["kind"] == "Job"]
@@ -68,7 +68,12 @@ for j in jobs:
         j["spec"]["template"]["metadata"]["labels"]["zc-bench/receiver"]
     check_job(j, s, r, "10.0.0.2" if r == "node-b" else r)
 assert len({j["metadata"]["name"] for j in jobs}) == 6
-assert sum(d["kind"] == "DaemonSet" for d in fleet) == 1
+ds = [d for d in fleet if d["kind"] == "DaemonSet"]
+assert len(ds) == 1 and ds[0]["spec"]["template"]["spec"]["containers"][0]["image"] == "registry.example/zc-bench:1"
+# The plan's own token replaces the base's placeholder.
+secret = [d for d in fleet if d["kind"] == "Secret"]
+assert len(secret) == 1 and secret[0]["metadata"]["name"] == "zc-bench-token", secret
+assert "change-me" not in yaml.safe_dump(secret) and "ZC_SINK_TOKEN" in secret[0]["data"], secret
 ring = [d for d in load("ring") if d["kind"] == "Job"]
 assert len(ring) == 3, len(ring)
 print("ok   rendered: base", sorted(kinds), "; fleet of 3:", len(jobs), "Jobs; ring:", len(ring))
