@@ -19,5 +19,6 @@ Runner setup_produce(CLI::App& app);
 Runner setup_consume(CLI::App& app);
 Runner setup_compare(CLI::App& app);
 Runner setup_plot(CLI::App& app);
+Runner setup_merge(CLI::App& app);
 
 }  // namespace zc::cmd

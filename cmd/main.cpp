@@ -92,6 +92,8 @@ int main(int argc, char** argv) {
       [](CLI::App& a) { return zc::cmd::setup_compare(a); });
   add("plot", "charts (PNG and SVG) from a results file (plot.py, matplotlib)",
       [](CLI::App& a) { return zc::cmd::setup_plot(a); });
+  add("merge", "one results document from many hosts' files (each run keeps its host)",
+      [](CLI::App& a) { return zc::cmd::setup_merge(a); });
   auto help_topic = std::make_shared<std::string>();
   add("help", "this help, or a subcommand's: zc-bench help run", [&](CLI::App& a) {
     a.add_option("SUBCOMMAND", *help_topic, "the subcommand to explain");

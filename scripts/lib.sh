@@ -16,10 +16,30 @@ ZC_PACKAGES=(
   liburing-dev libxxhash-dev
   python3 python3-jsonschema python3-matplotlib
   iproute2 ethtool clang-format help2man dpkg-dev
-  libbenchmark-tools python3-scipy nodejs
+  libbenchmark-tools python3-scipy nodejs python3-yaml
 )
 
 zc_log() { printf 'zc-bench: %s\n' "$*" >&2; }
+
+# The Kubernetes tools the deploy/kubernetes tests use: kubectl (with its
+# kustomize) from Debian's kubernetes-client only where no kubectl is on
+# PATH (another kubectl package conflicts with it), and the Kubernetes API's
+# JSON schemas, which no Debian package ships: npm's kubernetes-models
+# (validators compiled from the API's OpenAPI schemas) into
+# $ZC_BUILD/k8s-schemas. Either missing makes its test skip, saying so.
+ZC_K8S_SCHEMAS_PACKAGE=kubernetes-models@5.1.0
+zc_install_kubernetes_tools() {
+  command -v kubectl >/dev/null || zc_install_missing kubernetes-client ||
+    zc_log "kubectl not installed: the manifest tests will skip"
+  local dir=$ZC_BUILD/k8s-schemas
+  [ -d "$dir/node_modules/kubernetes-models" ] && return 0
+  command -v npm >/dev/null || zc_install_missing npm || return 0
+  zc_log "installing $ZC_K8S_SCHEMAS_PACKAGE (npm) into $dir"
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "$ZC_K8S_SCHEMAS_PACKAGE" >/dev/null 2>&1 ||
+    zc_log "npm install $ZC_K8S_SCHEMAS_PACKAGE failed: the schema validation test will skip"
+  return 0
+}
 
 # Installs only what is missing; silent when everything is there.
 zc_install_missing() {

@@ -20,9 +20,12 @@ the results file:
                       in linear skbs vs page fragments
   <stem>-append       --preset append (or any seq/random comparison): seq beside
                       random per sync policy, a log axis where the range needs it
+  <stem>-pairs        runs from several hosts (zc-bench merge): a matrix per
+                      strategy, sender host x receiver (peer), of throughput and of
+                      CPU per byte (sender + receiver)
 Runs are labelled by their strategy and every parameter that differs between
 them (sink, nic, receiver, pattern, sync, record, qd, chunk, size, cache,
-streams). Every chart is titled with the machine's CPU model and kernel. Only
+streams, host, peer). Every chart is titled with the machine's CPU model and kernel. Only
 runs with status "ok" are drawn; the others are named in a footnote.
 --list-labels prints, as JSON, the labels each chart would draw, and draws
 nothing.
@@ -235,6 +238,8 @@ LABEL_PARTS = [
     ("cache", lambda r: r["parameters"].get("cache", "").replace("n/a", ""), " cache:{}"),
     ("streams", lambda r: str(r["parameters"].get("streams", "")), " streams:{}"),
     ("remote", lambda r: r["parameters"].get("remote", ""), " remote:{}"),
+    ("host", lambda r: r.get("host", ""), " @{}"),
+    ("peer", lambda r: r.get("peer", ""), " ->{}"),
 ]
 
 
@@ -613,6 +618,8 @@ def chart_labels(doc, runs, label):
         "append": [f"sync {sync}: {group} {pattern}"
                    for sync, groups in append_panels(doc, runs, label).items()
                    for group, patterns in groups for pattern in patterns],
+        "pairs": [f"{strategy}: {h} -> {p}" for strategy, cell in pair_cells(runs)[0].items()
+                  for h, p in cell],
     }
 
 
@@ -657,6 +664,89 @@ def plot_streams(doc, runs, label, stem, notes):
     return finish(fig, ax, doc, "Throughput against concurrent streams", stem + "-streams", notes)
 
 
+def pair_cells(runs):
+    """Runs of a merged document by strategy, then (sender host, receiver):
+    the first run of each cell (the footnote says when a cell had more)."""
+    if len({r.get("host") for r in runs if r.get("host")}) < 2:
+        return {}, 0
+    cells, extra = {}, 0
+    for r in runs:
+        if not r.get("host") or not r.get("peer"):
+            continue
+        cell = cells.setdefault(r["strategy"], {})
+        if (r["host"], r["peer"]) in cell:
+            extra += 1
+        else:
+            cell[(r["host"], r["peer"])] = r
+    return cells, extra
+
+
+def total_cpu(run):
+    s = sender_cpu(run)
+    if s is None:
+        return None
+    return s + (median(run, "receiver_cpu_ns_per_byte") or 0)
+
+
+def plot_pairs(doc, runs, label, stem, notes):
+    """Runs spanning several hosts: sender x receiver matrices, one column
+    per strategy (six at most), throughput above and CPU per byte below."""
+    cells, extra = pair_cells(runs)
+    if not cells:
+        return []
+    strategies = list(cells)[:6]
+    senders = sorted({h for c in cells.values() for h, _ in c})
+    receivers = sorted({p for c in cells.values() for _, p in c})
+    rows = (("MB/s (median)", lambda r: (median(r, "throughput_bytes_per_s") or 0) / 1e6 or None,
+             "viridis"),
+            ("CPU ns/B, sender + receiver", total_cpu, "magma_r"))
+    fig, axes = plt.subplots(2, len(strategies), squeeze=False,
+                             figsize=(max(5, 1.2 + 0.9 * len(receivers)) * len(strategies),
+                                      2 * max(2.6, 1.2 + 0.55 * len(senders))))
+    for row, (what, value, cmap) in enumerate(rows):
+        # One scale per metric across the strategies: colours compare.
+        values = [value(r) for c in cells.values() for r in c.values()]
+        values = [v for v in values if v is not None] or [0, 1]
+        norm = matplotlib.colors.Normalize(min(values), max(values))
+        colours = matplotlib.colormaps[cmap]
+        for col, strategy in enumerate(strategies):
+            ax = axes[row][col]
+            grid = [[None] * len(receivers) for _ in senders]
+            for (h, p), r in cells[strategy].items():
+                grid[senders.index(h)][receivers.index(p)] = value(r)
+            shown = [[math.nan if v is None else v for v in line] for line in grid]
+            ax.imshow(shown, cmap=colours, norm=norm, aspect="auto")
+            for i, line in enumerate(grid):
+                for j, v in enumerate(line):
+                    text = "-" if v is None else (f"{v:.0f}" if row == 0 else f"{v:.3f}")
+                    r_, g_, b_, _ = colours(norm(v)) if v is not None else (1, 1, 1, 1)
+                    dark = 0.299 * r_ + 0.587 * g_ + 0.114 * b_ < 0.5
+                    ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                            color="#fff" if dark else "#000")
+            ax.set_xticks(range(len(receivers)), receivers, fontsize=7, rotation=30, ha="right")
+            ax.set_yticks(range(len(senders)), senders, fontsize=7)
+            ax.set_xlabel("receiver (peer)", fontsize=8)
+            ax.set_ylabel("sender (host)", fontsize=8)
+            ax.set_title(f"{strategy}: {what}", fontsize=9)
+    pair_notes = list(notes)
+    if extra:
+        pair_notes.append(f"{extra} runs share a cell with another (other parameters differ): "
+                          "each cell draws the first")
+    if len(cells) > len(strategies):
+        pair_notes.append(f"{len(cells) - len(strategies)} more strategies not drawn (see the JSON)")
+    fig.suptitle(title(doc, f"Pairs of hosts ({len(senders)} senders, {len(receivers)} receivers)"),
+                 fontsize=10)
+    if pair_notes:
+        fig.text(0.01, 0.005, "\n".join(pair_notes), fontsize=7, va="bottom", ha="left", color="#555")
+    fig.tight_layout(rect=(0, 0.02 + 0.022 * len(pair_notes), 1, 0.95))
+    written = []
+    for ext in ("png", "svg"):
+        fig.savefig(f"{stem}-pairs.{ext}", dpi=120)
+        written.append(f"{stem}-pairs.{ext}")
+    plt.close(fig)
+    return written
+
+
 def main():
     ap = argparse.ArgumentParser(description="Charts (PNG and SVG) from a zc-bench/1 results file.")
     ap.add_argument("results", help="a zc-bench/1 JSON file (zc-bench run -o FILE)")
@@ -692,7 +782,7 @@ def main():
         return
     written = []
     for plot in (plot_throughput, plot_cpu, plot_copies, plot_chunks, plot_kafka, plot_append,
-                 plot_streams):
+                 plot_streams, plot_pairs):
         written += plot(doc, runs, label, stem, notes)
     for path in written:
         print(path)

@@ -337,6 +337,8 @@ class Checker {
     required(r, at, "status", &json::is_string, "a string");
     optional(r, at, "reason", &json::is_string, "a string");
     optional(r, at, "strategy", &json::is_string, "a string");
+    optional(r, at, "host", &json::is_string, "a string");
+    optional(r, at, "peer", &json::is_string, "a string");
     if (const json* metrics = optional(r, at, "metrics", &json::is_object, "an object"))
       for (const auto& [key, m] : metrics->items()) metric(m, at + ".metrics." + key);
     if (const json* reps = optional(r, at, "repetitions", &json::is_array, "an array"))
@@ -367,9 +369,11 @@ class Checker {
 
 }  // namespace
 
-json load_results(const fs::path& path) {
-  auto label = path.string();
-  std::string s = read_bounded(path);
+std::string read_results_file(const fs::path& path) { return read_bounded(path); }
+
+json load_results(const fs::path& path) { return parse_results(read_bounded(path), path.string()); }
+
+json parse_results(const std::string& s, const std::string& label) {
   if (s.find_first_not_of(" \t\r\n") == std::string::npos) bad_file(label, "is empty");
   json doc;
   try {

@@ -74,6 +74,11 @@ inline constexpr std::uint64_t kMaxResultsBytes = 256ull << 20;
 // is wrong with it (missing, not a regular file, too large, not JSON,
 // truncated, another format, a field of the wrong type: its path).
 nlohmann::json load_results(const std::filesystem::path& path);
+// The file's text, with load_results's refusals (missing, not a regular
+// file, too large).
+std::string read_results_file(const std::filesystem::path& path);
+// load_results's checks on a document already read (`label` names it).
+nlohmann::json parse_results(const std::string& text, const std::string& label);
 
 // Throws UsageError for a metric in neither document or no run in common.
 Comparison compare_results(const nlohmann::json& base, const nlohmann::json& now,

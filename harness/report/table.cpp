@@ -31,6 +31,12 @@ struct Parameter {
 };
 
 const Parameter kParameters[] = {
+    // Merged documents (zc-bench merge): columns when the runs span hosts;
+    // a single host's table says nothing of them.
+    {"host", "host", true, [](const json& r) { return r.value("host", std::string("-")); },
+     [](const std::string&) { return std::string(); }},
+    {"peer", "peer", true, [](const json& r) { return r.value("peer", std::string("-")); },
+     [](const std::string&) { return std::string(); }},
     {"sink", "sink", true, [](const json& r) { return r.value("sink", std::string()); },
      [](const std::string& v) { return v + " sink"; }},
     {"size", "size", false,

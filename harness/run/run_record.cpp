@@ -1,8 +1,11 @@
 #include "harness/run/run_record.hpp"
 
+#include <sys/utsname.h>
+
 #include <vector>
 
 #include "harness/measure/statistics.hpp"
+#include "harness/sinks/remote_protocol.hpp"
 
 namespace zc {
 using nlohmann::json;
@@ -145,6 +148,27 @@ void add_convergence(RunState& rs, std::vector<std::string>& warnings) {
                        "%; raise --max-time or lower --precision)");
 }
 
+// The remote peer of a run with --sink remote: the hostname its server
+// reported (sink_details for transfers, connection for ingest), else the
+// host part of the address dialled. Empty for a local run.
+std::string remote_peer(const RunState& rs) {
+  const auto& remote = rs.spec.conditions.remote;
+  if (remote.empty()) return {};
+  auto reported = [](const json& rep) -> std::string {
+    for (const char* where : {"sink_details", "connection"})
+      if (auto it = rep.find(where); it != rep.end() && it->is_object())
+        if (auto s = it->find("server"); s != it->end() && s->is_object())
+          if (auto h = s->find("hostname"); h != s->end() && h->is_string() && !h->empty())
+            return h->get<std::string>();
+    return {};
+  };
+  for (const auto& rep : rs.repetitions)
+    if (auto h = reported(rep); !h.empty()) return h;
+  if (rs.evidence)
+    if (auto h = reported(*rs.evidence); !h.empty()) return h;
+  return split_host_port(remote).first;
+}
+
 }  // namespace
 
 std::optional<double> relative_half_width(const RunState& rs) {
@@ -180,6 +204,10 @@ void finish_record(RunState& rs, bool was_run) {
   r["repetitions"] = rs.repetitions;
   r["metrics"] = metrics_json(rs);
   set_verification(rs);
+  // Which machines the run was between: `zc-bench merge` keeps them apart.
+  utsname u{};
+  r["host"] = ::uname(&u) == 0 ? std::string(u.nodename) : std::string("unknown");
+  if (auto peer = remote_peer(rs); !peer.empty()) r["peer"] = peer;
   std::vector<std::string> warnings;
   if (rs.measure) {
     // The evidence repetition goes last: with no failure it is the one

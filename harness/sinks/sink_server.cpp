@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 
 #include <atomic>
 #include <cstdio>
@@ -259,9 +260,17 @@ SessionPlan authenticate(Connection& c, const SinkServerOptions& opts, Slots& sl
   return plan;
 }
 
+// The server's hostname lets a run name its peer by host (the `peer` field)
+// rather than by the address it dialled.
+std::string host_name() {
+  utsname u{};
+  return ::uname(&u) == 0 ? std::string(u.nodename) : std::string();
+}
+
 nlohmann::json ready_message() {
   return {{"type", "ready"},
-          {"server", {{"version", build_version()}, {"commit", build_commit()}}}};
+          {"server",
+           {{"version", build_version()}, {"commit", build_commit()}, {"hostname", host_name()}}}};
 }
 
 // A receive session: the peer sends, this side hashes and counts. Returns
