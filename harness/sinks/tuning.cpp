@@ -82,6 +82,24 @@ void parse_pin(const std::string& text, Tuning& t) {
   }
 }
 
+void check_cpu(int cpu, std::string_view option) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return;  // the pin itself will say why
+  if (cpu == -1 || (cpu >= 0 && cpu < CPU_SETSIZE && CPU_ISSET(cpu, &set))) return;
+  // The CPUs allowed, as ranges: "0–1", "0–3,6".
+  std::string allowed;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (!CPU_ISSET(c, &set) || (c > 0 && CPU_ISSET(c - 1, &set))) continue;
+    int last = c;
+    while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &set)) ++last;
+    allowed += (allowed.empty() ? "" : ",") + std::to_string(c);
+    if (last > c) allowed += "\u2013" + std::to_string(last);
+  }
+  throw UsageError(std::string(option) + ": no CPU " + std::to_string(cpu) + " here (" + allowed +
+                   ")");
+}
+
 void pin_this_thread(int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
