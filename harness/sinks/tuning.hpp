@@ -35,7 +35,7 @@ struct Tuning {
 void parse_pin(const std::string& text, Tuning& t);
 
 // Throws UsageError naming `option` unless `cpu` is -1 (any CPU) or a CPU
-// this process may run on: "--cpu: no CPU 999 here (0-1)".
+// online here: "--cpu: no CPU 999 here (0–1)".
 void check_cpu(int cpu, std::string_view option);
 
 // Pins the calling thread to `cpu` (-1: every online CPU, undoing an

@@ -117,8 +117,9 @@ lines, _ = wait_log(r"'stalled' produced, failed", 30)
 took = time.time() - t0
 s.close()
 assert lines and "the receiver stopped reading" in lines[0], lines
-# The bound, not a measurement: 2 s idle plus the time to fill the buffers.
-assert took < 2 + 2 + 2, f"cut after {took:.1f} s with --idle-timeout 2"
+# Issue 25's bound: the idle timeout +-2 s (main cut it at twice the idle
+# timeout, 4.1 s: the socket's send timeout restarted after a partial send).
+assert took < 2 + 2, f"cut after {took:.1f} s with --idle-timeout 2"
 print(f"ok   {who}: a peer that never read was cut {took:.1f} s after go (--idle-timeout 2)")
 
 # 2^40 bytes of 64 MiB records: "ready" at once, a few MiB read, gone.
