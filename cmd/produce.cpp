@@ -64,8 +64,9 @@ void common(CLI::App& app, PeerArgs& a) {
 // The required options, the descriptor and the CPU: usage errors, before
 // the pin.
 void check_common(const PeerArgs& a, const char* command) {
-  for (auto [given, name] :
-       {std::pair{a.fd >= 0, "--fd"}, {!a.size.empty(), "--size"}, {!a.record.empty(), "--record"}})
+  for (auto [given, name] : {std::pair{a.fd != -1, "--fd"},
+                             {!a.size.empty(), "--size"},
+                             {!a.record.empty(), "--record"}})
     if (!given)
       throw UsageError(std::string(command) + ": " + name +
                        " is required (zc-bench run starts this command with --fd, --size and "
