@@ -39,7 +39,7 @@ struct ProduceOptions {
   // Hash each batch as it is sent rather than the whole stream before
   // "ready": a server then spends nothing on a stream nobody reads (a hello
   // may ask for a terabyte and leave). The hashing's CPU, measured per
-  // batch, is taken out of the report's usage (evidence "hash_cpu_s"), so
+  // batch, is taken out of the report's usage (evidence "hash_cpu_ns"), so
   // the producer's CPU means the same either way.
   bool hash_while_sending = false;
 };
