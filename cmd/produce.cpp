@@ -7,6 +7,7 @@
 
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
 #include "harness/base/units.hpp"
 #include "harness/sinks/tuning.hpp"
 #include "harness/workloads/ingest/peer_loops.hpp"
@@ -50,12 +51,28 @@ struct PeerArgs {
   int cpu = -1;
 };
 
+// Not required() in CLI11's sense: a required option's absence is
+// reported before an unknown one, and `produce --bogus` then said
+// "--fd is required". check_common() says it after parsing.
 void common(CLI::App& app, PeerArgs& a) {
-  app.add_option("--fd", a.fd, "the connection, inherited")
-      ->required()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--record", a.record, "record size")->required();
+  app.add_option("--fd", a.fd, "the connection, inherited (required)");
+  app.add_option("--size", a.size, "bytes of the stream (required)");
+  app.add_option("--record", a.record, "record size (required)");
   app.add_option("--cpu", a.cpu, "pin to this CPU (-1: any CPU)");
+}
+
+// The required options, the descriptor and the CPU: usage errors, before
+// the pin.
+void check_common(const PeerArgs& a, const char* command) {
+  for (auto [given, name] : {std::pair{a.fd != -1, "--fd"},
+                             {!a.size.empty(), "--size"},
+                             {!a.record.empty(), "--record"}})
+    if (!given)
+      throw UsageError(std::string(command) + ": " + name +
+                       " is required (zc-bench run starts this command with --fd, --size and "
+                       "--record)");
+  check_cpu(a.cpu, "--cpu");
+  check_inherited_fd(a.fd, "--fd");
 }
 
 }  // namespace
@@ -63,14 +80,13 @@ void common(CLI::App& app, PeerArgs& a) {
 Runner setup_produce(CLI::App& app) {
   auto a = std::make_shared<PeerArgs>();
   common(app, *a);
-  app.add_option("--size", a->size, "bytes to send")->required();
   app.add_option("--seed", a->seed, "the stream's seed");
   app.add_option("--producer", a->producer, "this producer's number");
   app.add_flag("--timestamps", a->timestamps, "stamp each record with its send time");
   app.add_option("--window", a->window,
                  "bytes in flight before waiting for the receiver's acknowledgement (0: none)");
   return [a] {
-    pin_this_thread(a->cpu);
+    check_common(*a, "produce");
     ProduceOptions o;
     o.size = parse_size(a->size, "--size");
     o.record = parse_size(a->record, "--record");
@@ -78,6 +94,7 @@ Runner setup_produce(CLI::App& app) {
     o.producer = a->producer;
     o.timestamps = a->timestamps;
     o.window = a->window == "0" ? 0 : parse_size(a->window, "--window");
+    pin_this_thread(a->cpu);
     return finish(produce_stream(
         a->fd, o, [] { say("ready"); }, wait_for_go, [] { say("done"); }));
   };
@@ -86,17 +103,17 @@ Runner setup_produce(CLI::App& app) {
 Runner setup_consume(CLI::App& app) {
   auto a = std::make_shared<PeerArgs>();
   common(app, *a);
-  app.add_option("--size", a->size, "bytes the stream holds")->required();
   app.add_option("--producers", a->producers, "producers whose records the stream holds")
       ->check(CLI::Range(1u, 1024u));
   app.add_option("--buffer", a->buffer, "read size");
   return [a] {
-    pin_this_thread(a->cpu);
+    check_common(*a, "consume");
     ConsumeOptions o;
     o.record = parse_size(a->record, "--record");
     o.producers = a->producers;
     o.buffer = parse_size(a->buffer, "--buffer");
     o.expected = parse_size(a->size, "--size");
+    pin_this_thread(a->cpu);
     return finish(consume_stream(
         a->fd, o, [] { say("ready"); }, [] { say("done"); }));
   };

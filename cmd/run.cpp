@@ -2,6 +2,7 @@
 // given) and hands it to the harness. The workloads declare their own
 // options; this file only wires them to CLI11.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <climits>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <vector>
 
 #include "cmd/commands.hpp"
 #include "cmd/run_output.hpp"
@@ -98,13 +100,6 @@ double parse_number(const std::string& text, const std::string& what, const char
   throw UsageError(what + ": '" + text + "' is not " + kind);
 }
 
-double parse_seconds(const std::string& text, const std::string& what) {
-  double v = parse_number(text, what, "a number of seconds");
-  if (v <= 0 || v > 86400)
-    throw UsageError(what + ": '" + text + "' is not from 0 to 86400 seconds (0 excluded)");
-  return v;
-}
-
 // "3%" or "0.03".
 double parse_share(const std::string& text, const std::string& what) {
   bool percent = !text.empty() && text.back() == '%';
@@ -153,17 +148,48 @@ RunSettings make_settings(const RunArgs& a) {
 }
 
 // A path that cannot even hold a file (a name too long, a read-only
-// folder) is a usage error before the first run, not after the last.
+// folder) is a usage error before the first run, not after the last. Called
+// once the command line is accepted; whatever the probe makes (the file,
+// missing folders) is removed again: write_output() makes them for good.
 void probe_output(const fs::path& out) {
   check_writable(out);
   std::error_code ec;
   if (out == "-" || fs::exists(out, ec)) return;
+  std::vector<fs::path> made;  // deepest last
+  for (auto dir = out.parent_path(); !dir.empty() && !fs::exists(dir, ec);
+       dir = dir.parent_path()) {
+    made.insert(made.begin(), dir);
+    if (dir.parent_path() == dir) break;
+  }
+  auto remove_made = [&] {
+    for (auto it = made.rbegin(); it != made.rend(); ++it) fs::remove(*it, ec);
+  };
+  for (const auto& dir : made)
+    if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
+      int err = errno;
+      remove_made();
+      throw UsageError("-o: cannot create folder '" + dir.string() + "': " + errno_text(err));
+    }
   auto probe = out;
   probe += ".partial";
   int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) throw UsageError("-o: cannot create '" + out.string() + "': " + errno_text(errno));
-  ::close(fd);
+  int err = errno;
+  if (fd >= 0) ::close(fd);
   fs::remove(probe, ec);
+  remove_made();
+  if (fd < 0) throw UsageError("-o: cannot create '" + out.string() + "': " + errno_text(err));
+}
+
+// The temporary folder's parent must take one (--tmpdir /proc is a folder
+// but does not): tried, and removed, before the first line of progress.
+void probe_temp_parent(const fs::path& parent, const std::string& option) {
+  auto tmpl = (parent / "zc-bench.probe.XXXXXX").string();
+  if (::mkdtemp(tmpl.data())) {
+    ::rmdir(tmpl.c_str());
+    return;
+  }
+  throw UsageError(option + ": cannot create a folder in '" + parent.string() +
+                   "': " + errno_text(errno));
 }
 
 // Writes the results; when that fails (a full disk), keeps them in the
@@ -296,10 +322,16 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   return [a, &app, command_line] {
     auto format = parse_format(a->format);
     fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
-    probe_output(out);
+    check_writable(out);
     auto plan = make_plan(make_request(*a, app), make_settings(*a));
     plan.command_line = redact_secrets(command_line);
     check_plan_size(plan, a->max_runs, a->quiet);
+    // The command line is accepted: only now is anything created (tried).
+    probe_output(out);
+    const char* env_tmpdir = std::getenv("TMPDIR");
+    probe_temp_parent(plan.temp_parent, !a->tmpdir.empty()          ? "--tmpdir"
+                                        : env_tmpdir && *env_tmpdir ? "TMPDIR"
+                                                                    : "the temporary folder");
     auto* terminal = out == "-" ? stderr : stdout;
     auto table = table_options(a->layout, terminal);
     if (!a->quiet)

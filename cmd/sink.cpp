@@ -6,6 +6,7 @@
 
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
 #include "harness/base/units.hpp"
 #include "harness/sinks/receiver.hpp"
 #include "harness/sinks/remote_protocol.hpp"
@@ -25,8 +26,9 @@ struct SinkArgs {
   std::string token;
   unsigned max_sessions = 4;
   unsigned max_pending = 16;
-  double hello_timeout = 5;
-  double idle_timeout = 30;
+  std::string hello_timeout = "5";
+  std::string idle_timeout = "30";
+  std::string max_session_bytes = "1024G";
   unsigned sessions = 0;
   bool kernel_counters = false;
 };
@@ -37,13 +39,15 @@ int serve(const SinkArgs& a) {
   opts.token = a.token;
   opts.max_sessions = a.max_sessions;
   opts.max_pending = a.max_pending;
-  opts.hello_timeout_s = a.hello_timeout;
-  opts.idle_timeout_s = a.idle_timeout;
+  opts.hello_timeout_s = parse_seconds(a.hello_timeout, "--hello-timeout", 3600);
+  opts.idle_timeout_s = parse_seconds(a.idle_timeout, "--idle-timeout", 3600);
+  opts.max_size = parse_size(a.max_session_bytes, "--max-session-bytes");
   opts.session_limit = a.sessions;
   // The ingest workload's producer, for runs with --workload ingest --sink
   // remote: the same loop as `zc-bench produce`, on the session's thread.
   opts.produce = [](int fd, const ProduceRequest& request, const std::function<void()>& on_ready,
-                    const std::function<bool()>& wait_go, std::uint64_t deadline_ns) {
+                    const std::function<bool()>& wait_go, std::uint64_t deadline_ns,
+                    std::uint64_t idle_ns) {
     ProduceOptions o;
     o.size = request.size;
     o.record = request.record;
@@ -51,6 +55,8 @@ int serve(const SinkArgs& a) {
     o.shutdown_after = false;
     o.thread_usage = true;
     o.deadline_ns = deadline_ns;
+    o.idle_ns = idle_ns;
+    o.hash_while_sending = true;
     return produce_stream(fd, o, on_ready, wait_go, [] {});
   };
   return serve_sink(opts);
@@ -86,18 +92,19 @@ Runner setup_sink(CLI::App& app) {
   app.add_option(
          "--hello-timeout", args->hello_timeout,
          "--listen: seconds a new connection has to send its hello (at most --idle-timeout)")
-      ->capture_default_str()
-      ->check(CLI::Range(0.1, 3600.0));
+      ->capture_default_str();
   app.add_option("--idle-timeout", args->idle_timeout,
-                 "--listen: seconds a silent peer is kept before it is dropped")
-      ->capture_default_str()
-      ->check(CLI::Range(0.1, 3600.0));
+                 "--listen: seconds a peer that neither sends nor reads is kept before it is "
+                 "dropped, in every state of a session (at most 3600)")
+      ->capture_default_str();
+  app.add_option("--max-session-bytes", args->max_session_bytes,
+                 "--listen: the largest stream a peer may send or ask to be produced")
+      ->capture_default_str();
   app.add_option("--sessions", args->sessions, "--listen: exit after this many sessions (0: never)")
       ->capture_default_str();
   return [args] {
     if (!args->listen.empty()) return serve(*args);
     if (args->fd < 0) throw UsageError("sink: give --fd N (started by run) or --listen ADDR:PORT");
-    pin_this_thread(args->cpu);
     ReceiverOptions opts;
     auto mode = parse_receiver_mode(args->receiver);
     if (!mode)
@@ -106,6 +113,9 @@ Runner setup_sink(CLI::App& app) {
     opts.mode = *mode;
     opts.buffer_size = parse_size(args->buffer, "--buffer");
     opts.kernel_counters = args->kernel_counters;
+    check_cpu(args->cpu, "--cpu");
+    check_inherited_fd(args->fd, "--fd");
+    pin_this_thread(args->cpu);
     // Lines on stdout: "ready" (the harness starts its clock), "done" (the
     // stream has ended: it stops it), then the report.
     opts.on_ready = [] {

@@ -1,7 +1,12 @@
 #include "harness/base/fd.hpp"
 
+#include <fcntl.h>
+
 #include <cerrno>
+#include <string>
 #include <system_error>
+
+#include "harness/base/errors.hpp"
 
 namespace zc {
 
@@ -18,6 +23,13 @@ Mapping map_buffer(std::size_t len) {
                    -1, 0);
   if (p == MAP_FAILED) throw std::system_error(errno, std::generic_category(), "mmap buffer");
   return Mapping(p, len);
+}
+
+void check_inherited_fd(int fd, std::string_view option) {
+  if (fd >= 0 && ::fcntl(fd, F_GETFD) >= 0) return;
+  throw UsageError(std::string(option) + " " + std::to_string(fd) +
+                   ": no descriptor is open there (zc-bench run starts this command with the "
+                   "connection on it)");
 }
 
 }  // namespace zc

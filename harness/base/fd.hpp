@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <string_view>
 #include <utility>
 
 namespace zc {
@@ -71,5 +72,9 @@ Mapping map_readonly(int fd, std::size_t len, int extra_flags = 0);
 
 // Page-aligned anonymous buffer (aligned for O_DIRECT too).
 Mapping map_buffer(std::size_t len);
+
+// A descriptor a command was told it inherits (`--fd N`): throws
+// UsageError naming `option` when none is open there.
+void check_inherited_fd(int fd, std::string_view option);
 
 }  // namespace zc

@@ -77,6 +77,19 @@ std::uint64_t parse_size(std::string_view text, std::string_view what) {
   return std::uint64_t(bytes);
 }
 
+double parse_seconds(std::string_view text, std::string_view what, double max_s) {
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  // from_chars takes "nan" and "inf" too: only finite numbers pass.
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty() || !std::isfinite(v))
+    throw UsageError(std::string(what) + ": '" + std::string(text) +
+                     "' is not a number of seconds");
+  if (v <= 0 || v > max_s)
+    throw UsageError(std::string(what) + ": '" + std::string(text) + "' is not from 0 to " +
+                     format_number(max_s) + " seconds (0 excluded)");
+  return v;
+}
+
 std::vector<std::string> split_unique(std::string_view text, std::string_view what) {
   auto items = split(text, ',');
   for (std::size_t i = 0; i < items.size(); ++i) {

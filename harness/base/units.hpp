@@ -22,6 +22,11 @@ std::vector<std::string> split_unique(std::string_view text, std::string_view wh
 std::uint64_t parse_count(std::string_view text, std::string_view what, std::uint64_t lo,
                           std::uint64_t hi);
 
+// A number of seconds above 0 and at most `max_s` for option `what`;
+// throws UsageError naming the option on anything else (nan, inf, a
+// negative or zero, trailing text).
+double parse_seconds(std::string_view text, std::string_view what, double max_s = 86400);
+
 // "12.35" for (12.3456, 2).
 std::string format_fixed(double v, int decimals);
 

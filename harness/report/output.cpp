@@ -33,11 +33,19 @@ void check_writable(const fs::path& path) {
   if (path == "-") return;
   auto dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
-  if (!fs::exists(dir, ec)) fs::create_directories(dir, ec);
-  if (!fs::is_directory(dir, ec))
+  // Only looks: a missing folder is made when the results are written, so
+  // a command line refused later leaves nothing behind. The nearest folder
+  // that exists must let it be made.
+  auto existing = dir;
+  while (!fs::exists(existing, ec) && existing.has_parent_path() &&
+         existing.parent_path() != existing)
+    existing = existing.parent_path();
+  if (!fs::exists(existing, ec)) existing = ".";
+  if (!fs::is_directory(existing, ec) ||
+      (existing != dir && ::access(existing.c_str(), W_OK | X_OK) != 0))
     throw UsageError("-o: folder '" + dir.string() + "' does not exist and cannot be created");
   if (fs::is_directory(path, ec)) throw UsageError("-o: '" + path.string() + "' is a folder");
-  if (::access(dir.c_str(), W_OK) != 0 ||
+  if ((existing == dir && ::access(dir.c_str(), W_OK) != 0) ||
       (fs::exists(path, ec) && ::access(path.c_str(), W_OK) != 0))
     throw UsageError("-o: '" + path.string() + "' is not writable");
 }
@@ -155,6 +163,7 @@ void write_output(const nlohmann::json& results, Format f, const fs::path& path,
       throw std::runtime_error("writing " + path.string() + " failed: " + errno_text(errno));
     return;
   }
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   auto tmp = path;
   tmp += ".partial";
   {

@@ -16,9 +16,11 @@ Format parse_format(const std::string& text);  // throws UsageError
 // results/<UTC timestamp>.json (or .csv) under `dir`.
 std::filesystem::path default_output_path(const std::filesystem::path& dir, Format f);
 // Throws UsageError if `path` cannot be written (checked before any run).
+// Creates nothing: a missing folder only has to be creatable.
 void check_writable(const std::filesystem::path& path);
 // Writes the zc-bench/1 document `results` in format `f` to `path` ("-" =
-// stdout) atomically (temporary file + rename).
+// stdout) atomically (temporary file + rename), making its folder if
+// missing.
 void write_output(const nlohmann::json& results, Format f, const std::filesystem::path& path,
                   const GbenchOptions& gbench = {});
 std::string to_csv(const nlohmann::json& results);

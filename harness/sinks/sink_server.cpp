@@ -47,6 +47,56 @@ void log_line(const std::string& text) {
   std::fflush(stderr);
 }
 
+// Refused connections are logged a few a second; past that they are
+// counted, and one line a second says how many were not logged (a flood of
+// bad hellos wrote 20,000 lines in 25 s).
+class RefusalLog {
+ public:
+  static constexpr unsigned kPerSecond = 5;
+
+  void refused(const std::string& line) {
+    {
+      std::lock_guard lock(m_);
+      roll(now_ns());
+      if (logged_ >= kPerSecond) {
+        ++unlogged_;
+        return;
+      }
+      ++logged_;
+    }
+    log_line(line);
+  }
+  // Called often (the accept loop): writes the summary once its second is up.
+  void tick() {
+    std::lock_guard lock(m_);
+    roll(now_ns());
+  }
+  // The count not yet written, at exit.
+  void flush() {
+    std::lock_guard lock(m_);
+    summarize();
+  }
+
+ private:
+  void roll(std::uint64_t now) {
+    if (now - window_start_ < 1'000'000'000ull) return;
+    summarize();
+    window_start_ = now;
+    logged_ = 0;
+  }
+  void summarize() {
+    if (unlogged_ == 0) return;
+    log_line(std::to_string(unlogged_) + " more connection" + (unlogged_ == 1 ? "" : "s") +
+             " refused in the last second, not logged one by one (at most " +
+             std::to_string(kPerSecond) + " a second are)");
+    unlogged_ = 0;
+  }
+
+  std::mutex m_;
+  std::uint64_t window_start_ = 0, unlogged_ = 0;
+  unsigned logged_ = 0;
+};
+
 std::string peer_name(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = "?", port[8] = "?";
   ::getnameinfo(reinterpret_cast<const sockaddr*>(&ss), sizeof ss, host, sizeof host, port,
@@ -161,7 +211,8 @@ SessionPlan accept_hello(const nlohmann::json& hello, const SinkServerOptions& o
   plan.size = field<std::uint64_t>(hello, "size", 0);
   if (plan.size == 0 || plan.size > opts.max_size)
     throw ProtocolError("size " + std::to_string(plan.size) + " is outside 1.." +
-                        std::to_string(opts.max_size) + " bytes");
+                        std::to_string(opts.max_size) +
+                        " bytes (the server's --max-session-bytes)");
   auto mode = field<std::string>(hello, "mode", "receive");
   if (mode == "produce")
     check_produce(hello, opts, plan);
@@ -310,8 +361,10 @@ std::string produce_session(int fd, const SessionPlan& plan, const SinkServerOpt
       return false;
     }
   };
+  auto idle_ns = std::uint64_t(opts.idle_timeout_s * 1e9);
   auto report = opts.produce(
-      fd, plan.request, [fd] { send_message(fd, ready_message()); }, wait_go, now_ns() + limit_ns);
+      fd, plan.request, [fd] { send_message(fd, ready_message()); }, wait_go, now_ns() + limit_ns,
+      idle_ns);
   if (!no_go.empty()) report.error = "no go: " + no_go;
   if (report.error.empty() && report.bytes != plan.size)
     report.error = "sent " + std::to_string(report.bytes) + " of the " + std::to_string(plan.size) +
@@ -332,7 +385,8 @@ std::string produce_session(int fd, const SessionPlan& plan, const SinkServerOpt
 
 // One peer, start to finish, on its own thread. Every failure is told to
 // the peer (if it still listens) and logged; none stops the server.
-void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots) {
+void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots,
+                      RefusalLog& refusals) {
   std::string tag = "session " + std::to_string(c.id) + " from " + c.peer;
   int fd = c.fd.get();
   set_timeouts(fd, opts.idle_timeout_s);
@@ -347,7 +401,7 @@ void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots
                                 : receive_session(fd, plan, hello, limit_ns);
     log_line(tag + ": " + format_size(plan.size) + " for '" + printable(run) + "' " + verdict);
   } catch (const ProtocolError& e) {
-    log_line(tag + " refused: " + e.what());
+    refusals.refused(tag + " refused: " + e.what());
     try {
       send_message(fd, {{"type", "error"}, {"error", e.what()}});
     } catch (const std::exception&) {
@@ -355,7 +409,12 @@ void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots
   } catch (const std::exception& e) {
     // Told to the peer too: a failure it cannot see the reason of looks
     // like a network fault.
-    log_line(tag + " failed: " + e.what());
+    // Before its hello a connection's failure (a reset) is a refusal too,
+    // and as bounded in the log.
+    if (holds_slot)
+      log_line(tag + " failed: " + e.what());
+    else
+      refusals.refused(tag + " failed: " + e.what());
     try {
       send_message(fd, {{"type", "error"}, {"error", std::string("server failed: ") + e.what()}});
     } catch (const std::exception&) {
@@ -374,6 +433,7 @@ int serve_sink(const SinkServerOptions& opts) {
            std::to_string(opts.max_pending) + " waiting to authenticate");
   std::list<Connection> conns;
   Slots slots(opts.max_sessions);
+  RefusalLog refusals;
   unsigned next_id = 1, served = 0;
   auto reap = [&] {
     for (auto it = conns.begin(); it != conns.end();)
@@ -389,6 +449,7 @@ int serve_sink(const SinkServerOptions& opts) {
   const std::size_t max_threads = opts.max_sessions + 2 * std::size_t(opts.max_pending);
   while (!interrupted() && (opts.session_limit == 0 || served < opts.session_limit)) {
     reap();
+    refusals.tick();
     pollfd p{listener.get(), POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     sockaddr_storage ss{};
@@ -411,7 +472,7 @@ int serve_sink(const SinkServerOptions& opts) {
     if (pending >= opts.max_pending && oldest) oldest->evict();
     if (conns.size() >= max_threads) {
       std::string why = "busy: " + std::to_string(conns.size()) + " connections open";
-      log_line("session " + std::to_string(id) + " from " + peer + " refused: " + why);
+      refusals.refused("session " + std::to_string(id) + " from " + peer + " refused: " + why);
       set_timeouts(conn.get(), 1);
       try {
         send_message(conn.get(), {{"type", "error"}, {"error", why}});
@@ -424,8 +485,8 @@ int serve_sink(const SinkServerOptions& opts) {
     c.id = id;
     c.peer = peer;
     c.accepted_ns = now_ns();
-    c.thread = std::thread([&c, &opts, &slots] {
-      serve_connection(c, opts, slots);
+    c.thread = std::thread([&c, &opts, &slots, &refusals] {
+      serve_connection(c, opts, slots, refusals);
       ::shutdown(c.fd.get(), SHUT_RDWR);
       c.done = true;
     });
@@ -435,6 +496,7 @@ int serve_sink(const SinkServerOptions& opts) {
   if (interrupted())
     for (auto& c : conns) ::shutdown(c.fd.get(), SHUT_RDWR);
   for (auto& c : conns) c.thread.join();
+  refusals.flush();
   log_line(interrupted() ? "stopped by signal" : "served " + std::to_string(served) + " sessions");
   return 0;
 }

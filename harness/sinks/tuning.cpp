@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <system_error>
 #include <vector>
 
@@ -80,6 +81,43 @@ void parse_pin(const std::string& text, Tuning& t) {
     else
       throw bad();
   }
+}
+
+void check_cpu(int cpu, std::string_view option) {
+  if (cpu == -1) return;
+  // The CPUs online, not this process's affinity: `run` pins itself before
+  // starting its peers, which inherit that mask and widen it with --cpu.
+  std::vector<bool> online;
+  std::ifstream list("/sys/devices/system/cpu/online");
+  std::string text;
+  if (list >> text) {
+    for (const auto& part : split(text, ',')) {
+      auto dash = part.find('-');
+      try {
+        int lo = std::stoi(part.substr(0, dash));
+        int hi = dash == std::string::npos ? lo : std::stoi(part.substr(dash + 1));
+        for (int c = lo; c <= hi && c < CPU_SETSIZE; ++c) {
+          if (online.size() <= std::size_t(c)) online.resize(std::size_t(c) + 1);
+          online[std::size_t(c)] = true;
+        }
+      } catch (const std::logic_error&) {
+      }
+    }
+  }
+  if (online.empty())
+    online.assign(std::size_t(std::max(1L, ::sysconf(_SC_NPROCESSORS_ONLN))), true);
+  if (cpu >= 0 && std::size_t(cpu) < online.size() && online[std::size_t(cpu)]) return;
+  // As ranges: "0–1", "0–3,6".
+  std::string allowed;
+  for (std::size_t c = 0; c < online.size(); ++c) {
+    if (!online[c] || (c > 0 && online[c - 1])) continue;
+    auto last = c;
+    while (last + 1 < online.size() && online[last + 1]) ++last;
+    allowed += (allowed.empty() ? "" : ",") + std::to_string(c);
+    if (last > c) allowed += "\u2013" + std::to_string(last);
+  }
+  throw UsageError(std::string(option) + ": no CPU " + std::to_string(cpu) + " here (" + allowed +
+                   ")");
 }
 
 void pin_this_thread(int cpu) {

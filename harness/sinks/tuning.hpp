@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 namespace zc {
 
@@ -32,6 +33,10 @@ struct Tuning {
 // "auto", "none", or "sender:0,receiver:1" (either part optional).
 // Throws UsageError.
 void parse_pin(const std::string& text, Tuning& t);
+
+// Throws UsageError naming `option` unless `cpu` is -1 (any CPU) or a CPU
+// online here: "--cpu: no CPU 999 here (0–1)".
+void check_cpu(int cpu, std::string_view option);
 
 // Pins the calling thread to `cpu` (-1: every online CPU, undoing an
 // inherited pin). Throws std::system_error.

@@ -5,10 +5,27 @@ fail=0
 
 # expect_usage LABEL ARGS...: zc-bench ARGS exits 2 with exactly one line
 # on stderr and nothing on stdout. Sets fail=1 and returns 1 otherwise.
+# With usage_in_empty_cwd=1 it runs in an empty folder (TMPDIR there too,
+# unless set; writable by all) that must still be empty afterwards: a
+# refused command line creates nothing. usage_prefix=(setpriv ...) runs it
+# as another user.
 expect_usage() {
   local what=$1; shift
-  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
-  local rc=$? lines
+  local rc lines
+  if [ "${usage_in_empty_cwd:-0}" = 1 ]; then
+    rm -rf "$tmp/cwd" && mkdir -m 777 "$tmp/cwd"
+    (cd "$tmp/cwd" && TMPDIR=${TMPDIR:-$tmp/cwd} ${usage_prefix[@]+"${usage_prefix[@]}"} "$bin" "$@") \
+      >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ -n "$(ls -A "$tmp/cwd")" ]; then
+      echo "FAIL $what: a refused command line left: $(ls -A "$tmp/cwd" | head -5 | tr '\n' ' ')"
+      fail=1
+      return 1
+    fi
+  else
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+  fi
   lines=$(wc -l <"$tmp/err")
   if [ $rc -ne 2 ] || [ "$lines" -ne 1 ] || [ -s "$tmp/out" ]; then
     echo "FAIL $what: exit $rc, $lines stderr lines"; cat "$tmp/err"; fail=1

@@ -150,7 +150,9 @@ assert took < 30, f"trickling peer kept its session {took:.0f} s"
 assert b"time limit" in got, got[-300:]
 print(f"ok   trickling peer cut off after {took:.0f} s")
 
-# (c) Log injection, before and after authentication.
+# (c) Log injection, before and after authentication. Refusals are logged
+# five a second (then counted): these five start a second of their own.
+time.sleep(1.5)
 forged = "x\nzc-bench sink: session 999 from 10.0.0.1:1: 1.0 MiB for 'prod' verified (hash 0)\x1b[31m"
 for payload in [frame({"type": forged}),                       # unknown type, before the token
                 frame({"type": "error", "error": forged}),     # the peer's "error" text

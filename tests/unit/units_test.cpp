@@ -7,6 +7,21 @@
 namespace zc {
 namespace {
 
+TEST(ParseSeconds, OnlyFinitePositiveNumbersUpToTheMaximum) {
+  EXPECT_DOUBLE_EQ(parse_seconds("2", "--idle-timeout", 3600), 2.0);
+  EXPECT_DOUBLE_EQ(parse_seconds("0.25", "--idle-timeout", 3600), 0.25);
+  EXPECT_DOUBLE_EQ(parse_seconds("3600", "--idle-timeout", 3600), 3600.0);
+  for (const char* bad : {"nan", "NaN", "inf", "-inf", "infinity", "-1", "0", "-0", "", "abc",
+                          "2s", " 2", "3601", "1e9"}) {
+    try {
+      parse_seconds(bad, "--idle-timeout", 3600);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find("--idle-timeout"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ParseSize, SuffixesArePowersOf1024) {
   EXPECT_EQ(parse_size("4K", "--chunk"), 4096u);
   EXPECT_EQ(parse_size("1M", "--chunk"), 1u << 20);

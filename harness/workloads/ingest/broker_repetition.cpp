@@ -219,7 +219,7 @@ class BrokerRun : public RunMeasure {
           go.wait();
           if (abort) return;
           try {
-            serve(consumers[j], log, lag, log_path);
+            serve(j, consumers[j], log, lag, log_path);
           } catch (...) {
             errors[producers_ + j] = std::current_exception();
             log.fail();
@@ -468,7 +468,7 @@ class BrokerRun : public RunMeasure {
   }
 
   // One consumer fed the log by offset, never past the committed end.
-  void serve(Consumer& k, PartitionLog& log, Lag& lag, const fs::path& log_path) {
+  void serve(unsigned j, Consumer& k, PartitionLog& log, Lag& lag, const fs::path& log_path) {
     const std::uint64_t size = spec_.conditions.size;
     if (lag.lagging) {
       fall_behind(lag, log_path, log.wait_for(size / 2, deadline_));
@@ -476,13 +476,25 @@ class BrokerRun : public RunMeasure {
     k.t_start = now_ns();
     k.read0 = thread_read_bytes(&k.read_why);
     auto u0 = Usage::of_thread();
-    for (std::uint64_t sent = 0; sent < size;) {
-      log.wait_for(std::min(size, sent + kFetch), deadline_);
-      auto n = k.session->step(k.calls);
-      if (n == 0) break;
-      sent += n;
+    std::uint64_t sent = 0;
+    try {
+      while (sent < size) {
+        log.wait_for(std::min(size, sent + kFetch), deadline_);
+        auto n = k.session->step(k.calls);
+        if (n == 0) break;
+        sent += n;
+      }
+      k.session->finish(k.calls);
+    } catch (const std::exception& e) {
+      // A consumer that died shows as a failed send ("sendfile: Broken
+      // pipe"); its process's fate is the real problem.
+      if (interrupted()) throw;
+      auto why = k.process->diagnose();
+      if (why == "is still running") throw;
+      throw std::runtime_error("consumer " + std::to_string(j) + ": consumer process exited (" +
+                               why + ") after " + std::to_string(sent) + " of " +
+                               std::to_string(size) + " bytes (" + e.what() + ")");
     }
-    k.session->finish(k.calls);
     ::shutdown(k.conn.near.get(), SHUT_WR);
     k.process->await_done();
     k.t_end = now_ns();

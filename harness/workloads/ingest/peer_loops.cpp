@@ -1,10 +1,12 @@
 #include "harness/workloads/ingest/peer_loops.hpp"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 #include <optional>
 #include <vector>
 
@@ -12,6 +14,7 @@
 #include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/base/percentile.hpp"
+#include "harness/base/units.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/workloads/ingest/record_stream.hpp"
 
@@ -33,6 +36,52 @@ std::uint64_t read_ack(int fd) {
   return acked;
 }
 
+// CPU time of the calling thread.
+double thread_cpu_s() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
+// Sends all `len` bytes. With `idle_ns`, each wait for room is a poll()
+// bounded by the last progress plus `idle_ns` (and by `deadline_ns`), so a
+// receiver that stops reading is cut at the idle timeout, not after the
+// socket's send timeout restarted for every partial send.
+void send_all(int fd, const char* p, std::uint64_t len, const ProduceOptions& opts,
+              std::uint64_t& sent, std::uint64_t& writes) {
+  auto last_progress = now_ns();
+  while (len > 0) {
+    auto w = ::send(fd, p, len, MSG_NOSIGNAL | (opts.idle_ns ? MSG_DONTWAIT : 0));
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      // SO_SNDTIMEO (a server's idle timeout) ran out.
+      if (!opts.idle_ns)
+        throw std::runtime_error("send timed out after " + std::to_string(sent) +
+                                 " bytes: the receiver stopped reading");
+      auto now = now_ns();
+      if (now >= last_progress + opts.idle_ns)
+        throw std::runtime_error("no byte taken for " + format_number(double(opts.idle_ns) * 1e-9) +
+                                 " s after " + std::to_string(sent) +
+                                 " bytes: the receiver stopped reading");
+      if (opts.deadline_ns && now > opts.deadline_ns)
+        throw std::runtime_error("the stream passed its time limit after " + std::to_string(sent) +
+                                 " bytes (the receiver reads too slowly)");
+      auto until = last_progress + opts.idle_ns;
+      if (opts.deadline_ns) until = std::min(until, opts.deadline_ns + 1'000'000);
+      pollfd pfd{fd, POLLOUT, 0};
+      int wait_ms = int(std::min<std::uint64_t>((until - now) / 1'000'000 + 1, 250));
+      if (::poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) check_unix(-1, "poll");
+      continue;
+    }
+    check_unix(w, "send");
+    ++writes;
+    p += w;
+    len -= std::uint64_t(w);
+    sent += std::uint64_t(w);
+    last_progress = now_ns();
+  }
+}
+
 }  // namespace
 
 ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
@@ -46,8 +95,9 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
     // Unstamped streams are known in advance: hash before the clock
     // starts, so the producer sends as fast as it can.
     std::optional<std::uint64_t> known;
-    if (!opts.timestamps) known = stream.unstamped_hash();
+    if (!opts.timestamps && !opts.hash_while_sending) known = stream.unstamped_hash();
     StreamHash hash;
+    double hash_cpu_s = 0;
     on_ready();
     if (!wait_go()) throw std::runtime_error("not told to go");
     auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
@@ -61,20 +111,12 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
       auto n = std::min(stream.batch_records(), stream.records() - first);
       const char* p = stream.batch(first, n, opts.timestamps ? now_ns() : 0);
       auto len = stream.batch_bytes(first, n);
-      if (!known) hash.update(p, len);
-      while (len > 0) {
-        auto w = ::send(fd, p, len, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
-        // SO_SNDTIMEO (a server's idle timeout) ran out.
-        if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-          throw std::runtime_error("send timed out after " + std::to_string(r.bytes) +
-                                   " bytes: the receiver stopped reading");
-        check_unix(w, "send");
-        ++writes;
-        p += w;
-        len -= std::uint64_t(w);
-        r.bytes += std::uint64_t(w);
+      if (!known) {
+        auto c0 = opts.hash_while_sending ? thread_cpu_s() : 0;
+        hash.update(p, len);
+        if (opts.hash_while_sending) hash_cpu_s += thread_cpu_s() - c0;
       }
+      send_all(fd, p, len, opts, r.bytes, writes);
       while (opts.window && r.bytes - acked > opts.window) {
         acked = read_ack(fd);
         ++acks;
@@ -89,6 +131,15 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
     }
     r.wall_s = double(now_ns() - t0) * 1e-9;
     r.usage = usage() - u0;
+    if (opts.hash_while_sending) {
+      // Hashing is user time, but the kernel splits a thread's exact total
+      // (user + sys) between the two by sampled ticks: the total is what
+      // is exact, so the hashing comes off it, off user time first.
+      double from_user = std::min(r.usage.user_s, hash_cpu_s);
+      r.usage.user_s -= from_user;
+      r.usage.sys_s = std::max(0.0, r.usage.sys_s - (hash_cpu_s - from_user));
+      r.evidence["hash_cpu_ns"] = std::uint64_t(hash_cpu_s * 1e9);
+    }
     r.hash = known ? *known : hash.digest();
     r.evidence["records"] = stream.records();
   } catch (const std::exception& e) {

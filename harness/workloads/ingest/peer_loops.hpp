@@ -32,6 +32,16 @@ struct ProduceOptions {
   // Stop with an error once this CLOCK_MONOTONIC time has passed (0: no
   // limit): a server's bound on a session whose reader is slow.
   std::uint64_t deadline_ns = 0;
+  // Stop with an error when the receiver takes no byte for this long (0:
+  // wait as long as the socket's own send timeout says): a server's bound
+  // on a peer that stopped reading.
+  std::uint64_t idle_ns = 0;
+  // Hash each batch as it is sent rather than the whole stream before
+  // "ready": a server then spends nothing on a stream nobody reads (a hello
+  // may ask for a terabyte and leave). The hashing's CPU, measured per
+  // batch, is taken out of the report's usage (evidence "hash_cpu_ns"), so
+  // the producer's CPU means the same either way.
+  bool hash_while_sending = false;
 };
 
 // Sends the stream on `fd` (then shuts its write side, unless told not
