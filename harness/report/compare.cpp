@@ -17,6 +17,7 @@
 #include "harness/base/units.hpp"
 #include "harness/measure/statistics.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/roles.hpp"
 #include "harness/report/text_table.hpp"
 
 namespace zc {
@@ -64,21 +65,34 @@ bool Comparison::undecided() const {
 
 namespace {
 
-// What people type -> the keys it means, first present wins (transfer runs
-// have a receiver and a total, append runs only their own CPU).
-const std::map<std::string, std::vector<std::string>>& aliases() {
-  static const std::map<std::string, std::vector<std::string>> a = {
-      {"throughput", {"throughput_bytes_per_s"}},
-      {"cpu_per_byte", {"total_cpu_ns_per_byte", "cpu_ns_per_byte"}},
-      {"latency", {"latency_p99_ns"}},
-      {"syscalls", {"syscalls_per_chunk", "syscalls_per_record"}},
+// What people type -> what it means: a role (each run's own metric of it,
+// whatever the workload names it), or keys for a figure without a role
+// (the first present wins).
+struct Alias {
+  const char* role = nullptr;
+  std::vector<std::string> keys;
+};
+
+const std::map<std::string, Alias>& aliases() {
+  static const std::map<std::string, Alias> a = {
+      {"throughput", {"throughput", {}}},
+      {"cpu_per_byte", {"cpu", {}}},
+      {"latency", {nullptr, {"latency_p99_ns"}}},
+      {"syscalls", {nullptr, {"syscalls_per_chunk", "syscalls_per_record"}}},
   };
   return a;
 }
 
-std::vector<std::string> candidates(const std::string& metric) {
+// The keys `metric` may mean in a pair of runs (BASE's, NEW's): a role is
+// looked up in NEW first, so that a BASE written before roles still pairs.
+std::vector<std::string> candidates(const std::string& metric, const json& base, const json& now) {
   auto it = aliases().find(metric);
-  return it == aliases().end() ? std::vector<std::string>{metric} : it->second;
+  if (it == aliases().end()) return {metric};
+  if (!it->second.role) return it->second.keys;
+  std::vector<std::string> keys;
+  for (const json* run : {&now, &base})
+    if (auto key = role_key(*run, it->second.role); !key.empty()) keys.push_back(key);
+  return keys;
 }
 
 [[noreturn]] void bad_file(const std::string& label, const std::string& what) {
@@ -90,13 +104,6 @@ const json* find_metric(const json& run, const std::string& key) {
   if (it == run.end() || !it->is_object()) return nullptr;
   auto m = it->find(key);
   return m == it->end() ? nullptr : &*m;
-}
-
-// Rates (B/s, 1/s) and efficiencies are better higher; time, CPU, calls,
-// copies and faults are better lower.
-bool higher_is_better(const std::string& key, const std::string& unit) {
-  return (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "/s") == 0) ||
-         key.find("efficiency") != std::string::npos;
 }
 
 bool usable(const json* m) {
@@ -197,7 +204,7 @@ MetricDelta compare_metric(const std::string& key, const json& brun, const json&
   d.metric = key;
   const json* any = b ? b : n;
   d.unit = any->value("unit", "");
-  d.higher_is_better = higher_is_better(key, d.unit);
+  d.higher_is_better = higher_is_better(*any);
   if (!usable(b) || !usable(n)) {
     d.verdict = Verdict::unavailable;
     auto why = [](const json* m) {
@@ -425,7 +432,10 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
       if (r.contains("metrics") && r["metrics"].is_object())
         for (const auto& [k, _] : r["metrics"].items()) known.insert(k);
   for (const auto& m : opts.metrics) {
-    auto keys = candidates(m);
+    std::vector<std::string> keys;
+    for (const auto* doc : {&base, &now})
+      for (const auto& r : (*doc)["runs"])
+        for (auto& k : candidates(m, r, r)) keys.push_back(k);
     if (std::none_of(keys.begin(), keys.end(), [&](auto& k) { return known.count(k) > 0; })) {
       std::string list;
       for (const auto& [a, _] : aliases()) list += (list.empty() ? "" : ", ") + a;
@@ -470,7 +480,7 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
                               w.get<std::string>().substr(0, w.get<std::string>().find(" (")) +
                               ", its median between them");
     for (const auto& m : opts.metrics) {
-      for (const auto& key : candidates(m)) {
+      for (const auto& key : candidates(m, b, n)) {
         const json* bm = find_metric(b, key);
         const json* nm = find_metric(n, key);
         if (!bm && !nm) continue;

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "harness/report/roles.hpp"
+
 namespace zc {
 namespace {
 
@@ -27,11 +29,11 @@ constexpr Statistic kStatistics[] = {
 
 bool finite_number(const json& v) { return v.is_number() && std::isfinite(v.get<double>()); }
 
-// The sender's CPU per byte: transfer runs name it for the sender, append
-// runs have one process.
-const char* cpu_metric(const json& run) {
-  return run.value("workload", "transfer") == "append" ? "cpu_ns_per_byte"
-                                                       : "sender_cpu_ns_per_byte";
+// Google Benchmark's CPU time is the run's cpu role (the measured side's
+// whole process) times the bytes it moved: the throughput role's rate
+// times the wall time, so that --streams N counts every stream's bytes.
+double cpu_ns(double cpu_ns_per_byte, double bytes_per_s, double wall_s) {
+  return cpu_ns_per_byte * bytes_per_s * wall_s;
 }
 
 json context(const json& results) {
@@ -90,14 +92,30 @@ json repetition_entry(const json& run, std::size_t index, const json& rep) {
     return e;
   }
   const auto& values = rep["values"];
-  const double size = run["parameters"]["size"].get<double>();
+  const double wall = values.value("wall_s", 0.0);
   e["iterations"] = 1;
-  e["real_time"] = values.value("wall_s", 0.0) * kPerSecond;
-  e["cpu_time"] = values.value(cpu_metric(run), 0.0) * size * 1e-9 * kPerSecond;
+  e["real_time"] = wall * kPerSecond;
+  e["cpu_time"] = cpu_ns(values.value(role_key(run, "cpu"), 0.0),
+                         values.value(role_key(run, "throughput"), 0.0), wall) *
+                  1e-9 * kPerSecond;
   e["time_unit"] = kTimeUnit;
   for (const auto& [key, v] : values.items())
     if (finite_number(v)) e[key] = v;
   return e;
+}
+
+// The bytes one repetition moved (the same in every one): its throughput
+// role's rate times its wall time.
+std::optional<double> bytes_moved(const json& run) {
+  const auto rate = role_key(run, "throughput");
+  for (const auto& rep : run.value("repetitions", json::array())) {
+    if (rep.value("status", "") != "ok" || !rep.contains("values")) continue;
+    const auto& v = rep["values"];
+    if (v.contains(rate) && finite_number(v[rate]) && v.contains("wall_s") &&
+        finite_number(v["wall_s"]))
+      return cpu_ns(1, v[rate].get<double>(), v["wall_s"].get<double>());
+  }
+  return std::nullopt;
 }
 
 // One aggregate from the document's statistics; nothing when wall time or
@@ -112,17 +130,17 @@ std::optional<json> aggregate_entry(const json& run, std::size_t index, const St
     return (*it)[s.name].get<double>();
   };
   auto wall = stat("wall_s");
-  auto cpu = stat(cpu_metric(run));
-  if (!wall || !cpu) return std::nullopt;
+  auto cpu = stat(role_key(run, "cpu").c_str());
+  auto bytes = bytes_moved(run);
+  if (!wall || !cpu || !bytes) return std::nullopt;
   json e = entry(run, index, "aggregate");
   e["name"] = run["name"].get<std::string>() + "_" + s.name;
   e["aggregate_name"] = s.name;
   e["aggregate_unit"] = s.percentage ? "percentage" : "time";
   e["iterations"] = 1;
-  const double size = run["parameters"]["size"].get<double>();
   // A percentage aggregate holds the fraction itself, as Google Benchmark's does.
   e["real_time"] = s.percentage ? *wall : *wall * kPerSecond;
-  e["cpu_time"] = s.percentage ? *cpu : *cpu * size * 1e-9 * kPerSecond;
+  e["cpu_time"] = s.percentage ? *cpu : *cpu * *bytes * 1e-9 * kPerSecond;
   e["time_unit"] = kTimeUnit;
   for (const auto& [key, m] : metrics.items())
     if (m.value("available", false) && m.contains(s.name) && finite_number(m[s.name]))

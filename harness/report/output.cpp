@@ -10,6 +10,7 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/roles.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -69,6 +70,8 @@ nlohmann::json with_comparisons(const nlohmann::json& results) {
 
 }  // namespace
 
+constexpr const char* kRoleColumns[] = {"throughput", "cpu"};
+
 std::string to_csv(const nlohmann::json& results) {
   static const char* metrics[] = {"throughput_bytes_per_s",
                                   "wall_s",
@@ -87,6 +90,11 @@ std::string to_csv(const nlohmann::json& results) {
   out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
   for (auto m : metrics)
     out << "," << m << "_median," << m << "_cv," << m << "_ci95_low," << m << "_ci95_high";
+  // The run's own throughput and cpu figures, whatever its workload names
+  // them (cpu: the measured side's whole process).
+  for (auto role : kRoleColumns)
+    out << "," << role << "_metric," << role << "_median," << role << "_cv," << role << "_ci95_low,"
+        << role << "_ci95_high";
   out << ",reason\n";
   const nlohmann::json none;
   for (const auto& run : results["runs"]) {
@@ -103,6 +111,13 @@ std::string to_csv(const nlohmann::json& results) {
       bool ok = it != run["metrics"].end() && it->value("available", false);
       for (const char* stat : {"median", "cv", "ci95_low", "ci95_high"})
         out << "," << (ok ? field(*it, stat) : "");
+    }
+    for (auto role : kRoleColumns) {
+      auto m = metric_of_role(run, role);
+      bool ok = m && m->metric->value("available", false);
+      out << "," << (m ? csv_value(m->key) : "");
+      for (const char* stat : {"median", "cv", "ci95_low", "ci95_high"})
+        out << "," << (ok ? field(*m->metric, stat) : "");
     }
     out << "," << field(run, "reason") << "\n";
   }

@@ -46,7 +46,11 @@ json metrics_json(const RunState& rs) {
   json metrics = json::object();
   for (const auto& def : rs.workload->metrics()) {
     std::string key(def.key);
-    json m = {{"unit", def.unit}, {"method", def.method}, {"description", def.description}};
+    json m = {{"unit", def.unit},
+              {"better", to_string(def.better)},
+              {"method", def.method},
+              {"description", def.description}};
+    if (def.role != Role::none) m["role"] = to_string(def.role);
     if (auto e = evidence_metric(rs, def, m)) {
       metrics[key] = *e;
       continue;

@@ -32,6 +32,20 @@ std::string iso8601_now() {
   return buf;
 }
 
+// A figure the workload does not declare would be dropped from the run's
+// metrics without a word (run_record.cpp writes declared ones only): a
+// programming error, made an error of the run so that every test sees it.
+void check_declared(const Workload& w, const Values& values, const Unavailable& unavailable) {
+  auto check = [&](const std::string& key) {
+    auto defs = w.metrics();
+    if (std::none_of(defs.begin(), defs.end(), [&](const MetricDef& d) { return d.key == key; }))
+      throw std::logic_error("metric '" + key + "' is not declared in the " + std::string(w.id()) +
+                             " workload's metrics");
+  };
+  for (const auto& [key, v] : values) check(key);
+  for (const auto& [key, why] : unavailable) check(key);
+}
+
 // Untimed repetitions before the first measured one: they settle the page
 // cache, socket buffers and CPU caches; the last is the evidence
 // repetition, the one with kernel counters on.
@@ -41,6 +55,7 @@ void warm_up(RunState& rs) {
     Values values;
     bool last = i + 1 == rs.plan->warmup;
     auto rep = rs.measure->repetition(values, rs.unavailable, last);
+    check_declared(*rs.workload, values, rs.unavailable);
     if (last) keep_evidence(rs, std::move(rep), values);
   }
 }
@@ -78,6 +93,7 @@ bool measure_repetition(RunState& rs, std::optional<unsigned> round) {
     Values values;
     auto rep = rs.measure->repetition(values, rs.unavailable,
                                       /*kernel_counters=*/rs.plan->warmup == 0);
+    check_declared(*rs.workload, values, rs.unavailable);
     rep["index"] = rs.repetitions.size();
     rep["order"] = (*rs.order)++;  // position among all the plan's repetitions
     if (round) rep["round"] = *round;

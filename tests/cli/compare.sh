@@ -23,7 +23,10 @@ python3 - "$tmp" <<'PY' || exit 1
 import copy, json, statistics, sys
 d = sys.argv[1]
 doc = json.load(open(f"{d}/real.json"))
-KEYS = ("throughput_bytes_per_s", "total_cpu_ns_per_byte")
+# The cpu role of a transfer run: the sender process.
+CPU = "sender_cpu_ns_per_byte"
+assert all(r["metrics"][CPU]["role"] == "cpu" for r in doc["runs"] if r["status"] == "ok")
+KEYS = ("throughput_bytes_per_s", CPU)
 def set_values(run, key, values):
     reps = [r for r in run["repetitions"] if r["status"] == "ok"]
     assert len(reps) == len(values), (len(reps), len(values))
@@ -39,7 +42,7 @@ for run in doc["runs"]:
         center = run["metrics"][key]["median"] or 1e-3
         set_values(run, key, [center * (1 + 0.002 * (i - 2.5)) for i in range(6)])
 json.dump(doc, open(f"{d}/base.json", "w"))
-victim = max(doc["runs"], key=lambda r: r["metrics"]["total_cpu_ns_per_byte"]["median"])["name"]
+victim = max(doc["runs"], key=lambda r: r["metrics"][CPU]["median"])["name"]
 def variant(name, edit, base=doc):
     new = copy.deepcopy(base)
     run = next(r for r in new["runs"] if r["name"] == victim)
@@ -62,7 +65,13 @@ variant("interleaved", replace("throughput_bytes_per_s", [1.001, 1.003, 0.999, 1
 # The same median, but spread +-20%: 6 repetitions cannot detect 5%.
 variant("spread_base", replace("throughput_bytes_per_s", [0.8, 1.2, 0.9, 1.1, 1.0, 0.95]))
 variant("spread_new", replace("throughput_bytes_per_s", [1.2, 0.8, 1.1, 0.9, 1.05, 1.0]))
-variant("cpu_up", scale("total_cpu_ns_per_byte", 1.3))
+variant("cpu_up", scale(CPU, 1.3))
+# A BASE written before metrics had roles: cpu_per_byte still pairs by NEW's.
+old = copy.deepcopy(doc)
+for r in old["runs"]:
+    for m in r.get("metrics", {}).values():
+        m.pop("role", None), m.pop("better", None)
+json.dump(old, open(f"{d}/no_roles.json", "w"))
 variant("failed", lambda doc, run: run.update(status="error", reason="receiver died"))
 variant("renamed", lambda doc, run: run.update(name=victim + "/receiver:truncate"))
 variant("loaded", lambda doc, run: doc["environment"]["warnings"].append(
@@ -171,7 +180,9 @@ expect 1 "a regression and undecided, --strict: the regression decides" "$tmp/sp
 expect 0 "3 vs 3 repetitions cannot decide" "$tmp/three_base.json" "$tmp/three_slower.json" &&
   has "cannot reach p < 0.05: need 4 or more per side" && hasnt "REGRESSION" && has "warning: "
 expect 3 "3 vs 3, --strict" "$tmp/three_base.json" "$tmp/three_slower.json" --strict
-expect 1 "cpu per byte +30%" "$tmp/base.json" "$tmp/cpu_up.json" --metric cpu_per_byte && has "total_cpu_ns_per_byte"
+expect 1 "cpu per byte +30%" "$tmp/base.json" "$tmp/cpu_up.json" --metric cpu_per_byte && has "sender_cpu_ns_per_byte"
+expect 1 "cpu per byte +30% from a BASE without roles" "$tmp/no_roles.json" "$tmp/cpu_up.json" \
+  --metric cpu_per_byte && has "sender_cpu_ns_per_byte"
 expect 0 "cpu per byte -30% is better" "$tmp/cpu_up.json" "$tmp/base.json" --metric cpu_per_byte
 expect 0 "cpu per byte not gated" "$tmp/base.json" "$tmp/cpu_up.json" --metric throughput
 expect 1 "run now fails" "$tmp/base.json" "$tmp/failed.json" && has "receiver died"

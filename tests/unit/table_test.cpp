@@ -47,9 +47,13 @@ json run(const std::string& strategy, const std::string& status, bool figures) {
   if (figures) {
     r["metrics"]["wall_s"] = metric(0.001);
     r["metrics"]["throughput_bytes_per_s"] = metric(1234e6);
+    r["metrics"]["throughput_bytes_per_s"]["role"] = "throughput";
     r["metrics"]["sender_cpu_ns_per_byte"] = metric(0.5);
-    r["repetitions"] = {{{"index", 0}, {"status", "ok"}, {"values", {{"wall_s", 0.001}}}},
-                        {{"index", 1}, {"status", "ok"}, {"values", {{"wall_s", 0.001}}}}};
+    r["metrics"]["sender_cpu_ns_per_byte"]["role"] = "cpu";
+    json values = {
+        {"wall_s", 0.001}, {"throughput_bytes_per_s", 1234e6}, {"sender_cpu_ns_per_byte", 0.5}};
+    r["repetitions"] = {{{"index", 0}, {"status", "ok"}, {"values", values}},
+                        {{"index", 1}, {"status", "ok"}, {"values", values}}};
   }
   return r;
 }
@@ -125,7 +129,13 @@ TEST(Gbench, UndefinedStatisticsAreLeftOutNotNaN) {
   EXPECT_TRUE(out["benchmarks"].back()["skipped"].get<bool>());
   EXPECT_FALSE(out["context"]["cpu_scaling_enabled"].get<bool>());
   EXPECT_EQ(out.dump().find("NaN"), std::string::npos);
+  // cpu_time: the cpu role's ns/B times the bytes moved (throughput x wall time).
+  for (const auto& b : out["benchmarks"])
+    if (!b.value("skipped", false) &&
+        (b["run_type"] == "iteration" || b.value("aggregate_name", "") == "median"))
+      EXPECT_NEAR(b["cpu_time"].get<double>(), 0.5 * 1234e6 * 0.001, 1) << b;
   auto aggregates = to_gbench(doc, {/*aggregates_only=*/true});
+  EXPECT_FALSE(aggregates["benchmarks"].empty());
   for (const auto& b : aggregates["benchmarks"]) {
     EXPECT_EQ(b["run_type"], "aggregate") << b;
     EXPECT_EQ(b["aggregate_unit"], "time") << b;
