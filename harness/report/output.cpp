@@ -19,7 +19,9 @@ Format parse_format(const std::string& text) {
   if (text == "json") return Format::json;
   if (text == "gbench") return Format::gbench;
   if (text == "csv") return Format::csv;
-  throw UsageError("--format: '" + text + "' is not a format (allowed: json, gbench, csv)");
+  if (text == "github-benchmark") return Format::github_benchmark;
+  throw UsageError("--format: '" + text +
+                   "' is not a format (allowed: json, gbench, csv, github-benchmark)");
 }
 
 fs::path default_output_path(const fs::path& dir, Format f) {
@@ -128,7 +130,9 @@ void write_output(const nlohmann::json& results, Format f, const fs::path& path,
                   const GbenchOptions& gbench) {
   std::string text = f == Format::json     ? with_comparisons(results).dump(2) + "\n"
                      : f == Format::gbench ? to_gbench(results, gbench).dump(2) + "\n"
-                                           : to_csv(results);
+                     : f == Format::github_benchmark
+                         ? to_github_benchmark(results, gbench.github_metric).dump(2) + "\n"
+                         : to_csv(results);
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
