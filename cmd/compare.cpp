@@ -1,7 +1,8 @@
 // `zc-bench compare BASE NEW`: the regression gate for CI. Exit status 0
-// (no regression), 1 (a metric regressed past the threshold, significantly
-// by a Mann-Whitney test on the repetitions; or the repetitions are too few
-// to tell, which is not a pass), 2 (unreadable or mismatched input).
+// (no regression shown; undecided metrics pass with one warning line), 1 (a
+// metric regressed past the threshold, significantly by a Mann-Whitney test
+// on the repetitions), 2 (bad usage: unreadable or mismatched input), 3
+// (--strict and a metric undecided: too few repetitions to tell).
 #include "harness/report/compare.hpp"
 
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace zc::cmd {
 
@@ -19,7 +21,18 @@ struct CompareArgs {
   double threshold = 5;
   std::string metrics = "throughput,cpu_per_byte";
   std::string format = "text";
+  bool strict = false;
 };
+
+constexpr const char* kExitStatus =
+    "Exit status:\n"
+    "  0  no regression shown (a file against itself always); metrics too noisy\n"
+    "     to decide pass with one warning line saying how many repetitions would\n"
+    "  1  a regression: significantly worse by more than --threshold\n"
+    "  2  bad usage: unreadable, mistyped or mismatched input\n"
+    "  3  --strict and some metric undecided\n"
+    "Example:\n"
+    "  zc-bench compare base.json new.json --format markdown > compare.md";
 
 }  // namespace
 
@@ -36,6 +49,8 @@ Runner setup_compare(CLI::App& app) {
                  "syscalls or any metric key")
       ->capture_default_str();
   app.add_option("--format", a->format, "text, markdown or json")->capture_default_str();
+  app.add_flag("--strict", a->strict, "undecided metrics fail the gate (exit 3)");
+  app.footer(kExitStatus);
   return [a] {
     if (a->format != "text" && a->format != "markdown" && a->format != "json")
       throw UsageError("--format: '" + a->format +
@@ -48,9 +63,12 @@ Runner setup_compare(CLI::App& app) {
     auto c = compare_results(base, now, opts, a->base, a->now);
     std::string out = a->format == "json"       ? comparison_json(c).dump(2) + "\n"
                       : a->format == "markdown" ? comparison_markdown(c)
-                                                : comparison_text(c);
+                                                : comparison_text(c, terminal_width(stdout));
     std::fwrite(out.data(), 1, out.size(), stdout);
-    return c.regressed() || c.undecided() ? 1 : 0;
+    // JSON on stdout carries it as "warning"; a CI log still shows the line.
+    if (auto w = undecided_warning(c); a->format == "json" && !w.empty())
+      std::fprintf(stderr, "%s\n", w.c_str());
+    return exit_status(c, a->strict);
   };
 }
 

@@ -304,7 +304,8 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                  "where to put generated sources (default: $TMPDIR or /tmp)");
   app.add_option("-o,--output", a->output,
                  "results file, '-' for stdout (default: results/<time>.json)");
-  app.add_option("--format", a->format, "json, gbench or csv")->capture_default_str();
+  app.add_option("--format", a->format, "json, gbench, csv or github-benchmark")
+      ->capture_default_str();
   app.add_option("--timeout", a->timeout,
                  "seconds per repetition before it is an error (default: from size)");
   app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");

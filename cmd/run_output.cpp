@@ -16,8 +16,13 @@ void add_output_options(CLI::App& app, OutputArgs& a) {
                "also the copies section: the ledger (model) beside the kernel's evidence, the "
                "model check and the copy-bound limit");
   app.add_flag("--gbench-aggregates-only", a.gbench_aggregates_only,
-               "--format gbench: only the aggregates a dashboard plots as times (mean, median, "
-               "stddev, min, max; no cv, no per-repetition entries, no unsupported runs)");
+               "--format gbench: only the medians (NAME_median, the interval's ends as "
+               "counters; no per-repetition entries, no unsupported runs)");
+  app.add_option("--metric", a.metric,
+                 "--format github-benchmark: throughput (MB/s, customBiggerIsBetter) or cpu "
+                 "(CPU ns per byte, customSmallerIsBetter)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"throughput", "cpu"}));
 }
 
 TableOptions table_options(const OutputArgs& a, std::FILE* terminal) {
@@ -30,6 +35,6 @@ TableOptions table_options(const OutputArgs& a, std::FILE* terminal) {
   return t;
 }
 
-GbenchOptions gbench_options(const OutputArgs& a) { return {a.gbench_aggregates_only}; }
+GbenchOptions gbench_options(const OutputArgs& a) { return {a.gbench_aggregates_only, a.metric}; }
 
 }  // namespace zc::cmd

@@ -1,5 +1,5 @@
 // The output side of `zc-bench run`: how the terminal table is laid out
-// (--wide, --columns, --copies) and --gbench-aggregates-only.
+// (--wide, --columns, --copies), --gbench-aggregates-only and --metric.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -16,6 +16,7 @@ struct OutputArgs {
   bool copies = false;
   std::string columns;
   bool gbench_aggregates_only = false;
+  std::string metric = "throughput";  // --format github-benchmark
 };
 
 void add_output_options(CLI::App& app, OutputArgs& a);

@@ -6,11 +6,12 @@
 2. A real slowdown of known size: after the second run of each round, the
    same configuration with the zc-bench process throttled by a CPU cgroup
    quota (cgroup v2 cpu.max, or v1 cpu.cfs_quota_us) to (100 - SLOWDOWN)% of
-   one CPU; compared with the run before it. The slowdown it really caused is
+   --cpus CPUs (tcp keeps two busy: the sender and its receiver); compared
+   with the run before it. The slowdown it really caused is
    measured (compare's Hodges-Lehmann estimate per pair, and the cgroup's
    throttling counters), not assumed.
-3. The ranking of read-write, sendfile and splice over --sink null, in
-   RANK_RUNS separate invocations: identical or not.
+3. The ranking of read-write, sendfile and splice over --sink (null by
+   default), in RANK_RUNS separate invocations: identical or not.
 4. The default comparison with --reps auto --precision 3%, timed (skipped
    with a message while zc-bench does not accept --reps auto).
 
@@ -125,10 +126,12 @@ class Bench:
         self.workdir = workdir
         self.groups = None
         self.printed = set()
-        self.source = os.path.join(workdir, "source.bin")
-        with open(self.source, "wb") as f:  # incompressible, like zc-bench's own sources
-            for _ in range(self.parse_size(a.size) // (1 << 20)):
-                f.write(os.urandom(1 << 20))
+        self.source = None
+        if a.source == "file":
+            self.source = os.path.join(workdir, "source.bin")
+            with open(self.source, "wb") as f:  # incompressible, like zc-bench's own sources
+                for _ in range(self.parse_size(a.size) // (1 << 20)):
+                    f.write(os.urandom(1 << 20))
 
     @staticmethod
     def parse_size(text):
@@ -142,8 +145,14 @@ class Bench:
         log(f"$ {shown(cmd)}{note}")
 
     def run(self, out, strategies, extra=(), group=None, kind="run"):
-        cmd = [self.a.zc, "run", "-s", strategies, "--sink", self.a.sink, "--file", self.source,
-               "--chunk", self.a.chunk, "--reps", str(self.a.reps), "-q", "-o", out, *extra]
+        # --source generated: zc-bench writes its own source per invocation
+        # (as a user's run does), with --size; --reps 0: its default.
+        source = ["--file", self.source] if self.source else ["--size", self.a.size,
+                                                              "--tmpdir", self.workdir]
+        chunk = ["--chunk", self.a.chunk] if self.a.chunk != "default" else []
+        reps = ["--reps", str(self.a.reps)] if self.a.reps else []
+        cmd = [self.a.zc, "run", "-s", strategies, "--sink", self.a.sink, *source, *chunk, *reps,
+               "-q", "-o", out, *extra]
         note = f"    # inside {self.groups.describe(group)}" if group and self.groups else ""
         self.show_once(kind + (group or ""), cmd, note)
         pre = self.groups.enter(group) if group and self.groups else None
@@ -160,10 +169,20 @@ class Bench:
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"zc-bench compare failed ({proc.returncode}): {proc.stderr.strip()}")
         doc = json.loads(proc.stdout)
-        m = doc["runs"][0]["metrics"][0]
-        return {"exit": proc.returncode, "verdict": m["verdict"], "change": m.get("change"),
-                "low": m.get("change_low"), "high": m.get("change_high"), "p": m.get("p_value"),
-                "needed": m.get("repetitions_needed")}
+        # Every run's throughput; the pair's verdict is the gate's (any
+        # regression, else any undecided, else any better), its change the
+        # run that moved most.
+        ms = [r["metrics"][0] for r in doc["runs"] if r["metrics"]]
+        verdicts = [m["verdict"] for m in ms]
+        verdict = next((v for v in ("regression", "undecided", "better") if v in verdicts),
+                       verdicts[0] if verdicts else "n/a")
+        m = max(ms, key=lambda m: abs(m.get("change") or 0))
+        return {"exit": proc.returncode, "verdict": verdict, "verdicts": verdicts,
+                "change": m.get("change"), "low": m.get("change_low"),
+                "high": m.get("change_high"), "p": m.get("p_value"),
+                "needed": m.get("repetitions_needed"),
+                "changes": [m.get("change") for m in ms],
+                "modes": sum(1 for n in doc.get("notes", []) if "2 modes" in n)}
 
 
 def fmt_change(c):
@@ -242,9 +261,13 @@ def report_pairs(a, rounds, raw):
         summary[t] = {"aa_flagged": fa, "aa_better": aa_better, "aa_undecided": aa_open,
                       "slow_flagged": det, "slow_undecided": sl_open, "pairs": n}
         # A/A "better" is as false as a regression, but passes the gate: shown apart.
+        passed = sum(1 for r in rounds if r["aa"][t]["exit"] == 0)
+        summary[t]["aa_gate_passed"] = passed
+        # The throttle's real effect is the "slowdown ... really caused" line.
         log(f"threshold {t}%: A/A flagged as a regression in {fa} of {n} "
             f"(target <= 1 of 20: {'met' if fa * 20 <= n else 'NOT met'}), called better in "
-            f"{aa_better}, undecided in {aa_open}; {a.slowdown:g}% slowdown flagged in {det} of {n} "
+            f"{aa_better}, undecided in {aa_open} (gate passed, exit 0, in {passed} of {n}); "
+            f"throttled to {100 - a.slowdown:g}% of {a.cpus:g} CPU: flagged in {det} of {n} "
             f"(target >= 19 of 20: {'met' if det * 20 >= 19 * n else 'NOT met'}), undecided in {sl_open}")
     raw["summary"] = {str(k): v for k, v in summary.items()}
 
@@ -323,14 +346,22 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--zc", required=True, help="the zc-bench binary")
     p.add_argument("--pairs", type=int, default=20)
-    p.add_argument("--reps", type=int, default=10, help="repetitions per run")
+    p.add_argument("--reps", type=int, default=10, help="repetitions per run (0: zc-bench's default)")
     # 1G: a repetition spans ~16 quota periods, so where in a period it
     # starts hardly matters (256M: 4-5 periods, slowdowns of 2-22% per run).
     p.add_argument("--size", default="1G")
-    p.add_argument("--chunk", default="1M")
-    p.add_argument("--strategy", default="read-write", help="the run of the A/A and slowdown pairs")
+    p.add_argument("--chunk", default="1M", help="'default': zc-bench's")
+    p.add_argument("--strategy", default="read-write",
+                   help="the run(s) of the A/A and slowdown pairs, comma-separated")
     p.add_argument("--sink", default="null")
-    p.add_argument("--slowdown", type=float, default=20, help="percent of one CPU the quota takes away")
+    p.add_argument("--slowdown", type=float, default=20,
+                   help="percent of --cpus CPUs the quota takes away")
+    p.add_argument("--cpus", type=float, default=1,
+                   help="CPUs the runs keep busy (tcp: 2, the sender and the receiver); the quota "
+                        "is (100 - slowdown)%% of them")
+    p.add_argument("--source", choices=("file", "generated"), default="file",
+                   help="file: one --file for every run; generated: each invocation writes its "
+                        "own source of --size, as a user's run does")
     p.add_argument("--period-us", type=int, default=10000, help="the quota's period")
     p.add_argument("--thresholds", default="5,10", help="compare --threshold values to report")
     p.add_argument("--rank-runs", type=int, default=5)
@@ -352,7 +383,7 @@ def main():
         try:
             if "pairs" not in skip:
                 try:
-                    b.groups = CpuGroups(1 - a.slowdown / 100, a.period_us, a.boost)
+                    b.groups = CpuGroups(a.cpus * (1 - a.slowdown / 100), a.period_us, a.boost)
                 except (RuntimeError, OSError) as e:
                     log(f"\n== 1+2. skipped: cannot throttle: {e} (needs root and a CPU cgroup controller) ==")
                 if b.groups:

@@ -8,8 +8,10 @@ the results file:
   <stem>-throughput   median throughput per run, error bars: the 95% interval of the
                       median (min..max with 5 or fewer repetitions)
                       (a log axis when the runs differ by more than 100x)
-  <stem>-cpu          CPU ns per byte: the whole sender process (every thread) and
-                      the receiver process, stacked
+  <stem>-cpu          CPU ns per byte: the run's cpu figure (the measured side's whole
+                      process: every thread and io_uring worker; the sender in a
+                      transfer, zc-bench in append and ingest) and the receiver
+                      process, stacked
   <stem>-copies       the ledger's CPU and DMA copies (model) beside the measured
                       bytes copied to/from user memory per byte moved
   <stem>-chunk        throughput against chunk size on a log axis (only when chunk
@@ -22,7 +24,7 @@ the results file:
                       random per sync policy, a log axis where the range needs it
   <stem>-pairs        runs from several hosts (zc-bench merge): a matrix per
                       strategy, sender host x receiver (peer), of throughput and of
-                      CPU per byte (sender + receiver)
+                      CPU per byte (the sender's whole process)
 Runs are labelled by their strategy and every parameter that differs between
 them (sink, nic, receiver, pattern, sync, record, qd, chunk, size, cache,
 streams, host, peer). Every chart is titled with the machine's CPU model and kernel. Only
@@ -179,9 +181,18 @@ def load(path):
 # --- End of input checks.
 
 
+def role_key(run, role):
+    """The run's metric of a role (metrics.<key>.role: "throughput", "cpu",
+    ...), whatever its workload names it; None when it has none."""
+    for key, m in run.get("metrics", {}).items():
+        if isinstance(m, dict) and m.get("role") == role:
+            return key
+    return None
+
+
 def median(run, key):
     """The metric's median, or None when it was not measured."""
-    m = run["metrics"].get(key)
+    m = run["metrics"].get(key) if key else None
     if not m or not m.get("available") or m.get("median") is None:
         return None
     return m["median"]
@@ -305,14 +316,14 @@ def outside_legend(ax):
 
 
 def plot_throughput(doc, runs, label, stem, notes):
-    runs = [r for r in runs if median(r, "throughput_bytes_per_s") is not None]
+    runs = [r for r in runs if median(r, role_key(r, "throughput")) is not None]
     if not runs:
         return []
     fig, ax = bar_figure(len(runs))
     y = range(len(runs))
-    med = [median(r, "throughput_bytes_per_s") / 1e6 for r in runs]
-    lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 for m, r in zip(med, runs)]
-    hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m for m, r in zip(med, runs)]
+    med = [median(r, role_key(r, "throughput")) / 1e6 for r in runs]
+    lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 for m, r in zip(med, runs)]
+    hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m for m, r in zip(med, runs)]
     bars = ax.barh(y, med, xerr=[lo, hi], capsize=3, color=SENDER,
                    error_kw={"ecolor": "#333", "elinewidth": 1})
     for b, r in zip(bars, runs):
@@ -332,18 +343,14 @@ def plot_throughput(doc, runs, label, stem, notes):
     return finish(fig, ax, doc, f"Throughput per run ({reps} repetitions)", stem + "-throughput", notes)
 
 
-def sender_cpu(run):
-    """CPU ns per byte of the whole sender process (every thread, io_uring's
-    workers included); an append run is one process."""
-    for key in ("sender_process_cpu_ns_per_byte", "sender_cpu_ns_per_byte", "cpu_ns_per_byte"):
-        value = median(run, key)
-        if value is not None:
-            return value
-    return None
+def process_cpu(run):
+    """The run's cpu role: CPU ns per byte of the measured side's whole
+    process (every thread, io_uring's workers included)."""
+    return median(run, role_key(run, "cpu"))
 
 
 def cpu_rows(runs):
-    return [r for r in runs if sender_cpu(r) is not None]
+    return [r for r in runs if process_cpu(r) is not None]
 
 
 def plot_cpu(doc, runs, label, stem, notes):
@@ -352,9 +359,9 @@ def plot_cpu(doc, runs, label, stem, notes):
         return []
     fig, ax = bar_figure(len(runs))
     y = list(range(len(runs)))
-    snd = [sender_cpu(r) for r in runs]
+    snd = [process_cpu(r) for r in runs]
     rcv = [median(r, "receiver_cpu_ns_per_byte") for r in runs]
-    ax.barh(y, snd, color=SENDER, label="sender process (every thread; rusage)")
+    ax.barh(y, snd, color=SENDER, label="measured side's whole process (every thread and io_uring worker; rusage)")
     ax.barh(y, [v or 0 for v in rcv], left=snd, color=RECEIVER,
             label="receiver process (includes hashing every byte)")
     for i, (s, v) in enumerate(zip(snd, rcv)):
@@ -427,7 +434,7 @@ def chunk_panels(runs, label):
         return {}
     panels = {}
     for r in transfer:
-        if median(r, "throughput_bytes_per_s") is not None:
+        if median(r, role_key(r, "throughput")) is not None:
             panels.setdefault(r.get("sink", ""), {}).setdefault(
                 label(r, skip=("chunk", "sink")), []).append(r)
     return panels
@@ -445,9 +452,9 @@ def plot_chunks(doc, runs, label, stem, notes):
         for name, rs in series.items():
             rs.sort(key=lambda r: r["parameters"]["chunk"])
             x = [r["parameters"]["chunk"] for r in rs]
-            med = [median(r, "throughput_bytes_per_s") / 1e6 for r in rs]
-            lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 for m, r in zip(med, rs)]
-            hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m for m, r in zip(med, rs)]
+            med = [median(r, role_key(r, "throughput")) / 1e6 for r in rs]
+            lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 for m, r in zip(med, rs)]
+            hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m for m, r in zip(med, rs)]
             ax.errorbar(x, med, yerr=[lo, hi], marker="o", capsize=3, label=name)
         ax.set_xscale("log", base=2)
         ax.set_ylabel(f"{sink or 'log'} sink: MB/s" if sink else "MB/s")
@@ -519,14 +526,14 @@ def plot_kafka(doc, runs, label, stem, notes):
     names = [n for n, _ in rows]
     fig, axes = plt.subplots(1, 3, figsize=(15, 1.8 + 0.55 * len(rows)), sharey=True)
     y = list(range(len(rows)))
-    med = [(median(r, "throughput_bytes_per_s") or 0) / 1e6 for _, r in rows]
-    lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 if m else 0 for m, (_, r) in zip(med, rows)]
-    hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m if m else 0 for m, (_, r) in zip(med, rows)]
+    med = [(median(r, role_key(r, "throughput")) or 0) / 1e6 for _, r in rows]
+    lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 if m else 0 for m, (_, r) in zip(med, rows)]
+    hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m if m else 0 for m, (_, r) in zip(med, rows)]
     axes[0].barh(y, med, xerr=[lo, hi], capsize=3, color=SENDER)
     for i, (m, h) in enumerate(zip(med, hi)):  # past the error bar, not under it
         axes[0].text(m + h, i, f"  {m:,.0f}", va="center", fontsize=7)
     axes[0].set_xlabel("MB/s: median, bars its 95% interval")
-    cpu = [sender_cpu(r) or 0 for _, r in rows]
+    cpu = [process_cpu(r) or 0 for _, r in rows]
     bars = axes[1].barh(y, cpu, color=CPU)
     axes[1].bar_label(bars, labels=[f"{c:.3f}" for c in cpu], padding=4, fontsize=7)
     axes[1].set_xlabel("sender CPU ns per byte (whole process)")
@@ -557,7 +564,7 @@ def plot_kafka(doc, runs, label, stem, notes):
 def append_panels(doc, runs, label):
     """sync policy -> [(group label, {pattern: run})]: seq beside random, one
     panel per sync policy (an fsync per record is 100-1000x slower)."""
-    runs = [r for r in runs if is_append(r) and median(r, "throughput_bytes_per_s") is not None]
+    runs = [r for r in runs if is_append(r) and median(r, role_key(r, "throughput")) is not None]
     if preset_of(doc) != "append" and len({r["parameters"].get("pattern") for r in runs}) < 2:
         return {}
     panels = {}
@@ -579,9 +586,9 @@ def plot_append(doc, runs, label, stem, notes):
         values = []
         for k, pattern in enumerate(("seq", "random")):
             rs = [g.get(pattern) for _, g in groups]
-            med = [median(r, "throughput_bytes_per_s") / 1e6 if r else 0 for r in rs]
-            lo = [m - spread(r, "throughput_bytes_per_s")[0] / 1e6 if r else 0 for m, r in zip(med, rs)]
-            hi = [spread(r, "throughput_bytes_per_s")[1] / 1e6 - m if r else 0 for m, r in zip(med, rs)]
+            med = [median(r, role_key(r, "throughput")) / 1e6 if r else 0 for r in rs]
+            lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 if r else 0 for m, r in zip(med, rs)]
+            hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m if r else 0 for m, r in zip(med, rs)]
             xs = [i + (k - 0.5) * 0.4 for i in x]
             ax.bar(xs, med, 0.4, yerr=[lo, hi], capsize=3, color=colors[pattern], label=pattern)
             for xi, m, h in zip(xs, med, hi):  # above the error bar, not under it
@@ -605,7 +612,7 @@ def plot_append(doc, runs, label, stem, notes):
 
 def chart_labels(doc, runs, label):
     """The labels every chart would draw (--list-labels)."""
-    thr = [r for r in runs if median(r, "throughput_bytes_per_s") is not None]
+    thr = [r for r in runs if median(r, role_key(r, "throughput")) is not None]
     panels = chunk_panels(runs, label)
     return {
         "throughput": [label(r) for r in thr],
@@ -631,7 +638,7 @@ def plot_streams(doc, runs, label, stem, notes):
         return []
     series = {}
     for r in runs:
-        if median(r, "throughput_bytes_per_s") is not None:
+        if median(r, role_key(r, "throughput")) is not None:
             series.setdefault(label(r, skip=("streams",)), []).append(r)
     fig, ax = plt.subplots(figsize=(11, 5))
     counts = set()
@@ -639,11 +646,11 @@ def plot_streams(doc, runs, label, stem, notes):
         rs.sort(key=lambda r: r["parameters"].get("streams", 1))
         x = [r["parameters"].get("streams", 1) for r in rs]
         counts.update(x)
-        agg = [median(r, "throughput_bytes_per_s") / 1e6 for r in rs]
+        agg = [median(r, role_key(r, "throughput")) / 1e6 for r in rs]
         line = ax.plot(x, agg, marker="o", label=f"{name}: aggregate")[0]
-        lo = [(median(r, "stream_throughput_min_bytes_per_s") or median(r, "throughput_bytes_per_s")) / 1e6
+        lo = [(median(r, "stream_throughput_min_bytes_per_s") or median(r, role_key(r, "throughput"))) / 1e6
               for r in rs]
-        hi = [(median(r, "stream_throughput_max_bytes_per_s") or median(r, "throughput_bytes_per_s")) / 1e6
+        hi = [(median(r, "stream_throughput_max_bytes_per_s") or median(r, role_key(r, "throughput"))) / 1e6
               for r in rs]
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15,
                         label=f"{name}: slowest..fastest stream")
@@ -681,13 +688,6 @@ def pair_cells(runs):
     return cells, extra
 
 
-def total_cpu(run):
-    s = sender_cpu(run)
-    if s is None:
-        return None
-    return s + (median(run, "receiver_cpu_ns_per_byte") or 0)
-
-
 def plot_pairs(doc, runs, label, stem, notes):
     """Runs spanning several hosts: sender x receiver matrices, one column
     per strategy (six at most), throughput above and CPU per byte below."""
@@ -697,9 +697,9 @@ def plot_pairs(doc, runs, label, stem, notes):
     strategies = list(cells)[:6]
     senders = sorted({h for c in cells.values() for h, _ in c})
     receivers = sorted({p for c in cells.values() for _, p in c})
-    rows = (("MB/s (median)", lambda r: (median(r, "throughput_bytes_per_s") or 0) / 1e6 or None,
-             "viridis"),
-            ("CPU ns/B, sender + receiver", total_cpu, "magma_r"))
+    rows = (("MB/s (median)",
+             lambda r: (median(r, role_key(r, "throughput")) or 0) / 1e6 or None, "viridis"),
+            ("CPU ns/B, sender's process", process_cpu, "magma_r"))
     fig, axes = plt.subplots(2, len(strategies), squeeze=False,
                              figsize=(max(5, 1.2 + 0.9 * len(receivers)) * len(strategies),
                                       2 * max(2.6, 1.2 + 0.55 * len(senders))))

@@ -9,9 +9,43 @@
 
 namespace zc {
 
+// Which way is good: compare's verdicts and the ranking read it.
+enum class Better : unsigned char { higher, lower };
+
+// What a figure stands for, the same in every workload, so that reports
+// pick a run's figure by its role and never by a list of names:
+//   throughput  the run's headline rate (exactly one per run)
+//   cpu         the measured side's whole-process CPU per byte, every
+//               thread and io_uring worker included (exactly one per run)
+//   latency     a per-operation time (percentiles, maximum)
+//   evidence    the kernel's counts and verdicts (tracepoints, software
+//               events, zero-copy completions)
+//   none        every other figure
+enum class Role : unsigned char { none, throughput, cpu, latency, evidence };
+
+constexpr std::string_view to_string(Better b) { return b == Better::higher ? "higher" : "lower"; }
+
+constexpr std::string_view to_string(Role r) {
+  switch (r) {
+    case Role::throughput:
+      return "throughput";
+    case Role::cpu:
+      return "cpu";
+    case Role::latency:
+      return "latency";
+    case Role::evidence:
+      return "evidence";
+    case Role::none:
+      break;
+  }
+  return "none";
+}
+
 struct MetricDef {
   std::string_view key;
   std::string_view unit;
+  Better better;
+  Role role;
   // exact | rusage | clock | procfs | tracepoint | software-event | model | estimate
   std::string_view method;
   std::string_view description;

@@ -102,4 +102,18 @@ inline constexpr double kPower = 0.9;
 std::size_t repetitions_needed(double log_sd, double change, double alpha = kAlpha,
                                double power = kPower);
 
+// Two clusters in one run's repetitions (a run that lands in one of two
+// states, each repetition in either): the values sorted and split at their
+// widest gap, when there are 5 values or more, each side has at least two
+// and a fifth of them, the gap is wider than 3x (under 8 values) or 2x
+// (from 8) either side's own range, and the two
+// centres (medians) differ by at least 10% of the higher. A heuristic, said
+// as such where it is reported: a median between two modes describes
+// neither.
+struct Modes {
+  double low = 0, high = 0;  // the clusters' medians
+  std::size_t n_low = 0, n_high = 0;
+};
+std::optional<Modes> two_modes(std::vector<double> values);
+
 }  // namespace zc::stats

@@ -17,6 +17,8 @@
 #include "harness/base/units.hpp"
 #include "harness/measure/statistics.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/roles.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -63,21 +65,34 @@ bool Comparison::undecided() const {
 
 namespace {
 
-// What people type -> the keys it means, first present wins (transfer runs
-// have a receiver and a total, append runs only their own CPU).
-const std::map<std::string, std::vector<std::string>>& aliases() {
-  static const std::map<std::string, std::vector<std::string>> a = {
-      {"throughput", {"throughput_bytes_per_s"}},
-      {"cpu_per_byte", {"total_cpu_ns_per_byte", "cpu_ns_per_byte"}},
-      {"latency", {"latency_p99_ns"}},
-      {"syscalls", {"syscalls_per_chunk", "syscalls_per_record"}},
+// What people type -> what it means: a role (each run's own metric of it,
+// whatever the workload names it), or keys for a figure without a role
+// (the first present wins).
+struct Alias {
+  const char* role = nullptr;
+  std::vector<std::string> keys;
+};
+
+const std::map<std::string, Alias>& aliases() {
+  static const std::map<std::string, Alias> a = {
+      {"throughput", {"throughput", {}}},
+      {"cpu_per_byte", {"cpu", {}}},
+      {"latency", {nullptr, {"latency_p99_ns"}}},
+      {"syscalls", {nullptr, {"syscalls_per_chunk", "syscalls_per_record"}}},
   };
   return a;
 }
 
-std::vector<std::string> candidates(const std::string& metric) {
+// The keys `metric` may mean in a pair of runs (BASE's, NEW's): a role is
+// looked up in NEW first, so that a BASE written before roles still pairs.
+std::vector<std::string> candidates(const std::string& metric, const json& base, const json& now) {
   auto it = aliases().find(metric);
-  return it == aliases().end() ? std::vector<std::string>{metric} : it->second;
+  if (it == aliases().end()) return {metric};
+  if (!it->second.role) return it->second.keys;
+  std::vector<std::string> keys;
+  for (const json* run : {&now, &base})
+    if (auto key = role_key(*run, it->second.role); !key.empty()) keys.push_back(key);
+  return keys;
 }
 
 [[noreturn]] void bad_file(const std::string& label, const std::string& what) {
@@ -89,13 +104,6 @@ const json* find_metric(const json& run, const std::string& key) {
   if (it == run.end() || !it->is_object()) return nullptr;
   auto m = it->find(key);
   return m == it->end() ? nullptr : &*m;
-}
-
-// Rates (B/s, 1/s) and efficiencies are better higher; time, CPU, calls,
-// copies and faults are better lower.
-bool higher_is_better(const std::string& key, const std::string& unit) {
-  return (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "/s") == 0) ||
-         key.find("efficiency") != std::string::npos;
 }
 
 bool usable(const json* m) {
@@ -146,6 +154,15 @@ void decide(MetricDelta& d, const std::vector<double>& bv, const std::vector<dou
   if (d.spread && threshold > 0) d.needed = stats::repetitions_needed(*d.spread, threshold);
   estimate_change(d, bv, nv);
   const std::size_t fewest = std::min(d.n_base, d.n_new);
+  auto sorted_b = bv, sorted_n = nv;
+  std::sort(sorted_b.begin(), sorted_b.end());
+  std::sort(sorted_n.begin(), sorted_n.end());
+  if (sorted_b == sorted_n) {
+    // The same values (a file against itself): nothing changed, at any count.
+    d.verdict = Verdict::same;
+    d.note = "identical values";
+    return;
+  }
   if (stats::smallest_p_value(d.n_base, d.n_new) >= stats::kAlpha) {
     // No outcome could be significant: 1 vs anything, 3 vs 3.
     d.verdict = Verdict::undecided;
@@ -187,7 +204,7 @@ MetricDelta compare_metric(const std::string& key, const json& brun, const json&
   d.metric = key;
   const json* any = b ? b : n;
   d.unit = any->value("unit", "");
-  d.higher_is_better = higher_is_better(key, d.unit);
+  d.higher_is_better = higher_is_better(*any);
   if (!usable(b) || !usable(n)) {
     d.verdict = Verdict::unavailable;
     auto why = [](const json* m) {
@@ -419,7 +436,10 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
       if (r.contains("metrics") && r["metrics"].is_object())
         for (const auto& [k, _] : r["metrics"].items()) known.insert(k);
   for (const auto& m : opts.metrics) {
-    auto keys = candidates(m);
+    std::vector<std::string> keys;
+    for (const auto* doc : {&base, &now})
+      for (const auto& r : (*doc)["runs"])
+        for (auto& k : candidates(m, r, r)) keys.push_back(k);
     if (std::none_of(keys.begin(), keys.end(), [&](auto& k) { return known.count(k) > 0; })) {
       std::string list;
       for (const auto& [a, _] : aliases()) list += (list.empty() ? "" : ", ") + a;
@@ -454,8 +474,17 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
       c.runs.push_back(std::move(rc));
       continue;
     }
+    // A side in two states: its median is neither, and a change may be a
+    // switch of state rather than of code.
+    for (const auto& [side, run] : {std::pair{"BASE", &b}, std::pair{"NEW", &n}})
+      if (const auto it = run->find("modes"); it != run->end() && it->is_object())
+        for (const auto& w : run->value("warnings", json::array()))
+          if (w.is_string() && w.get<std::string>().starts_with("2 modes: "))
+            c.notes.push_back(std::string(side) + " " + name + ": " +
+                              w.get<std::string>().substr(0, w.get<std::string>().find(" (")) +
+                              ", its median between them");
     for (const auto& m : opts.metrics) {
-      for (const auto& key : candidates(m)) {
+      for (const auto& key : candidates(m, b, n)) {
         const json* bm = find_metric(b, key);
         const json* nm = find_metric(n, key);
         if (!bm && !nm) continue;
@@ -546,37 +575,37 @@ std::vector<Row> rows(const Comparison& c, bool markdown) {
   return out;
 }
 
-std::string summary(const Comparison& c) {
-  std::vector<std::string> bad;
-  std::size_t open = 0, need_low = 0, need_high = 0;
-  for (const auto& r : c.runs) {
-    if (r.status_regressed) bad.push_back(r.name + " (" + r.reason + ")");
+// The fewest and most repetitions per side that would decide the undecided
+// metrics; {0, 0} when none is undecided.
+std::pair<std::size_t, std::size_t> needed_range(const Comparison& c, std::size_t& open) {
+  std::size_t low = 0, high = 0;
+  open = 0;
+  for (const auto& r : c.runs)
     for (const auto& d : r.deltas) {
-      if (d.verdict == Verdict::regression)
-        bad.push_back(r.name + " " + d.metric + " " + change_text(d));
       if (d.verdict != Verdict::undecided) continue;
       ++open;
       std::size_t need = std::max(d.needed, stats::minimum_repetitions());
-      need_low = need_low ? std::min(need_low, need) : need;
-      need_high = std::max(need_high, need);
+      low = low ? std::min(low, need) : need;
+      high = std::max(high, need);
     }
+  return {low, high};
+}
+
+std::string summary(const Comparison& c) {
+  std::vector<std::string> bad;
+  for (const auto& r : c.runs) {
+    if (r.status_regressed) bad.push_back(r.name + " (" + r.reason + ")");
+    for (const auto& d : r.deltas)
+      if (d.verdict == Verdict::regression)
+        bad.push_back(r.name + " " + d.metric + " " + change_text(d));
   }
   std::string threshold = fmt("%g", c.threshold_pct) + "%";
-  std::string s;
-  if (!bad.empty()) {
-    s = std::to_string(bad.size()) + (bad.size() == 1 ? " regression" : " regressions") + " past " +
-        threshold + ": ";
-    for (std::size_t i = 0; i < bad.size(); ++i) s += (i ? "; " : "") + bad[i];
-  }
-  if (open)
-    s += (s.empty() ? "" : ". ") + std::to_string(open) + (open == 1 ? " metric" : " metrics") +
-         " undecided, not a pass: the repetitions are too few to detect " + threshold +
-         " at these runs' spread (about " + std::to_string(need_low) +
-         (need_high != need_low ? "-" + std::to_string(need_high) : "") +
-         " per side needed; see the table)";
-  if (s.empty())
-    s = "no regression: " + std::to_string(c.runs.size()) + " runs compared, threshold " +
-        threshold;
+  if (bad.empty())
+    return "no regression shown: " + std::to_string(c.runs.size()) + " runs compared, threshold " +
+           threshold;
+  std::string s = std::to_string(bad.size()) + (bad.size() == 1 ? " regression" : " regressions") +
+                  " past " + threshold + ": ";
+  for (std::size_t i = 0; i < bad.size(); ++i) s += (i ? "; " : "") + bad[i];
   return s;
 }
 
@@ -587,54 +616,126 @@ constexpr const char* kMethod =
 
 }  // namespace
 
-std::string comparison_text(const Comparison& c) {
-  std::ostringstream out;
-  out << "zc-bench compare: BASE " << c.base_label << " vs NEW " << c.new_label << "\n"
-      << "threshold " << fmt("%g", c.threshold_pct) << "%; " << kMethod << "\n\n";
-  auto table = rows(c, false);
-  Row head{"run", "metric", "base", "new", "n", "change (95% interval)", "p", "verdict"};
-  auto cells = [](const Row& r) {
-    return std::vector<const std::string*>{&r.run, &r.metric, &r.base, &r.now,
-                                           &r.n,   &r.change, &r.p,    &r.verdict};
-  };
-  std::vector<std::size_t> w(8, 0);
-  for (const auto* r : {&head}) {
-    auto cs = cells(*r);
-    for (std::size_t i = 0; i < 8; ++i) w[i] = cs[i]->size();
-  }
-  for (const auto& r : table) {
-    auto cs = cells(r);
-    for (std::size_t i = 0; i < 8; ++i) w[i] = std::max(w[i], cs[i]->size());
-  }
-  auto line = [&](const Row& r) {
-    auto cs = cells(r);
-    for (std::size_t i = 0; i < 8; ++i) {
-      bool left = i < 2 || i == 7;
-      std::string cell = *cs[i];
-      std::string pad(w[i] - std::min(w[i], cell.size()), ' ');
-      if (i == 7) {
-        out << cell << "\n";
-        break;
-      }
-      out << (left ? cell + pad : pad + cell) << "  ";
+std::string undecided_warning(const Comparison& c) {
+  std::size_t open = 0;
+  auto [low, high] = needed_range(c, open);
+  if (!open) return "";
+  // One line that fits 80 columns: the table says which metrics and why.
+  return "warning: " + std::to_string(open) + (open == 1 ? " metric" : " metrics") +
+         " undecided; about " + std::to_string(low) +
+         (high != low ? "-" + std::to_string(high) : "") + " repetitions per side would decide";
+}
+
+int exit_status(const Comparison& c, bool strict) {
+  if (c.regressed()) return 1;
+  return strict && c.undecided() ? 3 : 0;
+}
+
+namespace {
+
+// `text` in lines of at most `width` columns, each line after the first
+// indented by `indent` (words longer than that stay whole).
+void wrap(std::ostringstream& out, const std::string& text, std::size_t width, std::size_t indent,
+          std::size_t first_indent) {
+  std::istringstream words(text);
+  std::string word, line(first_indent, ' ');
+  bool empty = true;
+  while (words >> word) {
+    if (!empty && display_width(line) + 1 + display_width(word) > width) {
+      out << line << "\n";
+      line.assign(indent, ' ');
+      empty = true;
     }
+    line += (empty ? "" : " ") + word;
+    empty = false;
+  }
+  out << line << "\n";
+}
+
+}  // namespace
+
+// Fitted to `width`: a run's name on a line of its own, each metric on one
+// line (medians and the change with its interval) and its verdict, p and
+// repetitions on an indented line under it, wrapped.
+std::string comparison_text(const Comparison& c, std::size_t width) {
+  std::ostringstream out;
+  wrap(out, "zc-bench compare: BASE " + c.base_label + " vs NEW " + c.new_label, width, 2, 0);
+  wrap(out, "threshold " + fmt("%g", c.threshold_pct) + "%; " + kMethod, width, 2, 0);
+  out << "\n";
+  struct Line {
+    bool run = false;
+    std::string label, base, now, change, verdict;
   };
-  line(head);
-  for (const auto& r : table) line(r);
-  for (const auto& n : c.only_base) out << "only in BASE: " << n << "\n";
-  for (const auto& n : c.only_new) out << "only in NEW: " << n << "\n";
-  for (const auto& n : c.notes) out << "note: " << n << "\n";
-  out << summary(c) << "\n";
+  std::vector<Line> lines;
+  for (const auto& r : c.runs) {
+    lines.push_back({true, r.name, "", "", "", ""});
+    if (r.deltas.empty()) {
+      lines.push_back({false, "  status", r.base_status, r.new_status, "",
+                       (r.status_regressed ? "REGRESSION: " : "not compared: ") + r.reason});
+      continue;
+    }
+    for (const auto& d : r.deltas) {
+      std::string verdict(to_string(d.verdict));
+      if (d.verdict == Verdict::regression) verdict = "REGRESSION";
+      if (d.verdict == Verdict::undecided) verdict = "UNDECIDED";
+      std::vector<std::string> why;
+      if (!d.note.empty()) why.push_back(d.note);
+      if (d.p_value) why.push_back("p " + p_text(d));
+      if (d.verdict != Verdict::unavailable)
+        why.push_back("n " + std::to_string(d.n_base) + "/" + std::to_string(d.n_new));
+      for (std::size_t i = 0; i < why.size(); ++i) verdict += (i ? ", " : ": ") + why[i];
+      bool none = d.verdict == Verdict::unavailable;
+      lines.push_back({false, "  " + d.metric + " (" + display_unit(d.unit) + ")",
+                       none && d.base == 0 ? "n/a" : display_value(d.base, d.unit),
+                       none && d.now == 0 ? "n/a" : display_value(d.now, d.unit), change_text(d),
+                       verdict});
+    }
+  }
+  Line head{false, "run / metric", "base", "new", "change (95% interval)", ""};
+  std::size_t w_label = head.label.size(), w_base = head.base.size(), w_new = head.now.size();
+  for (const auto& l : lines) {
+    if (l.run) continue;
+    w_label = std::max(w_label, display_width(l.label));
+    w_base = std::max(w_base, display_width(l.base));
+    w_new = std::max(w_new, display_width(l.now));
+  }
+  auto pad_left = [](const std::string& s, std::size_t w) {
+    return std::string(w - std::min(w, display_width(s)), ' ') + s;
+  };
+  auto row = [&](const Line& l) {
+    std::string text = l.label +
+                       std::string(w_label - std::min(w_label, display_width(l.label)), ' ') +
+                       "  " + pad_left(l.base, w_base) + "  " + pad_left(l.now, w_new);
+    if (!l.change.empty()) text += "  " + l.change;
+    if (display_width(text) <= width) return out << text << "\n", void();
+    // Too narrow for one line: the change goes under the values.
+    out << text.substr(0, text.size() - l.change.size() - 2) << "\n";
+    wrap(out, l.change, width, 4, 4);
+  };
+  row(head);
+  for (const auto& l : lines) {
+    if (l.run) {
+      wrap(out, l.label, width, 2, 0);
+      continue;
+    }
+    row(l);
+    if (!l.verdict.empty()) wrap(out, l.verdict, width, 6, 4);
+  }
+  for (const auto& n : c.only_base) wrap(out, "only in BASE: " + n, width, 2, 0);
+  for (const auto& n : c.only_new) wrap(out, "only in NEW: " + n, width, 2, 0);
+  for (const auto& n : c.notes) wrap(out, "note: " + n, width, 2, 0);
+  wrap(out, summary(c), width, 2, 0);
+  if (auto w = undecided_warning(c); !w.empty()) wrap(out, w, width, 2, 0);
   return out.str();
 }
 
 std::string comparison_markdown(const Comparison& c) {
   std::ostringstream out;
-  bool failed = c.regressed() || c.undecided();
+  auto warning = undecided_warning(c);
   out << "### zc-bench compare: `" << c.base_label << "` → `" << c.new_label << "`\n\n"
-      << (failed ? "**" + summary(c) + "**" : summary(c)) << "\n\n"
-      << "Threshold " << fmt("%g", c.threshold_pct) << "%; " << kMethod
-      << ". Medians; MB/s = 10⁶ bytes/s.\n\n"
+      << (c.regressed() ? "**" + summary(c) + "**" : summary(c)) << "\n\n"
+      << (warning.empty() ? "" : warning + "\n\n") << "Threshold " << fmt("%g", c.threshold_pct)
+      << "%; " << kMethod << ". Medians; MB/s = 10⁶ bytes/s.\n\n"
       << "| run | metric | base | new | n | change (95% interval) | p | verdict |\n"
          "|---|---|---:|---:|---:|---:|---:|---|\n";
   for (const auto& r : rows(c, true))
@@ -693,6 +794,7 @@ json comparison_json(const Comparison& c) {
           {"regressed", c.regressed()},
           {"undecided", c.undecided()},
           {"summary", summary(c)},
+          {"warning", undecided_warning(c)},
           {"runs", runs},
           {"only_base", c.only_base},
           {"only_new", c.only_new},

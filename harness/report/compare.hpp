@@ -4,7 +4,8 @@
 // compare.py does) plus a minimum effect (the threshold). The change is the
 // Hodges–Lehmann estimate of NEW / BASE with its interval. When the
 // repetitions are too few to detect the threshold at the runs' spread, the
-// verdict is "undecided" with the repetitions needed, never a silent pass.
+// verdict is "undecided" with the repetitions needed: not a regression (exit
+// 0 with one warning line), unless --strict asks for certainty (exit 3).
 #pragma once
 
 #include <filesystem>
@@ -85,7 +86,15 @@ Comparison compare_results(const nlohmann::json& base, const nlohmann::json& now
                            const CompareOptions& opts, const std::string& base_label,
                            const std::string& new_label);
 
-std::string comparison_text(const Comparison& c);
+// The exit status a CI reads: 1 on a regression, else 3 when `strict` and a
+// metric is undecided, else 0.
+int exit_status(const Comparison& c, bool strict);
+// One line saying how many metrics are undecided and how many repetitions
+// per side would decide them; empty when none is.
+std::string undecided_warning(const Comparison& c);
+
+// Lines of at most `width` columns (a word longer than that stays whole).
+std::string comparison_text(const Comparison& c, std::size_t width = 80);
 std::string comparison_markdown(const Comparison& c);
 nlohmann::json comparison_json(const Comparison& c);
 

@@ -11,6 +11,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/text.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/roles.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -19,7 +20,9 @@ Format parse_format(const std::string& text) {
   if (text == "json") return Format::json;
   if (text == "gbench") return Format::gbench;
   if (text == "csv") return Format::csv;
-  throw UsageError("--format: '" + text + "' is not a format (allowed: json, gbench, csv)");
+  if (text == "github-benchmark") return Format::github_benchmark;
+  throw UsageError("--format: '" + text +
+                   "' is not a format (allowed: json, gbench, csv, github-benchmark)");
 }
 
 fs::path default_output_path(const fs::path& dir, Format f) {
@@ -78,6 +81,8 @@ nlohmann::json with_comparisons(const nlohmann::json& results) {
 
 }  // namespace
 
+constexpr const char* kRoleColumns[] = {"throughput", "cpu"};
+
 std::string to_csv(const nlohmann::json& results) {
   static const char* metrics[] = {"throughput_bytes_per_s",
                                   "wall_s",
@@ -96,6 +101,11 @@ std::string to_csv(const nlohmann::json& results) {
   out << "name,strategy,sink,size,chunk,cache,status,verified,cpu_copies,dma_copies";
   for (auto m : metrics)
     out << "," << m << "_median," << m << "_cv," << m << "_ci95_low," << m << "_ci95_high";
+  // The run's own throughput and cpu figures, whatever its workload names
+  // them (cpu: the measured side's whole process).
+  for (auto role : kRoleColumns)
+    out << "," << role << "_metric," << role << "_median," << role << "_cv," << role << "_ci95_low,"
+        << role << "_ci95_high";
   out << ",reason\n";
   const nlohmann::json none;
   for (const auto& run : results["runs"]) {
@@ -112,6 +122,13 @@ std::string to_csv(const nlohmann::json& results) {
       bool ok = it != run["metrics"].end() && it->value("available", false);
       for (const char* stat : {"median", "cv", "ci95_low", "ci95_high"})
         out << "," << (ok ? field(*it, stat) : "");
+    }
+    for (auto role : kRoleColumns) {
+      auto m = metric_of_role(run, role);
+      bool ok = m && m->metric->value("available", false);
+      out << "," << (m ? csv_value(m->key) : "");
+      for (const char* stat : {"median", "cv", "ci95_low", "ci95_high"})
+        out << "," << (ok ? field(*m->metric, stat) : "");
     }
     out << "," << field(run, "reason") << "\n";
   }
@@ -144,7 +161,9 @@ void write_output(const nlohmann::json& results, Format f, const fs::path& path,
   make_utf8_safe(safe);
   std::string text = f == Format::json     ? with_comparisons(safe).dump(2) + "\n"
                      : f == Format::gbench ? to_gbench(safe, gbench).dump(2) + "\n"
-                                           : to_csv(safe);
+                     : f == Format::github_benchmark
+                         ? to_github_benchmark(safe, gbench.github_metric).dump(2) + "\n"
+                         : to_csv(safe);
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

@@ -10,7 +10,7 @@
 
 namespace zc {
 
-enum class Format { json, gbench, csv };
+enum class Format { json, gbench, csv, github_benchmark };
 
 Format parse_format(const std::string& text);  // throws UsageError
 // results/<UTC timestamp>.json (or .csv) under `dir`.

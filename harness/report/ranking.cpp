@@ -5,26 +5,20 @@
 #include <map>
 
 #include "harness/base/units.hpp"
+#include "harness/report/roles.hpp"
 
 namespace zc {
 namespace {
 
 using nlohmann::json;
 
-struct RankedMetric {
+// What the table ranks: the run's throughput and cpu roles (the metric each
+// names carries its own direction, metrics.<key>.better).
+struct RankedRole {
+  const char* role;
   const char* label;
-  std::vector<const char*> keys;  // the first one a group's runs have wins
-  bool higher_is_better;
 };
-
-const std::vector<RankedMetric>& ranked_metrics() {
-  static const std::vector<RankedMetric> m = {
-      {"throughput", {"throughput_bytes_per_s"}, true},
-      // Transfer runs count the receiver too; append runs have one process.
-      {"CPU per byte", {"total_cpu_ns_per_byte", "cpu_ns_per_byte"}, false},
-  };
-  return m;
-}
+constexpr RankedRole kRankedRoles[] = {{"throughput", "throughput"}, {"cpu", "CPU per byte"}};
 
 const json* field(const json& obj, const char* key) {
   if (!obj.is_object()) return nullptr;
@@ -128,19 +122,19 @@ std::vector<Ranking> rank_results(const json& results) {
   for (const auto& g : order) {
     const auto& members = groups[g];
     if (members.size() < 2) continue;
-    for (const auto& metric : ranked_metrics()) {
-      const char* key = nullptr;
-      for (const char* k : metric.keys)
-        if (std::all_of(members.begin(), members.end(), [&](auto* r) { return measured(*r, k); })) {
-          key = k;
-          break;
-        }
-      if (!key) continue;
+    for (const auto& ranked : kRankedRoles) {
+      // Every member must name the same metric for the role, measured.
+      const auto role = metric_of_role(*members.front(), ranked.role);
+      if (!role || !std::all_of(members.begin(), members.end(), [&](auto* r) {
+            return role_key(*r, ranked.role) == role->key && measured(*r, role->key.c_str());
+          }))
+        continue;
+      const std::string& key = role->key;
       Ranking r;
       r.metric = key;
-      r.label = metric.label;
+      r.label = ranked.label;
       r.group = g;
-      r.higher_is_better = metric.higher_is_better;
+      r.higher_is_better = higher_is_better(*role->metric);
       for (const json* run : members) {
         RankedRun rr;
         rr.name = text_field(*run, "name");
@@ -253,7 +247,7 @@ void print_rankings(const json& results, std::FILE* out, bool cell_legend) {
   if (const json* runs = field(results, "runs"); runs && runs->is_array())
     for (const auto& run : *runs)
       if (text_field(run, "status") == "ok")
-        n = std::max(n, repetition_values(run, "throughput_bytes_per_s").size());
+        n = std::max(n, repetition_values(run, role_key(run, "throughput")).size());
   if (n < 2) return;
   std::string coverage = n >= 6
                              ? std::string("95%")

@@ -11,6 +11,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
+#include "harness/report/roles.hpp"
 
 namespace zc {
 
@@ -45,7 +46,7 @@ std::string median_sum_cell(const json& run, std::initializer_list<std::string_v
 }
 
 std::string cv_cell(const json& run) {
-  const auto* m = measured_metric(run, "throughput_bytes_per_s");
+  const auto* m = measured_metric(run, role_key(run, "throughput"));
   return m && m->contains("cv") ? format_fixed((*m)["cv"].get<double>() * 100, 1) + "%" : "-";
 }
 

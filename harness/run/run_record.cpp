@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <cstdio>
 #include <vector>
 
 #include "harness/measure/statistics.hpp"
@@ -11,6 +12,9 @@ namespace zc {
 using nlohmann::json;
 
 namespace {
+
+// The headline rate --reps auto converges on and two modes are looked for in.
+constexpr const char* kThroughputKey = "throughput_bytes_per_s";
 
 constexpr const char* kEvidenceNote =
     "; from the evidence repetition (the last warm-up, untimed): kernel counters slow a run, so "
@@ -45,7 +49,11 @@ json metrics_json(const RunState& rs) {
   json metrics = json::object();
   for (const auto& def : rs.workload->metrics()) {
     std::string key(def.key);
-    json m = {{"unit", def.unit}, {"method", def.method}, {"description", def.description}};
+    json m = {{"unit", def.unit},
+              {"better", to_string(def.better)},
+              {"method", def.method},
+              {"description", def.description}};
+    if (def.role != Role::none) m["role"] = to_string(def.role);
     if (auto e = evidence_metric(rs, def, m)) {
       metrics[key] = *e;
       continue;
@@ -80,7 +88,7 @@ void set_status(RunState& rs, bool was_run) {
     r["status"] = "unsupported";
     r["reason"] = rs.first_error;
   } else if (!rs.first_error.empty()) {
-    r["status"] = rs.first_error == "interrupted" ? "interrupted" : "error";
+    r["status"] = rs.first_error.starts_with("interrupted") ? "interrupted" : "error";
     r["reason"] = rs.first_error;
   } else if (!was_run || rs.repetitions.empty()) {
     r["status"] = "interrupted";
@@ -169,12 +177,46 @@ std::string remote_peer(const RunState& rs) {
   return split_host_port(remote).first;
 }
 
+// "4.0 GB/s" or "812 MB/s": the two modes in one unit.
+std::string rate_text(double low, double high) {
+  char buf[64];
+  if (high >= 1e9)
+    std::snprintf(buf, sizeof buf, "%.1f and %.1f GB/s", high / 1e9, low / 1e9);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f and %.0f MB/s", high / 1e6, low / 1e6);
+  return buf;
+}
+
+// Two clusters in the throughput's repetitions: said, not hidden in a median.
+void add_modes(RunState& rs, std::vector<std::string>& warnings) {
+  std::vector<double> values;
+  for (const auto& rep : rs.repetitions)
+    if (rep["status"] == "ok" && rep["values"].contains(kThroughputKey))
+      values.push_back(rep["values"][kThroughputKey].get<double>());
+  auto m = stats::two_modes(values);
+  if (!m) return;
+  rs.record["modes"] = {
+      {"metric", kThroughputKey},
+      {"low", m->low},
+      {"high", m->high},
+      {"n_low", m->n_low},
+      {"n_high", m->n_high},
+      {"method",
+       "heuristic: the sorted values split at their widest gap, wider than 3x (under 8 values) "
+       "or 2x either side's range, each side at least 2 values and a fifth, the medians 10% "
+       "apart"}};
+  warnings.push_back("2 modes: " + rate_text(m->low, m->high) + " (" + std::to_string(m->n_high) +
+                     " and " + std::to_string(m->n_low) +
+                     " repetitions): the median lies between them; something the repetitions "
+                     "re-draw decides which");
+}
+
 }  // namespace
 
 std::optional<double> relative_half_width(const RunState& rs) {
   std::vector<double> values;
   for (const auto& rep : rs.repetitions)
-    if (rep["status"] == "ok") values.push_back(rep["values"].value("throughput_bytes_per_s", 0.0));
+    if (rep["status"] == "ok") values.push_back(rep["values"].value(kThroughputKey, 0.0));
   if (values.size() < 2) return std::nullopt;
   auto median = stats::median(values);
   auto ci = stats::median_interval(values);
@@ -219,6 +261,7 @@ void finish_record(RunState& rs, bool was_run) {
   if (rs.evidence) r["evidence_repetition"] = *rs.evidence;
   if (rs.plan->adaptive.on && rs.measure && !rs.unsupported) add_convergence(rs, warnings);
   add_generic_warnings(rs, warnings);
+  add_modes(rs, warnings);
   r["warnings"] = warnings;
 }
 

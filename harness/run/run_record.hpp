@@ -7,10 +7,26 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "harness/run/plan.hpp"
 
 namespace zc {
+
+struct RunState;
+
+// Interleaved repetitions go in rounds: a round is one repetition of every
+// run that still needs one, in a shuffled order, so drift hits all alike
+// and an interrupt can end on a round's boundary. Google Benchmark still
+// drives the repetitions: each of a run's takes the values its next round
+// measured (measuring that round when none is waiting).
+struct Rounds {
+  std::vector<RunState*> runs;
+  std::vector<PlanMeasure*> measures;  // told as each round starts
+  unsigned completed = 0;              // rounds every due run finished
+  bool dropped = false;                // an interrupt ended a round: its repetitions were dropped
+  std::uint64_t seed = 0;
+};
 
 struct RunState {
   RunSpec spec;
@@ -32,6 +48,12 @@ struct RunState {
   std::map<std::string, nlohmann::json> aggregates;  // statistic -> {metric: value}
   std::uint64_t* order = nullptr;   // counts the plan's measured repetitions as they run
   std::uint64_t plan_start_ns = 0;  // --reps auto: when the plan's repetitions began
+  // With rounds (interleaving): the timed repetitions' values in round
+  // order, and how many Google Benchmark has taken.
+  Rounds* rounds = nullptr;
+  std::vector<Values> timed_values;
+  std::size_t handed = 0;
+  unsigned slots = 0;  // Google Benchmark's repetitions of the run
 };
 
 // Keeps the evidence repetition's kernel counts (or why they are missing):

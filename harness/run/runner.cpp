@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <ctime>
 #include <map>
+#include <optional>
+#include <random>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
@@ -30,6 +32,20 @@ std::string iso8601_now() {
   return buf;
 }
 
+// A figure the workload does not declare would be dropped from the run's
+// metrics without a word (run_record.cpp writes declared ones only): a
+// programming error, made an error of the run so that every test sees it.
+void check_declared(const Workload& w, const Values& values, const Unavailable& unavailable) {
+  auto check = [&](const std::string& key) {
+    auto defs = w.metrics();
+    if (std::none_of(defs.begin(), defs.end(), [&](const MetricDef& d) { return d.key == key; }))
+      throw std::logic_error("metric '" + key + "' is not declared in the " + std::string(w.id()) +
+                             " workload's metrics");
+  };
+  for (const auto& [key, v] : values) check(key);
+  for (const auto& [key, why] : unavailable) check(key);
+}
+
 // Untimed repetitions before the first measured one: they settle the page
 // cache, socket buffers and CPU caches; the last is the evidence
 // repetition, the one with kernel counters on.
@@ -39,6 +55,7 @@ void warm_up(RunState& rs) {
     Values values;
     bool last = i + 1 == rs.plan->warmup;
     auto rep = rs.measure->repetition(values, rs.unavailable, last);
+    check_declared(*rs.workload, values, rs.unavailable);
     if (last) keep_evidence(rs, std::move(rep), values);
   }
 }
@@ -58,13 +75,108 @@ bool enough_repetitions(const RunState& rs) {
   return elapsed > a.max_time_s && n >= 3;
 }
 
+// Hands one repetition's values to Google Benchmark.
+void report_values(benchmark::State& state, const Values& values) {
+  state.SetIterationTime(values.at("wall_s"));
+  for (auto& [key, v] : values)
+    state.counters[key] = benchmark::Counter(v, benchmark::Counter::kDefaults);
+}
+
+// Measures one timed repetition of `rs` (its warm-up first); false when it
+// failed or was interrupted (the run's first_error says which, but an
+// interrupt inside a round leaves it empty: the round is dropped instead).
+bool measure_repetition(RunState& rs, std::optional<unsigned> round) {
+  if (rs.plan->on_repetition)
+    rs.plan->on_repetition(rs.record["name"].get<std::string>(), unsigned(rs.repetitions.size()));
+  try {
+    if (!rs.warmed_up) warm_up(rs);
+    Values values;
+    auto rep = rs.measure->repetition(values, rs.unavailable,
+                                      /*kernel_counters=*/rs.plan->warmup == 0);
+    check_declared(*rs.workload, values, rs.unavailable);
+    rep["index"] = rs.repetitions.size();
+    rep["order"] = (*rs.order)++;  // position among all the plan's repetitions
+    if (round) rep["round"] = *round;
+    rep["status"] = "ok";
+    rs.repetitions.push_back(std::move(rep));
+    rs.timed_values.push_back(std::move(values));
+    return true;
+  } catch (const Unsupported& e) {
+    // Google Benchmark 1.7 has no SkipWithMessage: an unsupported run is
+    // skipped as an error here and reported "unsupported" in the results.
+    rs.unsupported = true;
+    rs.first_error = e.what();
+  } catch (const std::exception& e) {
+    if (round && interrupted()) return false;
+    std::string msg = interrupted() ? "interrupted" : e.what();
+    rs.first_error = msg;
+    rs.repetitions.push_back(
+        {{"index", rs.repetitions.size()}, {"status", "error"}, {"error", msg}});
+  }
+  return false;
+}
+
+bool can_measure(const RunState& rs) {
+  return rs.first_error.empty() && !interrupted() && rs.timed_values.size() < rs.slots &&
+         !enough_repetitions(rs);
+}
+
+// One round: the next repetition of every run that still needs one, in a
+// shuffled order. An interrupt drops the round's repetitions, so every run
+// keeps the same number of whole rounds.
+void run_round(Rounds& rounds) {
+  std::vector<RunState*> due;
+  for (auto* rs : rounds.runs)
+    if (can_measure(*rs)) due.push_back(rs);
+  if (due.empty()) return;
+  const unsigned round = rounds.completed + 1;
+  std::mt19937_64 rng(rounds.seed + round);
+  std::shuffle(due.begin(), due.end(), rng);
+  for (auto* m : rounds.measures) m->new_round(round);
+  for (auto* rs : due) {
+    if (interrupted()) break;
+    measure_repetition(*rs, round);
+  }
+  if (!interrupted()) {
+    rounds.completed = round;
+    return;
+  }
+  rounds.dropped = true;
+  for (auto* rs : due) {
+    auto& reps = rs->repetitions;
+    if (!reps.empty() && reps.back().value("round", 0u) == round && reps.back()["status"] == "ok") {
+      reps.erase(reps.size() - 1);
+      rs->timed_values.pop_back();
+    }
+  }
+}
+
+// Why a run's Google Benchmark repetition has no values.
+std::string no_values_reason(const RunState& rs) {
+  if (rs.unsupported) return rs.first_error;
+  if (!rs.first_error.empty()) return "an earlier repetition failed: " + rs.first_error;
+  if (interrupted()) return "interrupted";
+  return "--reps auto: enough repetitions";
+}
+
 // Google Benchmark calls this once per repetition of a run. After a failed
 // repetition the run is an error and its remaining repetitions are skipped
 // at once: besides saving the time, Google Benchmark 1.7 must not compute
 // statistics over a run whose first repetition failed (it dereferences
-// that repetition's statistics, which an errored run does not have).
+// that repetition's statistics, which an errored run does not have). With
+// rounds, a run's values are handed out in order, so an error or an
+// interrupt only ever follows its good repetitions.
 void run_repetition(RunState& rs, benchmark::State& state) {
   for (auto _ : state) {
+    if (rs.rounds) {
+      if (rs.handed == rs.timed_values.size() && can_measure(rs)) run_round(*rs.rounds);
+      if (rs.handed < rs.timed_values.size()) {
+        report_values(state, rs.timed_values[rs.handed++]);
+        continue;  // the loop ends by itself after its one iteration
+      }
+      state.SkipWithError(no_values_reason(rs).c_str());
+      break;
+    }
     if (!rs.first_error.empty()) {
       state.SkipWithError(("an earlier repetition failed: " + rs.first_error).c_str());
       break;
@@ -82,33 +194,10 @@ void run_repetition(RunState& rs, benchmark::State& state) {
       state.SkipWithError("interrupted");
       break;
     }
-    if (rs.plan->on_repetition)
-      rs.plan->on_repetition(rs.record["name"].get<std::string>(), unsigned(rs.repetitions.size()));
-    try {
-      if (!rs.warmed_up) warm_up(rs);
-      Values values;
-      auto rep = rs.measure->repetition(values, rs.unavailable,
-                                        /*kernel_counters=*/rs.plan->warmup == 0);
-      rep["index"] = rs.repetitions.size();
-      rep["order"] = (*rs.order)++;  // position among all the plan's repetitions
-      rep["status"] = "ok";
-      rs.repetitions.push_back(std::move(rep));
-      state.SetIterationTime(values["wall_s"]);
-      for (auto& [key, v] : values)
-        state.counters[key] = benchmark::Counter(v, benchmark::Counter::kDefaults);
-    } catch (const Unsupported& e) {
-      // Google Benchmark 1.7 has no SkipWithMessage: an unsupported run is
-      // skipped as an error here and reported "unsupported" in the results.
-      rs.unsupported = true;
-      rs.first_error = e.what();
-      state.SkipWithError(e.what());
-      break;
-    } catch (const std::exception& e) {
-      std::string msg = interrupted() ? "interrupted" : e.what();
-      rs.first_error = msg;
-      rs.repetitions.push_back(
-          {{"index", rs.repetitions.size()}, {"status", "error"}, {"error", msg}});
-      state.SkipWithError(msg.c_str());
+    if (measure_repetition(rs, std::nullopt)) {
+      report_values(state, rs.timed_values.back());
+    } else {
+      state.SkipWithError(rs.first_error.c_str());
       break;
     }
   }
@@ -148,8 +237,9 @@ json start_document(const Plan& plan, const Calibration& calibration) {
       plan.interleave
           ? json{{"interleaved", true},
                  {"method",
-                  "Google Benchmark's random interleaving: the repetitions of every run in one "
-                  "shuffled order, so that drift hits every run alike"}}
+                  "rounds: each round is one repetition of every run, in a shuffled order, so "
+                  "that drift hits every run alike; each round re-draws the source's page-cache "
+                  "pages; an interrupt drops the unfinished round"}}
           : json{{"interleaved", false}, {"method", "each run's repetitions back to back"}};
   doc["environment"] = describe_environment(
       plan.file ? fs::absolute(*plan.file).parent_path() : plan.temp_parent, plan.command_line);
@@ -225,19 +315,30 @@ Outcome run_plan(const Plan& plan) {
   std::vector<std::unique_ptr<RunState>> states;
   std::map<std::string, RunState*> by_name;
   std::uint64_t order = 0;
+  Rounds rounds;
+  rounds.seed = std::random_device{}();
   benchmark::ClearRegisteredBenchmarks();
-  set_interleaving(plan.interleave);
+  // Interleaving is ours, in rounds; Google Benchmark runs the runs in order.
+  set_interleaving(false);
   const auto plan_start = now_ns();
   for (const auto& spec : plan.runs) {
     const auto& workload = workload_of(*spec.strategy);
     auto& measure = measures[std::string(workload.id())];
-    if (!measure) measure = workload.begin(context);
+    if (!measure) {
+      measure = workload.begin(context);
+      rounds.measures.push_back(measure.get());
+    }
     auto rs = prepare_run(spec, plan, *measure, source_dir);
     rs->order = &order;
     rs->plan_start_ns = plan_start;
     if (!rs->unsupported) {
-      register_run(*rs, plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions);
+      rs->slots = plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions;
+      register_run(*rs, rs->slots);
       by_name[rs->record["name"]] = rs.get();
+      if (plan.interleave) {
+        rs->rounds = &rounds;
+        rounds.runs.push_back(rs.get());
+      }
     }
     states.push_back(std::move(rs));
   }
@@ -253,6 +354,11 @@ Outcome run_plan(const Plan& plan) {
   Outcome out;
   doc["runs"] = json::array();
   for (auto& rs : states) {
+    if (rs->rounds && interrupted() && rs->first_error.empty() &&
+        rs->timed_values.size() < rs->slots && !enough_repetitions(*rs))
+      rs->first_error = "interrupted after " + std::to_string(rounds.completed) +
+                        (rounds.completed == 1 ? " round" : " rounds") + " of " +
+                        std::to_string(rs->slots);
     finish_record(*rs, by_name.count(rs->record["name"]) > 0);
     if (rs->record["status"] == "error") out.any_failed = true;
     doc["runs"].push_back(std::move(rs->record));
@@ -260,7 +366,12 @@ Outcome run_plan(const Plan& plan) {
   out.interrupted = interrupted();
   doc["complete"] = !out.interrupted;
   if (out.interrupted)
-    doc["incomplete_reason"] = "stopped by signal " + std::to_string(interrupt_signal());
+    doc["incomplete_reason"] =
+        (plan.interleave ? "interrupted after " + std::to_string(rounds.completed) +
+                               (rounds.completed == 1 ? " round" : " rounds") +
+                               " (the unfinished round's repetitions dropped); "
+                         : std::string()) +
+        "stopped by signal " + std::to_string(interrupt_signal());
   doc["finished_at"] = iso8601_now();
   out.results = std::move(doc);
   out.gbench_json = reporter.gbench_json();

@@ -133,6 +133,10 @@ class PlanMeasure {
  public:
   virtual ~PlanMeasure() = default;
   virtual std::unique_ptr<RunMeasure> run(const RunSpec& spec) = 0;
+  // A round of interleaved repetitions starts (1, 2, ...): re-draw what
+  // would otherwise stay fixed for the whole invocation (where the shared
+  // sources' pages lie), so one invocation's spread covers another's.
+  virtual void new_round(unsigned round) { (void)round; }
 };
 
 class Workload {

@@ -3,7 +3,10 @@
 # tools that read it unchanged: Python's json with NaN/Infinity refused,
 # node's JSON.parse (github-action-benchmark's `googlecpp` reader), and
 # Google Benchmark's own tools/compare.py where Debian installs it
-# (libbenchmark-tools: /usr/share/benchmark/compare.py, with scipy).
+# (libbenchmark-tools: /usr/share/benchmark/compare.py, with scipy). Every
+# repetition carries bytes_per_second; the only aggregate is the median,
+# its interval as counters, so compare.py shows no interval as a time.
+# --format github-benchmark is github-action-benchmark's custom format.
 set -eu
 bin=$1
 tmp=$(mktemp -d)
@@ -15,6 +18,11 @@ common=(-s all --size 1M --chunk 256K --sink null,pipe --reps 3 --warmup 0 -q --
 "$bin" run "${common[@]}" --format gbench --gbench-aggregates-only -o "$tmp/agg.json"
 "$bin" run -s sendfile --size 1M --sink null --reps 1 --warmup 0 -q --tmpdir "$tmp" \
   --format gbench --gbench-aggregates-only -o "$tmp/one.json"
+"$bin" run "${common[@]}" --format github-benchmark -o "$tmp/gab.json"
+"$bin" run "${common[@]}" --format github-benchmark --metric cpu -o "$tmp/gab_cpu.json"
+if "$bin" run "${common[@]}" --format github-benchmark --metric frobs -o "$tmp/x.json" 2>"$tmp/err"; then
+  echo "FAIL: --metric frobs accepted"; exit 1
+fi
 
 python3 - "$tmp" <<'PY'
 import json, math, sys
@@ -69,17 +77,18 @@ assert not any(x.get("error_occurred") for x in benches)
 for x in iterations:
     assert x["iterations"] == 1 and 0 <= x["repetition_index"] < 3
     assert x["throughput_bytes_per_s"] > 0 and x["syscalls"] > 0, x
+    assert x["bytes_per_second"] == x["throughput_bytes_per_s"], x
     assert abs(x["real_time"] * 1e-9 - x["wall_s"]) <= 1e-9 * x["wall_s"], x
-# Aggregates: Google Benchmark's names and units; cv is a percentage.
+# Aggregates: the median only, a time; the interval's ends are counters.
 for x in aggregates:
     assert x["name"] == x["run_name"] + "_" + x["aggregate_name"], x
-    want = "percentage" if x["aggregate_name"] in ("cv", "ci95_coverage") else "time"
-    assert x["aggregate_unit"] == want, x
-    if want == "time":  # real_time is the wall time's statistic, also a counter
-        assert abs(x["real_time"] * 1e-9 - x["wall_s"]) <= 1e-9 * x["wall_s"], x
+    assert x["aggregate_unit"] == "time", x
+    # real_time is the wall time's median, also a counter
+    assert abs(x["real_time"] * 1e-9 - x["wall_s"]) <= 1e-9 * x["wall_s"], x
+    assert x["bytes_per_second_ci95_low"] <= x["bytes_per_second"] <= x["bytes_per_second_ci95_high"], x
 names = {x["aggregate_name"] for x in aggregates}
-assert names == {"mean", "median", "stddev", "cv", "ci95_low", "ci95_high", "ci95_coverage",
-                 "min", "max"}, names
+assert names == {"median"}, names
+assert len(aggregates) == len(ran), (len(aggregates), len(ran))
 
 # Two identical invocations give the same names in the same order.
 def order(doc): return [x["name"] for x in doc["benchmarks"]]
@@ -95,6 +104,20 @@ assert {x["run_name"] for x in agg["benchmarks"]} == set(ran)
 assert [x["run_type"] for x in one["benchmarks"]] == ["iteration"], one["benchmarks"]
 print(f"ok: {len(iterations)} repetitions, {len(aggregates)} aggregates, {len(skipped)} skipped; "
       f"aggregates-only {len(names)} entries")
+
+# github-action-benchmark's custom format: an array of {name, unit, value,
+# range, extra}, nothing else; one entry per run that measured something.
+for name, unit, key in (("gab.json", "MB/s", "throughput_bytes_per_s"),
+                        ("gab_cpu.json", "ns/B", "sender_cpu_ns_per_byte")):
+    doc = load(name)
+    assert isinstance(doc, list) and len(doc) == len(ran), (name, len(doc), len(ran))
+    for e in doc:
+        assert set(e) <= {"name", "unit", "value", "range", "extra"} and \
+            {"name", "unit", "value", "extra"} <= set(e), e
+        assert isinstance(e["name"], str) and e["name"] in ran and e["unit"] == unit, e
+        assert isinstance(e["value"], (int, float)) and math.isfinite(e["value"]) and e["value"] > 0, e
+        assert e["range"].startswith("\u00b1 ") and isinstance(e["extra"], str), e
+print(f"ok: github-benchmark {len(load('gab.json'))} entries in MB/s and in ns/B")
 PY
 
 if command -v node >/dev/null; then
@@ -110,6 +133,22 @@ if command -v node >/dev/null; then
     }
     console.log("ok: node JSON.parse read " + (process.argv.length - 1) + " files");
   ' "$tmp/a.json" "$tmp/b.json" "$tmp/agg.json" "$tmp/one.json"
+  # github-action-benchmark's custom extractor: JSON.parse, an array whose
+  # entries have a string name and unit and a numeric value.
+  node -e '
+    const fs = require("fs");
+    for (const f of process.argv.slice(1)) {
+      const doc = JSON.parse(fs.readFileSync(f, "utf8"));
+      if (!Array.isArray(doc) || doc.length === 0) throw new Error(f + ": not a non-empty array");
+      for (const b of doc)
+        if (typeof b.name !== "string" || typeof b.unit !== "string" ||
+            typeof b.value !== "number" || !Number.isFinite(b.value) ||
+            (b.range !== undefined && typeof b.range !== "string") ||
+            (b.extra !== undefined && typeof b.extra !== "string"))
+          throw new Error(f + ": " + JSON.stringify(b));
+    }
+    console.log("ok: node read the custom format");
+  ' "$tmp/gab.json" "$tmp/gab_cpu.json"
 else
   echo "skipped: node JSON.parse (nodejs is not installed)"
 fi
@@ -126,5 +165,9 @@ else
     >>"$tmp/compare.out" 2>&1 || { echo "FAIL: compare.py on aggregates"; cat "$tmp/compare.out"; exit 1; }
   grep -q "sendfile/null/size:1M/chunk:256K/cache:hot_median" "$tmp/compare.out" ||
     { echo "FAIL: compare.py lists no sendfile median"; cat "$tmp/compare.out"; exit 1; }
+  # No statistic but the median is shown as a time.
+  if grep -E "_(ci95|stddev|cv|mean|min|max)" "$tmp/compare.out"; then
+    echo "FAIL: compare.py shows a spread as a time"; exit 1
+  fi
   echo "ok: $compare compared $(grep -c _median "$tmp/compare.out") medians"
 fi

@@ -8,7 +8,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 source "$(dirname "$0")/common.bash"
 common=(-s read-write,sendfile --sink null --size 2M -q --tmpdir "$tmp")
-"$bin" run "${common[@]}" --reps auto --precision 60% -o "$tmp/easy.json" || fail=1
+# Back to back: interleaved rounds re-draw the source's page-cache pages,
+# and sendfile -> null at 2M lands near 14 or near 32 GB/s with each draw (a
+# spread of more than 60% by design); the adaptive rule is what is tested
+# here (the hard case below runs in rounds).
+"$bin" run "${common[@]}" --reps auto --precision 60% --no-interleave -o "$tmp/easy.json" || fail=1
 "$bin" run "${common[@]}" --reps auto --precision 0.0001% --max-time 1 -o "$tmp/hard.json" || fail=1
 python3 - "$tmp/easy.json" "$tmp/hard.json" <<'PY' || fail=1
 import json, sys

@@ -8,24 +8,32 @@ namespace {
 using nlohmann::json;
 
 // A run as the runner writes it: per-repetition values and an available
-// summary for throughput and total CPU per byte.
+// summary for its throughput and cpu roles (`cpu_key`: the workload's name
+// for its cpu figure), and a total CPU figure without a role.
 json run(const std::string& strategy, const std::string& group, std::vector<double> throughput,
-         std::vector<double> cpu = {}) {
+         std::vector<double> cpu = {}, const std::string& cpu_key = "sender_cpu_ns_per_byte") {
   if (cpu.empty())
     for (double t : throughput) cpu.push_back(1e9 / t);
   json reps = json::array();
   for (std::size_t i = 0; i < throughput.size(); ++i)
-    reps.push_back(
-        {{"index", i},
-         {"status", "ok"},
-         {"values",
-          {{"throughput_bytes_per_s", throughput[i]}, {"total_cpu_ns_per_byte", cpu[i]}}}});
-  json metric = {{"available", true}, {"median", 0}};
-  return {{"name", strategy + "/" + group},
-          {"strategy", strategy},
-          {"status", "ok"},
-          {"metrics", {{"throughput_bytes_per_s", metric}, {"total_cpu_ns_per_byte", metric}}},
-          {"repetitions", reps}};
+    reps.push_back({{"index", i},
+                    {"status", "ok"},
+                    {"values",
+                     {{"throughput_bytes_per_s", throughput[i]},
+                      {cpu_key, cpu[i]},
+                      {"total_cpu_ns_per_byte", throughput[i]}}}});
+  json metric = {{"available", true}, {"median", 0}, {"better", "lower"}};
+  json rate = metric, per_byte = metric;
+  rate["better"] = "higher";
+  rate["role"] = "throughput";
+  per_byte["role"] = "cpu";
+  return {
+      {"name", strategy + "/" + group},
+      {"strategy", strategy},
+      {"status", "ok"},
+      {"metrics",
+       {{"throughput_bytes_per_s", rate}, {cpu_key, per_byte}, {"total_cpu_ns_per_byte", metric}}},
+      {"repetitions", reps}};
 }
 
 std::vector<double> around(double center, std::size_t n = 6) {
@@ -66,10 +74,28 @@ TEST(Ranking, FastestFirstTiesShareARankAndTheSentenceSaysIt) {
   EXPECT_EQ(s.find("untested"), std::string::npos) << s;
   // CPU per byte: lower is better, so the fastest here is also the cheapest.
   const auto& cpu = rankings[1];
-  EXPECT_EQ(cpu.metric, "total_cpu_ns_per_byte");
+  EXPECT_EQ(cpu.metric, "sender_cpu_ns_per_byte");  // the cpu role, not a figure by name
   EXPECT_FALSE(cpu.higher_is_better);
   EXPECT_EQ(cpu.runs[0].strategy, "read-write");
   EXPECT_NE(ranking_sentence(cpu, false).find("the CPU per byte of read-write"), std::string::npos);
+}
+
+// Each workload names its cpu figure its own way; the ranking follows the
+// role, so an ingest run ranks by its whole process, never by a thread figure.
+TEST(Ranking, RanksTheCpuRoleWhateverTheWorkloadNamesIt) {
+  const std::string g = "tcp/size:16M";
+  json doc = {{"runs",
+               {run("recv-write", g, around(1000), around(0.8), "process_cpu_ns_per_byte"),
+                run("io-uring-ingest", g, around(1100), around(1.3), "process_cpu_ns_per_byte")}}};
+  auto rankings = rank_results(doc);
+  ASSERT_EQ(rankings.size(), 2u);
+  EXPECT_EQ(rankings[1].metric, "process_cpu_ns_per_byte");
+  EXPECT_EQ(rankings[1].runs[0].strategy, "recv-write");
+  // Runs whose cpu roles are different figures are not ranked against each other.
+  doc["runs"][1] = run("io-uring-ingest", g, around(1100), around(1.3), "cpu_ns_per_byte");
+  rankings = rank_results(doc);
+  ASSERT_EQ(rankings.size(), 1u);
+  EXPECT_EQ(rankings[0].metric, "throughput_bytes_per_s");
 }
 
 TEST(Ranking, GroupsByEveryParameterButTheStrategy) {

@@ -176,5 +176,24 @@ TEST(RepetitionsNeeded, GrowsWithSpreadAndShrinksWithEffect) {
   EXPECT_FALSE(log_spread({1}, {2}));
 }
 
+TEST(TwoModes, FoundWhereTheRepetitionsFallInTwoStates) {
+  // Sendfile over loopback TCP that lands near 4.0 or near 2.6 GB/s.
+  auto m = stats::two_modes({4.07e9, 2.63e9, 3.98e9, 4.02e9, 2.65e9, 3.95e9, 2.60e9});
+  ASSERT_TRUE(m);
+  EXPECT_NEAR(m->high, 3.995e9, 1e7);
+  EXPECT_NEAR(m->low, 2.63e9, 1e7);
+  EXPECT_EQ(m->n_high, 4u);
+  EXPECT_EQ(m->n_low, 3u);
+}
+
+TEST(TwoModes, NotFoundInOneWideCluster) {
+  // A 20% spread with no gap, one outlier alone, too few values, and two
+  // clusters closer than 10%: none is two modes.
+  EXPECT_FALSE(stats::two_modes({3.0, 3.1, 3.2, 3.3, 3.4, 3.5, 3.6}));
+  EXPECT_FALSE(stats::two_modes({4.0, 4.01, 4.02, 4.03, 4.04, 2.0}));
+  EXPECT_FALSE(stats::two_modes({4.0, 2.0, 4.0}));
+  EXPECT_FALSE(stats::two_modes({1.0, 1.001, 1.002, 1.05, 1.051, 1.052}));
+}
+
 }  // namespace
 }  // namespace zc::stats

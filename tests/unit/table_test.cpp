@@ -47,9 +47,13 @@ json run(const std::string& strategy, const std::string& status, bool figures) {
   if (figures) {
     r["metrics"]["wall_s"] = metric(0.001);
     r["metrics"]["throughput_bytes_per_s"] = metric(1234e6);
+    r["metrics"]["throughput_bytes_per_s"]["role"] = "throughput";
     r["metrics"]["sender_cpu_ns_per_byte"] = metric(0.5);
-    r["repetitions"] = {{{"index", 0}, {"status", "ok"}, {"values", {{"wall_s", 0.001}}}},
-                        {{"index", 1}, {"status", "ok"}, {"values", {{"wall_s", 0.001}}}}};
+    r["metrics"]["sender_cpu_ns_per_byte"]["role"] = "cpu";
+    json values = {
+        {"wall_s", 0.001}, {"throughput_bytes_per_s", 1234e6}, {"sender_cpu_ns_per_byte", 0.5}};
+    r["repetitions"] = {{{"index", 0}, {"status", "ok"}, {"values", values}},
+                        {{"index", 1}, {"status", "ok"}, {"values", values}}};
   }
   return r;
 }
@@ -120,16 +124,52 @@ TEST(Gbench, UndefinedStatisticsAreLeftOutNotNaN) {
   doc["environment"]["cpu_governor"] = {{"available", false}, {"reason", "no cpufreq"}};
   auto& m = doc["runs"][0]["metrics"];
   m["wall_s"]["cv"] = nullptr;  // what a NaN becomes in the results document
+  m["throughput_bytes_per_s"]["ci95_low"] = 1200e6;
+  m["throughput_bytes_per_s"]["ci95_high"] = 1300e6;
   auto out = to_gbench(doc);
   for (const auto& b : out["benchmarks"]) EXPECT_NE(b.value("aggregate_name", ""), "cv") << b;
   EXPECT_TRUE(out["benchmarks"].back()["skipped"].get<bool>());
   EXPECT_FALSE(out["context"]["cpu_scaling_enabled"].get<bool>());
   EXPECT_EQ(out.dump().find("NaN"), std::string::npos);
+  // cpu_time: the cpu role's ns/B times the bytes moved (throughput x wall time).
+  for (const auto& b : out["benchmarks"])
+    if (!b.value("skipped", false) &&
+        (b["run_type"] == "iteration" || b.value("aggregate_name", "") == "median"))
+      EXPECT_NEAR(b["cpu_time"].get<double>(), 0.5 * 1234e6 * 0.001, 1) << b;
+  // Dashboards plot a rate: Google Benchmark's bytes_per_second on every
+  // repetition; the only aggregate is the median, its interval as counters.
+  for (const auto& b : out["benchmarks"]) {
+    if (b.value("skipped", false)) continue;
+    EXPECT_DOUBLE_EQ(b["bytes_per_second"].get<double>(), 1234e6) << b;
+    if (b["run_type"] != "aggregate") continue;
+    EXPECT_EQ(b["aggregate_name"], "median") << b;
+    EXPECT_TRUE(b.contains("bytes_per_second_ci95_low") && b.contains("bytes_per_second_ci95_high"))
+        << b;
+  }
   auto aggregates = to_gbench(doc, {/*aggregates_only=*/true});
+  EXPECT_FALSE(aggregates["benchmarks"].empty());
   for (const auto& b : aggregates["benchmarks"]) {
     EXPECT_EQ(b["run_type"], "aggregate") << b;
     EXPECT_EQ(b["aggregate_unit"], "time") << b;
   }
+}
+
+TEST(GithubBenchmark, OneEntryPerRunWithFiguresAsTheCustomToolsRead) {
+  auto doc = document({run("sendfile", "ok", true), run("copy-file-range", "unsupported", false)});
+  doc["runs"][0]["metrics"]["throughput_bytes_per_s"]["ci95_low"] = 1200e6;
+  doc["runs"][0]["metrics"]["throughput_bytes_per_s"]["ci95_high"] = 1300e6;
+  auto bigger = to_github_benchmark(doc, "throughput");
+  ASSERT_TRUE(bigger.is_array());
+  ASSERT_EQ(bigger.size(), 1u) << bigger;
+  EXPECT_EQ(bigger[0]["name"], "sendfile/tcp/size:1M/chunk:1M/cache:hot");
+  EXPECT_EQ(bigger[0]["unit"], "MB/s");
+  EXPECT_DOUBLE_EQ(bigger[0]["value"].get<double>(), 1234.0);
+  EXPECT_EQ(bigger[0]["range"], "\u00b1 50.0") << bigger;
+  EXPECT_NE(bigger[0]["extra"].get<std::string>().find("2 repetitions"), std::string::npos);
+  auto smaller = to_github_benchmark(doc, "cpu");
+  ASSERT_EQ(smaller.size(), 1u);
+  EXPECT_EQ(smaller[0]["unit"], "ns/B");
+  EXPECT_DOUBLE_EQ(smaller[0]["value"].get<double>(), 0.5);
 }
 
 }  // namespace

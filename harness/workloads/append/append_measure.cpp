@@ -72,6 +72,7 @@ struct Timed {
   std::uint64_t syncs = 0;
   std::uint64_t t0 = 0, t1 = 0, t_final = 0;
   Usage usage;
+  Usage process;  // RUSAGE_SELF over the same window: the cpu role
   std::optional<StorageIo> io0, io1;
   std::string io_why;
   // The device under the log sees what /proc/self/io cannot: the journal
@@ -93,6 +94,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
   t.io0 = StorageIo::of_process(&t.io_why);
   t.dev0 = DeviceIo::under(dir, &t.dev_why);
   t.usage = Usage::of_thread();
+  t.process = Usage::of_process();
   t.t0 = now_ns();
   std::size_t i = 0;
   try {
@@ -124,6 +126,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
     fail(e, dir, "after " + std::to_string(i) + " of " + std::to_string(n) + " records");
   }
   t.usage = Usage::of_thread() - t.usage;
+  t.process = Usage::of_process() - t.process;
   t.io1 = StorageIo::of_process();
   t.dev1 = DeviceIo::under(dir, &t.dev_why);
   return t;
@@ -166,6 +169,7 @@ void timed_values(Timed& t, double bytes, Values& values) {
   values["user_s"] = t.usage.user_s;
   values["sys_s"] = t.usage.sys_s;
   values["cpu_ns_per_byte"] = t.usage.cpu_s() * 1e9 / bytes;
+  values["process_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
   values["voluntary_switches"] = double(t.usage.voluntary_switches);
   values["involuntary_switches"] = double(t.usage.involuntary_switches);
   values["minor_faults"] = double(t.usage.minor_faults);

@@ -90,6 +90,13 @@ double resident_fraction(int fd, std::uint64_t size) {
   return double(resident) / double(pages);
 }
 
+void drop_cached_pages(const SourceFile& src) {
+  UniqueFd fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
+  check_unix(::fdatasync(fd.get()), "fdatasync");
+  int err = ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);
+  if (err != 0) throw std::system_error(err, std::generic_category(), "posix_fadvise(DONTNEED)");
+}
+
 CacheReport prepare_cache(const SourceFile& src, CacheState state) {
   UniqueFd fd(check_unix(::open(src.path.c_str(), O_RDONLY | O_CLOEXEC), "open source"));
   CacheReport r;

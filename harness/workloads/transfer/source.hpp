@@ -16,6 +16,10 @@ struct SourceFile {
   bool generated = false;
 };
 
+// Writes the file's dirty pages back and drops its pages from the page
+// cache (best effort: tmpfs keeps them).
+void drop_cached_pages(const SourceFile& src);
+
 // Writes `size` bytes of seeded pseudo-random data (incompressible, so no
 // layer can cheat) and hashes them on the way.
 SourceFile generate_source(const std::filesystem::path& dir, std::uint64_t size,

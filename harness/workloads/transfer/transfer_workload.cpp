@@ -144,6 +144,16 @@ class TransferPlan : public PlanMeasure {
         spec, plan_, [this](std::uint64_t size) -> const SourceFile& { return source(size, 0); });
   }
 
+  // From the second round on, the generated sources leave the page cache
+  // (hot runs read them back before their repetition): which pages, and
+  // which folio sizes, hold a file is otherwise drawn once per invocation,
+  // and sendfile and splice hand those very pages to the socket. A file
+  // given with --file is the user's: left alone.
+  void new_round(unsigned round) override {
+    if (round < 2) return;  // the first round reads them back as generated
+    for (const auto& [key, src] : sources_) drop_cached_pages(src);
+  }
+
  private:
   // Sources are generated when a run first needs one (a full file system
   // fails that run, not the whole comparison) and shared by every run of
@@ -163,6 +173,10 @@ class TransferPlan : public PlanMeasure {
         std::filesystem::create_directories(dir);
       }
       it = sources_.emplace(key, generate_source(dir, size, plan_.settings.seed + stream)).first;
+      // Every repetition reads pages read back from the file, as the later
+      // rounds' do (new_round), never the pages left by writing it: those
+      // made the first round's repetitions a state of their own.
+      drop_cached_pages(it->second);
     }
     return it->second;
   }
