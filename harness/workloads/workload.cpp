@@ -22,16 +22,6 @@ int rank(std::string_view id) {
 
 }  // namespace
 
-std::string RunRequest::get_or(std::string_view option, std::string_view fallback) const {
-  auto it = given.find(option);
-  return it == given.end() || it->second.empty() ? std::string(fallback) : it->second.back();
-}
-
-std::vector<std::string> RunRequest::all(std::string_view option) const {
-  auto it = given.find(option);
-  return it == given.end() ? std::vector<std::string>{} : it->second;
-}
-
 std::string RunSpec::name() const { return workload_of(*strategy).run_name(*this); }
 
 std::vector<const Workload*> all_workloads() {
