@@ -311,6 +311,12 @@ const std::vector<OptionScope>& option_scopes() {
                   (p.workload == "transfer" && has_receiver_process(r.conditions.sink));
          });
        }},
+      {"--qd",
+       "io_uring strategies (io-uring, io-uring-splice, io-uring-send-zc, "
+       "io-uring-ingest)",
+       [](const Plan& p, const RunArgs&) {
+         return any_run(p, [](const RunSpec& r) { return r.strategy->uses_queue_depth(); });
+       }},
       {"--precision", "--reps auto",
        [](const Plan&, const RunArgs& a) { return a.reps == "auto"; }},
       {"--max-time", "--reps auto", [](const Plan&, const RunArgs& a) { return a.reps == "auto"; }},

@@ -28,6 +28,7 @@ expect_usage_saying "--sndbuf applies only to socket sinks" run --sink null,pipe
 expect_usage_saying "--rcvbuf applies only to socket sinks" run --workload append --rcvbuf 1M "${o[@]}"
 expect_usage_saying "--receiver-buffer applies only" run --workload append --receiver-buffer 2M "${o[@]}"
 expect_usage_saying "--receiver-buffer applies only" run --sink null --receiver-buffer 2M "${o[@]}"
+expect_usage_saying "--qd applies only to io_uring strategies" run -s sendfile,splice --qd 4 "${o[@]}"
 expect_usage_saying "--precision applies only to --reps auto" run --precision 5% "${o[@]}"
 expect_usage_saying "--max-time applies only to --reps auto" run --reps 3 --max-time 5 "${o[@]}"
 expect_usage_saying "--gbench-aggregates-only applies only to --format gbench" run --gbench-aggregates-only "${o[@]}"
