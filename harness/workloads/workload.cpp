@@ -22,6 +22,11 @@ int rank(std::string_view id) {
 
 }  // namespace
 
+std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size) {
+  if (settings.timeout_s > 0) return std::uint64_t(settings.timeout_s * 1e9);
+  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
+}
+
 std::string RunSpec::name() const { return workload_of(*strategy).run_name(*this); }
 
 std::vector<const Workload*> all_workloads() {

@@ -71,6 +71,10 @@ struct RunSettings {
   } adaptive;
 };
 
+// How long one repetition of `size` bytes may take before it is an error:
+// --timeout, else 30 s plus the time to move the bytes at 20 MiB/s.
+std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size);
+
 // A named comparison of one workload: `--preset kafka`.
 struct Preset {
   std::string_view name;
