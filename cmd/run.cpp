@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -59,26 +61,63 @@ struct RunArgs {
   OutputArgs layout;
 };
 
-// Every option any workload takes, once, with the workloads it applies to.
-void add_workload_options(CLI::App& app, RunArgs& a) {
-  std::map<std::string, std::pair<RunOption, std::string>> merged;
-  std::vector<std::string> order;
+// Every option family any workload takes, registered once. With a
+// workload named on the command line, --help shows that workload's help and
+// default and hides the options it does not take (still parsed, so that
+// the plan can say whose they are); without one, each line says which
+// workloads take it and where their defaults and values differ.
+void add_workload_options(CLI::App& app, RunArgs& a, const Workload* chosen) {
+  struct Use {
+    const OptionFamily* family;
+    std::vector<std::pair<std::string_view, RunOption>> by;  // workload id, its row
+  };
+  std::vector<Use> uses;
   for (const auto* w : all_workloads())
     for (const auto& o : w->options()) {
-      std::string name(o.name);
-      auto [it, fresh] = merged.try_emplace(name, o, std::string(w->id()));
-      if (fresh)
-        order.push_back(name);
-      else
-        it->second.second += ", " + std::string(w->id());
+      auto it = std::find_if(uses.begin(), uses.end(),
+                             [&](const Use& u) { return u.family->name == o.family->name; });
+      if (it == uses.end()) it = uses.insert(uses.end(), Use{o.family, {}});
+      it->by.emplace_back(w->id(), o);
     }
-  for (const auto& name : order) {
-    const auto& [o, owners] = merged[name];
-    std::string help = std::string(o.help) + " [" + owners + "]";
-    auto* opt = app.add_option(name, a.texts[name], help);
-    if (!o.default_text.empty()) opt->default_str(std::string(o.default_text));
-    if (!o.repeatable) opt->expected(1);
+  for (const auto& u : uses) {
+    std::string name(u.family->name);
+    auto* opt = app.add_option(name, a.texts[name]);
+    if (!u.family->repeatable) opt->expected(1);
     a.workload_options[name] = opt;
+    if (chosen) {
+      auto mine = std::find_if(u.by.begin(), u.by.end(),
+                               [&](const auto& b) { return b.first == chosen->id(); });
+      if (mine == u.by.end()) {
+        opt->group("");  // not this workload's: hidden from its help
+        continue;
+      }
+      opt->description(option_help(mine->second));
+      if (!mine->second.default_text.empty())
+        opt->default_str(std::string(mine->second.default_text));
+      continue;
+    }
+    std::string help = option_help(RunOption{u.family, {}}), owners, values;
+    std::vector<std::pair<std::string_view, std::string>> defaults;  // default, its workloads
+    for (const auto& [id, o] : u.by) {
+      owners += (owners.empty() ? "" : ", ") + std::string(id);
+      if (!o.values.empty()) values += "; " + std::string(id) + ": " + std::string(o.values);
+      auto d = std::find_if(defaults.begin(), defaults.end(),
+                            [&](const auto& x) { return x.first == o.default_text; });
+      if (d == defaults.end())
+        defaults.emplace_back(o.default_text, std::string(id));
+      else
+        d->second += ", " + std::string(id);
+    }
+    help += values + " [" + owners + "]";
+    if (defaults.size() == 1 && !defaults.front().first.empty())
+      opt->default_str(std::string(defaults.front().first));
+    if (defaults.size() > 1) {
+      help += " (default:";
+      for (const auto& [d, ids] : defaults)
+        help += " " + ids + " " + (d.empty() ? std::string("none") : std::string(d)) + ";";
+      help.back() = ')';
+    }
+    opt->description(help);
   }
 }
 
@@ -256,6 +295,77 @@ void check_plan_size(const Plan& plan, unsigned max_runs, bool quiet) {
                  plan.runs.size(), int(estimated_seconds(plan) / 60 + 0.5));
 }
 
+// Given on the command line itself (an environment variable does not
+// count: ZC_SINK_TOKEN may be set for every command).
+bool on_command_line(const std::vector<std::string>& args, std::string_view name) {
+  return std::any_of(args.begin(), args.end(), [&](const std::string& arg) {
+    return arg == name || (arg.size() > name.size() && arg.compare(0, name.size(), name) == 0 &&
+                           arg[name.size()] == '=');
+  });
+}
+
+bool any_run(const Plan& plan, const std::function<bool(const RunSpec&)>& f) {
+  return std::any_of(plan.runs.begin(), plan.runs.end(), f);
+}
+
+// The run-wide options that only some runs, formats or modes use, each
+// with where it applies. Given where nothing would use it, an option is
+// refused with one line naming it, never silently ignored. (The workloads'
+// own options are checked by the plan against their rows: an option of
+// another workload is refused there.)
+struct OptionScope {
+  std::string_view option;
+  std::string_view applies_to;
+  std::function<bool(const Plan&, const RunArgs&)> applies;
+};
+
+const std::vector<OptionScope>& option_scopes() {
+  auto sink = [](bool (*f)(SinkKind)) {
+    return [f](const Plan& p, const RunArgs&) {
+      return any_run(p, [f](const RunSpec& r) { return f(r.conditions.sink); });
+    };
+  };
+  auto tabled = [](const Plan&, const RunArgs& a) { return !a.quiet; };
+  static const std::vector<OptionScope> scopes = {
+      {"--token", "a remote sink (--sink remote:HOST:PORT)",
+       sink([](SinkKind k) { return k == SinkKind::remote; })},
+      {"--sndbuf", "socket sinks (tcp, unix, veth, remote)", sink(is_socket_sink)},
+      {"--rcvbuf", "socket sinks (tcp, unix, veth, remote)", sink(is_socket_sink)},
+      {"--receiver-buffer", "transfer sinks with a receiver process and the broker's consumers",
+       [](const Plan& p, const RunArgs&) {
+         return any_run(p, [&](const RunSpec& r) {
+           return r.extra.contains("broker") ||
+                  (p.workload == "transfer" && has_receiver_process(r.conditions.sink));
+         });
+       }},
+      {"--qd",
+       "io_uring strategies (io-uring, io-uring-splice, io-uring-send-zc, "
+       "io-uring-ingest)",
+       [](const Plan& p, const RunArgs&) {
+         return any_run(p, [](const RunSpec& r) { return r.strategy->uses_queue_depth(); });
+       }},
+      {"--precision", "--reps auto",
+       [](const Plan&, const RunArgs& a) { return a.reps == "auto"; }},
+      {"--max-time", "--reps auto", [](const Plan&, const RunArgs& a) { return a.reps == "auto"; }},
+      {"--gbench-aggregates-only", "--format gbench",
+       [](const Plan&, const RunArgs& a) { return a.format == "gbench"; }},
+      {"--compact", "--format json",
+       [](const Plan&, const RunArgs& a) { return a.format == "json"; }},
+      {"--wide", "the table, which --quiet leaves out", tabled},
+      {"--columns", "the table, which --quiet leaves out", tabled},
+      {"--copies", "the table, which --quiet leaves out", tabled},
+  };
+  return scopes;
+}
+
+void check_option_scopes(const Plan& plan, const RunArgs& a,
+                         const std::vector<std::string>& command_line) {
+  for (const auto& s : option_scopes())
+    if (on_command_line(command_line, s.option) && !s.applies(plan, a))
+      throw UsageError(std::string(s.option) + " applies only to " + std::string(s.applies_to) +
+                       "; drop it");
+}
+
 PlanRequest make_request(const RunArgs& a, const CLI::App& app) {
   PlanRequest r;
   r.strategies = a.strategies;
@@ -275,7 +385,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str();
   app.add_option("--workload", a->workload, workloads_help());
   app.add_option("--preset", a->preset, presets_help());
-  add_workload_options(app, *a);
+  add_workload_options(app, *a, workload_named(command_line));
   app.add_option("--token", a->token,
                  "remote sink: the shared secret the server wants (or $ZC_SINK_TOKEN)")
       ->envname("ZC_SINK_TOKEN");
@@ -325,6 +435,7 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
     check_writable(out);
     auto plan = make_plan(make_request(*a, app), make_settings(*a));
+    check_option_scopes(plan, *a, command_line);
     plan.command_line = redact_secrets(command_line);
     check_plan_size(plan, a->max_runs, a->quiet);
     // The command line is accepted: only now is anything created (tried).

@@ -165,7 +165,7 @@ def pairs(b):
         ("file -> /dev/null, hot", "splice", "fio splice", 1.0,
          lambda: b.zc("splice", "null"), lambda: b.fio("splice")),
         ("O_DIRECT read -> /dev/null", "direct-io", f"fio io_uring direct=1 qd{qd}", 1.0,
-         lambda: b.zc("direct-io", "null", ["--qd", str(qd)]),
+         lambda: b.zc("direct-io", "null"),  # one read at a time: --qd is io_uring's
          lambda: b.fio("io_uring", direct=True, iodepth=qd)),
         ("harness overhead", "read-write", "bare loop (same syscalls)", 0.99,
          lambda: b.zc("read-write", "null"), lambda: b.bare("read-write")),

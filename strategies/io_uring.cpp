@@ -160,6 +160,7 @@ class IoUringSession : public TransferSession {
 class IoUring : public TransferStrategy {
  public:
   std::string_view id() const override { return "io-uring"; }
+  bool uses_queue_depth() const override { return true; }
   std::string_view data_path() const override {
     return "io_uring: READ_FIXED each chunk into a registered buffer, then SEND it (WRITE_FIXED to "
            "a pipe, file or /dev/null), --qd chunks per io_uring_enter";

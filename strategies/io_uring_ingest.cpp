@@ -130,6 +130,7 @@ class IoUringIngestSession : public IngestSession {
 class IoUringIngest : public IngestStrategy {
  public:
   std::string_view id() const override { return "io-uring-ingest"; }
+  bool uses_queue_depth() const override { return true; }
   std::string_view data_path() const override {
     return "io_uring: RECV each record into a registered buffer, linked to WRITE_FIXED of it to "
            "the log, --qd records per io_uring_enter";

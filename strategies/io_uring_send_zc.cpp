@@ -245,6 +245,7 @@ class SendZcSession : public TransferSession {
 class IoUringSendZc : public TransferStrategy {
  public:
   std::string_view id() const override { return "io-uring-send-zc"; }
+  bool uses_queue_depth() const override { return true; }
   std::string_view data_path() const override {
     return "io_uring: READ_FIXED each chunk into a registered buffer, then SEND_ZC it by "
            "reference, "

@@ -166,6 +166,7 @@ class IoUringSpliceSession : public TransferSession {
 class IoUringSplice : public TransferStrategy {
  public:
   std::string_view id() const override { return "io-uring-splice"; }
+  bool uses_queue_depth() const override { return true; }
   std::string_view data_path() const override {
     return "io_uring: IORING_OP_SPLICE each chunk from the file into a pipe and from the pipe into "
            "the sink, linked, --qd chunks per io_uring_enter";

@@ -41,4 +41,12 @@ std::string plural(long long n, std::string_view singular, std::string_view plur
 // "256M" for 268435456, "4K" for 4096, "1000" for 1000.
 std::string format_size(std::uint64_t bytes);
 
+// The page the harness's arithmetic assumes (logs' slots, mincore vectors,
+// page-cache bounds): 4 KiB, the x86-64 and default arm64 page.
+inline constexpr std::uint64_t kPageBytes = 4096;
+// Pages that `bytes` touch, the last one partly.
+constexpr std::uint64_t pages_of(std::uint64_t bytes) {
+  return (bytes + kPageBytes - 1) / kPageBytes;
+}
+
 }  // namespace zc

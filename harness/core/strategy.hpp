@@ -85,6 +85,9 @@ class Strategy {
   // Whether the strategy can use this sink at all; asking for a sink it
   // cannot use is a usage error, not an unsupported run.
   virtual bool accepts_sink(SinkKind) const { return true; }
+  // Whether it reads Conditions::queue_depth (--qd): io_uring strategies
+  // batch that many requests; --qd with none of them is refused.
+  virtual bool uses_queue_depth() const { return false; }
   // Features, privileges and file-system support, probed on this machine.
   virtual Support probe(const Conditions&) const { return Support::yes(); }
 };

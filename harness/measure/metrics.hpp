@@ -6,6 +6,9 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "harness/base/percentile.hpp"
 
 namespace zc {
 
@@ -61,5 +64,16 @@ inline bool is_kernel_counter(const MetricDef& def) {
 // take (metric key -> why not).
 using Values = std::map<std::string, double>;
 using Unavailable = std::map<std::string, std::string>;
+
+// The latency role's figures of every workload (latency_p50_ns, _p90_,
+// _p99_, _p999_, latency_max_ns) from per-call times; `lat` is reordered.
+// All 0 when there are none.
+inline void add_latency_values(std::vector<std::uint64_t>& lat, Values& values) {
+  values["latency_max_ns"] = lat.empty() ? 0 : double(*std::max_element(lat.begin(), lat.end()));
+  values["latency_p50_ns"] = percentile(lat, 0.50);
+  values["latency_p90_ns"] = percentile(lat, 0.90);
+  values["latency_p99_ns"] = percentile(lat, 0.99);
+  values["latency_p999_ns"] = percentile(lat, 0.999);
+}
 
 }  // namespace zc

@@ -79,7 +79,7 @@ const Workload& pick_workload(const PlanRequest& r, const FoundPreset& preset) {
 
 bool takes(const Workload& w, std::string_view option) {
   const auto opts = w.options();
-  return std::any_of(opts.begin(), opts.end(), [&](auto& o) { return o.name == option; });
+  return std::any_of(opts.begin(), opts.end(), [&](auto& o) { return o.family->name == option; });
 }
 
 // An option of another workload is a mistake, not something to ignore;
@@ -149,7 +149,36 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
   return out;
 }
 
+// The value of `long_name` (or `short_name`) in `args`: "--x V", "--x=V"
+// or, for a short name, "-sV"; the last one wins, as in CLI11.
+std::string value_of(const std::vector<std::string>& args, std::string_view long_name,
+                     std::string_view short_name = {}) {
+  std::string out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    for (auto name : {long_name, short_name}) {
+      if (name.empty() || a.rfind(name, 0) != 0) continue;
+      auto rest = a.substr(name.size());
+      if (rest.empty() && i + 1 < args.size())
+        out = args[i + 1];
+      else if (!rest.empty() && (rest[0] == '=' || name.size() == 2))
+        out = std::string(rest[0] == '=' ? rest.substr(1) : rest);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+const Workload* workload_named(const std::vector<std::string>& args) {
+  if (auto id = value_of(args, "--workload"); !id.empty()) return find_workload(id);
+  if (auto name = value_of(args, "--preset"); !name.empty())
+    for (const auto* w : all_workloads())
+      for (const auto& p : w->presets())
+        if (p.name == name) return w;
+  auto by_ids = workloads_of_ids(value_of(args, "--strategy", "-s"));
+  return by_ids.size() == 1 ? find_workload(*by_ids.begin()) : nullptr;
+}
 
 Plan make_plan(const PlanRequest& r, const RunSettings& settings) {
   FoundPreset preset;
@@ -168,6 +197,11 @@ Plan make_plan(const PlanRequest& r, const RunSettings& settings) {
     if (preset.preset->repetitions && !r.repetitions_given)
       plan.repetitions = preset.preset->repetitions;
   }
+  // The workload's defaults, from its option rows: expand() reads every
+  // option through them and has no fallback of its own.
+  for (const auto& o : workload.options())
+    if (!o.default_text.empty())
+      options.defaults[std::string(o.family->name)] = std::string(o.default_text);
   auto strategies = pick_strategies(r.strategies, workload);
   plan.runs = workload.expand(options, strategies, plan);
   if (preset.preset && preset.preset->rewrite) preset.preset->rewrite(plan.runs);

@@ -34,4 +34,9 @@ struct PlanRequest {
 // naming the option for every bad input.
 Plan make_plan(const PlanRequest& request, const RunSettings& settings);
 
+// The workload a command line names (--workload, --preset or the strategies
+// of -s), for help that shows that workload's options and defaults; null
+// when it names none (or a wrong one: make_plan says what is wrong).
+const Workload* workload_named(const std::vector<std::string>& args);
+
 }  // namespace zc

@@ -259,7 +259,9 @@ std::unique_ptr<RunState> prepare_run(const RunSpec& spec, const Plan& plan, Pla
   c.source_dir = source_dir;
   rs->record = rs->workload->describe(rs->spec, plan);
   rs->record["name"] = rs->spec.name();
-  rs->record["workload"] = rs->workload->id();
+  // A workload may name its runs' kind itself (the broker preset's runs:
+  // "broker"); otherwise it is the workload's id.
+  if (!rs->record.contains("workload")) rs->record["workload"] = rs->workload->id();
   rs->record["strategy"] = spec.strategy->id();
   rs->record["data_path"] = spec.strategy->data_path();
   rs->record["ledger"] = ledger_json(spec.strategy->ledger(c));

@@ -22,14 +22,9 @@ int rank(std::string_view id) {
 
 }  // namespace
 
-std::string RunRequest::get_or(std::string_view option, std::string_view fallback) const {
-  auto it = given.find(option);
-  return it == given.end() || it->second.empty() ? std::string(fallback) : it->second.back();
-}
-
-std::vector<std::string> RunRequest::all(std::string_view option) const {
-  auto it = given.find(option);
-  return it == given.end() ? std::vector<std::string>{} : it->second;
+std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size) {
+  if (settings.timeout_s > 0) return std::uint64_t(settings.timeout_s * 1e9);
+  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
 }
 
 std::string RunSpec::name() const { return workload_of(*strategy).run_name(*this); }

@@ -23,6 +23,7 @@
 #include "harness/measure/calibration.hpp"
 #include "harness/measure/metrics.hpp"
 #include "harness/sinks/tuning.hpp"
+#include "harness/workloads/options.hpp"
 
 namespace zc {
 
@@ -70,25 +71,9 @@ struct RunSettings {
   } adaptive;
 };
 
-// An option of `zc-bench run` that belongs to workloads rather than to the
-// run as a whole. Several workloads may take the same option.
-struct RunOption {
-  std::string_view name;          // "--pattern"
-  std::string_view help;          // for --help
-  std::string_view default_text;  // shown in --help; the workload applies it
-  bool repeatable = false;        // may be given more than once (--nic)
-};
-
-// What the user asked for, as typed: option name -> the texts given (one,
-// or several for a repeatable option), for the options that were given.
-struct RunRequest {
-  std::map<std::string, std::vector<std::string>, std::less<>> given;
-  bool has(std::string_view option) const { return given.count(option) > 0; }
-  // The (last) text given, or `fallback`.
-  std::string get_or(std::string_view option, std::string_view fallback) const;
-  // Every text given, in order; empty when none.
-  std::vector<std::string> all(std::string_view option) const;
-};
+// How long one repetition of `size` bytes may take before it is an error:
+// --timeout, else 30 s plus the time to move the bytes at 20 MiB/s.
+std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size);
 
 // A named comparison of one workload: `--preset kafka`.
 struct Preset {

@@ -5,7 +5,7 @@
 # declared metric of the run (an undeclared one would be dropped without a
 # word). io-uring-ingest's cpu figure is the whole process. gbench output for
 # ingest and append has cpu_time > 0 on every iteration, the cpu role times
-# the bytes moved, with aggregates.
+# the bytes moved, with aggregates. --preset broker runs say "workload": "broker".
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -30,7 +30,7 @@ python3 - "$tmp" <<'PY' || exit 1
 import json, sys
 d = sys.argv[1]
 CPU = {"transfer": "sender_cpu_ns_per_byte", "append": "process_cpu_ns_per_byte",
-       "ingest": "process_cpu_ns_per_byte"}
+       "ingest": "process_cpu_ns_per_byte", "broker": "process_cpu_ns_per_byte"}
 seen = set()
 for f in ("t", "a", "i", "b"):
     doc = json.load(open(f"{d}/{f}.json"))
@@ -59,7 +59,8 @@ for f in ("t", "a", "i", "b"):
             assert "RUSAGE_SELF" in m["process_cpu_ns_per_byte"]["description"]
 assert ("ingest", "io-uring-ingest") in seen and ("append", "append-mmap") in seen, seen
 b = json.load(open(f"{d}/b.json"))
-assert any("broker" in r["parameters"] for r in b["runs"]), "not a broker run"
+assert all("broker" in r["parameters"] and r["workload"] == "broker" for r in b["runs"]), \
+    "--preset broker runs say workload broker"
 
 # gbench: cpu_time on every iteration from the cpu role, aggregates present.
 for f, src in (("ig", None), ("ag", None)):

@@ -157,11 +157,7 @@ void timed_values(Timed& t, double bytes, Values& values) {
   values["final_sync_s"] = final_s;
   values["durable_throughput_bytes_per_s"] = bytes / (wall_s + final_s);
   auto& lat = t.latencies;
-  values["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
-  values["latency_p50_ns"] = percentile(lat, 0.50);
-  values["latency_p90_ns"] = percentile(lat, 0.90);
-  values["latency_p99_ns"] = percentile(lat, 0.99);
-  values["latency_p999_ns"] = percentile(lat, 0.999);
+  add_latency_values(lat, values);
   values["syncs"] = double(t.syncs);
   values["syscalls"] = double(t.calls.syscalls);
   values["syscalls_per_record"] = double(t.calls.syscalls) / double(n);

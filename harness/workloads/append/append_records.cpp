@@ -7,11 +7,11 @@
 #include <memory>
 
 #include "harness/base/random.hpp"
+#include "harness/base/units.hpp"
 
 namespace zc {
 namespace {
 
-constexpr std::uint64_t kPage = 4096;
 // Enough distinct buffers that no two neighbouring records share bytes
 // beyond their stamp, few enough to stay in the CPU caches for small records.
 constexpr std::uint64_t kMaxPool = 16;
@@ -23,7 +23,7 @@ RecordSource::RecordSource(std::uint64_t record, std::uint64_t size, std::uint64
     : record_(record),
       size_(size),
       records_((size + record - 1) / record),
-      stride_((record + kPage - 1) / kPage * kPage),
+      stride_(pages_of(record) * kPageBytes),
       pool_(std::clamp<std::uint64_t>(kPoolBudget / stride_, 1, kMaxPool)),
       stamp_key_(SplitMix64{seed ^ 0xa99e7d}.next()),
       buffers_(map_buffer(pool_ * stride_)) {

@@ -14,44 +14,18 @@ namespace zc {
 namespace {
 
 constexpr std::array kOptions = {
-    RunOption{"--size", "log sizes: list or range (default: 64M, fewer records when syncing)", ""},
-    RunOption{"--record", "record sizes: list or range", "4K"},
-    RunOption{"--pattern", "seq, random or seq,random", "seq"},
-    RunOption{"--sync", "none, every:N (records), interval:MS, dsync (O_DSYNC); a list runs each",
-              "none"},
+    RunOption{
+        &option::size, "64M", {}, "the log's; fewer records by default when syncing per record"},
+    RunOption{&option::record, "4K"},
+    RunOption{&option::pattern, "seq"},
+    RunOption{&option::sync, "none"},
 };
 
-// Default log size. A per-record device flush takes milliseconds on real
-// storage (about 7 ms on this project's test VM), so policies that sync per
-// record default to 512 syncs' worth instead of a size that takes minutes.
-constexpr std::uint64_t kDefaultLog = 64ull << 20;
-constexpr std::uint64_t kDefaultSyncedRecords = 512;
-
-std::uint64_t default_log_size(std::uint64_t record, const SyncPolicy& sync) {
-  std::uint64_t records = kDefaultLog / record;
-  if (sync.kind == SyncPolicy::Kind::every) records = kDefaultSyncedRecords * sync.n;
-  if (sync.kind == SyncPolicy::Kind::dsync) records = kDefaultSyncedRecords;
-  return std::clamp(records * record, record, kDefaultLog);
-}
-
-std::vector<AppendPattern> pick_patterns(const std::string& text) {
+std::vector<AppendPattern> pick_patterns(const RunRequest& r) {
   std::vector<AppendPattern> out;
-  for (const auto& name : split_unique(text, "--pattern")) {
+  for (const auto& name : r.words(option::pattern)) {
     auto p = parse_append_pattern(name);
     if (!p) throw UsageError("--pattern: '" + name + "' is not a pattern (allowed: seq, random)");
-    out.push_back(*p);
-  }
-  return out;
-}
-
-std::vector<SyncPolicy> pick_syncs(const std::string& text) {
-  std::vector<SyncPolicy> out;
-  for (const auto& name : split_unique(text, "--sync")) {
-    auto p = SyncPolicy::parse(name);
-    if (!p)
-      throw UsageError("--sync: '" + name +
-                       "' is not a sync policy (allowed: none, every:N, interval:MS, dsync; "
-                       "N and MS positive)");
     out.push_back(*p);
   }
   return out;
@@ -93,11 +67,13 @@ class AppendWorkload : public Workload {
 
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings&) const override {
-    auto records = parse_size_list(r.get_or("--record", "4K"), "--record");
-    auto patterns = pick_patterns(r.get_or("--pattern", "seq"));
-    auto syncs = pick_syncs(r.get_or("--sync", "none"));
-    std::vector<std::uint64_t> sizes;
-    if (r.has("--size")) sizes = parse_size_list(r.get_or("--size", ""), "--size");
+    auto records = r.sizes(option::record);
+    auto patterns = pick_patterns(r);
+    auto syncs = pick_syncs(r);
+    // Not given: the default is a cap, per record size and policy.
+    auto sizes = r.sizes(option::size);
+    const auto cap = sizes.front();
+    if (!r.has(option::size)) sizes.clear();
     for (auto size : sizes)
       for (auto rec : records)
         if (rec > size)
@@ -109,7 +85,7 @@ class AppendWorkload : public Workload {
     std::vector<RunSpec> runs;
     for (const auto& sync : syncs)
       for (auto rec : records)
-        for (auto size : sizes.empty() ? std::vector{default_log_size(rec, sync)} : sizes)
+        for (auto size : sizes.empty() ? std::vector{default_log_size(cap, rec, sync)} : sizes)
           for (const auto* s : strategies)
             for (auto pattern : patterns) {
               RunSpec spec;

@@ -40,7 +40,6 @@ namespace {
 // A consumer fetches this much per call (Kafka's max.partition.fetch.bytes
 // is 1 MiB; a smaller fetch follows the tail more closely).
 constexpr std::uint64_t kFetch = 64 << 10;
-constexpr std::uint64_t kPage = 4096;
 
 // Bytes the calling thread caused to be read from storage.
 std::optional<std::uint64_t> thread_read_bytes(std::string* why) {
@@ -56,7 +55,7 @@ std::optional<std::uint64_t> thread_read_bytes(std::string* why) {
 double resident_fraction(int fd, std::uint64_t len) {
   if (len == 0) return 0;
   auto map = map_readonly(fd, len);
-  std::vector<unsigned char> vec((len + kPage - 1) / kPage);
+  std::vector<unsigned char> vec(pages_of(len));
   check_unix(::mincore(map.data(), len, vec.data()), "mincore");
   std::size_t resident = 0;
   for (auto v : vec) resident += v & 1;
@@ -183,7 +182,7 @@ class BrokerRun : public RunMeasure {
       UniqueFd fd(check_unix(
           ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "create log"));
     }
-    deadline_ = now_ns() + ingest_timeout_ns(plan_.settings, c.size * (1 + consumers_));
+    deadline_ = now_ns() + repetition_timeout_ns(plan_.settings, c.size * (1 + consumers_));
     std::vector<Producer> producers(producers_);
     std::vector<Consumer> consumers(consumers_);
     set_up_producers(producers, log_path);
@@ -453,7 +452,7 @@ class BrokerRun : public RunMeasure {
         UniqueFd fd(check_unix(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC), "open log"));
         // Dirty pages cannot be dropped: write them back first.
         check_unix(::fdatasync(fd.get()), "fdatasync (lagging consumers)");
-        lag.dropped = committed / kPage * kPage;
+        lag.dropped = committed / kPageBytes * kPageBytes;
         int err = ::posix_fadvise(fd.get(), 0, off_t(lag.dropped), POSIX_FADV_DONTNEED);
         if (err != 0)
           throw std::system_error(err, std::generic_category(), "posix_fadvise(DONTNEED)");

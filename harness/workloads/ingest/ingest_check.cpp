@@ -4,14 +4,12 @@
 #include <cmath>
 #include <vector>
 
+#include "harness/base/units.hpp"
+
 namespace zc {
 using nlohmann::json;
 
 namespace {
-
-constexpr std::uint64_t kPage = 4096;
-
-std::uint64_t pages(std::uint64_t bytes) { return (bytes + kPage - 1) / kPage; }
 
 json not_measured(json predicted, const std::string& why) {
   return {{"status", "not_measured"}, {"predicted", std::move(predicted)}, {"reason", why}};
@@ -88,7 +86,7 @@ json user_copy_item(const Ledger& l, const IngestEvidence& e) {
 }
 
 json page_cache_item(const Conditions& c, const IngestEvidence& e, const std::string& fs) {
-  const auto predicted = pages(e.size);
+  const auto predicted = pages_of(e.size);
   if (fs == "tmpfs")
     return not_measured(predicted,
                         "the log is on tmpfs, whose pages are not added through "
@@ -102,7 +100,7 @@ json page_cache_item(const Conditions& c, const IngestEvidence& e, const std::st
 }
 
 json storage_item(const Conditions& c, const IngestEvidence& e, const std::string& fs) {
-  const auto lo = e.size, hi = pages(e.size) * kPage + 64 * kPage;
+  const auto lo = e.size, hi = pages_of(e.size) * kPageBytes + 64 * kPageBytes;
   // A sync writes a page back; one dirtied again after it (a record that
   // does not end on a page or folio boundary, a large folio a mapping's
   // faults brought in and the next records fill) is charged and written

@@ -31,12 +31,6 @@ namespace zc {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::uint64_t ingest_timeout_ns(const RunSettings& settings, std::uint64_t size) {
-  if (settings.timeout_s > 0) return std::uint64_t(settings.timeout_s * 1e9);
-  // Generous: 30 s plus the time to move the bytes at 20 MiB/s.
-  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
-}
-
 fs::path ingest_log_path(const fs::path& dir, std::string_view id, unsigned stream) {
   return dir / ("ingest-" + std::string(id) + "-" + std::to_string(stream) + ".log");
 }
@@ -156,7 +150,7 @@ class Stream {
           check_unix(::open(log_.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
                      "create log"));
     }
-    deadline_ns_ = now_ns() + ingest_timeout_ns(plan_.settings, c().size);
+    deadline_ns_ = now_ns() + repetition_timeout_ns(plan_.settings, c().size);
     int socket_fd = start_producer(out);
     IngestContext ctx{socket_fd,
                       log_.path(),
@@ -341,11 +335,7 @@ void clock_values(const std::vector<StreamOutcome>& s, const Window& w, double b
   v["final_sync_s"] = double(last_final - last_t1) * 1e-9;
   v["durable_throughput_bytes_per_s"] = bytes / (double(last_final - first_t0) * 1e-9);
   v["append_calls"] = double(calls);
-  v["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
-  v["latency_p50_ns"] = percentile(lat, 0.50);
-  v["latency_p90_ns"] = percentile(lat, 0.90);
-  v["latency_p99_ns"] = percentile(lat, 0.99);
-  v["latency_p999_ns"] = percentile(lat, 0.999);
+  add_latency_values(lat, v);
   double mean = 0, var = 0;
   for (double x : per_stream) mean += x / double(per_stream.size());
   for (double x : per_stream) var += (x - mean) * (x - mean) / double(per_stream.size());

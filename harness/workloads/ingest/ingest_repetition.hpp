@@ -28,9 +28,6 @@ class IngestRun : public RunMeasure {
   const PlanContext& plan_;
 };
 
-// How long one repetition of `size` bytes may take before it is an error.
-std::uint64_t ingest_timeout_ns(const RunSettings& settings, std::uint64_t size);
-
 // Where a stream's log lives in `dir` (tests look for leftovers).
 std::filesystem::path ingest_log_path(const std::filesystem::path& dir, std::string_view id,
                                       unsigned stream);

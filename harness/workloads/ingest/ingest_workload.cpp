@@ -20,64 +20,35 @@
 namespace zc {
 namespace {
 
+// The sinks that can carry a producer's stream, and the broker's.
+constexpr std::string_view kSinks = "tcp, unix, veth, remote:HOST:PORT";
+constexpr std::string_view kBrokerSinks = "tcp, unix";
+
 constexpr std::array kOptions = {
-    RunOption{"--size", "log sizes: list or range (default: 64M, fewer records when syncing)", ""},
-    RunOption{"--record", "record sizes: list or range", "4K"},
-    RunOption{"--sync", "none, every:N (records), interval:MS, dsync (O_DSYNC); a list runs each",
-              "none"},
-    RunOption{"--sink", "tcp, unix, pipe, null, file, veth, remote:HOST:PORT (comma-separated)",
-              "tcp"},
-    RunOption{"--qd", "queue depth(s) for io_uring strategies (1..4096)", "8"},
-    RunOption{"--streams",
-              "concurrent streams, each with its own sender, receiver and connection: a count or "
-              "a list (1,2,4,8), 1..64",
-              "1"},
-    RunOption{"--producers", "broker: producer processes appending to the partition log (1..64)",
-              "2"},
-    RunOption{"--consumers", "broker: consumer processes fetching the log (1..64)", "2"},
-    RunOption{"--consume",
-              "broker: the transfer strategies that serve the consumers (comma-separated)",
-              "read-write,sendfile"},
-    RunOption{"--lag",
-              "broker: consumers caught-up (reading the tail as it is written) or lagging "
-              "(starting at the beginning once half the log is written and dropped from the "
-              "page cache); a list runs each",
-              "caught-up,lagging"},
+    RunOption{
+        &option::size, "64M", {}, "the log's; fewer records by default when syncing per record"},
+    RunOption{&option::record, "4K"},
+    RunOption{&option::sync, "none"},
+    RunOption{&option::sink, "tcp", kSinks, "the broker's: tcp, unix"},
+    RunOption{&option::qd, "8"},
+    RunOption{&option::streams, "1"},
+    RunOption{&option::producers, "2"},
+    RunOption{&option::consumers, "2"},
+    RunOption{&option::consume, "read-write,sendfile"},
+    RunOption{&option::lag, "caught-up,lagging"},
 };
 
-constexpr std::uint64_t kDefaultLog = 64ull << 20;
-constexpr std::uint64_t kDefaultSyncedRecords = 512;
 constexpr std::uint64_t kMaxRecord = 1ull << 30;  // the header's length field is 32 bits
-
-std::uint64_t default_log_size(std::uint64_t record, const SyncPolicy& sync) {
-  std::uint64_t records = kDefaultLog / record;
-  if (sync.kind == SyncPolicy::Kind::every) records = kDefaultSyncedRecords * sync.n;
-  if (sync.kind == SyncPolicy::Kind::dsync) records = kDefaultSyncedRecords;
-  return std::clamp(records * record, record, kDefaultLog);
-}
-
-std::vector<SyncPolicy> pick_syncs(const std::string& text) {
-  std::vector<SyncPolicy> out;
-  for (const auto& name : split_unique(text, "--sync")) {
-    auto p = SyncPolicy::parse(name);
-    if (!p)
-      throw UsageError("--sync: '" + name +
-                       "' is not a sync policy (allowed: none, every:N, interval:MS, dsync; "
-                       "N and MS positive)");
-    out.push_back(*p);
-  }
-  return out;
-}
 
 struct SinkChoice {
   SinkKind kind;
   std::string remote;
 };
 
-std::vector<SinkChoice> pick_sinks(const std::string& text, bool broker) {
+std::vector<SinkChoice> pick_sinks(const RunRequest& r, bool broker) {
   std::vector<SinkChoice> out;
-  const std::string allowed = broker ? "tcp, unix" : "tcp, unix, veth, remote:HOST:PORT";
-  for (const auto& name : split_unique(text, "--sink")) {
+  const std::string allowed(broker ? kBrokerSinks : kSinks);
+  for (const auto& name : r.words(option::sink)) {
     if (!broker && name.rfind("remote:", 0) == 0) {
       out.push_back({SinkKind::remote, parse_remote_address(name.substr(7), "--sink")});
       continue;
@@ -95,18 +66,11 @@ std::vector<SinkChoice> pick_sinks(const std::string& text, bool broker) {
   return out;
 }
 
-std::vector<unsigned> pick_counts(const std::string& text, const char* option, unsigned hi) {
-  std::vector<unsigned> out;
-  for (const auto& item : split_unique(text, option))
-    out.push_back(unsigned(parse_count(item, option, 1, hi)));
-  return out;
-}
-
-std::vector<std::string> pick_consumers(const std::string& text) {
+std::vector<std::string> pick_consumers(const RunRequest& r) {
   std::vector<std::string> out, known;
   for (const auto* s : Registry::instance().all(kTransferWorkload))
     if (s->accepts_sink(SinkKind::tcp)) known.emplace_back(s->id());
-  for (const auto& id : split_unique(text, "--consume")) {
+  for (const auto& id : r.words(option::consume)) {
     if (std::find(known.begin(), known.end(), id) == known.end()) {
       std::string list;
       for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
@@ -119,8 +83,8 @@ std::vector<std::string> pick_consumers(const std::string& text) {
   return out;
 }
 
-std::vector<std::string> pick_lags(const std::string& text) {
-  auto out = split_unique(text, "--lag");
+std::vector<std::string> pick_lags(const RunRequest& r) {
+  auto out = r.words(option::lag);
   for (const auto& l : out)
     if (l != "caught-up" && l != "lagging")
       throw UsageError("--lag: '" + l +
@@ -129,7 +93,8 @@ std::vector<std::string> pick_lags(const std::string& text) {
 }
 
 bool is_broker_request(const RunRequest& r) {
-  return r.has("--producers") || r.has("--consumers") || r.has("--consume") || r.has("--lag");
+  return r.has(option::producers) || r.has(option::consumers) || r.has(option::consume) ||
+         r.has(option::lag);
 }
 
 // A broker run's own parameters, in RunSpec::extra["broker"].
@@ -162,13 +127,15 @@ class IngestWorkload : public Workload {
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings&) const override {
     const bool broker = is_broker_request(r);
-    auto records = parse_size_list(r.get_or("--record", "4K"), "--record");
-    auto syncs = pick_syncs(r.get_or("--sync", "none"));
-    auto sinks = pick_sinks(r.get_or("--sink", "tcp"), broker);
-    auto qds = pick_counts(r.get_or("--qd", "8"), "--qd", 4096);
-    auto streams = pick_counts(r.get_or("--streams", "1"), "--streams", 64);
-    std::vector<std::uint64_t> sizes;
-    if (r.has("--size")) sizes = parse_size_list(r.get_or("--size", ""), "--size");
+    auto records = r.sizes(option::record);
+    auto syncs = pick_syncs(r);
+    auto sinks = pick_sinks(r, broker);
+    auto qds = r.counts(option::qd);
+    auto streams = r.counts(option::streams);
+    // Not given: the default is a cap, per record size and policy.
+    auto sizes = r.sizes(option::size);
+    const auto cap = sizes.front();
+    if (!r.has(option::size)) sizes.clear();
     for (auto rec : records) {
       if (rec > kMaxRecord)
         throw UsageError("--record: " + format_size(rec) + " is larger than 1G");
@@ -183,13 +150,13 @@ class IngestWorkload : public Workload {
     }
     std::vector<BrokerChoice> roles;
     if (broker) {
-      if (r.has("--streams"))
+      if (r.has(option::streams))
         throw UsageError(
             "--streams: a broker run sets its own concurrency (--producers, --consumers)");
-      auto producers = pick_counts(r.get_or("--producers", "2"), "--producers", 64);
-      auto consumers = pick_counts(r.get_or("--consumers", "2"), "--consumers", 64);
-      auto consume = pick_consumers(r.get_or("--consume", "read-write,sendfile"));
-      auto lags = pick_lags(r.get_or("--lag", "caught-up,lagging"));
+      auto producers = r.counts(option::producers);
+      auto consumers = r.counts(option::consumers);
+      auto consume = pick_consumers(r);
+      auto lags = pick_lags(r);
       for (auto p : producers)
         for (auto c : consumers)
           for (const auto& s : consume)
@@ -200,7 +167,7 @@ class IngestWorkload : public Workload {
     std::vector<RunSpec> runs;
     for (const auto& sync : syncs)
       for (auto rec : records)
-        for (auto asked : sizes.empty() ? std::vector{default_log_size(rec, sync)} : sizes)
+        for (auto asked : sizes.empty() ? std::vector{default_log_size(cap, rec, sync)} : sizes)
           for (const auto& sink : sinks)
             for (auto n : streams)
               for (auto qd : qds)
@@ -269,9 +236,13 @@ class IngestWorkload : public Workload {
                                  {"tuning", settings.tuning.to_json()}};
     if (!c.remote.empty()) parameters["remote"] = c.remote;
     if (spec.extra.contains("broker")) parameters["broker"] = spec.extra["broker"];
-    return {{"sink", to_string(c.sink)},
-            {"egress_scatter_gather", c.egress_scatter_gather},
-            {"parameters", parameters}};
+    nlohmann::json record = {{"sink", to_string(c.sink)},
+                             {"egress_scatter_gather", c.egress_scatter_gather},
+                             {"parameters", parameters}};
+    // Producers and consumers on one log are a workload of their own to
+    // readers of the results (a step before the broker is one in the code).
+    if (spec.extra.contains("broker")) record["workload"] = "broker";
+    return record;
   }
 
   std::span<const MetricDef> metrics() const override { return ingest_metrics(); }

@@ -26,12 +26,6 @@
 namespace zc {
 using nlohmann::json;
 
-std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size) {
-  if (settings.timeout_s > 0) return std::uint64_t(settings.timeout_s * 1e9);
-  // Generous: 30 s plus the time to move the file at 20 MiB/s.
-  return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
-}
-
 namespace {
 
 // What one repetition holds open, set up outside the timed region.
@@ -203,11 +197,7 @@ void clock_values(const Timed& t, std::vector<std::uint64_t>& lat, double bytes,
   values["chunks"] = double(t.chunks);
   values["latency_samples"] = double(lat.size());
   if (!lat.empty()) values["chunks_per_latency_sample"] = double(t.chunks) / double(lat.size());
-  values["latency_max_ns"] = lat.empty() ? 0 : double(*std::max_element(lat.begin(), lat.end()));
-  values["latency_p50_ns"] = percentile(lat, 0.50);
-  values["latency_p90_ns"] = percentile(lat, 0.90);
-  values["latency_p99_ns"] = percentile(lat, 0.99);
-  values["latency_p999_ns"] = percentile(lat, 0.999);
+  add_latency_values(lat, values);
 }
 
 void sender_values(const Conditions& c, const Timed& t, std::size_t chunks, Values& values) {
@@ -527,13 +517,7 @@ class StreamsRun : public RunMeasure {
     double wall = double(to - from) * 1e-9;
     values["wall_s"] = wall;
     values["throughput_bytes_per_s"] = bytes / wall;
-    if (!lat.empty()) {
-      values["latency_max_ns"] = double(*std::max_element(lat.begin(), lat.end()));
-      values["latency_p50_ns"] = percentile(lat, 0.50);
-      values["latency_p90_ns"] = percentile(lat, 0.90);
-      values["latency_p99_ns"] = percentile(lat, 0.99);
-      values["latency_p999_ns"] = percentile(lat, 0.999);
-    }
+    if (!lat.empty()) add_latency_values(lat, values);
     double mean = 0, var = 0;
     for (double x : tput) mean += x / n;
     for (double x : tput) var += (x - mean) * (x - mean) / n;

@@ -52,7 +52,4 @@ std::unique_ptr<RunMeasure> make_streams_run(
     const RunSpec& spec, const PlanContext& plan,
     const std::function<const SourceFile&(std::uint64_t size, unsigned stream)>& source);
 
-// How long one repetition of `size` bytes may take before it is an error.
-std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t size);
-
 }  // namespace zc

@@ -19,22 +19,15 @@ namespace zc {
 namespace {
 
 constexpr std::array kOptions = {
-    RunOption{"--size", "file sizes: list or range (4K, 1M, 1G; 1M..64M)", "256M"},
-    RunOption{"--chunk", "bytes per call: list or range (4K..4M in powers of two)", "1M"},
-    RunOption{"--sink", "tcp, unix, pipe, null, file, veth, remote:HOST:PORT (comma-separated)",
-              "tcp"},
-    RunOption{"--nic",
-              "veth sink: the egress device's offloads, sg=on|off,tso=on|off,gso=on|off "
-              "(repeat to compare settings)",
-              "", true},
-    RunOption{"--cache", "page cache before each repetition: hot, cold, or hot,cold", "hot"},
-    RunOption{"--receiver", "receiver mode: recv, zerocopy-receive, truncate", "recv"},
-    RunOption{"--qd", "queue depth(s) for io_uring strategies (1..4096)", "8"},
-    RunOption{"--file", "use this file as the source instead of generating one", ""},
-    RunOption{"--streams",
-              "concurrent streams, each with its own sender, receiver and connection: a count or "
-              "a list (1,2,4,8), 1..64",
-              "1"},
+    RunOption{&option::size, "256M", {}, "the source file's"},
+    RunOption{&option::chunk, "1M"},
+    RunOption{&option::sink, "tcp"},
+    RunOption{&option::nic, ""},
+    RunOption{&option::cache, "hot"},
+    RunOption{&option::receiver, "recv"},
+    RunOption{&option::qd, "8"},
+    RunOption{&option::file, ""},
+    RunOption{&option::streams, "1"},
 };
 
 struct SinkChoice {
@@ -43,9 +36,9 @@ struct SinkChoice {
   NicRequest nic = {};  // veth: the device's offloads
 };
 
-std::vector<SinkChoice> pick_sinks(const std::string& text) {
+std::vector<SinkChoice> pick_sinks(const RunRequest& r) {
   std::vector<SinkChoice> out;
-  for (const auto& name : split_unique(text, "--sink")) {
+  for (const auto& name : r.words(option::sink)) {
     if (name.rfind("remote:", 0) == 0) {
       out.push_back({SinkKind::remote, parse_remote_address(name.substr(7), "--sink")});
       continue;
@@ -55,7 +48,7 @@ std::vector<SinkChoice> pick_sinks(const std::string& text) {
       throw UsageError("--sink: " +
                        (kind ? std::string("remote needs an address: remote:HOST:PORT")
                              : "unknown sink '" + name + "'") +
-                       " (allowed: tcp, unix, pipe, null, file, veth, remote:HOST:PORT)");
+                       " (allowed: " + std::string(option::sink.values) + ")");
     out.push_back({*kind, {}});
   }
   return out;
@@ -90,9 +83,9 @@ std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
   return out;
 }
 
-std::vector<CacheState> pick_caches(const std::string& text) {
+std::vector<CacheState> pick_caches(const RunRequest& r) {
   std::vector<CacheState> out;
-  for (const auto& name : split_unique(text, "--cache")) {
+  for (const auto& name : r.words(option::cache)) {
     if (name == "hot")
       out.push_back(CacheState::hot);
     else if (name == "cold")
@@ -103,18 +96,11 @@ std::vector<CacheState> pick_caches(const std::string& text) {
   return out;
 }
 
-std::vector<unsigned> pick_queue_depths(const std::string& text) {
-  std::vector<unsigned> out;
-  for (const auto& item : split_unique(text, "--qd"))
-    out.push_back(unsigned(parse_count(item, "--qd", 1, 4096)));
-  return out;
-}
-
 // --file fixes the size; otherwise --size lists them.
 std::vector<std::uint64_t> pick_sizes(const RunRequest& r, RunSettings& settings) {
-  auto file = r.get_or("--file", "");
-  if (file.empty()) return parse_size_list(r.get_or("--size", "256M"), "--size");
-  if (r.has("--size"))
+  auto file = r.text(option::file);
+  if (file.empty()) return r.sizes(option::size);
+  if (r.has(option::size))
     throw UsageError("--size: the size is the file's when --file is given; drop one of them");
   auto size = check_source_file(file);
   settings.file = file;
@@ -198,18 +184,16 @@ class TransferWorkload : public Workload {
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings& settings) const override {
     auto sizes = pick_sizes(r, settings);
-    auto chunks = parse_size_list(r.get_or("--chunk", "1M"), "--chunk");
-    auto qds = pick_queue_depths(r.get_or("--qd", "8"));
-    auto receiver_text = r.get_or("--receiver", "recv");
+    auto chunks = r.sizes(option::chunk);
+    auto qds = r.counts(option::qd);
+    auto receiver_text = r.text(option::receiver);
     auto receiver = parse_receiver_mode(receiver_text);
     if (!receiver)
-      throw UsageError("--receiver: '" + receiver_text +
-                       "' is not a receiver mode (allowed: recv, zerocopy-receive, truncate)");
-    auto sinks = with_nics(pick_sinks(r.get_or("--sink", "tcp")), r.all("--nic"));
-    auto caches = pick_caches(r.get_or("--cache", "hot"));
-    std::vector<unsigned> streams;
-    for (const auto& item : split_unique(r.get_or("--streams", "1"), "--streams"))
-      streams.push_back(unsigned(parse_count(item, "--streams", 1, 64)));
+      throw UsageError("--receiver: '" + receiver_text + "' is not a receiver mode (allowed: " +
+                       std::string(option::receiver.values) + ")");
+    auto sinks = with_nics(pick_sinks(r), r.all(option::nic));
+    auto caches = pick_caches(r);
+    auto streams = r.counts(option::streams);
     for (auto n : streams)
       if (n > 1)
         for (const auto& sink : sinks)
@@ -300,7 +284,7 @@ class TransferWorkload : public Workload {
       "kafka",
       "the articles' table: read-write, mmap-write, sendfile with NIC scatter-gather off and on, "
       "over veth",
-      {"--strategy", "--sink", "--nic", "--receiver", "--file"},
+      {"--strategy", option::sink.name, option::nic.name, option::receiver.name, option::file.name},
       {},
       0,
       apply_kafka_preset}};

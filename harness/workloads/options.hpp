@@ -1,0 +1,136 @@
+// The options of `zc-bench run` that workloads take, each family declared
+// once here (fio's `struct fio_option` rows): its name, the kind of value,
+// its range and its help. A workload lists the families it takes with its
+// own default and, where narrower, its own allowed values (RunOption); the
+// help, the defaults, the ranges and the error text all come from these
+// rows. Adding a family: a row below, a RunOption in each workload that
+// takes it, and the workload reads it with RunRequest's typed accessors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/core/append_params.hpp"
+
+namespace zc {
+
+enum class OptionKind {
+  sizes,   // a list or range of sizes (parse_size_list)
+  counts,  // a list of whole numbers within [lo, hi]
+  words,   // a comma-separated list of names
+  text,    // one text, taken as given (a path, a NIC setting)
+};
+
+struct OptionFamily {
+  std::string_view name;  // "--size"
+  OptionKind kind;
+  std::string_view help;         // what it sets
+  std::string_view values;       // what it takes, when not said by kind and range
+  std::uint64_t lo = 0, hi = 0;  // counts: the range
+  bool repeatable = false;       // may be given more than once (--nic)
+};
+
+namespace option {
+
+inline constexpr OptionFamily size{"--size", OptionKind::sizes, "bytes per run: a list or range",
+                                   "4K, 1M, 1G; 1M..64M"};
+inline constexpr OptionFamily chunk{"--chunk", OptionKind::sizes, "bytes per call: a list or range",
+                                    "4K..4M in powers of two"};
+inline constexpr OptionFamily record{"--record", OptionKind::sizes, "record sizes: a list or range",
+                                     "4K, 3000, 4K..64K"};
+inline constexpr OptionFamily pattern{"--pattern", OptionKind::words, "where records go",
+                                      "seq, random or seq,random"};
+inline constexpr OptionFamily sync{"--sync", OptionKind::words, "sync policies: a list runs each",
+                                   "none, every:N (records), interval:MS, dsync (O_DSYNC)"};
+inline constexpr OptionFamily sink{"--sink", OptionKind::words,
+                                   "where the bytes go, comma-separated",
+                                   "tcp, unix, pipe, null, file, veth, remote:HOST:PORT"};
+inline constexpr OptionFamily nic{"--nic",
+                                  OptionKind::text,
+                                  "veth sink: the egress device's offloads (repeat to compare "
+                                  "settings)",
+                                  "sg=on|off,tso=on|off,gso=on|off",
+                                  0,
+                                  0,
+                                  true};
+inline constexpr OptionFamily cache{"--cache", OptionKind::words,
+                                    "page cache before each repetition", "hot, cold, or hot,cold"};
+inline constexpr OptionFamily receiver{"--receiver", OptionKind::words, "receiver mode",
+                                       "recv, zerocopy-receive, truncate"};
+inline constexpr OptionFamily qd{
+    "--qd", OptionKind::counts, "queue depth(s) for io_uring strategies", "", 1, 4096};
+inline constexpr OptionFamily file{
+    "--file", OptionKind::text, "use this file as the source instead of generating one", "a path"};
+inline constexpr OptionFamily streams{
+    "--streams",
+    OptionKind::counts,
+    "concurrent streams, each with its own sender, receiver and connection: a count or a list "
+    "such as 1,2,4,8",
+    "",
+    1,
+    64};
+inline constexpr OptionFamily producers{"--producers",
+                                        OptionKind::counts,
+                                        "broker: producer processes appending to the partition log",
+                                        "",
+                                        1,
+                                        64};
+inline constexpr OptionFamily consumers{
+    "--consumers", OptionKind::counts, "broker: consumer processes fetching the log", "", 1, 64};
+inline constexpr OptionFamily consume{
+    "--consume", OptionKind::words,
+    "broker: the transfer strategies that serve the consumers, comma-separated",
+    "any that can feed a socket"};
+inline constexpr OptionFamily lag{
+    "--lag", OptionKind::words,
+    "broker: consumers caught-up (reading the tail as it is written) or lagging (starting at the "
+    "beginning once half the log is written and dropped from the page cache); a list runs each",
+    "caught-up, lagging"};
+
+}  // namespace option
+
+// A family as one workload takes it.
+struct RunOption {
+  const OptionFamily* family;
+  std::string_view default_text;  // the workload's default; "" when none
+  std::string_view values = {};   // the workload's allowed values, where narrower
+  std::string_view note = {};     // how the workload reads it ("fewer records when syncing")
+};
+
+// The line --help shows for `o`: the family's help, the values the
+// workload allows, the range and the workload's note.
+std::string option_help(const RunOption& o);
+
+// What the user asked for, as typed: option name -> the texts given (one,
+// or several for a repeatable option), and the chosen workload's defaults.
+struct RunRequest {
+  std::map<std::string, std::vector<std::string>, std::less<>> given;
+  std::map<std::string, std::string, std::less<>> defaults;
+  // Given on the command line (or by a preset), not defaulted.
+  bool has(std::string_view option) const { return given.count(option) > 0; }
+  bool has(const OptionFamily& f) const { return has(f.name); }
+  // The (last) text given, else the workload's default, else "".
+  std::string text(const OptionFamily& f) const;
+  // Every text given, in order; empty when none.
+  std::vector<std::string> all(const OptionFamily& f) const;
+  // The typed lists, with the family's range and error text.
+  std::vector<std::uint64_t> sizes(const OptionFamily& f) const;
+  std::vector<unsigned> counts(const OptionFamily& f) const;
+  std::vector<std::string> words(const OptionFamily& f) const;
+};
+
+// --sync's policies, for append and ingest.
+std::vector<SyncPolicy> pick_syncs(const RunRequest& r);
+
+// A log's size when --size is not given (append, ingest): `cap` (the
+// --size default), or fewer records when the policy syncs per record. A
+// per-record device flush takes milliseconds on real storage (about 7 ms on
+// this project's test VM), so such policies default to 512 syncs' worth
+// instead of a size that takes minutes.
+std::uint64_t default_log_size(std::uint64_t cap, std::uint64_t record, const SyncPolicy& sync);
+
+}  // namespace zc
