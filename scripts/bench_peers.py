@@ -178,7 +178,7 @@ CAVEATS = {
 
 
 def pairs(b):
-    qd, tcp = b.a.qd, b.tcp_chunk
+    tcp = b.tcp_chunk
     return [
         ("loopback tcp", "sendfile", "iperf3 -Z", 1.05,
          lambda: b.zc("sendfile", "tcp", chunk=tcp), lambda: b.iperf3(True, chunk=tcp)),
@@ -193,9 +193,10 @@ def pairs(b):
          lambda: b.zc("mmap-write", "null"), lambda: b.fio("mmap")),
         ("file -> /dev/null, hot", "splice", "fio splice", 1.0,
          lambda: b.zc("splice", "null"), lambda: b.fio("splice")),
-        ("O_DIRECT read -> /dev/null", "direct-io", f"fio io_uring direct=1 qd{qd}", 1.0,
-         lambda: b.zc("direct-io", "null", ["--qd", str(qd)]),
-         lambda: b.fio("io_uring", direct=True, iodepth=qd)),
+        # direct-io is one synchronous O_DIRECT pread at a time (--qd is for
+        # the io_uring strategies): fio's io_uring at the same depth, 1.
+        ("O_DIRECT read -> /dev/null", "direct-io", "fio io_uring direct=1 qd1", 1.0,
+         lambda: b.zc("direct-io", "null"), lambda: b.fio("io_uring", direct=True, iodepth=1)),
         ("harness overhead", "read-write", "bare loop (same syscalls)", 0.99,
          lambda: b.zc("read-write", "null"), lambda: b.bare("read-write")),
         ("harness overhead", "sendfile", "bare loop (same syscalls)", 0.99,
@@ -326,7 +327,6 @@ def main():
     p.add_argument("--pin", choices=["auto", "none"], default="auto",
                    help="auto: zc-bench, the bare loop, fio and iperf3 all on the first two allowed "
                         "CPUs (sender, receiver), as zc-bench's --pin auto; none: the scheduler")
-    p.add_argument("--qd", type=int, default=8)
     p.add_argument("--rounds", type=int, default=5,
                    help="alternating rounds per pair; loopback TCP on a 2-vCPU VM needs 5+ for a stable median")
     p.add_argument("--reps", type=int, default=3)
