@@ -53,8 +53,11 @@ std::uint64_t deadline_of(const ReceiverOptions& opts) {
   return opts.time_limit_ns ? now_ns() + opts.time_limit_ns : 0;
 }
 
-void receive_copying(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
-  auto buffer = map_buffer(opts.buffer_size);
+// `buffer` is mapped and populated before the receiver says it is ready:
+// 1 MiB takes about 0.3 ms of CPU here, which fell inside both the
+// receiver's CPU window and the sender's clock.
+void receive_copying(int fd, const ReceiverOptions& opts, const Mapping& buffer,
+                     ReceiverReport& r) {
   StreamHash hash;
   const auto die_after = die_after_bytes();
   const auto deadline = deadline_of(opts);
@@ -121,12 +124,20 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
   // on its pid: the window then matches its rusage window exactly (its
   // loop, not its exec and start-up), and a remote receiver can do the same.
   ReceiverAccounting kernel(opts.kernel_counters);
+  Mapping buffer;
+  std::string setup_error;
+  try {
+    if (opts.mode == ReceiverMode::recv) buffer = map_buffer(opts.buffer_size);
+  } catch (const std::exception& e) {
+    setup_error = e.what();  // reported below, after the usual ready/done lines
+  }
   if (opts.on_ready) opts.on_ready();
   auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
   auto u0 = usage();
   auto t0 = now_ns();
   kernel.begin();
   try {
+    if (!setup_error.empty()) throw std::runtime_error(setup_error);
     switch (opts.mode) {
       case ReceiverMode::truncate:
         receive_truncating(fd, opts, r);
@@ -135,7 +146,7 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
         receive_zerocopy(fd, opts, r);
         break;
       case ReceiverMode::recv:
-        receive_copying(fd, opts, r);
+        receive_copying(fd, opts, buffer, r);
         break;
     }
   } catch (const std::exception& e) {

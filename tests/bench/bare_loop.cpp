@@ -3,9 +3,16 @@
 // clock read at each end and no counters. scripts/bench-peers compares
 // zc-bench's throughput with this loop's.
 //
-//   zc-bare-loop read-write|sendfile FILE CHUNK ROUNDS
-// prints the median throughput in bytes/s over ROUNDS passes (hot cache).
+//   zc-bare-loop read-write|sendfile FILE CHUNK ROUNDS [CPU]
+// prints "THROUGHPUT CPU_NS_PER_BYTE": the medians over ROUNDS passes (hot
+// cache: pass 0 reads the file and is not counted) of bytes/s and of this
+// thread's CPU time per byte. With CPU the loop is pinned there, as
+// zc-bench's sender is (--pin auto: the first allowed CPU); its buffer is
+// page-aligned and populated up front, as zc-bench's map_buffer() is (a
+// std::vector of 1 MiB starts 16 bytes into a page).
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,19 +20,23 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 #include <vector>
 
-static double now_s() {
+static double seconds(clockid_t clock) {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
+static double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s read-write|sendfile FILE CHUNK ROUNDS\n", argv[0]);
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr, "usage: %s read-write|sendfile FILE CHUNK ROUNDS [CPU]\n", argv[0]);
     return 2;
   }
   std::string mode = argv[1];
@@ -37,17 +48,30 @@ int main(int argc, char** argv) {
     std::perror("bare_loop");
     return 2;
   }
+  if (argc == 6) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(std::atoi(argv[5]), &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) {
+      std::perror("bare_loop: sched_setaffinity");
+      return 2;
+    }
+  }
   off_t size = ::lseek(src, 0, SEEK_END);
-  std::vector<char> buf(chunk);
-  std::memset(buf.data(), 0, chunk);
-  std::vector<double> rates;
+  auto* buf = static_cast<char*>(::mmap(nullptr, chunk, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0));
+  if (buf == MAP_FAILED) {
+    std::perror("bare_loop: mmap");
+    return 2;
+  }
+  std::vector<double> rates, cpu_per_byte;
   for (int r = 0; r <= rounds; ++r) {  // round 0 is a warm-up
-    double t0 = now_s();
+    double t0 = seconds(CLOCK_MONOTONIC), c0 = seconds(CLOCK_THREAD_CPUTIME_ID);
     if (mode == "read-write") {
       for (off_t off = 0; off < size;) {
-        ssize_t n = ::pread(src, buf.data(), chunk, off);
+        ssize_t n = ::pread(src, buf, chunk, off);
         if (n <= 0) return 1;
-        if (::write(dst, buf.data(), size_t(n)) != n) return 1;
+        if (::write(dst, buf, size_t(n)) != n) return 1;
         off += n;
       }
     } else {
@@ -55,10 +79,12 @@ int main(int argc, char** argv) {
       while (off < size)
         if (::sendfile(dst, src, &off, std::min<size_t>(chunk, size_t(size - off))) <= 0) return 1;
     }
-    double t = now_s() - t0;
-    if (r > 0) rates.push_back(double(size) / t);
+    double t = seconds(CLOCK_MONOTONIC) - t0, c = seconds(CLOCK_THREAD_CPUTIME_ID) - c0;
+    if (r > 0) {
+      rates.push_back(double(size) / t);
+      cpu_per_byte.push_back(c * 1e9 / double(size));
+    }
   }
-  std::sort(rates.begin(), rates.end());
-  std::printf("%.0f\n", rates[rates.size() / 2]);
+  std::printf("%.0f %.5f\n", median(rates), median(cpu_per_byte));
   return 0;
 }
