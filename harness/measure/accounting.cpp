@@ -109,17 +109,15 @@ Crosses crosses(long nr) {
   }
 }
 
-struct BoundaryBytes {
-  Maybe<std::uint64_t> to_user, from_user;
-  json calls = json::object();
-  std::string scope;
-};
+}  // namespace
 
 // The bytes the sender's calls moved across the user boundary, from their
 // return values (raw_syscalls:sys_exit by thread and number), on `tid`
 // only when given.
-BoundaryBytes boundary_bytes(const Lookup& snd, std::optional<pid_t> tid, SinkKind sink,
-                             const ZeroCopyCompletions& zc) {
+BoundaryBytes boundary_bytes(const std::map<std::string, PerfEventResult>* results,
+                             const std::string& why_missing, std::optional<pid_t> tid,
+                             SinkKind sink, const ZeroCopyCompletions& zc) {
+  const Lookup snd{results, why_missing};
   BoundaryBytes b;
   auto missing = [&](const std::string& why) {
     b.to_user = b.from_user = {std::nullopt, why};
@@ -171,8 +169,6 @@ BoundaryBytes boundary_bytes(const Lookup& snd, std::optional<pid_t> tid, SinkKi
                 : "every thread the counters follow";
   return b;
 }
-
-}  // namespace
 
 json describe_measurements() {
   json out;
@@ -663,11 +659,12 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   {
     std::optional<pid_t> tid;
     if (f.worker && f.worker->data_tid && f.worker->data_thread_seen) tid = f.worker->data_tid;
-    auto b = boundary_bytes(k.snd, tid, c.sink, f.calls.zerocopy);
+    auto b = boundary_bytes(k.snd.results, k.snd.set_reason, tid, c.sink, f.calls.zerocopy);
     m.kernel_to_user = b.to_user;
     m.kernel_from_user = b.from_user;
     m.boundary_calls = b.calls;
     m.boundary_scope = b.scope;
+    m.zerocopy = f.calls.zerocopy;
   }
   if (f.receiver && c.sink == SinkKind::pipe) {
     m.receiver_reads_pipe = true;

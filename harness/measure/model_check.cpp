@@ -347,6 +347,27 @@ json boundary_item(const Ledger& l, const MeasuredCopies& m) {
               "each way, ledger copies x bytes moved within 1% + 64 KiB (one-off calls)");
 }
 
+// Zero-copy sends: the deferred copy (local delivery copying the pinned
+// pages) against the share of the bytes the completions marked copied.
+json zerocopy_item(const Ledger& l, const MeasuredCopies& m) {
+  const auto deferred = std::count_if(l.hops.begin(), l.hops.end(), [](const Hop& h) {
+    return h.by == Mover::cpu && deferred_copy(h);
+  });
+  json predicted = {{"deferred_copies", deferred}};
+  if (!m.zerocopy.requested) return not_measured(predicted, "no zero-copy sends");
+  if (!m.zerocopy.copy_reported)
+    return not_measured(predicted, "the completions do not say whether the kernel copied");
+  if (m.zerocopy.bytes_covered < m.size / 2)
+    return not_measured(predicted, "completions covered under half of the bytes");
+  const double copied = double(m.zerocopy.bytes_copied) / double(m.zerocopy.bytes_covered);
+  json measured = {{"copied_fraction", copied},
+                   {"bytes_copied", m.zerocopy.bytes_copied},
+                   {"bytes_covered", m.zerocopy.bytes_covered}};
+  return item(std::fabs(copied - double(deferred)) <= 0.05, predicted, measured,
+              std::string("zero-copy completions (") + m.zerocopy.copied_flag + ")",
+              "deferred copies = share of the bytes the completions marked copied, within 5%");
+}
+
 // The sink file's new pages are filled by exactly one copy each: from the
 // program's memory (write) or inside the kernel (sendfile, splice,
 // copy_file_range: a file cannot share another file's pages).
@@ -381,7 +402,7 @@ json receiver_pipe_item(const Ledger& l, const MeasuredCopies& m) {
 bool verifies(const std::string& name) {
   return name == "syscalls_per_chunk" || name == "syscall_count_cross_check" ||
          name == "receiver_copies" || name == "page_cache_insertions" ||
-         name == "boundary_copies" || name == "sink_file_copies";
+         name == "boundary_copies" || name == "sink_file_copies" || name == "zerocopy_completions";
 }
 
 // Which item's evidence sees a hop, or why none does.
@@ -397,6 +418,7 @@ Coverage coverage(const Hop& h, const Conditions& c) {
     if (c.sink == SinkKind::pipe) return {"receiver_copies", ""};
     return {"", "no receiver evidence for this sink"};
   }
+  if (deferred_copy(h)) return {"zerocopy_completions", ""};
   if (crossing(h) != Crossing::none) return {"boundary_copies", ""};
   if (gso_copy(h)) return {"transmit_payload", ""};
   if (h.to == Place::sink_page_cache) return {"sink_file_copies", ""};
@@ -441,6 +463,7 @@ json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) 
                 {"receiver_copies", receiver_item(l, m)},
                 {"page_cache_insertions", page_cache_item(l, c, m)},
                 {"sink_file_copies", sink_file_item(l, c, m)},
+                {"zerocopy_completions", zerocopy_item(l, m)},
                 {"page_faults", faults_item(l, m)},
                 {"transmit_payload", transmit_item(l, m)},
                 {"ledger_path", path_item(l)}};
@@ -570,6 +593,7 @@ std::string copy_verdict(const json& ledger, const json& check) {
       if (name == "boundary_copies")
         evidence.push_back("raw_syscalls return values (bytes across the user boundary)");
       if (name == "sink_file_copies") evidence.push_back("new sink file pages");
+      if (name == "zerocopy_completions") evidence.push_back("zero-copy completions");
     }
   }
   return verdict_line(claim, failed, evidence) + unchecked_note(check);

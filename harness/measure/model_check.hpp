@@ -17,6 +17,7 @@
 
 #include "harness/core/conditions.hpp"
 #include "harness/core/ledger.hpp"
+#include "harness/core/strategy.hpp"
 
 namespace zc {
 
@@ -68,6 +69,9 @@ struct MeasuredCopies {
   // ops, recvmmsg) moved the data.
   Maybe<std::uint64_t> kernel_to_user, kernel_from_user;
   nlohmann::json boundary_calls;  // syscall name -> {calls, returned, crosses}
+  // What the kernel's zero-copy completions said (MSG_ZEROCOPY's error
+  // queue, io_uring's SEND_ZC notifications).
+  ZeroCopyCompletions zerocopy;
   std::string boundary_scope;
   // The receiver reading a pipe: what its read()s returned (raw_syscalls:sys_exit).
   bool receiver_reads_pipe = false;

@@ -31,6 +31,8 @@ struct IngestEvidence {
   Maybe<std::uint64_t> socket_copy_bytes;    // skb_copy_datagram_iovec len, summed
   Maybe<std::uint64_t> page_cache_pages;     // mm_filemap_add_to_page_cache, pages
   Maybe<std::uint64_t> storage_write_bytes;  // /proc/self/io write_bytes
+  // What write/pwrite-like calls returned (raw_syscalls:sys_exit).
+  Maybe<std::uint64_t> kernel_from_user;
 };
 
 // One repetition's check: {"status", "items": {name: {...}}}.

@@ -20,6 +20,7 @@
 #include "harness/base/temp_dir.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/ingest.hpp"
+#include "harness/measure/accounting.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
@@ -47,7 +48,8 @@ std::vector<PerfEventSpec> ingest_event_specs() {
       {"socket_copies", "skb/skb_copy_datagram_iovec", {"len"}, 2048},
       {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
       {"page_faults", "software/page-faults"},
-      {"context_switches", "software/context-switches"}};
+      {"context_switches", "software/context-switches"},
+      {"syscall_returns", "raw_syscalls/sys_exit", {"ret"}, 512, {}, {"common_pid", "id"}}};
 }
 
 namespace {
@@ -465,6 +467,10 @@ json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, 
     e.storage_write_bytes = {w.io1->write_bytes - w.io0->write_bytes, ""};
   else
     e.storage_write_bytes = {std::nullopt, w.io_why};
+  // Into the log: every write-like call's bytes (the log is a file).
+  e.kernel_from_user = boundary_bytes(o.counted ? &o.kernel : nullptr, o.counters_why, std::nullopt,
+                                      SinkKind::file, o.calls.zerocopy)
+                           .from_user;
   return check_ingest_model(spec.strategy->ledger(c), c, e, fs_name);
 }
 
