@@ -20,6 +20,7 @@
 #include "harness/core/external.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/measure/perf_counters.hpp"
+#include "harness/workloads/ingest/ingest_check.hpp"
 #include "harness_fixture.hpp"
 
 namespace zc::testing {
@@ -125,9 +126,10 @@ void mutate(const TransferStrategy* s, SinkKind sink, Score& score) {
     if (killed) continue;
     std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
     if (m.hop) {
-      for (const auto& u : original["unchecked"])
+      for (const auto& u : original["unchecked"]) {
         if (u.value("hop", "") == hop_name(e.ledger.hops[*m.hop]))
           why = "UNCHECKED: " + u.value("why", std::string());
+      }
     }
     if (!m.hop && !calls_checked)
       why = "UNCHECKED: " +
@@ -177,6 +179,93 @@ TEST(Mutation, EveryCheckableMutantFailsOnPipe) {
 TEST(Mutation, EveryCheckableMutantFailsOnFile) {
   REQUIRE_KERNEL_COUNTERS();
   mutate_every_strategy(SinkKind::file);
+}
+
+// Ingest: one evidence run per strategy (tcp, no sync), its mutants
+// checked against the same stream's evidence.
+struct IngestCapture {
+  Ledger ledger;
+  Conditions conditions;
+  IngestEvidence evidence;
+  CallCounters calls;
+  std::string fs;
+};
+
+std::optional<IngestCapture>& ingest_captured() {
+  static std::optional<IngestCapture> e;
+  return e;
+}
+
+void capture_ingest(const Ledger& l, const Conditions& c, const IngestEvidence& e,
+                    const std::string& fs) {
+  ingest_captured() = IngestCapture{l, c, e, *e.calls, fs};
+}
+
+TEST(Mutation, EveryCheckableIngestMutantFails) {
+  REQUIRE_KERNEL_COUNTERS();
+  Score score;
+  for (const auto* s : Registry::instance().all("ingest")) {
+    const std::string where = std::string(s->id()) + "/tcp";
+    nlohmann::json original;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto tmp = fresh_dir("mutation-ingest");
+      RunSpec spec;
+      spec.strategy = s;
+      spec.conditions.sink = SinkKind::tcp;
+      spec.conditions.size = kSize;
+      spec.conditions.chunk = 4096;
+      spec.conditions.append = {AppendPattern::seq, SyncPolicy{}};
+      Plan plan;
+      plan.repetitions = 1;
+      plan.warmup = 0;
+      plan.temp_parent = tmp;
+      plan.timeout_s = 120;
+      plan.quiet = true;
+      plan.runs.push_back(spec);
+      ingest_captured().reset();
+      set_ingest_check_observer_for_tests(&capture_ingest);
+      auto out = run_plan(plan);
+      set_ingest_check_observer_for_tests(nullptr);
+      std::filesystem::remove_all(tmp);
+      if (out.results["runs"][0].value("status", "") != "ok") break;
+      ASSERT_TRUE(ingest_captured()) << where << ": no stream was checked";
+      auto& e = *ingest_captured();
+      e.evidence.calls = &e.calls;
+      original = check_ingest_model(e.ledger, e.conditions, e.evidence, e.fs);
+      if (original["status"] != "fail") break;
+    }
+    if (!ingest_captured() || original.is_null()) continue;
+    const auto& e = *ingest_captured();
+    if (!std::getenv("ZC_SANITIZED"))
+      EXPECT_NE(original["status"], "fail") << where << ": " << original.dump(1);
+    std::set<std::string> unchecked;
+    for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
+    const bool calls_checked =
+        original["items"]["syscalls_per_record"]["status"] != "not_measured" &&
+        original["items"]["syscalls_per_record"]["status"] != "consistent";
+    for (const auto& m : mutants(e.ledger)) {
+      ++score.total;
+      auto check = check_ingest_model(m.ledger, e.conditions, e.evidence, e.fs);
+      const bool killed = check["status"] == "fail";
+      const bool checkable =
+          m.hop ? !unchecked.count(hop_name(e.ledger.hops[*m.hop])) : calls_checked;
+      score.killed += killed;
+      score.checkable += checkable;
+      score.checkable_killed += checkable && killed;
+      if (killed) continue;
+      std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
+      if (m.hop) {
+        for (const auto& u : original["unchecked"]) {
+          if (u.value("hop", "") == hop_name(e.ledger.hops[*m.hop]))
+            why = "UNCHECKED: " + u.value("why", std::string());
+        }
+      }
+      (checkable ? score.escaped : score.survivors).push_back(where + ": " + m.what + ": " + why);
+    }
+  }
+  report("ingest", score);
+  EXPECT_GT(score.total, 0);
+  EXPECT_TRUE(score.escaped.empty()) << score.escaped.size() << " checkable mutants survived";
 }
 
 }  // namespace

@@ -189,8 +189,16 @@ int user_to_page_cache_copies(const Ledger& l) {
   }));
 }
 
+namespace {
+IngestCheckObserver g_ingest_observer = nullptr;
+}
+void set_ingest_check_observer_for_tests(IngestCheckObserver observer) {
+  g_ingest_observer = observer;
+}
+
 json check_ingest_model(const Ledger& l, const Conditions& c, const IngestEvidence& e,
                         const std::string& fs) {
+  if (g_ingest_observer) g_ingest_observer(l, c, e, fs);
   json items = {{"syscalls_per_record", syscalls_item(l, c, e)},
                 {"syscall_count_cross_check", cross_check_item(e)},
                 {"socket_copy_bytes", socket_copy_item(l, e)},

@@ -40,6 +40,13 @@ struct IngestEvidence {
 nlohmann::json check_ingest_model(const Ledger& l, const Conditions& c, const IngestEvidence& e,
                                   const std::string& fs);
 
+// For tests only (the mutation suite): called with each stream's ledger,
+// conditions, evidence and file system just before its check. zc-bench
+// never sets it; a test binary linking the harness does.
+using IngestCheckObserver = void (*)(const Ledger&, const Conditions&, const IngestEvidence&,
+                                     const std::string& fs);
+void set_ingest_check_observer_for_tests(IngestCheckObserver observer);
+
 // One line for the table and the run record.
 std::string ingest_copy_verdict(const nlohmann::json& ledger, const nlohmann::json& check);
 
