@@ -109,8 +109,9 @@ void mutate(const TransferStrategy* s, SinkKind sink, Score& score) {
   }
   const auto& e = *captured();
   // The sanitizer runtime's own syscalls break the exact counts (scripts/test).
-  if (!std::getenv("ZC_SANITIZED"))
+  if (!std::getenv("ZC_SANITIZED")) {
     EXPECT_NE(original["status"], "fail") << where << ": " << original.dump(1);
+  }
   std::set<std::string> unchecked;
   for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
   const bool calls_checked = original["items"]["syscalls_per_chunk"]["status"] != "not_measured";
@@ -236,8 +237,9 @@ TEST(Mutation, EveryCheckableIngestMutantFails) {
     }
     if (!ingest_captured() || original.is_null()) continue;
     const auto& e = *ingest_captured();
-    if (!std::getenv("ZC_SANITIZED"))
+    if (!std::getenv("ZC_SANITIZED")) {
       EXPECT_NE(original["status"], "fail") << where << ": " << original.dump(1);
+    }
     std::set<std::string> unchecked;
     for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
     const bool calls_checked =
