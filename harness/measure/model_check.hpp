@@ -95,8 +95,8 @@ using ModelCheckObserver = void (*)(const Ledger&, const Conditions&, const Meas
 void set_model_check_observer_for_tests(ModelCheckObserver observer);
 ModelCheckObserver model_check_observer();
 
-// A run's check from its repetitions': failed if any failed (the first
-// failing repetition's figures are kept), else the last one's.
+// A run's check from its repetitions': failed if any failed (of the failing
+// repetitions, the one with the most kernel evidence is kept), else the last one's.
 nlohmann::json summarize_model_checks(const nlohmann::json& repetitions);
 
 // The verdict's sentence from a workload's claim: "MODEL CHECK FAILED: <the
