@@ -573,18 +573,23 @@ json Accounting::copy_bound_and_share(const RepetitionFacts& f, Figures& out) {
   json bound = {{"critical_path_cpu_copies", b.copies}, {"basis", b.basis}, {"method", "estimate"}};
   if (b.limit_bytes_per_s > 0) {
     const double eff = f.throughput / b.limit_bytes_per_s;
-    out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
     bound["limit_bytes_per_s"] = b.limit_bytes_per_s;
     bound["efficiency"] = eff;
-    if (eff <= 1) {
+    if (eff <= 1 && f.calibration->dram.settled) {
+      out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
       out.values["copy_efficiency"] = eff;
     } else {
       // Not a limit then: the copies cost less than calibrated here (their
       // source or destination cache-resident, or calibration disturbed).
-      out.unavailable["copy_efficiency"] =
-          "throughput exceeded the copy-bound estimate (" + std::to_string(eff).substr(0, 4) +
-          " x): the calibrated DRAM memcpy cost overstates these copies, so it bounds nothing";
-      bound["exceeded"] = true;
+      const std::string why =
+          eff > 1 ? "calibration unreliable: throughput exceeded the copy-bound estimate (" +
+                        std::to_string(eff).substr(0, 4) +
+                        " x), so the calibrated DRAM memcpy cost bounds nothing"
+                  : "calibration unreliable: " + f.calibration->note;
+      out.unavailable["copy_bound_limit_bytes_per_s"] = why;
+      out.unavailable["copy_efficiency"] = why;
+      bound["exceeded"] = eff > 1;
+      bound["unreliable"] = why;
     }
   } else {
     out.missing({"copy_bound_limit_bytes_per_s", "copy_efficiency"}, b.basis);

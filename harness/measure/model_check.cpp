@@ -523,6 +523,10 @@ json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) 
     // No hop seen by the kernel: the ledger stands unverified, whatever the
     // strategy's own tallies say.
     std::string reason = "not verified: no kernel evidence";
+    if (verified) {
+      reason = "not verified: no kernel evidence can see any of its hops (UNCHECKED)";
+      why.clear();
+    }
     for (std::size_t i = 0; i < why.size(); ++i) reason += (i ? "; " : " (") + why[i];
     out["status"] = "not_measured";
     out["reason"] = reason + (why.empty() ? "" : ")");
