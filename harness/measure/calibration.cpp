@@ -83,6 +83,7 @@ Calibration calibrate_memcpy() {
                lo = *std::min_element(seen.begin(), seen.end());
   const double a = seen.size() >= 2 ? seen[seen.size() - 2] : seen.back(), b = seen.back();
   c.dram.measurements = seen;
+  c.dram.rounds = 3 * int(seen.size());
   c.dram.seconds = seconds;
   c.dram.spread = hi > 0 ? (hi - lo) / hi : 0;
   c.dram.settled = seen.size() >= 2 && std::fabs(a - b) <= 0.05 * std::max(a, b);
