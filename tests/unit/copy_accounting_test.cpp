@@ -1,9 +1,9 @@
 // Issue 14's model rules on synthetic figures and real ledgers: where a
 // copy happens and who pays for it, what the model check may call
 // verified, and figures that must never claim more than they are.
-#include <cmath>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "harness/core/ledger.hpp"
