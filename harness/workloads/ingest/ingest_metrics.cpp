@@ -64,6 +64,12 @@ constexpr std::array kIngestMetrics = {
               "bytes of the log this process dirtied for storage (/proc/self/io write_bytes, "
               "charged when a page is dirtied), read after the final sync"},
     MetricDef{"storage_write_amplification", "ratio", "procfs", "storage_write_bytes / log bytes"},
+    MetricDef{"device_write_bytes", "B", "procfs",
+              "bytes the block device under the log wrote over the window, journal and "
+              "metadata included (/sys/block/<dev>/stat; system-wide: other processes' writes "
+              "to the device count too)"},
+    MetricDef{"device_write_amplification", "ratio", "procfs",
+              "device_write_bytes / log bytes (system-wide)"},
     MetricDef{"streams", "count", "exact", "concurrent streams (--streams)"},
     MetricDef{"stream_throughput_min_bytes_per_s", "B/s", "clock",
               "the slowest stream's bytes / its own time"},

@@ -68,6 +68,9 @@ struct Window {
   Usage process0, process1;
   std::optional<StorageIo> io0, io1;
   std::string io_why;
+  std::filesystem::path log_dir;  // where the logs live: its block device's writes
+  std::optional<DeviceIo> dev0, dev1;
+  std::string dev_why;
 };
 
 // Takes the window's start or end: runs once, when the last stream arrives.
@@ -77,12 +80,14 @@ struct Mark {
   void operator()() noexcept {
     if (start) {
       w->io0 = StorageIo::of_process(&w->io_why);
+      w->dev0 = DeviceIo::under(w->log_dir, &w->dev_why);
       w->process0 = Usage::of_process();
       w->t0 = now_ns();
     } else {
       w->t1 = now_ns();
       w->process1 = Usage::of_process();
       w->io1 = StorageIo::of_process();
+      w->dev1 = DeviceIo::under(w->log_dir, &w->dev_why);
     }
   }
 };
@@ -415,6 +420,15 @@ void storage_values(const Window& w, const std::string& fs_name, double bytes, V
   } else {
     u["storage_write_bytes"] = u["storage_write_amplification"] = why;
   }
+  // What the device wrote (journal and metadata included), system-wide.
+  if (fs_name != "tmpfs" && w.dev0 && w.dev1) {
+    auto d = *w.dev1 - *w.dev0;
+    v["device_write_bytes"] = double(d.write_bytes);
+    v["device_write_amplification"] = double(d.write_bytes) / bytes;
+  } else {
+    u["device_write_bytes"] = u["device_write_amplification"] =
+        fs_name == "tmpfs" ? "the log is on tmpfs, which has no storage device" : w.dev_why;
+  }
 }
 
 void kernel_values(const std::vector<StreamOutcome>& s, Values& v, Unavailable& u) {
@@ -480,6 +494,7 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
   const auto& c = spec_.conditions;
   const unsigned n = std::max(1u, spec_.streams);
   Window w;
+  w.log_dir = plan_.work_dir;
   Gate start(n, Mark{&w, true}), end(n, Mark{&w, false});
   std::vector<StreamOutcome> out(n);
   std::vector<std::unique_ptr<Stream>> streams;
