@@ -339,7 +339,10 @@ json boundary_item(const Ledger& l, const MeasuredCopies& m) {
     return h.by == Mover::cpu && deferred_copy(h);
   });
   std::uint64_t fallback = 0;
-  if (m.zerocopy.requested && !deferred) fallback = std::min(m.zerocopy.bytes_copied, m.size / 2);
+  // Without scatter-gather a byte is copied once either way: at send time
+  // (marked copied) or by software GSO (the ledger's linearising copy).
+  if (m.zerocopy.requested && !deferred)
+    fallback = std::min(m.zerocopy.bytes_copied, linearises_on_transmit(l) ? m.size : m.size / 2);
   auto near = [&](std::uint64_t k, int copies, std::uint64_t extra) {
     const auto p = std::uint64_t(copies) * m.size;
     return k >= p ? k - p <= slack + extra : p - k <= slack;
