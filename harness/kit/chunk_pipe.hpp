@@ -35,9 +35,9 @@ struct ChunkPipe {
 
 // Calls that move one chunk through a pipe sized as above (a pipe sink is
 // sized so too): 1 where the pipe holds a chunk, else one per pipeful. The
-// size is probed once per chunk size (a pipe made and closed).
+// size is probed once per chunk size and thread (a pipe made and closed).
 inline std::uint64_t pipefuls_per_chunk(std::uint64_t chunk) {
-  static std::uint64_t last_chunk = 0, last = 1;
+  thread_local std::uint64_t last_chunk = 0, last = 1;
   if (chunk == 0) return 1;
   if (chunk != last_chunk) {
     ChunkPipe p(chunk);
