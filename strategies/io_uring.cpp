@@ -9,6 +9,7 @@
 
 #include "harness/core/registry.hpp"
 #include "harness/core/transfer.hpp"
+#include "harness/kit/chunk_pipe.hpp"
 #include "harness/kit/io.hpp"
 #include "harness/kit/uring.hpp"
 
@@ -171,7 +172,11 @@ class IoUring : public TransferStrategy {
         .hop(Place::page_cache, Place::user_buffer, Mover::cpu,
              "READ_FIXED into a registered buffer")
         .sink_copy_from(Place::user_buffer)
-        .done(1.0 / std::max(1u, c.queue_depth));
+        // A pipe sink smaller than a chunk takes a pipeful per write,
+        // each awaited before the next is submitted.
+        .done(c.sink == SinkKind::pipe && pipefuls_per_chunk(c.chunk) > 1
+                  ? double(pipefuls_per_chunk(c.chunk))
+                  : 1.0 / std::max(1u, c.queue_depth));
   }
   Support probe(const Conditions& c) const override {
     if (is_socket_sink(c.sink))

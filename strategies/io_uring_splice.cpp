@@ -177,7 +177,11 @@ class IoUringSplice : public TransferStrategy {
         .hop(Place::page_cache, Place::pipe_buffer, Mover::reference,
              "splice: pipe buffers take references to the cached pages")
         .sink_by_reference_from(Place::pipe_buffer)
-        .done(1.0 / std::max(1u, c.queue_depth));
+        // A pipe sink smaller than a chunk takes a pipeful per write,
+        // each awaited before the next is submitted.
+        .done(c.sink == SinkKind::pipe && pipefuls_per_chunk(c.chunk) > 1
+                  ? double(pipefuls_per_chunk(c.chunk))
+                  : 1.0 / std::max(1u, c.queue_depth));
   }
   Support probe(const Conditions&) const override {
     return probe_uring_ops({{IORING_OP_SPLICE, "IORING_OP_SPLICE"}});

@@ -4,6 +4,7 @@
 
 #include "harness/core/registry.hpp"
 #include "harness/core/transfer.hpp"
+#include "harness/kit/chunk_pipe.hpp"
 #include "harness/kit/io.hpp"
 
 namespace zc {
@@ -44,7 +45,8 @@ class Sendfile : public TransferStrategy {
     return LedgerBuilder(c)
         .source_into_page_cache()
         .sink_by_reference_from(Place::page_cache)
-        .done(1);
+        // A pipe sink takes a pipeful per call.
+        .done(c.sink == SinkKind::pipe ? double(pipefuls_per_chunk(c.chunk)) : 1.0);
   }
   std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const override {
     return std::make_unique<SendfileSession>(ctx);

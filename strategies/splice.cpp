@@ -68,7 +68,8 @@ class Splice : public TransferStrategy {
         .hop(Place::page_cache, Place::pipe_buffer, Mover::reference,
              "splice: pipe buffers take references to the cached pages")
         .sink_by_reference_from(Place::pipe_buffer)
-        .done(2);
+        // Each splice moves at most a pipeful (the strategy's pipe, a pipe sink).
+        .done(2.0 * double(pipefuls_per_chunk(c.chunk)));
   }
   std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const override {
     return std::make_unique<SpliceSession>(ctx);

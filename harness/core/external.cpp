@@ -133,7 +133,16 @@ void apply(ExternalProgram& p, const std::string& key, const std::string& value,
     p.ledger.push_back(parse_step(value));
   } else if (key == "syscalls-per-chunk") {
     p.syscalls_per_chunk = parse_number(key, value);
+    // The model check counts the program's data syscalls per chunk: a
+    // program that declares none could never be caught moving its bytes
+    // otherwise than described.
+    if (!(p.syscalls_per_chunk > 0))
+      throw std::invalid_argument(
+          "syscalls-per-chunk must be > 0: the chunks are moved by data syscalls (io_uring_enter "
+          "for a ring), and the model check counts them");
   } else if (key == "data-syscalls") {
+    if (words(value).empty())
+      throw std::invalid_argument("data-syscalls names no syscall (the calls that move the bytes)");
     for (auto& w : words(value)) {
       if (!syscall_number(w))
         throw std::invalid_argument("unknown syscall '" + w + "' (zc-bench names it otherwise?)");
@@ -178,6 +187,7 @@ ExternalProgram parse_external_program(std::string_view text, const fs::path& fi
   if (p.command.empty()) missing("command");
   if (p.ledger.empty()) missing("ledger");
   if (!saw_syscalls) missing("syscalls-per-chunk");
+  if (p.data_syscalls.empty()) missing("data-syscalls (the calls that move the bytes)");
   if (file.stem() != p.id)
     throw std::invalid_argument(file.string() + ": id '" + p.id +
                                 "' differs from the file's name (name it " + p.id + ".strategy)");

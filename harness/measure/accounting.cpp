@@ -56,12 +56,119 @@ std::map<std::string, PerfEventResult> results_from_json(const json& events) {
     if (e.contains("sums")) r.sums = e["sums"].get<std::map<std::string, std::uint64_t>>();
     r.sums_reason = e.value("sums_reason", "");
     r.sums_partial = e.value("sums_partial", false);
+    if (e.contains("groups"))
+      for (const auto& g : e["groups"]) {
+        PerfEventGroup one;
+        one.count = g.value("count", std::uint64_t(0));
+        if (g.contains("sums")) one.sums = g["sums"].get<std::map<std::string, std::uint64_t>>();
+        if (g.contains("maxima"))
+          one.maxima = g["maxima"].get<std::map<std::string, std::uint64_t>>();
+        r.groups[g.value("key", std::vector<std::uint64_t>{})] = one;
+      }
     out[key] = r;
   }
   return out;
 }
 
+// Which way a syscall's returned bytes cross the user boundary.
+enum class Crosses { to_user, from_user, none, unseen, other };
+
+Crosses crosses(long nr) {
+  switch (nr) {
+    case SYS_read:
+    case SYS_pread64:
+    case SYS_readv:
+    case SYS_preadv:
+    case SYS_preadv2:
+    case SYS_recvfrom:
+    case SYS_recvmsg:
+      return Crosses::to_user;
+    case SYS_write:
+    case SYS_pwrite64:
+    case SYS_writev:
+    case SYS_pwritev:
+    case SYS_pwritev2:
+    case SYS_sendto:
+    case SYS_sendmsg:
+      return Crosses::from_user;
+    case SYS_sendfile:
+    case SYS_splice:
+    case SYS_tee:
+    case SYS_copy_file_range:
+    case SYS_vmsplice:
+      return Crosses::none;
+    // Calls that move bytes without returning their count: io_uring's
+    // ops run inside io_uring_enter and its workers; the m-variants
+    // return messages.
+    case SYS_io_uring_enter:
+    case SYS_recvmmsg:
+    case SYS_sendmmsg:
+      return Crosses::unseen;
+    default:
+      return Crosses::other;
+  }
+}
+
 }  // namespace
+
+// The bytes the sender's calls moved across the user boundary, from their
+// return values (raw_syscalls:sys_exit by thread and number), on `tid`
+// only when given.
+BoundaryBytes boundary_bytes(const std::map<std::string, PerfEventResult>* results,
+                             const std::string& why_missing, std::optional<pid_t> tid,
+                             SinkKind sink, const ZeroCopyCompletions& zc) {
+  const Lookup snd{results, why_missing};
+  BoundaryBytes b;
+  auto missing = [&](const std::string& why) {
+    b.to_user = b.from_user = {std::nullopt, why};
+    return b;
+  };
+  if (!snd.results) return missing(snd.set_reason);
+  auto it = snd.results->find("syscall_returns");
+  if (it == snd.results->end()) return missing("not counted");
+  const auto& r = it->second;
+  if (!r.available) return missing(r.reason);
+  if (r.sums_partial) return missing("records were lost: " + r.sums_reason);
+  if (r.groups.empty() && !r.sums_reason.empty()) return missing(r.sums_reason);
+  std::uint64_t to = 0, from = 0;
+  std::string unseen;
+  for (const auto& [key, g] : r.groups) {
+    if (key.size() < 2 || (tid && key[0] != std::uint64_t(*tid))) continue;
+    const long nr = long(key[1]);
+    const auto way = crosses(nr);
+    if (way == Crosses::other) continue;
+    const auto bytes = g.sums.count("ret") ? g.sums.at("ret") : 0;
+    const std::string name = syscall_name(nr);
+    auto& e = b.calls[name];
+    if (e.is_null()) e = json::object();
+    e["calls"] = e.value("calls", std::uint64_t(0)) + g.count;
+    e["returned"] = e.value("returned", std::uint64_t(0)) + bytes;
+    e["crosses"] =
+        way == Crosses::to_user ? "into user memory"
+        : way == Crosses::from_user
+            ? (sink == SinkKind::null ? "none (into /dev/null, unread)" : "out of user memory")
+        : way == Crosses::none ? "none"
+                               : "not shown by the return value";
+    if (way == Crosses::to_user) to += bytes;
+    if (way == Crosses::from_user && sink != SinkKind::null) from += bytes;
+    if (way == Crosses::unseen && g.count && unseen.empty()) unseen = name;
+  }
+  if (!unseen.empty())
+    return missing(unseen +
+                   " moved bytes whose count its return value does not show (io_uring's ops run "
+                   "inside the call and its workers)");
+  // Zero-copy sends: by reference for what their completions did not mark copied.
+  if (zc.requested) {
+    b.calls["zero_copy_completions"] = {{"bytes_not_copied", zc.bytes_not_copied},
+                                        {"bytes_copied", zc.bytes_copied}};
+    from -= std::min(from, zc.bytes_not_copied);
+  }
+  b.to_user = {to, ""};
+  b.from_user = {from, ""};
+  b.scope = tid ? "the data thread (tid " + std::to_string(*tid) + ")"
+                : "every thread the counters follow";
+  return b;
+}
 
 json describe_measurements() {
   json out;
@@ -466,18 +573,23 @@ json Accounting::copy_bound_and_share(const RepetitionFacts& f, Figures& out) {
   json bound = {{"critical_path_cpu_copies", b.copies}, {"basis", b.basis}, {"method", "estimate"}};
   if (b.limit_bytes_per_s > 0) {
     const double eff = f.throughput / b.limit_bytes_per_s;
-    out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
     bound["limit_bytes_per_s"] = b.limit_bytes_per_s;
     bound["efficiency"] = eff;
-    if (eff <= 1) {
+    if (eff <= 1 && f.calibration->dram.settled) {
+      out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
       out.values["copy_efficiency"] = eff;
     } else {
       // Not a limit then: the copies cost less than calibrated here (their
       // source or destination cache-resident, or calibration disturbed).
-      out.unavailable["copy_efficiency"] =
-          "throughput exceeded the copy-bound estimate (" + std::to_string(eff).substr(0, 4) +
-          " x): the calibrated DRAM memcpy cost overstates these copies, so it bounds nothing";
-      bound["exceeded"] = true;
+      const std::string why =
+          eff > 1 ? "calibration unreliable: throughput exceeded the copy-bound estimate (" +
+                        std::to_string(eff).substr(0, 4) +
+                        " x), so the calibrated DRAM memcpy cost bounds nothing"
+                  : "calibration unreliable: " + f.calibration->note;
+      out.unavailable["copy_bound_limit_bytes_per_s"] = why;
+      out.unavailable["copy_efficiency"] = why;
+      bound["exceeded"] = eff > 1;
+      bound["unreliable"] = why;
     }
   } else {
     out.missing({"copy_bound_limit_bytes_per_s", "copy_efficiency"}, b.basis);
@@ -548,6 +660,34 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
     m.traced_thread_syscalls = k.thread_calls;
     m.data_syscall_scope = k.data_scope;
     m.other_thread_calls = k.other_calls;
+  }
+  {
+    std::optional<pid_t> tid;
+    if (f.worker && f.worker->data_tid && f.worker->data_thread_seen) tid = f.worker->data_tid;
+    auto b = boundary_bytes(k.snd.results, k.snd.set_reason, tid, c.sink, f.calls.zerocopy);
+    m.kernel_to_user = b.to_user;
+    m.kernel_from_user = b.from_user;
+    m.boundary_calls = b.calls;
+    m.boundary_scope = b.scope;
+    m.zerocopy = f.calls.zerocopy;
+  }
+  if (f.receiver && c.sink == SinkKind::pipe) {
+    m.receiver_reads_pipe = true;
+    auto it = k.receiver_results.find("syscall_returns");
+    if (!k.rcv.results) {
+      m.receiver_read_bytes = {std::nullopt, k.rcv.set_reason};
+    } else if (it == k.receiver_results.end() || !it->second.available) {
+      m.receiver_read_bytes = {std::nullopt,
+                               it == k.receiver_results.end() ? "not counted" : it->second.reason};
+    } else if (it->second.sums_partial) {
+      m.receiver_read_bytes = {std::nullopt, "records were lost: " + it->second.sums_reason};
+    } else {
+      std::uint64_t got = 0;
+      for (const auto& [key, g] : it->second.groups)
+        if (!key.empty() && crosses(long(key[0])) == Crosses::to_user && g.sums.count("ret"))
+          got += g.sums.at("ret");
+      m.receiver_read_bytes = {got, ""};
+    }
   }
   m.bytes_to_user = f.calls.bytes_to_user;
   m.bytes_from_user = f.bytes_from_user;

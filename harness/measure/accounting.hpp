@@ -140,6 +140,21 @@ inline constexpr const char* kCountersInEvidenceOnly =
 // quiet), and the runs go on without them.
 nlohmann::json describe_kernel_counters(bool quiet);
 
+// The bytes a task's calls moved across the user boundary, from what they
+// returned ("syscall_returns": raw_syscalls:sys_exit grouped by thread and
+// syscall number; on `tid` only when given): read/recv-like calls into user
+// memory, write/send-like out of it (none into /dev/null), zero-copy sends
+// less what their completions did not mark copied. Missing, with why, when
+// the records are (or when io_uring_enter moved bytes the returns do not show).
+struct BoundaryBytes {
+  Maybe<std::uint64_t> to_user, from_user;
+  nlohmann::json calls = nlohmann::json::object();  // by syscall name
+  std::string scope;
+};
+BoundaryBytes boundary_bytes(const std::map<std::string, PerfEventResult>* results,
+                             const std::string& why_missing, std::optional<pid_t> tid,
+                             SinkKind sink, const ZeroCopyCompletions& zc);
+
 // For `zc-bench env`: each accounting measurement, available here or why not.
 nlohmann::json describe_measurements();
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "harness/base/fd.hpp"
@@ -63,11 +64,39 @@ Calibration calibrate_memcpy() {
   constexpr std::size_t cap = 256 << 20;
   auto llc = std::size_t(cache_size(_SC_LEVEL3_CACHE_SIZE, 32 << 20));
   auto dram_bytes = std::clamp<std::size_t>(2 * llc, 64 << 20, cap);
-  c.dram = measure(dram_bytes, 5, 1);
+  // A loaded machine moves one measurement by 3.5x from one invocation to
+  // the next: repeat until two in a row agree within 5% (bounded).
+  constexpr int kMaxMeasurements = 6;
+  std::vector<double> seen;
+  double seconds = 0;
+  for (int i = 0; i < kMaxMeasurements; ++i) {
+    auto one = measure(dram_bytes, 3, 1);
+    seconds += one.seconds;
+    seen.push_back(one.bytes_per_s);
+    c.dram = one;
+    if (seen.size() >= 2) {
+      double a = seen[seen.size() - 2], b = seen.back();
+      if (std::fabs(a - b) <= 0.05 * std::max(a, b)) break;
+    }
+  }
+  const double hi = *std::max_element(seen.begin(), seen.end()),
+               lo = *std::min_element(seen.begin(), seen.end());
+  const double a = seen.size() >= 2 ? seen[seen.size() - 2] : seen.back(), b = seen.back();
+  c.dram.measurements = seen;
+  c.dram.rounds = 3 * int(seen.size());
+  c.dram.seconds = seconds;
+  c.dram.spread = hi > 0 ? (hi - lo) / hi : 0;
+  c.dram.settled = seen.size() >= 2 && std::fabs(a - b) <= 0.05 * std::max(a, b);
+  c.dram.bytes_per_s = std::max(a, b);
+  if (!c.dram.settled)
+    c.note = "DRAM memcpy did not settle: no two measurements in a row of " +
+             std::to_string(kMaxMeasurements) + " agreed within 5% (spread " +
+             std::to_string(int(100 * c.dram.spread)) + "%): copy-bound limits are unreliable";
   if (dram_bytes < 2 * llc)
-    c.note = "the reported last-level cache (" + std::to_string(llc >> 20) +
-             " MiB) is larger than half the 256 MiB DRAM buffer: a share of the DRAM figure "
-             "may be cache-resident (best of 5 rounds)";
+    c.note += std::string(c.note.empty() ? "" : "; ") + "the reported last-level cache (" +
+              std::to_string(llc >> 20) +
+              " MiB) is larger than half the 256 MiB DRAM buffer: a share of the DRAM figure "
+              "may be cache-resident (best of 5 rounds)";
   return c;
 }
 
@@ -78,10 +107,16 @@ const Calibration& process_calibration() {
 
 nlohmann::json to_json(const Calibration& c) {
   auto one = [](const CopyBandwidth& b) {
-    return nlohmann::json{{"buffer_bytes", b.buffer_bytes},
-                          {"bytes_per_s", b.bytes_per_s},
-                          {"rounds", b.rounds},
-                          {"seconds", b.seconds}};
+    nlohmann::json j = {{"buffer_bytes", b.buffer_bytes},
+                        {"bytes_per_s", b.bytes_per_s},
+                        {"rounds", b.rounds},
+                        {"seconds", b.seconds}};
+    if (!b.measurements.empty()) {
+      j["measurements_bytes_per_s"] = b.measurements;
+      j["spread"] = b.spread;
+      j["settled"] = b.settled;
+    }
+    return j;
   };
   nlohmann::json j = {{"method",
                        "memcpy of one buffer into another on the calling thread, in timed "

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "harness/core/ledger.hpp"
 
@@ -16,6 +17,12 @@ struct CopyBandwidth {
   double bytes_per_s = 0;          // bytes copied (not read + written) per second, best round
   int rounds = 0;                  // timed rounds, of which the best counts
   double seconds = 0;              // time the measurement took
+  // DRAM: measurements repeated until two in a row agree within 5% (at most
+  // kMaxMeasurements); each is the best of `rounds` rounds. bytes_per_s is
+  // the larger of the last two; spread = (max - min) / max over all.
+  std::vector<double> measurements;
+  double spread = 0;
+  bool settled = true;
 };
 
 struct Calibration {
@@ -24,8 +31,9 @@ struct Calibration {
   std::string note;     // caveats, e.g. a last-level cache larger than the cap
 };
 
-// About half a second: 7 rounds cache-resident, 5 DRAM-sized, after an
-// untimed pass that faults the buffers in.
+// About half a second, more on a busy machine: 7 rounds cache-resident;
+// DRAM-sized, best-of-3 measurements until two in a row agree within 5%
+// (at most 6), after an untimed pass that faults the buffers in.
 Calibration calibrate_memcpy();
 // Measured once per process (the first call), so that a test binary that
 // runs many plans pays for it once.

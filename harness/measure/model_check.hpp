@@ -17,6 +17,7 @@
 
 #include "harness/core/conditions.hpp"
 #include "harness/core/ledger.hpp"
+#include "harness/core/strategy.hpp"
 
 namespace zc {
 
@@ -57,19 +58,54 @@ struct MeasuredCopies {
   Maybe<std::uint64_t> traced_data_syscalls, traced_thread_syscalls;
   std::string data_syscall_scope;
   nlohmann::json other_thread_calls;  // name -> calls of the program's other threads
+  // The bytes the sender's calls moved across the user boundary, from the
+  // kernel's own record of them (raw_syscalls:sys_exit's return values by
+  // syscall number, on the data thread(s)): read/recv/pread-like calls
+  // copy into user memory, write/send/pwrite-like calls out of it (none
+  // into /dev/null), sendfile/splice/copy_file_range/vmsplice across
+  // neither. Zero-copy sends are counted as copied for what their
+  // completions marked copied. Missing (with why) when the calls were not
+  // traced, or when calls whose bytes the record does not show (io_uring's
+  // ops, recvmmsg) moved the data.
+  Maybe<std::uint64_t> kernel_to_user, kernel_from_user;
+  nlohmann::json boundary_calls;  // syscall name -> {calls, returned, crosses}
+  // What the kernel's zero-copy completions said (MSG_ZEROCOPY's error
+  // queue, io_uring's SEND_ZC notifications).
+  ZeroCopyCompletions zerocopy;
+  std::string boundary_scope;
+  // The receiver reading a pipe: what its read()s returned (raw_syscalls:sys_exit).
+  bool receiver_reads_pipe = false;
+  Maybe<std::uint64_t> receiver_read_bytes;
 };
 
-// One repetition's check: {"status", "items": {name: {...}}}.
+// One repetition's check: {"status", "items": {name: {...}}, "unchecked":
+// [hops no kernel evidence sees, with why]}. A failing item fails the
+// check; it passes only when an item of kernel evidence checked a hop, and
+// is not_measured when every hop went unchecked.
 nlohmann::json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m);
 
-// A run's check from its repetitions': failed if any failed (the first
-// failing repetition's figures are kept), else the last one's.
+// A hop's name in verdicts: "page cache -> user buffer (cpu, sender)".
+std::string hop_name(const Hop& h);
+
+// For tests only (the mutation suite, tests/strategies): called with each
+// repetition's ledger, conditions and evidence just before the check, so
+// a test can check mutated ledgers against the same kernel evidence.
+// zc-bench never sets it; a test binary linking the harness does.
+using ModelCheckObserver = void (*)(const Ledger&, const Conditions&, const MeasuredCopies&);
+void set_model_check_observer_for_tests(ModelCheckObserver observer);
+ModelCheckObserver model_check_observer();
+
+// A run's check from its repetitions': failed if any failed (of the failing
+// repetitions, the one with the most kernel evidence is kept), else the last one's.
 nlohmann::json summarize_model_checks(const nlohmann::json& repetitions);
 
 // The verdict's sentence from a workload's claim: "MODEL CHECK FAILED: <the
 // first failure> (+N more)", or "<claim>, verified by <evidence + ...>".
 std::string verdict_line(const std::string& claim, const std::vector<std::string>& failed,
                          const std::vector<std::string>& evidence);
+
+// "; UNCHECKED: <hop>, <hop>" for the hops no kernel evidence saw, or "".
+std::string unchecked_note(const nlohmann::json& check);
 
 // One line for the table: "0 CPU copies on send, 1 on receive; verified by ...".
 std::string copy_verdict(const nlohmann::json& ledger, const nlohmann::json& check);

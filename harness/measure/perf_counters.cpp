@@ -694,7 +694,11 @@ std::vector<PerfEventSpec> sender_event_specs() {
       {"syscalls", "raw_syscalls/sys_enter"},
       {"sched_switches", "sched/sched_switch"},
       {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
-      {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}}};
+      {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}},
+      // What each call returned, by thread and syscall number: the bytes
+      // the calls moved across the user boundary (the model check's
+      // boundary_copies).
+      {"syscall_returns", "raw_syscalls/sys_exit", {"ret"}, 512, {}, {"common_pid", "id"}}};
 }
 
 std::vector<PerfEventSpec> device_transmit_specs(const std::string& device) {
@@ -710,12 +714,10 @@ std::vector<PerfEventSpec> device_transmit_specs(const std::string& device) {
 
 std::vector<PerfEventSpec> worker_event_specs() {
   auto specs = sender_event_specs();
-  // Every syscall entry by thread and number, and every return with the
-  // value it returned (bytes, for the data calls), by thread and number.
+  // Every syscall entry by thread and number (the sender's set already has
+  // every return with the value it returned, by thread and number).
   specs.push_back(
       {"syscalls_by_thread", "raw_syscalls/sys_enter", {}, 512, {}, {"common_pid", "id"}});
-  specs.push_back(
-      {"syscall_returns", "raw_syscalls/sys_exit", {"ret"}, 512, {}, {"common_pid", "id"}});
   return specs;
 }
 
@@ -726,7 +728,9 @@ std::vector<PerfEventSpec> receiver_event_specs() {
           {"syscalls", "raw_syscalls/sys_enter"},
           {"sched_switches", "sched/sched_switch"},
           {"copies_to_user", "skb/skb_copy_datagram_iovec", {"len"}},
-          {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}}};
+          {"device_transmits", "net/net_dev_start_xmit", {"len", "data_len"}},
+          // What its calls returned, by syscall number: a pipe's read()s.
+          {"syscall_returns", "raw_syscalls/sys_exit", {"ret"}, 512, {}, {"id"}}};
 }
 
 }  // namespace zc

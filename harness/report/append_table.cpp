@@ -128,6 +128,10 @@ std::vector<Column> append_columns(const json& runs) {
       [](const json& r) { return median_cell(r, "final_sync_s", 1e3, 1); });
   add("storage-write", "written", true, 3, "written = /proc/self/io write_bytes after a final sync",
       [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
+  add("device-amp", "dev amp", true, 3,
+      "dev amp = bytes the log's block device wrote / log bytes (/sys/block, system-wide, "
+      "journal included)",
+      [](const json& r) { return median_cell(r, "device_write_amplification", 1, 2); });
   add("ns-per-byte", "ns/B", false, 5, "ns/B = CPU per byte (rusage)",
       [](const json& r) { return median_cell(r, "cpu_ns_per_byte", 1, 3); });
   add("ctx", "ctx sw", false, 5, "", [](const json& r) {

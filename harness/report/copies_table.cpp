@@ -79,8 +79,15 @@ std::vector<Column> copies_columns() {
       "or was not measured (n/m)",
       check_mark);
   add("limit", "limit MB/s", true, 4,
-      "limit = DRAM memcpy bandwidth / CPU copies on the critical path (estimate)",
-      [](const json& r) { return median_cell(r, "copy_bound_limit_bytes_per_s", 1e-6, 0); });
+      "limit = DRAM memcpy bandwidth / CPU copies on the critical path (estimate; "
+      "unreliable: the calibration did not settle or the run beat it)",
+      [](const json& r) {
+        const auto& m = r.value("metrics", json::object())
+                            .value("copy_bound_limit_bytes_per_s", json::object());
+        if (m.value("reason", std::string()).rfind("calibration unreliable", 0) == 0)
+          return std::string("unreliable");
+        return median_cell(r, "copy_bound_limit_bytes_per_s", 1e-6, 0);
+      });
   add("eff", "eff", true, 4, "eff = MB/s / limit", [](const json& r) {
     auto cell = median_cell(r, "copy_efficiency", 100, 0);
     return cell == "n/a" ? cell : cell + "%";

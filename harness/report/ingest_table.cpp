@@ -83,6 +83,10 @@ std::vector<Column> ingest_columns(const json& runs) {
   add("syncs", "syncs", false, 6, "", [](const json& r) { return median_cell(r, "syncs", 1, 0); });
   add("storage-write", "written", false, 6, "written = /proc/self/io write_bytes",
       [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
+  add("device-amp", "dev amp", true, 3,
+      "dev amp = bytes the log's block device wrote / log bytes (/sys/block, system-wide, "
+      "journal included)",
+      [](const json& r) { return median_cell(r, "device_write_amplification", 1, 2); });
   add("check", "check", true, 1,
       "check = the ledger against kernel evidence (n/m: not measured); every log was re-read "
       "and its hash matched the producer's stream",

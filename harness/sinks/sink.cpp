@@ -25,6 +25,7 @@
 #include "harness/base/hash.hpp"
 #include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
+#include "harness/kit/chunk_pipe.hpp"
 #include "harness/kit/launch_lock.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/sinks/remote_sink.hpp"
@@ -70,10 +71,12 @@ FdPair unix_pair() {
   return {UniqueFd(sv[0]), UniqueFd(sv[1])};
 }
 
-FdPair pipe_pair() {
-  int p[2];
-  check_unix(::pipe2(p, O_CLOEXEC), "pipe2");
-  return {UniqueFd(p[1]), UniqueFd(p[0])};
+// Sized as ChunkPipe sizes a splice strategy's pipe: to the chunk where
+// fs.pipe-max-size (or CAP_SYS_RESOURCE) allows, else the default stays.
+// The ledgers model the calls per chunk from the same size.
+FdPair pipe_pair(std::uint64_t chunk) {
+  ChunkPipe p(chunk ? chunk : 1);
+  return {std::move(p.write_end), std::move(p.read_end)};
 }
 
 // The receiver's environment: ours plus the receiver marker, as a plain
@@ -342,7 +345,7 @@ std::unique_ptr<SinkEndpoint> open_sink(const SinkOptions& opts, std::uint64_t d
     case SinkKind::pipe: {
       FdPair pair = opts.kind == SinkKind::tcp           ? tcp_loopback_pair()
                     : opts.kind == SinkKind::unix_stream ? unix_pair()
-                                                         : pipe_pair();
+                                                         : pipe_pair(opts.chunk);
       return std::make_unique<ProcessSink>(opts, std::move(pair), std::vector<std::string>{},
                                            deadline_ns);
     }

@@ -30,6 +30,9 @@ struct SinkOptions {
   std::optional<std::uint64_t> expected_hash;
   std::string run_name;
   bool kernel_counters = false;  // the receiver opens kernel counters (evidence repetition)
+  // pipe: the sender's bytes per call; the pipe is sized to hold one where
+  // the kernel allows it (sink_pipe_size()), so a call moves a whole chunk.
+  std::uint64_t chunk = 0;
 };
 
 // One repetition's sink. The sender writes to fd(); close_and_await() is

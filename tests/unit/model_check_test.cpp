@@ -48,6 +48,56 @@ TEST(ModelCheck, HonestFiguresPass) {
   EXPECT_EQ(j["status"], "pass") << j.dump(1);
 }
 
+// Issue 24: the kernel's record of the calls decides the boundary copies.
+TEST(ModelCheck, BoundaryCopiesFromTheCallsReturnValues) {
+  auto c = tcp_hot();
+  auto m = honest(c);
+  m.kernel_to_user.value = c.size;
+  m.kernel_from_user.value = c.size;
+  auto j = check_model(read_write(c), c, m);
+  EXPECT_EQ(j["items"]["boundary_copies"]["status"], "pass") << j.dump(1);
+  EXPECT_EQ(j["status"], "pass");
+  EXPECT_TRUE(j["unchecked"].empty()) << j["unchecked"];
+  // A ledger claiming no sender copies (the issue's first mutant).
+  auto zero = LedgerBuilder(c).sink_by_reference_from(Place::page_cache).done(2);
+  auto z = check_model(zero, c, m);
+  EXPECT_EQ(z["items"]["boundary_copies"]["status"], "fail");
+  EXPECT_EQ(z["status"], "fail");
+  // The strategy's own tally disagreeing with the ledger fails too.
+  m.kernel_to_user = {std::nullopt, "off"};
+  m.bytes_to_user = 0;
+  auto i = check_model(read_write(c), c, m);
+  EXPECT_EQ(i["items"]["bytes_copied_to_user"]["status"], "inconsistent");
+  EXPECT_EQ(i["status"], "fail");
+}
+
+TEST(ModelCheck, EveryHopUncheckedIsNotMeasured) {
+  auto c = tcp_hot();
+  MeasuredCopies m;
+  m.size = c.size;
+  m.chunk = c.chunk;
+  m.chunks = c.size / c.chunk;
+  m.exact_syscalls = 2 * m.chunks;
+  m.bytes_to_user = m.bytes_from_user = c.size;
+  m.traced_syscalls = m.kernel_to_user = m.kernel_from_user = m.receiver_copy_calls =
+      m.page_cache_pages = {std::nullopt, "perf events switched off"};
+  m.receiver_copies_traceable = true;
+  auto j = check_model(read_write(c), c, m);
+  EXPECT_EQ(j["status"], "not_measured") << j.dump(1);
+  EXPECT_EQ(j["unchecked"].size(), 3u);  // two sender copies and the receiver's
+  EXPECT_NE(copy_verdict({{"cpu_copies_sender", 2}, {"cpu_copies_receiver", 1}}, j)
+                .find("UNCHECKED: page cache -> user buffer"),
+            std::string::npos);
+  // transmit_payload alone verifies no copy.
+  m.transmit_applicable = true;
+  m.transmit_every_context = true;
+  m.transmit_linear_bytes.value = 0;
+  m.transmit_paged_bytes.value = c.size;
+  auto t = check_model(read_write(c), c, m);
+  EXPECT_EQ(t["items"]["transmit_payload"]["status"], "pass");
+  EXPECT_EQ(t["status"], "not_measured");
+}
+
 TEST(ModelCheck, ExtraSyscallsAndMissingCopiesFail) {
   auto c = tcp_hot();
   auto m = honest(c);

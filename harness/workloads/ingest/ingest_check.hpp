@@ -31,12 +31,21 @@ struct IngestEvidence {
   Maybe<std::uint64_t> socket_copy_bytes;    // skb_copy_datagram_iovec len, summed
   Maybe<std::uint64_t> page_cache_pages;     // mm_filemap_add_to_page_cache, pages
   Maybe<std::uint64_t> storage_write_bytes;  // /proc/self/io write_bytes
+  // What write/pwrite-like calls returned (raw_syscalls:sys_exit).
+  Maybe<std::uint64_t> kernel_from_user;
 };
 
 // One repetition's check: {"status", "items": {name: {...}}}.
 // `fs`: the log's file system (tmpfs has no page-cache tracepoint and no storage).
 nlohmann::json check_ingest_model(const Ledger& l, const Conditions& c, const IngestEvidence& e,
                                   const std::string& fs);
+
+// For tests only (the mutation suite): called with each stream's ledger,
+// conditions, evidence and file system just before its check. zc-bench
+// never sets it; a test binary linking the harness does.
+using IngestCheckObserver = void (*)(const Ledger&, const Conditions&, const IngestEvidence&,
+                                     const std::string& fs);
+void set_ingest_check_observer_for_tests(IngestCheckObserver observer);
 
 // One line for the table and the run record.
 std::string ingest_copy_verdict(const nlohmann::json& ledger, const nlohmann::json& check);

@@ -77,6 +77,12 @@ constexpr std::array kIngestMetrics = {
               "charged when a page is dirtied), read after the final sync"},
     MetricDef{"storage_write_amplification", "ratio", Better::lower, Role::none, "procfs",
               "storage_write_bytes / log bytes"},
+    MetricDef{"device_write_bytes", "B", Better::lower, Role::none, "procfs",
+              "bytes the block device under the log wrote over the window, journal and "
+              "metadata included (/sys/block/<dev>/stat; system-wide: other processes' writes "
+              "to the device count too)"},
+    MetricDef{"device_write_amplification", "ratio", Better::lower, Role::none, "procfs",
+              "device_write_bytes / log bytes (system-wide)"},
     MetricDef{"streams", "count", Better::lower, Role::none, "exact",
               "concurrent streams (--streams)"},
     MetricDef{"stream_throughput_min_bytes_per_s", "B/s", Better::higher, Role::none, "clock",

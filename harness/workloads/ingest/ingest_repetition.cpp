@@ -20,6 +20,7 @@
 #include "harness/base/temp_dir.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/ingest.hpp"
+#include "harness/measure/accounting.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
@@ -41,7 +42,8 @@ std::vector<PerfEventSpec> ingest_event_specs() {
       {"socket_copies", "skb/skb_copy_datagram_iovec", {"len"}, 2048},
       {"page_cache_insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 2048},
       {"page_faults", "software/page-faults"},
-      {"context_switches", "software/context-switches"}};
+      {"context_switches", "software/context-switches"},
+      {"syscall_returns", "raw_syscalls/sys_exit", {"ret"}, 512, {}, {"common_pid", "id"}}};
 }
 
 namespace {
@@ -60,6 +62,9 @@ struct Window {
   Usage process0, process1;
   std::optional<StorageIo> io0, io1;
   std::string io_why;
+  std::filesystem::path log_dir;  // where the logs live: its block device's writes
+  std::optional<DeviceIo> dev0, dev1;
+  std::string dev_why;
 };
 
 // Takes the window's start or end: runs once, when the last stream arrives.
@@ -69,12 +74,14 @@ struct Mark {
   void operator()() noexcept {
     if (start) {
       w->io0 = StorageIo::of_process(&w->io_why);
+      w->dev0 = DeviceIo::under(w->log_dir, &w->dev_why);
       w->process0 = Usage::of_process();
       w->t0 = now_ns();
     } else {
       w->t1 = now_ns();
       w->process1 = Usage::of_process();
       w->io1 = StorageIo::of_process();
+      w->dev1 = DeviceIo::under(w->log_dir, &w->dev_why);
     }
   }
 };
@@ -403,6 +410,15 @@ void storage_values(const Window& w, const std::string& fs_name, double bytes, V
   } else {
     u["storage_write_bytes"] = u["storage_write_amplification"] = why;
   }
+  // What the device wrote (journal and metadata included), system-wide.
+  if (fs_name != "tmpfs" && w.dev0 && w.dev1) {
+    auto d = *w.dev1 - *w.dev0;
+    v["device_write_bytes"] = double(d.write_bytes);
+    v["device_write_amplification"] = double(d.write_bytes) / bytes;
+  } else {
+    u["device_write_bytes"] = u["device_write_amplification"] =
+        fs_name == "tmpfs" ? "the log is on tmpfs, which has no storage device" : w.dev_why;
+  }
 }
 
 void kernel_values(const std::vector<StreamOutcome>& s, Values& v, Unavailable& u) {
@@ -455,6 +471,10 @@ json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, 
     e.storage_write_bytes = {w.io1->write_bytes - w.io0->write_bytes, ""};
   else
     e.storage_write_bytes = {std::nullopt, w.io_why};
+  // Into the log: every write-like call's bytes (the log is a file).
+  e.kernel_from_user = boundary_bytes(o.counted ? &o.kernel : nullptr, o.counters_why, std::nullopt,
+                                      SinkKind::file, o.calls.zerocopy)
+                           .from_user;
   return check_ingest_model(spec.strategy->ledger(c), c, e, fs_name);
 }
 
@@ -464,6 +484,7 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
   const auto& c = spec_.conditions;
   const unsigned n = std::max(1u, spec_.streams);
   Window w;
+  w.log_dir = plan_.work_dir;
   Gate start(n, Mark{&w, true}), end(n, Mark{&w, false});
   std::vector<StreamOutcome> out(n);
   std::vector<std::unique_ptr<Stream>> streams;

@@ -66,6 +66,7 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
   SinkOptions sink_opts{c.sink,   c.receiver,  plan.settings.tuning, plan.work_dir,
                         c.nic,    c.remote,    plan.settings.token,  c.size,
                         src.hash, spec.name(), kernel_counters};
+  sink_opts.chunk = c.chunk;
   s.sink = open_sink(sink_opts, s.deadline_ns);
   TransferContext ctx{s.source_fd.get(), src.path,     c.size, c.chunk,
                       c.queue_depth,     s.sink->fd(), c.sink, &external_launcher(),
