@@ -30,6 +30,10 @@ struct SinkOptions {
   std::optional<std::uint64_t> expected_hash;
   std::string run_name;
   bool kernel_counters = false;  // the receiver opens kernel counters (evidence repetition)
+  // TLS strategies: the certificate the receiver trusts (a PEM in the run's
+  // private folder; empty: no TLS) and the suite (kit/tls.hpp).
+  std::string tls_cert;
+  std::string tls_cipher;
 };
 
 // One repetition's sink. The sender writes to fd(); close_and_await() is

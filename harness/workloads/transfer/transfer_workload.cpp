@@ -7,6 +7,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/transfer.hpp"
+#include "harness/kit/tls.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 #include "harness/workloads/transfer/kafka_preset.hpp"
@@ -29,6 +30,9 @@ constexpr std::array kOptions = {
               "", true},
     RunOption{"--cache", "page cache before each repetition: hot, cold, or hot,cold", "hot"},
     RunOption{"--receiver", "receiver mode: recv, zerocopy-receive, truncate", "recv"},
+    RunOption{"--tls-cipher",
+              "TLS strategies: the TLS 1.3 suite, aes-128-gcm, aes-256-gcm or chacha20-poly1305",
+              "aes-128-gcm"},
     RunOption{"--qd", "queue depth(s) for io_uring strategies (1..4096)", "8"},
     RunOption{"--file", "use this file as the source instead of generating one", ""},
     RunOption{"--streams",
@@ -193,6 +197,10 @@ class TransferWorkload : public Workload {
                        "' is not a receiver mode (allowed: recv, zerocopy-receive, truncate)");
     auto sinks = with_nics(pick_sinks(r.get_or("--sink", "tcp")), r.all("--nic"));
     auto caches = pick_caches(r.get_or("--cache", "hot"));
+    auto tls_cipher = r.get_or("--tls-cipher", kDefaultTlsCipher);
+    if (!tls13_suite(tls_cipher))
+      throw UsageError("--tls-cipher: '" + tls_cipher +
+                       "' is not a cipher (allowed: " + std::string(tls_cipher_names()) + ")");
     std::vector<unsigned> streams;
     for (const auto& item : split_unique(r.get_or("--streams", "1"), "--streams"))
       streams.push_back(unsigned(parse_count(item, "--streams", 1, 64)));
@@ -237,6 +245,7 @@ class TransferWorkload : public Workload {
                   c.size = size;
                   c.chunk = chunk;
                   c.queue_depth = qd;
+                  c.tls_cipher = tls_cipher;
                   runs.push_back(spec);
                 }
     return runs;
@@ -254,6 +263,7 @@ class TransferWorkload : public Workload {
     if (spec.streams > 1) n += "/streams:" + std::to_string(spec.streams);
     if (!c.nic.empty()) n += "/nic:" + c.nic.to_string();
     if (!c.remote.empty()) n += "/remote:" + c.remote;
+    if (spec.strategy->uses_tls() && c.tls_cipher != kDefaultTlsCipher) n += "/tls:" + c.tls_cipher;
     return n;
   }
 
@@ -269,6 +279,11 @@ class TransferWorkload : public Workload {
                                  {"tuning", settings.tuning.to_json()}};
     if (!c.nic.empty()) parameters["nic"] = c.nic.to_string();
     if (!c.remote.empty()) parameters["remote"] = c.remote;
+    if (spec.strategy->uses_tls()) {
+      parameters["tls_cipher"] = c.tls_cipher;
+      parameters["tls_suite"] = tls13_suite(c.tls_cipher).value_or("");
+      parameters["tls_version"] = "TLS 1.3";
+    }
     return {{"sink", to_string(c.sink)},
             {"receiver", to_string(c.receiver)},
             {"parameters", parameters},
