@@ -55,7 +55,7 @@ class TlsReadWriteSession : public TransferSession {
     ssl_.reset(SSL_new(tls_ctx_.get()));
     if (!ssl_ || SSL_set_fd(ssl_.get(), ctx.sink_fd) != 1)
       throw std::runtime_error(ssl_error("SSL_new"));
-    if (SSL_accept(ssl_.get()) != 1) throw std::runtime_error(ssl_error("TLS handshake (sender)"));
+    if (SSL_accept(ssl_.get()) != 1) throw std::runtime_error(tls_accept_error());
     BIO* wbio = SSL_get_wbio(ssl_.get());
     BIO_set_callback_ex(wbio, count_writes);
   }

@@ -63,6 +63,13 @@ std::string ssl_error(const std::string& what) {
   return out;
 }
 
+std::string tls_accept_error() {
+  const unsigned long e = ERR_peek_error();
+  const bool alert = ERR_GET_LIB(e) == ERR_LIB_SSL && ERR_GET_REASON(e) >= SSL_AD_REASON_OFFSET;
+  return ssl_error(alert ? "TLS handshake (sender): the receiver refused it with an alert"
+                         : "TLS handshake (sender)");
+}
+
 TlsCredentials::TlsCredentials() {
   key_ = EVP_EC_gen("P-256");
   if (!key_) throw std::runtime_error(ssl_error("generating a throwaway TLS key"));
@@ -158,7 +165,7 @@ KtlsSender ktls_sender(const TlsCredentials& creds, std::string_view cipher, int
   SSL_CTX_set_options(k.ctx.get(), SSL_OP_ENABLE_KTLS);
   k.ssl.reset(SSL_new(k.ctx.get()));
   if (!k.ssl || SSL_set_fd(k.ssl.get(), fd) != 1) throw std::runtime_error(ssl_error("SSL_new"));
-  if (SSL_accept(k.ssl.get()) != 1) throw std::runtime_error(ssl_error("TLS handshake (sender)"));
+  if (SSL_accept(k.ssl.get()) != 1) throw std::runtime_error(tls_accept_error());
   if (BIO_get_ktls_send(SSL_get_wbio(k.ssl.get())) != 1)
     throw Unsupported(
         "OpenSSL did not hand the session's keys to the kernel (BIO_get_ktls_send is 0): it "

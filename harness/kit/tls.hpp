@@ -41,6 +41,9 @@ using SslPtr = std::unique_ptr<SSL, SslFree>;
 
 // OpenSSL's error queue as one line (and cleared), after `what`.
 std::string ssl_error(const std::string& what);
+// The same for a failed server handshake, saying so when the peer ended it
+// with an alert (a receiver that does not trust the certificate: unknown ca).
+std::string tls_accept_error();
 
 // A throwaway P-256 key and a self-signed certificate for it, made at
 // start-up in memory. The key never leaves this process; the certificate
