@@ -77,7 +77,8 @@ std::string ssl_cost(const json& runs) {
   if (!t_tp || !p_tp || !t_cpu || !p_cpu) return {};
   const double tp = (*t_tp)["median"].get<double>() / (*p_tp)["median"].get<double>();
   const double cpu = (*t_cpu)["median"].get<double>() / (*p_cpu)["median"].get<double>();
-  return "What SSL costs (medians, 95% intervals in brackets): read + SSL_write moved " +
+  return "What SSL costs (medians; in brackets the median's 95% interval, min..max with 5 or "
+         "fewer repetitions): read + SSL_write moved " +
          with_interval(*t_tp, 1e-6, 1, " MB/s") + " against sendfile's " +
          with_interval(*p_tp, 1e-6, 1, " MB/s") + " (" + format_fixed(tp * 100, 0) + "%), at " +
          with_interval(*t_cpu, 1, 3, " ns/B") + " of sender CPU against " +
