@@ -344,6 +344,12 @@ const std::vector<OptionScope>& option_scopes() {
        [](const Plan& p, const RunArgs&) {
          return any_run(p, [](const RunSpec& r) { return r.strategy->uses_queue_depth(); });
        }},
+      {"--tls-cipher", "TLS strategies (tls-read-write, ktls-write, ktls-sendfile)",
+       [](const Plan& p, const RunArgs&) {
+         return any_run(p, [](const RunSpec& r) { return r.strategy->uses_tls(); });
+       }},
+      {"--metric", "--format github-benchmark",
+       [](const Plan&, const RunArgs& a) { return a.format == "github-benchmark"; }},
       {"--precision", "--reps auto",
        [](const Plan&, const RunArgs& a) { return a.reps == "auto"; }},
       {"--max-time", "--reps auto", [](const Plan&, const RunArgs& a) { return a.reps == "auto"; }},

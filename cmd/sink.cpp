@@ -8,6 +8,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/units.hpp"
+#include "harness/kit/tls.hpp"
 #include "harness/sinks/receiver.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/sink_server.hpp"
@@ -31,6 +32,8 @@ struct SinkArgs {
   std::string max_session_bytes = "1024G";
   unsigned sessions = 0;
   bool kernel_counters = false;
+  std::string tls_cert;
+  std::string tls_cipher = "aes-128-gcm";
 };
 
 int serve(const SinkArgs& a) {
@@ -79,6 +82,11 @@ Runner setup_sink(CLI::App& app) {
       ->capture_default_str();
   app.add_flag("--kernel-counters", args->kernel_counters,
                "open kernel counters over the receive loop (the harness's evidence repetition)");
+  app.add_option("--tls-cert", args->tls_cert,
+                 "the stream is TLS: be its client, trusting only this certificate (PEM)");
+  app.add_option("--tls-cipher", args->tls_cipher,
+                 "with --tls-cert: the TLS 1.3 suite (aes-128-gcm, aes-256-gcm, chacha20-poly1305)")
+      ->capture_default_str();
   app.add_option("--token", args->token, "--listen: require this shared secret (or $ZC_SINK_TOKEN)")
       ->envname("ZC_SINK_TOKEN");
   app.add_option("--max-sessions", args->max_sessions, "--listen: sessions served at once")
@@ -116,6 +124,11 @@ Runner setup_sink(CLI::App& app) {
     check_cpu(args->cpu, "--cpu");
     check_inherited_fd(args->fd, "--fd");
     pin_this_thread(args->cpu);
+    if (!args->tls_cert.empty() && !tls13_suite(args->tls_cipher))
+      throw UsageError("--tls-cipher: '" + args->tls_cipher +
+                       "' is not a cipher (allowed: " + std::string(tls_cipher_names()) + ")");
+    opts.tls_cert = args->tls_cert;
+    opts.tls_cipher = args->tls_cipher;
     // Lines on stdout: "ready" (the harness starts its clock), "done" (the
     // stream has ended: it stops it), then the report.
     opts.on_ready = [] {

@@ -13,7 +13,7 @@ ZC_PACKAGES=(
   cmake g++ make pkg-config git openjdk-17-jdk-headless
   libbenchmark-dev libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev libboost-dev libfmt-dev
-  liburing-dev libxxhash-dev
+  liburing-dev libxxhash-dev libssl-dev
   python3 python3-jsonschema python3-matplotlib
   iproute2 ethtool clang-format help2man dpkg-dev
   libbenchmark-tools python3-scipy nodejs python3-yaml

@@ -46,6 +46,8 @@ struct Conditions {
   // Append runs only: the record size is `chunk`, the log size `size`, and
   // the log lives in `source_dir`.
   AppendParameters append;
+  // TLS strategies: the TLS 1.3 suite (--tls-cipher; kit/tls.hpp).
+  std::string tls_cipher = "aes-128-gcm";
 };
 
 }  // namespace zc

@@ -40,6 +40,8 @@ std::string_view to_string(Mover m) {
       return "cpu";
     case Mover::reference:
       return "reference";
+    case Mover::cpu_transform:
+      return "cpu-transform";
   }
   return "?";
 }
@@ -57,6 +59,17 @@ int Ledger::cpu_copies(Side side) const {
 
 int Ledger::dma_copies() const {
   return int(std::count_if(hops.begin(), hops.end(), [](auto& h) { return h.by == Mover::dma; }));
+}
+
+int Ledger::cpu_transforms() const {
+  return int(std::count_if(hops.begin(), hops.end(),
+                           [](auto& h) { return h.by == Mover::cpu_transform; }));
+}
+
+int Ledger::cpu_transforms(Side side) const {
+  return int(std::count_if(hops.begin(), hops.end(), [&](auto& h) {
+    return h.by == Mover::cpu_transform && h.side == side;
+  }));
 }
 
 int Ledger::copies_to_user() const {
@@ -81,6 +94,16 @@ LedgerBuilder& LedgerBuilder::source_into_page_cache() {
 
 LedgerBuilder& LedgerBuilder::hop(Place from, Place to, Mover by, std::string note) {
   l_.hops.push_back(Hop{from, to, by, Side::sender, std::move(note)});
+  return *this;
+}
+
+LedgerBuilder& LedgerBuilder::transform(Place from, Place to, Side side, std::string note) {
+  l_.hops.push_back(Hop{from, to, Mover::cpu_transform, side, std::move(note)});
+  return *this;
+}
+
+LedgerBuilder& LedgerBuilder::wire_overhead(std::uint64_t bytes) {
+  l_.wire_overhead_bytes += bytes;
   return *this;
 }
 
@@ -213,17 +236,26 @@ nlohmann::json ledger_json(const Ledger& l) {
     if (!h.note.empty()) hop["note"] = h.note;
     hops.push_back(hop);
   }
-  return {{"hops", hops},
-          {"copies", l.cpu_copies() + l.dma_copies()},
-          {"cpu_copies", l.cpu_copies()},
-          {"cpu_copies_sender", l.cpu_copies(Side::sender)},
-          {"cpu_copies_receiver", l.cpu_copies(Side::receiver)},
-          {"dma_copies", l.dma_copies()},
-          {"copies_to_user", l.copies_to_user()},
-          {"copies_from_user", l.copies_from_user()},
-          {"syscalls_per_chunk", l.syscalls_per_chunk},
-          {"mode_switches_per_chunk", l.mode_switches_per_chunk()},
-          {"method", "model"}};
+  nlohmann::json out = {{"hops", hops},
+                        {"copies", l.cpu_copies() + l.dma_copies()},
+                        {"cpu_copies", l.cpu_copies()},
+                        {"cpu_copies_sender", l.cpu_copies(Side::sender)},
+                        {"cpu_copies_receiver", l.cpu_copies(Side::receiver)},
+                        {"dma_copies", l.dma_copies()},
+                        {"copies_to_user", l.copies_to_user()},
+                        {"copies_from_user", l.copies_from_user()},
+                        {"syscalls_per_chunk", l.syscalls_per_chunk},
+                        {"mode_switches_per_chunk", l.mode_switches_per_chunk()},
+                        {"method", "model"}};
+  // Only ledgers with transforming passes carry these (TLS strategies).
+  if (l.cpu_transforms() > 0) {
+    out["cpu_transforms"] = l.cpu_transforms();
+    out["cpu_transforms_sender"] = l.cpu_transforms(Side::sender);
+    out["cpu_transforms_receiver"] = l.cpu_transforms(Side::receiver);
+    out["cpu_passes_sender"] = l.cpu_copies(Side::sender) + l.cpu_transforms(Side::sender);
+    out["wire_overhead_bytes"] = l.wire_overhead_bytes;
+  }
+  return out;
 }
 
 }  // namespace zc

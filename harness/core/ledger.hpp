@@ -27,7 +27,10 @@ enum class Place {
   discarded,        // /dev/null, MSG_TRUNC
 };
 
-enum class Mover { dma, cpu, reference };
+// cpu_transform: a CPU pass that writes different bytes than it reads
+// (encryption, decryption): it costs like a copy, crosses no user/kernel
+// boundary, and is counted apart from copies (Ledger::cpu_transforms).
+enum class Mover { dma, cpu, reference, cpu_transform };
 enum class Side { sender, receiver };
 
 std::string_view to_string(Place p);
@@ -45,10 +48,17 @@ struct Hop {
 struct Ledger {
   std::vector<Hop> hops;
   double syscalls_per_chunk = 0;  // sender side, steady state
+  // Bytes a transforming hop adds to the stream over the whole transfer
+  // (TLS record headers and tags, the closing alert): the stream carries
+  // size + this, and copies of it move that many bytes.
+  std::uint64_t wire_overhead_bytes = 0;
 
   int cpu_copies() const;
   int cpu_copies(Side side) const;
   int dma_copies() const;
+  // CPU passes that transform the bytes (encryption, decryption).
+  int cpu_transforms() const;
+  int cpu_transforms(Side side) const;
   // The articles count a user/kernel mode switch on entry and on exit.
   double mode_switches_per_chunk() const { return 2 * syscalls_per_chunk; }
   // Copies the sender's syscalls make across the user/kernel boundary,
@@ -67,6 +77,10 @@ class LedgerBuilder {
   // disk -> page cache by DMA, when the cache is cold.
   LedgerBuilder& source_into_page_cache();
   LedgerBuilder& hop(Place from, Place to, Mover by, std::string note = {});
+  // A CPU pass that transforms the bytes on `side` (encryption, decryption).
+  LedgerBuilder& transform(Place from, Place to, Side side, std::string note);
+  // What the transforms add to the stream (Ledger::wire_overhead_bytes).
+  LedgerBuilder& wire_overhead(std::uint64_t bytes);
   // Bytes the sender hands over from `from` by a CPU copy (write, send):
   // into the sink's buffer, then the sink's own hops.
   LedgerBuilder& sink_copy_from(Place from);

@@ -23,11 +23,11 @@ namespace {
 // after the listed ones of its group, in id order.
 constexpr std::string_view kWorkloadOrder[] = {"transfer", "append", "ingest"};
 constexpr std::string_view kStrategyOrder[] = {
-    "read-write",       "mmap-write",         "sendfile",         "splice",
-    "msg-zerocopy",     "io-uring",           "io-uring-send-zc", "io-uring-splice",
-    "copy-file-range",  "direct-io",          "java-transfer-to", "java-mapped",
-    "java-heap-buffer", "java-direct-buffer", "append-write",     "append-mmap",
-    "append-direct"};
+    "read-write",         "mmap-write",       "sendfile",         "splice",
+    "msg-zerocopy",       "io-uring",         "io-uring-send-zc", "io-uring-splice",
+    "copy-file-range",    "direct-io",        "tls-read-write",   "ktls-write",
+    "ktls-sendfile",      "java-transfer-to", "java-mapped",      "java-heap-buffer",
+    "java-direct-buffer", "append-write",     "append-mmap",      "append-direct"};
 
 template <std::size_t N>
 int rank_in(const std::string_view (&order)[N], std::string_view id) {

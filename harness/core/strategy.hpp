@@ -90,6 +90,9 @@ class Strategy {
   virtual bool uses_queue_depth() const { return false; }
   // Features, privileges and file-system support, probed on this machine.
   virtual Support probe(const Conditions&) const { return Support::yes(); }
+  // Whether the strategy speaks TLS on its sink: the harness then makes a
+  // throwaway key and certificate, and its receiver decrypts (kit/tls.hpp).
+  virtual bool uses_tls() const { return false; }
 };
 
 }  // namespace zc

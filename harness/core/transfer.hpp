@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "harness/core/strategy.hpp"
@@ -14,6 +15,7 @@
 namespace zc {
 
 class ExternalLauncher;  // core/external.hpp
+class TlsCredentials;    // kit/tls.hpp
 
 inline constexpr std::string_view kTransferWorkload = "transfer";
 
@@ -32,6 +34,10 @@ struct TransferContext {
   // The repetition's deadline (now_ns() clock): bounds what a session
   // waits for outside its steps, such as an external program's start-up.
   std::uint64_t deadline_ns = 0;
+  // TLS strategies (Strategy::uses_tls): the throwaway key and certificate
+  // the receiver trusts, and the suite; null for every other strategy.
+  const TlsCredentials* tls = nullptr;
+  std::string tls_cipher;
 };
 
 // One repetition's prepared state (buffers, mappings, rings). Created

@@ -205,7 +205,9 @@ json receiver_pipe_item(const Ledger& l, const MeasuredCopies& m);
 json receiver_item(const Ledger& l, const MeasuredCopies& m) {
   if (m.receiver_reads_pipe) return receiver_pipe_item(l, m);
   const int copies = l.cpu_copies(Side::receiver);
-  json predicted = {{"cpu_copies", copies}, {"copy_bytes", std::uint64_t(copies) * m.size}};
+  // A transforming hop (TLS) makes the stream longer than the payload.
+  const std::uint64_t stream = m.size + l.wire_overhead_bytes;
+  json predicted = {{"cpu_copies", copies}, {"copy_bytes", std::uint64_t(copies) * stream}};
   if (!m.receiver_copies_traceable)
     return not_measured(predicted, "the receiver does not read a socket (no skb copies to trace)");
   if (!m.receiver_copy_calls.value) return not_measured(predicted, m.receiver_copy_calls.why_not);
@@ -215,8 +217,10 @@ json receiver_item(const Ledger& l, const MeasuredCopies& m) {
   std::string rule = copies > 0 ? "copy calls > 0" : "no copy calls";
   if (m.receiver_copy_bytes.value) {
     measured["copy_bytes"] = *m.receiver_copy_bytes.value;
-    pass = pass && *m.receiver_copy_bytes.value == std::uint64_t(copies) * m.size;
-    rule += ", copied bytes = cpu copies x bytes moved";
+    pass = pass && *m.receiver_copy_bytes.value == std::uint64_t(copies) * stream;
+    rule += l.wire_overhead_bytes
+                ? ", copied bytes = cpu copies x (bytes moved + the ledger's wire overhead)"
+                : ", copied bytes = cpu copies x bytes moved";
   } else {
     measured["copy_bytes_reason"] = m.receiver_copy_bytes.why_not;
   }
@@ -474,20 +478,21 @@ json path_item(const Ledger& l) {
 
 json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
   if (auto observe = model_check_observer()) observe(l, c, m);
-  json items = {{"syscalls_per_chunk", syscalls_item(l, m)},
-                {"syscall_count_cross_check", cross_check_item(m)},
-                {"boundary_copies", boundary_item(l, m)},
-                {"bytes_copied_to_user",
-                 bytes_item(l.copies_to_user(), m.size, m.bytes_to_user, "into user memory")},
-                {"bytes_copied_from_user",
-                 bytes_item(l.copies_from_user(), m.size, m.bytes_from_user, "out of user memory")},
-                {"receiver_copies", receiver_item(l, m)},
-                {"page_cache_insertions", page_cache_item(l, c, m)},
-                {"sink_file_copies", sink_file_item(l, c, m)},
-                {"zerocopy_completions", zerocopy_item(l, m)},
-                {"page_faults", faults_item(l, m)},
-                {"transmit_payload", transmit_item(l, m)},
-                {"ledger_path", path_item(l)}};
+  json items = {
+      {"syscalls_per_chunk", syscalls_item(l, m)},
+      {"syscall_count_cross_check", cross_check_item(m)},
+      {"boundary_copies", boundary_item(l, m)},
+      {"bytes_copied_to_user",
+       bytes_item(l.copies_to_user(), m.size, m.bytes_to_user, "into user memory")},
+      {"bytes_copied_from_user", bytes_item(l.copies_from_user(), m.size + l.wire_overhead_bytes,
+                                            m.bytes_from_user, "out of user memory")},
+      {"receiver_copies", receiver_item(l, m)},
+      {"page_cache_insertions", page_cache_item(l, c, m)},
+      {"sink_file_copies", sink_file_item(l, c, m)},
+      {"zerocopy_completions", zerocopy_item(l, m)},
+      {"page_faults", faults_item(l, m)},
+      {"transmit_payload", transmit_item(l, m)},
+      {"ledger_path", path_item(l)}};
   bool failed = false, verified = false;
   std::vector<std::string> why;
   for (auto& [name, it] : items.items()) {

@@ -10,6 +10,7 @@
 #include "harness/base/build_info.hpp"
 #include "harness/base/file_system.hpp"
 #include "harness/kit/probes.hpp"
+#include "harness/kit/tls.hpp"
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/perf_counters.hpp"
 #include "harness/sinks/sink.hpp"
@@ -148,6 +149,9 @@ nlohmann::json describe_capabilities(const fs::path& work_dir) {
   caps["net_admin"] = entry(probe_net_admin());
   caps["io_uring"] = entry(probe_io_uring());
   caps["perf_events"] = entry(perf_events_support());
+  // Kernel TLS (the ktls-* strategies): the "tls" ULP, probed.
+  auto ktls = ktls_unavailable();
+  caps["tls_ulp"] = entry(ktls ? Support::no(*ktls) : Support::yes());
   for (auto tp : {"raw_syscalls/sys_enter", "sched/sched_switch", "skb/skb_copy_datagram_iovec",
                   "filemap/mm_filemap_add_to_page_cache", "net/net_dev_start_xmit"}) {
     std::string why;

@@ -17,6 +17,7 @@
 #include "harness/base/fd.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/measure/accounting.hpp"
+#include "harness/sinks/tls_receiver.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc {
@@ -132,12 +133,15 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
     setup_error = e.what();  // reported below, after the usual ready/done lines
   }
   if (opts.on_ready) opts.on_ready();
+  // A TLS stream's handshake is set-up: done before the loop is measured.
+  auto tls = start_tls_receiver(fd, opts, r);
   auto usage = [&] { return opts.thread_usage ? Usage::of_thread() : Usage::of_process(); };
   auto u0 = usage();
   auto t0 = now_ns();
   kernel.begin();
   try {
     if (!setup_error.empty()) throw std::runtime_error(setup_error);
+    if (!r.error.empty()) throw std::runtime_error(r.error);  // the TLS handshake failed
     switch (opts.mode) {
       case ReceiverMode::truncate:
         receive_truncating(fd, opts, r);
@@ -146,7 +150,7 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
         receive_zerocopy(fd, opts, r);
         break;
       case ReceiverMode::recv:
-        receive_copying(fd, opts, buffer, r);
+        tls ? tls->receive(opts, r) : receive_copying(fd, opts, buffer, r);
         break;
     }
   } catch (const std::exception& e) {

@@ -27,6 +27,10 @@ struct ReceiverOptions {
   // Open kernel counters over the loop: the harness's evidence repetition
   // does, timed ones do not (accounting.hpp).
   bool kernel_counters = false;
+  // TLS strategies: the certificate to trust (PEM; empty: no TLS) and the
+  // one TLS 1.3 suite to offer (tls_receiver.hpp).
+  std::string tls_cert;
+  std::string tls_cipher;
   // Called once everything is set up, just before the first read: the
   // sender must not start its clock while the receiver is still starting
   // (exec, libraries, opening perf events take milliseconds).

@@ -131,6 +131,8 @@ class ProcessSink : public SinkEndpoint {
                                      "--cpu",
                                      std::to_string(opts.tuning.receiver_cpu)};
     if (opts.kernel_counters) args.push_back("--kernel-counters");
+    if (!opts.tls_cert.empty())
+      args.insert(args.end(), {"--tls-cert", opts.tls_cert, "--tls-cipher", opts.tls_cipher});
     if (opts.kind != SinkKind::pipe)
       apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
     try {

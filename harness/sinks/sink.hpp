@@ -33,6 +33,10 @@ struct SinkOptions {
   // pipe: the sender's bytes per call; the pipe is sized to hold one where
   // the kernel allows it (sink_pipe_size()), so a call moves a whole chunk.
   std::uint64_t chunk = 0;
+  // TLS strategies: the certificate the receiver trusts (a PEM in the run's
+  // private folder; empty: no TLS) and the suite (kit/tls.hpp).
+  std::string tls_cert;
+  std::string tls_cipher;
 };
 
 // One repetition's sink. The sender writes to fd(); close_and_await() is

@@ -61,6 +61,9 @@ inline constexpr OptionFamily cache{"--cache", OptionKind::words,
                                     "page cache before each repetition", "hot, cold, or hot,cold"};
 inline constexpr OptionFamily receiver{"--receiver", OptionKind::words, "receiver mode",
                                        "recv, zerocopy-receive, truncate"};
+inline constexpr OptionFamily tls_cipher{"--tls-cipher", OptionKind::words,
+                                         "TLS strategies: the TLS 1.3 suite",
+                                         "aes-128-gcm, aes-256-gcm or chacha20-poly1305"};
 inline constexpr OptionFamily qd{
     "--qd", OptionKind::counts, "queue depth(s) for io_uring strategies", "", 1, 4096};
 inline constexpr OptionFamily file{

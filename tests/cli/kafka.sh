@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `run --preset kafka`: the four rows of the articles' table over veth, each
-# verified; without scatter-gather the device gets sendfile's bytes in linear
+# verified, and the SSL rows (tls-read-write verified; ktls-sendfile verified
+# where the kernel has TLS, else unsupported saying why); without scatter-gather the device gets sendfile's bytes in linear
 # skbs (a CPU copy), with it in page fragments. Options that would pick other
 # strategies or sinks are usage errors. Needs root for the veth sink.
 set -u
@@ -23,12 +24,22 @@ pid=$!
 wait $pid || { echo "FAIL: preset run failed"; cat "$tmp/err" "$tmp/table"; exit 1; }
 cat "$tmp/table"
 grep -q "^Why Kafka is fast" "$tmp/table" || { echo "FAIL: no kafka table heading"; exit 1; }
-for row in "read + write" "mmap + write" "sendfile  " "sendfile + NIC gather"; do
+for row in "read + write" "mmap + write" "sendfile  " "sendfile + NIC gather" "read + SSL_write" \
+  "kTLS sendfile"; do
   grep -q "^$row" "$tmp/table" || { echo "FAIL: no '$row' row"; exit 1; }
 done
+grep -q "^What SSL costs" "$tmp/table" || { echo "FAIL: no SSL cost summary"; exit 1; }
 python3 - "$tmp/k.json" <<'PY' || exit 1
 import json, sys
 runs = json.load(open(sys.argv[1]))["runs"]
+tls, ktls = runs[4], runs[5]
+assert tls["strategy"] == "tls-read-write" and tls["status"] == "ok" and tls["verified"], tls.get("reason")
+assert ktls["strategy"] == "ktls-sendfile", ktls["strategy"]
+if ktls["status"] == "unsupported":
+    assert 'TCP_ULP, "tls"' in ktls["reason"], ktls["reason"]
+else:
+    assert ktls["status"] == "ok" and ktls["verified"], ktls.get("reason")
+runs = runs[:4]
 got = [(r["strategy"], r["sink"], r["sink_details"]["nic"]["in_effect"]["sg"]) for r in runs]
 assert got == [("read-write", "veth", True), ("mmap-write", "veth", True),
                ("sendfile", "veth", False), ("sendfile", "veth", True)], got

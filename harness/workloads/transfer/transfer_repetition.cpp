@@ -15,7 +15,9 @@
 #include "harness/base/interrupt.hpp"
 #include "harness/base/percentile.hpp"
 #include "harness/base/syscall_names.hpp"
+#include "harness/base/temp_dir.hpp"
 #include "harness/external/external_session.hpp"
+#include "harness/kit/tls.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/measure/process_meter.hpp"
@@ -35,6 +37,10 @@ struct Setup {
   std::string rss_why;
   bool rss_window = false;
   std::uint64_t deadline_ns = 0;
+  // TLS strategies: the throwaway key and certificate, and the
+  // certificate's file for the receiver (removed with the repetition).
+  std::unique_ptr<TlsCredentials> tls;
+  std::unique_ptr<RemovedOnExit> tls_cert;
   std::unique_ptr<SinkEndpoint> sink;
   std::unique_ptr<TransferSession> session;
   // A veth pair's sender end is this run's alone: its transmits are
@@ -67,10 +73,21 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
                         c.nic,    c.remote,    plan.settings.token,  c.size,
                         src.hash, spec.name(), kernel_counters};
   sink_opts.chunk = c.chunk;
+  if (spec.strategy->uses_tls()) {
+    // Made fresh for each repetition, in memory; only the (public)
+    // certificate is written, 0600 in the run's own folder.
+    s.tls = std::make_unique<TlsCredentials>();
+    auto cert = plan.work_dir / ("tls-cert-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(now_ns()) + ".pem");
+    s.tls->write_certificate(cert);
+    s.tls_cert = std::make_unique<RemovedOnExit>(cert);
+    sink_opts.tls_cert = cert.string();
+    sink_opts.tls_cipher = c.tls_cipher;
+  }
   s.sink = open_sink(sink_opts, s.deadline_ns);
-  TransferContext ctx{s.source_fd.get(), src.path,     c.size, c.chunk,
-                      c.queue_depth,     s.sink->fd(), c.sink, &external_launcher(),
-                      s.deadline_ns};
+  TransferContext ctx{s.source_fd.get(), src.path,     c.size,      c.chunk,
+                      c.queue_depth,     s.sink->fd(), c.sink,      &external_launcher(),
+                      s.deadline_ns,     s.tls.get(),  c.tls_cipher};
   s.session = static_cast<const TransferStrategy&>(*spec.strategy).prepare(ctx);
   if (c.sink == SinkKind::veth)
     if (auto d = s.sink->details(); d.contains("nic"))

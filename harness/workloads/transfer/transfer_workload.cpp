@@ -7,6 +7,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/transfer.hpp"
+#include "harness/kit/tls.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 #include "harness/workloads/transfer/kafka_preset.hpp"
@@ -25,6 +26,7 @@ constexpr std::array kOptions = {
     RunOption{&option::nic, ""},
     RunOption{&option::cache, "hot"},
     RunOption{&option::receiver, "recv"},
+    RunOption{&option::tls_cipher, "aes-128-gcm"},
     RunOption{&option::qd, "8"},
     RunOption{&option::file, ""},
     RunOption{&option::streams, "1"},
@@ -193,6 +195,10 @@ class TransferWorkload : public Workload {
                        std::string(option::receiver.values) + ")");
     auto sinks = with_nics(pick_sinks(r), r.all(option::nic));
     auto caches = pick_caches(r);
+    auto tls_cipher = r.text(option::tls_cipher);
+    if (!tls13_suite(tls_cipher))
+      throw UsageError("--tls-cipher: '" + tls_cipher +
+                       "' is not a cipher (allowed: " + std::string(tls_cipher_names()) + ")");
     auto streams = r.counts(option::streams);
     for (auto n : streams)
       if (n > 1)
@@ -235,6 +241,7 @@ class TransferWorkload : public Workload {
                   c.size = size;
                   c.chunk = chunk;
                   c.queue_depth = qd;
+                  c.tls_cipher = tls_cipher;
                   runs.push_back(spec);
                 }
     return runs;
@@ -252,6 +259,7 @@ class TransferWorkload : public Workload {
     if (spec.streams > 1) n += "/streams:" + std::to_string(spec.streams);
     if (!c.nic.empty()) n += "/nic:" + c.nic.to_string();
     if (!c.remote.empty()) n += "/remote:" + c.remote;
+    if (spec.strategy->uses_tls() && c.tls_cipher != kDefaultTlsCipher) n += "/tls:" + c.tls_cipher;
     return n;
   }
 
@@ -267,6 +275,11 @@ class TransferWorkload : public Workload {
                                  {"tuning", settings.tuning.to_json()}};
     if (!c.nic.empty()) parameters["nic"] = c.nic.to_string();
     if (!c.remote.empty()) parameters["remote"] = c.remote;
+    if (spec.strategy->uses_tls()) {
+      parameters["tls_cipher"] = c.tls_cipher;
+      parameters["tls_suite"] = tls13_suite(c.tls_cipher).value_or("");
+      parameters["tls_version"] = "TLS 1.3";
+    }
     return {{"sink", to_string(c.sink)},
             {"receiver", to_string(c.receiver)},
             {"parameters", parameters},
