@@ -503,7 +503,8 @@ def preset_of(doc):
 # The rows of the articles' table, as `--preset kafka` runs them.
 KAFKA_ROWS = [("read-write", None, "read + write"), ("mmap-write", None, "mmap + write"),
               ("sendfile", "sg=off", "sendfile (NIC scatter-gather off)"),
-              ("sendfile", "sg=on", "sendfile + NIC gather (sg on)")]
+              ("sendfile", "sg=on", "sendfile + NIC gather (sg on)"),
+              ("tls-read-write", None, "read + SSL_write"), ("ktls-sendfile", None, "kTLS sendfile")]
 
 
 def kafka_rows(doc, runs):

@@ -20,8 +20,9 @@ easy, hard = (json.load(open(p)) for p in sys.argv[1:3])
 assert easy["adaptive_repetitions"]["precision"] == 0.6, easy["adaptive_repetitions"]
 for r in easy["runs"]:
     c = r["convergence"]
-    # A 60% target is met as soon as the interval can be a 95% one.
-    assert c["converged"] and c["repetitions"] == 6 == len(r["repetitions"]), c
+    # A 60% target is met once the interval can be a 95% one (6), or a few
+    # rounds later when a loaded machine spreads the first ones.
+    assert c["converged"] and 6 <= c["repetitions"] == len(r["repetitions"]), c
     assert r["metrics"]["throughput_bytes_per_s"]["ci95_coverage"] >= 0.95, r["metrics"]
     assert not any("did not converge" in w for w in r["warnings"]), r["warnings"]
 for r in hard["runs"]:

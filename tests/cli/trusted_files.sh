@@ -29,6 +29,7 @@ command = {dir}/run.sh
 ledger = source-into-page-cache
 ledger = sink-copy-from page-cache
 syscalls-per-chunk = 1
+data-syscalls = read write
 EOF
   printf '#!/bin/sh\ntouch %s\necho "error planted"\n' "$3" >"$1/run.sh"
   chmod 755 "$1/run.sh"
@@ -104,16 +105,16 @@ plant "$d" good "$tmp/good-ran"
 ln -s "$d/good.strategy" "$d/link.strategy"
 plant "$d" loose "$tmp/loose-ran" && chmod 666 "$d/loose.strategy"
 esc=$(printf '\033]0;pwned\007\033[2J')
-printf 'id = Bad_Id\ndata-path = x\ncommand = true\nledger = source-into-page-cache\nsyscalls-per-chunk = 1\n' \
+printf 'id = Bad_Id\ndata-path = x\ncommand = true\nledger = source-into-page-cache\nsyscalls-per-chunk = 1\ndata-syscalls = read write\n' \
   >"$d/Bad_Id.strategy"
-printf 'id = hollow\ndata-path = x\ncommand = /bin/true\nsinks = null\nledger = source-into-page-cache\nsyscalls-per-chunk = 0\n' \
+printf 'id = hollow\ndata-path = x\ncommand = /bin/true\nsinks = null\nledger = source-into-page-cache\nsyscalls-per-chunk = 1\ndata-syscalls = read write\n' \
   >"$d/hollow.strategy"
-printf 'id = escapes\ndata-path = moves %s bytes\ncommand = /bin/true\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\n' \
+printf 'id = escapes\ndata-path = moves %s bytes\ncommand = /bin/true\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\ndata-syscalls = read write\n' \
   "$esc" >"$d/escapes.strategy"
 printf 'id = noisy\n%s = 1\n' "$esc" >"$d/noisy.strategy"
-printf 'id = gone\ndata-path = x\ncommand = %s/missing-program\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\n' \
+printf 'id = gone\ndata-path = x\ncommand = %s/missing-program\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\ndata-syscalls = read write\n' \
   "$tmp" >"$d/gone.strategy"
-printf 'id = folder\ndata-path = x\ncommand = {dir}\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\n' \
+printf 'id = folder\ndata-path = x\ncommand = {dir}\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\ndata-syscalls = read write\n' \
   >"$d/folder.strategy"
 touch "$tmp/not-a-folder"
 path="$d:$tmp/no-such-folder:$tmp/not-a-folder"

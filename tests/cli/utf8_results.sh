@@ -57,7 +57,7 @@ rc=$?
 d=$tmp/strategies
 mkdir "$d"
 describe() {  # describe ID SCRIPT
-  printf 'id = %s\ndata-path = test program\ncommand = {dir}/%s.sh\nsinks = tcp null\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\nstartup-timeout = 10\n' \
+  printf 'id = %s\ndata-path = test program\ncommand = {dir}/%s.sh\nsinks = tcp null\nledger = source-into-page-cache\nledger = sink-copy-from page-cache\nsyscalls-per-chunk = 1\ndata-syscalls = read write\nstartup-timeout = 10\n' \
     "$1" "$1" >"$d/$1.strategy"
   printf '#!/bin/sh\n%s\n' "$2" >"$d/$1.sh"
   chmod 755 "$d/$1.sh"
