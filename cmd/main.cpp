@@ -4,6 +4,7 @@
 #include <map>
 
 #include "cmd/commands.hpp"
+#include "cmd/help_format.hpp"
 #include "harness/base/build_info.hpp"
 #include "harness/base/errors.hpp"
 #include "harness/base/interrupt.hpp"
@@ -66,6 +67,7 @@ std::string unexpected_hint(const CLI::App& sub) {
 int main(int argc, char** argv) {
   CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)",
                "zc-bench"};
+  app.formatter(zc::cmd::wrapping_formatter());  // before the subcommands: they inherit it
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("zc-bench ") + zc::build_version() + " (" +
                                         zc::build_commit() + ")");
@@ -105,9 +107,12 @@ int main(int argc, char** argv) {
         throw zc::UsageError("help: '" + *help_topic +
                              "' is not a subcommand (see zc-bench --help)");
       // App::help() of the top level would describe the parsed `help` itself.
-      std::printf("%s", topic->get_formatter()
-                            ->make_help(topic, topic->get_name(), CLI::AppFormatMode::Normal)
-                            .c_str());
+      std::printf(
+          "%s", topic->get_formatter()
+                    ->make_help(topic,
+                                topic == &app ? topic->get_name() : "zc-bench " + topic->get_name(),
+                                CLI::AppFormatMode::Normal)
+                    .c_str());
       return 0;
     });
   });

@@ -387,6 +387,19 @@ PlanRequest make_request(const RunArgs& a, const CLI::App& app) {
 
 Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   auto a = std::make_shared<RunArgs>();
+  app.footer(
+      "Examples:\n"
+      "  every supported transfer strategy to loopback tcp (the default):\n"
+      "    zc-bench run\n"
+      "  two strategies on two sinks, with the copies beside the kernel's evidence:\n"
+      "    zc-bench run -s sendfile,read-write --sink tcp,unix --size 64M --copies\n"
+      "  the 'why Kafka is fast' table (read+write, mmap, sendfile, NIC gather, SSL):\n"
+      "    zc-bench run --preset kafka\n"
+      "  network to log, without and with a sync every 16 records:\n"
+      "    zc-bench run --workload ingest -s all --sync none,every:16\n"
+      "  a regression check for CI:\n"
+      "    zc-bench run -o new.json && zc-bench compare base.json new.json\n"
+      "One workload's options only: zc-bench run --workload ingest --help");
   app.add_option("-s,--strategy", a->strategies, "strategy ids, comma-separated, or 'all'")
       ->capture_default_str();
   app.add_option("--workload", a->workload, workloads_help());
