@@ -1,16 +1,19 @@
 // `zc-bench list`: every strategy, its data path, its ledger under the
 // default conditions, and whether it can run here (or why not).
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
 
 #include "cmd/commands.hpp"
+#include "harness/base/errors.hpp"
 #include "harness/base/text.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/external.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/report/output.hpp"
+#include "harness/report/text_table.hpp"
 
 namespace zc::cmd {
 namespace {
@@ -26,8 +29,13 @@ std::string per_chunk(double n, const std::string& what) {
 
 Runner setup_list(CLI::App& app) {
   auto as_json = std::make_shared<bool>(false);
+  auto brief = std::make_shared<bool>(false);
   app.add_flag("--json", *as_json, "print JSON instead of a table");
-  return [as_json] {
+  app.add_flag("--brief", *brief,
+               "one line per strategy: id, workload, CPU copies in its ledger, supported here "
+               "or why not");
+  return [as_json, brief] {
+    if (*as_json && *brief) throw UsageError("--brief: a table's form; --json prints everything");
     Conditions c;
     c.size = 256ull << 20;
     c.chunk = 1 << 20;
@@ -65,6 +73,21 @@ Runner setup_list(CLI::App& app) {
     make_utf8_safe(out);  // paths and reasons: valid UTF-8 whatever their bytes
     if (*as_json) {
       std::printf("%s\n", out.dump(2).c_str());
+      return 0;
+    }
+    if (*brief) {
+      const auto width = terminal_width(stdout);
+      for (const auto& s : out) {
+        std::string line =
+            fmt::format("{:<18} {:<8} {} CPU {}  {}", s["id"].get<std::string>(),
+                        s["workload"].get<std::string>(), s["ledger"]["cpu_copies"].get<int>(),
+                        s["ledger"]["cpu_copies"].get<int>() == 1 ? "copy  " : "copies",
+                        s["supported"].get<bool>()
+                            ? std::string("supported")
+                            : "unsupported: " + terminal_text(s["reason"].get<std::string>()));
+        if (line.size() > width) line = line.substr(0, width - 3) + "...";
+        std::printf("%s\n", line.c_str());
+      }
       return 0;
     }
     for (const auto& s : out) {

@@ -26,6 +26,17 @@ grep -qE '^(executable|cpu_caches|load_avg) ' "$tmp/env" || { echo "FAIL: env la
 "$bin" list >"$tmp/list"
 grep -qE '\b1 copies|\b1 syscalls|\b0 syscalls and 0.25' "$tmp/list" && { echo "FAIL: list counts"; grep ledger "$tmp/list"; fail=1; }
 grep -q '0.125 syscalls' "$tmp/list" || { echo "FAIL: io_uring's 0.125 syscalls per chunk"; fail=1; }
+# list --brief: one line per strategy, within the width.
+COLUMNS=80 "$bin" list --brief >"$tmp/brief" 2>/dev/null
+[ "$(wc -l <"$tmp/brief")" -eq "$(grep -cE '^[a-z]' "$tmp/list")" ] ||
+  { echo "FAIL: list --brief is not one line per strategy"; cat "$tmp/brief"; fail=1; }
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/brief" || { echo "FAIL: list --brief over 80 columns"; fail=1; }
+grep -qE '^sendfile +transfer +1 CPU copy +supported' "$tmp/brief" || { echo "FAIL: list --brief's sendfile line"; fail=1; }
+# help run is run --help, within 80 columns, with examples.
+COLUMNS=80 "$bin" help run >"$tmp/help-run"
+COLUMNS=80 "$bin" run --help | cmp -s - "$tmp/help-run" || { echo "FAIL: help run differs from run --help"; fail=1; }
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/help-run" || { echo "FAIL: run --help over 80 columns"; fail=1; }
+grep -q '^Examples:' "$tmp/help-run" || { echo "FAIL: run --help has no examples"; fail=1; }
 "$bin" --version | grep -q '^zc-bench [0-9]' || { echo "FAIL: --version"; fail=1; }
 # Decimal and MiB/MB sizes are accepted.
 "$bin" run -s sendfile --sink null --size 1.5M --chunk 512KiB --reps 1 --warmup 0 -q -o "$tmp/r.json" \
