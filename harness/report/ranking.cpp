@@ -179,16 +179,29 @@ std::string ranking_sentence(const Ranking& r, bool with_group) {
       parts.push_back(names_joined(groups[i]) +
                       (groups[i].size() == 2 ? " are tied" : " are all tied"));
     if (i + 1 == groups.size()) break;
-    const RankedRun& better = *groups[i].front();
-    const RankedRun& worse = *groups[i + 1].front();
+    const RankedRun* better = groups[i].front();
+    const RankedRun* worse = groups[i + 1].front();
     // Ratios read > 1: how much faster, how much more CPU.
-    auto s = r.higher_is_better ? stats::ratio(worse.values, better.values)
-                                : stats::ratio(better.values, worse.values);
+    auto s = r.higher_is_better ? stats::ratio(worse->values, better->values)
+                                : stats::ratio(better->values, worse->values);
+    // The medians and the Hodges-Lehmann estimate can disagree on which is
+    // ahead (a skewed spread): the sentence follows the estimate, so that
+    // it never reads "0.98x faster".
+    if (s && s->estimate < 1) {
+      s = stats::Shift{1 / s->estimate,
+                       {1 / s->interval.high, 1 / s->interval.low, s->interval.coverage,
+                        s->interval.confidence}};
+      std::swap(better, worse);
+    }
     std::string how = s ? ratio_with_interval(*s) : "(no ratio: a value is 0)";
-    if (r.higher_is_better)
-      parts.push_back(better.strategy + " is " + how + " faster than " + worse.strategy);
+    if (s && s->interval.low <= 1 && s->interval.high >= 1)
+      parts.push_back(better->strategy + " and " + worse->strategy + " are not told apart (" + how +
+                      ")");
+    else if (r.higher_is_better)
+      parts.push_back(better->strategy + " is " + how + " faster than " + worse->strategy);
     else
-      parts.push_back(worse.strategy + " takes " + how + " the CPU per byte of " + better.strategy);
+      parts.push_back(worse->strategy + " takes " + how + " the CPU per byte of " +
+                      better->strategy);
   }
   for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "; " : "") + parts[i];
   if (r.too_few_repetitions) {

@@ -60,6 +60,8 @@ std::string median_ci_cell(const json& run, std::string_view key, double scale, 
       !(median != 0))
     return cell;  // one repetition: no interval
   double half = (high->get<double>() - low->get<double>()) / 2 / std::fabs(median) * 100;
+  // An interval wider than the value itself says nothing to rank by.
+  if (half > 100) return cell + " (too wide to rank)";
   return cell + " \u00b1 " + format_fixed(half, half < 10 ? 1 : 0) + "%";
 }
 
