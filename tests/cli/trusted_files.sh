@@ -119,9 +119,14 @@ printf 'id = folder\ndata-path = x\ncommand = {dir}\nledger = source-into-page-c
 touch "$tmp/not-a-folder"
 path="$d:$tmp/no-such-folder:$tmp/not-a-folder"
 start=$(date +%s%N)
-(ulimit -v 2000000; ZC_STRATEGY_PATH=$path timeout 20 "$bin" list >"$tmp/h.out" 2>"$tmp/h.err")
+# AddressSanitizer reserves terabytes of address space for its shadow
+# memory, so a sanitized build cannot start under any ulimit -v: there the
+# bound is left out (the plain suite keeps it).
+limit=2000000
+[ -n "${ZC_SANITIZED:-}" ] && limit=unlimited
+(ulimit -v $limit; ZC_STRATEGY_PATH=$path timeout 20 "$bin" list >"$tmp/h.out" 2>"$tmp/h.err")
 rc=$? took=$((($(date +%s%N) - start) / 1000000))
-[ $rc -eq 0 ] && ok "list with hostile entries: exit 0 in ${took} ms under ulimit -v 2000000" ||
+[ $rc -eq 0 ] && ok "list with hostile entries: exit 0 in ${took} ms under ulimit -v $limit" ||
   { bad "list with hostile entries: exit $rc after ${took} ms"; cat "$tmp/h.err"; }
 want() {  # want WHAT TEXT: a warning line holds TEXT
   if grep -qF -- "$2" "$tmp/h.err"; then ok "$1: $(grep -F -- "$2" "$tmp/h.err" | head -1 | cut -c1-200)"; else
@@ -153,7 +158,7 @@ ZC_STRATEGY_PATH=$path "$bin" list --json >"$tmp/h.json" 2>/dev/null
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert {"good","escapes"} <= {s["id"] for s in d}' "$tmp/h.json" &&
   ok "list --json parses" || bad "list --json"
 # run: neither blocks on the FIFO nor reads the big file.
-(ulimit -v 2000000; ZC_STRATEGY_PATH=$path timeout 30 "$bin" run -s sendfile --size 1M --reps 1 \
+(ulimit -v $limit; ZC_STRATEGY_PATH=$path timeout 30 "$bin" run -s sendfile --size 1M --reps 1 \
   --warmup 0 -q -o "$tmp/s.json" --tmpdir "$tmp" 2>"$tmp/s.err")
 rc=$?
 [ $rc -eq 0 ] && ok "run -s sendfile beside them: exit 0" || { bad "run -s sendfile: exit $rc"; cat "$tmp/s.err"; }
