@@ -33,7 +33,7 @@ struct SinkArgs {
   unsigned sessions = 0;
   bool kernel_counters = false;
   std::string tls_cert;
-  std::string tls_cipher = "aes-128-gcm";
+  std::string tls_cipher{kDefaultTlsCipher};
 };
 
 int serve(const SinkArgs& a) {

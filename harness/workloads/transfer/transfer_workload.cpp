@@ -26,7 +26,7 @@ constexpr std::array kOptions = {
     RunOption{&option::nic, ""},
     RunOption{&option::cache, "hot"},
     RunOption{&option::receiver, "recv"},
-    RunOption{&option::tls_cipher, "aes-128-gcm"},
+    RunOption{&option::tls_cipher, kDefaultTlsCipher},
     RunOption{&option::qd, "8"},
     RunOption{&option::file, ""},
     RunOption{&option::streams, "1"},
