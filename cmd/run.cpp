@@ -39,6 +39,7 @@ struct RunArgs {
   std::string workload;
   std::string preset;
   std::string receiver_buffer = "1M";  // measured default: see Tuning
+  unsigned receiver_poll_us = Tuning{}.receiver_poll_us;
   std::string pin = "auto";
   std::string sndbuf, rcvbuf;
   std::string reps = "5";
@@ -172,6 +173,7 @@ RunSettings make_settings(const RunArgs& a) {
   s.tuning.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
   if (s.tuning.receiver_buffer > (256u << 20))
     throw UsageError("--receiver-buffer: '" + a.receiver_buffer + "' is too large (at most 256M)");
+  s.tuning.receiver_poll_us = a.receiver_poll_us;
   parse_pin(a.pin, s.tuning);
   if (!a.sndbuf.empty()) s.tuning.sndbuf = parse_socket_buffer(a.sndbuf, "--sndbuf");
   if (!a.rcvbuf.empty()) s.tuning.rcvbuf = parse_socket_buffer(a.rcvbuf, "--rcvbuf");
@@ -338,6 +340,12 @@ const std::vector<OptionScope>& option_scopes() {
                   (p.workload == "transfer" && has_receiver_process(r.conditions.sink));
          });
        }},
+      {"--receiver-poll", "transfer sinks with a receiver process",
+       [](const Plan& p, const RunArgs&) {
+         return any_run(p, [&](const RunSpec& r) {
+           return p.workload == "transfer" && has_receiver_process(r.conditions.sink);
+         });
+       }},
       {"--qd",
        "io_uring strategies (io-uring, io-uring-splice, io-uring-send-zc, "
        "io-uring-ingest)",
@@ -409,6 +417,11 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                  "remote sink: the shared secret the server wants (or $ZC_SINK_TOKEN)")
       ->envname("ZC_SINK_TOKEN");
   app.add_option("--receiver-buffer", a->receiver_buffer, "receiver read size (at most 256M)")
+      ->capture_default_str();
+  app.add_option("--receiver-poll", a->receiver_poll_us,
+                 "microseconds the receiver polls an empty socket before it sleeps; 0: it sleeps "
+                 "at once (loopback TCP then flips between two speeds: see the README)")
+      ->check(CLI::Range(0u, 1000000u))
       ->capture_default_str();
   app.add_option("--pin", a->pin,
                  "CPU placement: auto (sender and receiver on the first two CPUs allowed), none "

@@ -22,6 +22,7 @@ struct SinkArgs {
   int fd = -1;
   std::string receiver = "recv";
   std::string buffer = "256K";
+  unsigned poll_us = 0;
   int cpu = -1;
   std::string listen;
   std::string token;
@@ -78,6 +79,11 @@ Runner setup_sink(CLI::App& app) {
   app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
       ->capture_default_str();
   app.add_option("--buffer", args->buffer, "receive buffer size")->capture_default_str();
+  app.add_option("--poll-us", args->poll_us,
+                 "--fd: microseconds to poll an empty socket before a read may sleep (0: never "
+                 "poll)")
+      ->check(CLI::Range(0u, 1000000u))
+      ->capture_default_str();
   app.add_option("--cpu", args->cpu, "pin to this CPU (-1: any CPU, undoing an inherited pin)")
       ->capture_default_str();
   app.add_flag("--kernel-counters", args->kernel_counters,
@@ -120,6 +126,7 @@ Runner setup_sink(CLI::App& app) {
                        "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive)");
     opts.mode = *mode;
     opts.buffer_size = parse_size(args->buffer, "--buffer");
+    opts.poll_ns = std::uint64_t(args->poll_us) * 1000;
     opts.kernel_counters = args->kernel_counters;
     check_cpu(args->cpu, "--cpu");
     check_inherited_fd(args->fd, "--fd");

@@ -77,6 +77,18 @@ class Bench:
 
     # -- zc-bench -----------------------------------------------------------
     def zc(self, strategy, sink, extra=(), chunk=None):
+        result = self.zc_once(strategy, sink, extra, chunk)
+        if sink == "tcp":
+            # The receiver polls an empty socket by default (--receiver-poll):
+            # its CPU then tracks its wall time. Its cost against iperf3's
+            # server, which sleeps, comes from a run whose receiver sleeps too.
+            asleep = self.zc_once(strategy, sink, (*extra, "--receiver-poll", "0"), chunk)
+            result["receiver_cpu_ns_per_byte_polling"] = result["receiver_cpu_ns_per_byte"]
+            result["receiver_cpu_ns_per_byte"] = asleep["receiver_cpu_ns_per_byte"]
+            result["throughput_receiver_asleep"] = asleep["throughput"]
+        return result
+
+    def zc_once(self, strategy, sink, extra=(), chunk=None):
         out = os.path.join(self.workdir, "zc.json")
         cmd = [self.a.zc, "run", "-s", strategy, "--sink", sink, "--file", self.file,
                "--chunk", str(chunk or self.chunk), "--reps", str(self.a.reps), "--warmup", "1",
@@ -238,9 +250,10 @@ def explain_bare(entry):
 
 
 def receiver_cost(todo, raw, results):
-    """The receivers' CPU per byte on the loopback TCP pairs, from the same
-    runs: zc-bench's verifying receiver (its receiver_cpu_ns_per_byte) against
-    iperf3's server (iperf3 -J's remote CPU over the bytes it received)."""
+    """The receivers' CPU per byte on the loopback TCP pairs: zc-bench's
+    verifying receiver (its receiver_cpu_ns_per_byte, from a run of the same
+    round with --receiver-poll 0: a receiver that sleeps, as iperf3's does)
+    against iperf3's server (iperf3 -J's remote CPU over the bytes it received)."""
     rows = []
     for i, (group, strat, peer, *_rest) in enumerate(todo):
         if not peer.startswith("iperf3"):
@@ -428,7 +441,10 @@ def main():
               "touch of each byte (from DRAM): the read-write vs iperf3 -F FILE row is the like-for-"
               "like receiver comparison (both receive bytes the sender has just copied). Kernel "
               "counters are off in zc-bench's timed repetitions (they run in its untimed evidence "
-              "repetition).")
+              "repetition). zc-bench's loopback throughput is with its default receiver, which polls "
+              "an empty socket for 50 us before it sleeps (--receiver-poll, README); its receiver "
+              "CPU per byte is from a run of the same round with --receiver-poll 0, whose receiver "
+              "sleeps as iperf3's server does.")
         if b.cpus:
             print(f"Placement: zc-bench --pin sender:{b.cpus[0]},receiver:{b.cpus[1]}; the bare loop "
                   f"and fio on CPU {b.cpus[0]}; iperf3 -A {b.cpus[0]},{b.cpus[1]} (client, server).")

@@ -8,6 +8,8 @@ void to_json(nlohmann::json& j, const ReceiverReport& r) {
   j = nlohmann::json{{"bytes", r.bytes},
                      {"wall_s", r.wall_s},
                      {"read_calls", r.read_calls},
+                     {"poll_s", r.poll_s},
+                     {"sleeping_reads", r.sleeping_reads},
                      {"user_s", r.usage.user_s},
                      {"sys_s", r.usage.sys_s},
                      {"voluntary_switches", r.usage.voluntary_switches},
@@ -28,6 +30,8 @@ void from_json(const nlohmann::json& j, ReceiverReport& r) {
   r.bytes = j.at("bytes").get<std::uint64_t>();
   r.wall_s = j.at("wall_s").get<double>();
   r.read_calls = j.at("read_calls").get<std::uint64_t>();
+  r.poll_s = j.value("poll_s", 0.0);
+  r.sleeping_reads = j.value("sleeping_reads", std::uint64_t(0));
   r.usage.user_s = j.at("user_s").get<double>();
   r.usage.sys_s = j.at("sys_s").get<double>();
   r.usage.voluntary_switches = j.at("voluntary_switches").get<std::int64_t>();

@@ -21,6 +21,10 @@ struct ReceiverReport {
   Usage usage;                        // of the receiving process, over the receive
   double wall_s = 0;
   std::uint64_t read_calls = 0;
+  // Polling receivers (ReceiverOptions::poll_ns): the wall time spent
+  // polling a socket that had nothing yet, and the reads that then slept.
+  double poll_s = 0;
+  std::uint64_t sleeping_reads = 0;
   // Mode-specific evidence, e.g. bytes mapped vs copied by zero-copy receive.
   std::map<std::string, std::uint64_t> evidence;
   // The receiver's own kernel counters over its loop (harness/measure/accounting.hpp).

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -54,6 +55,32 @@ std::uint64_t deadline_of(const ReceiverOptions& opts) {
   return opts.time_limit_ns ? now_ns() + opts.time_limit_ns : 0;
 }
 
+// One read of the stream. With opts.poll_ns, an empty socket is polled with
+// non-blocking reads for up to that long before the read may sleep; the
+// time spent polling is reported (poll_s) so that it can be told apart
+// from the receiver's work. Pipes and other non-sockets read as before.
+ssize_t read_stream(int fd, void* buffer, std::size_t size, int flags, const ReceiverOptions& opts,
+                    ReceiverReport& r) {
+  if (!opts.poll_ns) return ::recv(fd, buffer, size, flags);
+  auto n = ::recv(fd, buffer, size, flags | MSG_DONTWAIT);
+  if (n >= 0 || errno != EAGAIN) return n;
+  const auto start = now_ns();
+  auto now = start;
+  do {
+    n = ::recv(fd, buffer, size, flags | MSG_DONTWAIT);
+    now = now_ns();
+  } while (n < 0 && errno == EAGAIN && now - start < opts.poll_ns);
+  r.poll_s += double(now - start) * 1e-9;
+  if (n >= 0 || errno != EAGAIN) return n;
+  ++r.sleeping_reads;
+  return ::recv(fd, buffer, size, flags);
+}
+
+bool is_socket(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 // `buffer` is mapped and populated before the receiver says it is ready:
 // 1 MiB takes about 0.3 ms of CPU here, which fell inside both the
 // receiver's CPU window and the sender's clock.
@@ -62,9 +89,11 @@ void receive_copying(int fd, const ReceiverOptions& opts, const Mapping& buffer,
   StreamHash hash;
   const auto die_after = die_after_bytes();
   const auto deadline = deadline_of(opts);
+  const bool socket = is_socket(fd);  // a pipe sink's receiver reads a pipe
   while (true) {
     if (die_after && r.bytes >= die_after) ::raise(SIGKILL);
-    auto n = ::read(fd, buffer.data(), buffer.size());
+    auto n = socket ? read_stream(fd, buffer.data(), buffer.size(), 0, opts, r)
+                    : ::read(fd, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN)
       throw std::runtime_error("the sender went quiet (receive timeout)");
@@ -101,7 +130,7 @@ void receive_truncating(int fd, const ReceiverOptions& opts, ReceiverReport& r) 
   Mapping buffer(p, opts.buffer_size);
   const auto deadline = deadline_of(opts);
   while (true) {
-    auto n = ::recv(fd, buffer.data(), buffer.size(), MSG_TRUNC);
+    auto n = read_stream(fd, buffer.data(), buffer.size(), MSG_TRUNC, opts, r);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN)
       throw std::runtime_error("the sender went quiet (receive timeout)");

@@ -24,6 +24,10 @@ struct ReceiverOptions {
   // bounded by the socket's receive timeout; this bounds their sum, for a
   // peer that trickles a byte at a time (the sink server's sessions).
   std::uint64_t time_limit_ns = 0;
+  // Before a read would sleep on an empty socket, poll it (non-blocking
+  // reads) for up to this long (0: plain blocking reads). See
+  // Tuning::receiver_poll_us for why a local receiver polls.
+  std::uint64_t poll_ns = 0;
   // Open kernel counters over the loop: the harness's evidence repetition
   // does, timed ones do not (accounting.hpp).
   bool kernel_counters = false;

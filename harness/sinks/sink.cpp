@@ -128,6 +128,8 @@ class ProcessSink : public SinkEndpoint {
                                      std::string(to_string(opts.receiver)),
                                      "--buffer",
                                      std::to_string(opts.tuning.receiver_buffer),
+                                     "--poll-us",
+                                     std::to_string(opts.tuning.receiver_poll_us),
                                      "--cpu",
                                      std::to_string(opts.tuning.receiver_cpu)};
     if (opts.kernel_counters) args.push_back("--kernel-counters");

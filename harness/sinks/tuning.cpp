@@ -17,6 +17,7 @@ nlohmann::json Tuning::to_json() const {
   auto place = [](int cpu) { return cpu < 0 ? nlohmann::json("any") : nlohmann::json(cpu); };
   auto buf = [](int b) { return b == 0 ? nlohmann::json("auto") : nlohmann::json(b); };
   return {{"receiver_buffer", receiver_buffer},
+          {"receiver_poll_us", receiver_poll_us},
           {"pin", pin},
           {"sender_cpu", place(sender_cpu)},
           {"receiver_cpu", place(receiver_cpu)},

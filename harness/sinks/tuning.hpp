@@ -21,6 +21,18 @@ struct Tuning {
   // alternating rounds): 0.258 ns/B with 1 MiB, 0.267 with 256 KiB, 0.313
   // with 128 KiB.
   std::size_t receiver_buffer = 1024 * 1024;
+  // How long a local receiver polls an empty socket before its read may
+  // sleep (0: it sleeps at once). Loopback TCP is bistable: while the
+  // receiver sleeps in recv(), the sender's transmit does the whole receive
+  // path and wakes the receiver per burst (sendfile over ::1, 64M, quiet
+  // 2-vCPU VM: 2.2-2.9 GB/s, sender 0.25 ns/B, 400-600 receiver wake-ups);
+  // while the receiver is busy, arriving segments wait in the socket's
+  // backlog and the receiver processes them (9.5-12 GB/s, sender 0.08 ns/B,
+  // under 20 wake-ups). Which one a repetition lands in was chance: 64M
+  // repetitions split 6:4 between 2.3 and 10 GB/s, and iperf3 -Z flips the
+  // same way. Polling keeps the receiver in the second state, so a
+  // repetition measures the sender, not the phase it started in.
+  unsigned receiver_poll_us = 50;
   // How the CPUs were chosen: "none" (the scheduler), "auto" (the first two
   // CPUs allowed), "explicit" (--pin sender:N,receiver:M), or why auto
   // could not pin.

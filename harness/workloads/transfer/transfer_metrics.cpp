@@ -81,7 +81,13 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"receiver_sys_s", "s", Better::lower, Role::none, "rusage",
               "receiver process system CPU over its receive loop"},
     MetricDef{"receiver_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "rusage",
-              "receiver CPU / bytes received"},
+              "receiver CPU / bytes received; a polling receiver (--receiver-poll, default 50 "
+              "us) spends its own CPU while it waits, so on a fast stream this is close to its "
+              "wall time: --receiver-poll 0 measures the receiver's cost alone"},
+    MetricDef{"receiver_poll_s", "s", Better::lower, Role::none, "clock",
+              "of the receiver's time, the wall time of its non-blocking reads of a socket "
+              "that had nothing yet (--receiver-poll); those reads also run the socket's "
+              "backlog, part of the receive path"},
     MetricDef{"receiver_voluntary_switches", "count", Better::lower, Role::none, "rusage",
               "receiver voluntary context switches"},
     MetricDef{"receiver_involuntary_switches", "count", Better::lower, Role::none, "rusage",
@@ -94,7 +100,8 @@ constexpr std::array kTransferMetrics = {
               "receive calls the receiver made: read/recv, plus getsockopt(TCP_ZEROCOPY_RECEIVE) "
               "in zerocopy-receive mode"},
     MetricDef{"total_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "rusage",
-              "(sender process + receiver CPU) / bytes moved; softirq work run in ksoftirqd or "
+              "(sender process + receiver CPU) / bytes moved; softirq work run in "
+              "ksoftirqd or "
               "charged to no process is in system_cpu_ns_per_byte"},
     MetricDef{"sender_peak_rss_bytes", "B", Better::lower, Role::none, "procfs",
               "peak resident memory of the zc-bench process during the repetition: VmHWM from "

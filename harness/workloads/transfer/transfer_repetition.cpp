@@ -253,9 +253,10 @@ void receiver_values(const Conditions& c, const Timed& t, const ReceiverReport& 
   if (!has_receiver_process(c.sink)) {
     std::string why = "no receiver process: the " + std::string(to_string(c.sink)) +
                       " sink is written by the sender alone";
-    for (auto k : {"receiver_user_s", "receiver_sys_s", "receiver_cpu_ns_per_byte",
-                   "receiver_voluntary_switches", "receiver_involuntary_switches",
-                   "receiver_minor_faults", "receiver_major_faults", "receiver_read_calls"})
+    for (auto k :
+         {"receiver_user_s", "receiver_sys_s", "receiver_cpu_ns_per_byte",
+          "receiver_voluntary_switches", "receiver_involuntary_switches", "receiver_minor_faults",
+          "receiver_major_faults", "receiver_read_calls", "receiver_poll_s"})
       unavailable[k] = why;
     values["total_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
     return;
@@ -264,6 +265,7 @@ void receiver_values(const Conditions& c, const Timed& t, const ReceiverReport& 
   values["receiver_user_s"] = r.user_s;
   values["receiver_sys_s"] = r.sys_s;
   values["receiver_cpu_ns_per_byte"] = r.cpu_s() * 1e9 / bytes;
+  values["receiver_poll_s"] = report.poll_s;
   values["receiver_voluntary_switches"] = double(r.voluntary_switches);
   values["receiver_involuntary_switches"] = double(r.involuntary_switches);
   values["receiver_minor_faults"] = double(r.minor_faults);
