@@ -145,7 +145,41 @@ void estimate_change(MetricDelta& d, const std::vector<double>& bv, const std::v
   d.change_coverage = s->interval.coverage;
 }
 
-// Both sides measured: the test, the estimate, then the verdict.
+// The verdict from the test's (adjusted) p-value, the estimate and the spread.
+void judge(MetricDelta& d, double threshold) {
+  const std::size_t fewest = std::min(d.n_base, d.n_new);
+  const double p = d.p_adjusted.value_or(d.p_value.value_or(1));
+  const bool significant = p < stats::kAlpha;
+  // From 0 to something has no relative size: past any threshold.
+  const bool past = !d.change || std::fabs(*d.change) > threshold;
+  const double direction = d.change ? *d.change : d.now - d.base;
+  const bool worse = d.higher_is_better ? direction < 0 : direction > 0;
+  const bool corrected = d.family > 1 && d.p_value && *d.p_value < stats::kAlpha && !significant;
+  if (significant) {
+    d.verdict = !past ? Verdict::same : worse ? Verdict::regression : Verdict::better;
+    if (!past) d.note = "significant, within the threshold";
+  } else if (d.change_low && d.change_high && *d.change_low >= -threshold &&
+             *d.change_high <= threshold) {
+    d.verdict = Verdict::same;
+    d.note = "not significant; interval within \u00b1" + percent(threshold, 0);
+  } else if (threshold > 0 && (!d.spread || d.needed > fewest)) {
+    d.verdict = Verdict::undecided;
+    d.note = "too few repetitions to detect " + percent(threshold, 0);
+    if (d.spread)
+      d.note += " at a spread of " + percent(*d.spread) + ": need about " +
+                std::to_string(d.needed) + " per side";
+  } else {
+    d.verdict = Verdict::noise;
+    d.note = "not significant";
+  }
+  if (corrected)
+    d.note += (d.note.empty() ? "" : "; ") +
+              std::string("p < 0.05 alone, not once corrected for ") + std::to_string(d.family) +
+              " runs (Holm)";
+}
+
+// Both sides measured: the test and the estimate; the verdict follows
+// (judge), again once the family's correction is known.
 void decide(MetricDelta& d, const std::vector<double>& bv, const std::vector<double>& nv,
             double threshold) {
   d.n_base = bv.size();
@@ -153,7 +187,6 @@ void decide(MetricDelta& d, const std::vector<double>& bv, const std::vector<dou
   d.spread = stats::log_spread(bv, nv);
   if (d.spread && threshold > 0) d.needed = stats::repetitions_needed(*d.spread, threshold);
   estimate_change(d, bv, nv);
-  const std::size_t fewest = std::min(d.n_base, d.n_new);
   auto sorted_b = bv, sorted_n = nv;
   std::sort(sorted_b.begin(), sorted_b.end());
   std::sort(sorted_n.begin(), sorted_n.end());
@@ -174,27 +207,31 @@ void decide(MetricDelta& d, const std::vector<double>& bv, const std::vector<dou
   auto test = stats::mann_whitney(bv, nv);
   d.p_value = test.p_value;
   d.exact_test = test.exact;
-  const bool significant = test.p_value < stats::kAlpha;
-  // From 0 to something has no relative size: past any threshold.
-  const bool past = !d.change || std::fabs(*d.change) > threshold;
-  const double direction = d.change ? *d.change : stats::median(nv) - stats::median(bv);
-  const bool worse = d.higher_is_better ? direction < 0 : direction > 0;
-  if (significant) {
-    d.verdict = !past ? Verdict::same : worse ? Verdict::regression : Verdict::better;
-    if (!past) d.note = "significant, within the threshold";
-  } else if (d.change_low && d.change_high && *d.change_low >= -threshold &&
-             *d.change_high <= threshold) {
-    d.verdict = Verdict::same;
-    d.note = "not significant; interval within \u00b1" + percent(threshold, 0);
-  } else if (threshold > 0 && (!d.spread || d.needed > fewest)) {
-    d.verdict = Verdict::undecided;
-    d.note = "too few repetitions to detect " + percent(threshold, 0);
-    if (d.spread)
-      d.note += " at a spread of " + percent(*d.spread) + ": need about " +
-                std::to_string(d.needed) + " per side";
-  } else {
-    d.verdict = Verdict::noise;
-    d.note = "not significant";
+  judge(d, threshold);
+}
+
+// A comparison of many runs asks "did any of them change?": tested at 5%
+// each, 3 unchanged runs would raise a false alarm 14% of the time, 10
+// runs 40%. Holm's step-down keeps the chance of any false alarm in the
+// family (one metric across the runs compared) at 5%, and gives up less
+// power than Bonferroni: the smallest p is held to 5%/m, the next to
+// 5%/(m-1), and so on until one is not significant.
+void correct_for_runs(std::vector<RunComparison>& runs, double threshold) {
+  std::map<std::string, std::vector<MetricDelta*>> families;
+  for (auto& r : runs)
+    for (auto& d : r.deltas)
+      if (d.p_value) families[d.metric].push_back(&d);
+  for (auto& [metric, family] : families) {
+    std::sort(family.begin(), family.end(),
+              [](const MetricDelta* a, const MetricDelta* b) { return *a->p_value < *b->p_value; });
+    const std::size_t m = family.size();
+    double running = 0;  // adjusted p-values never decrease down the order
+    for (std::size_t i = 0; i < m; ++i) {
+      running = std::max(running, std::min(1.0, double(m - i) * *family[i]->p_value));
+      family[i]->p_adjusted = running;
+      family[i]->family = m;
+      judge(*family[i], threshold);
+    }
   }
 }
 
@@ -496,6 +533,7 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
   }
   for (const auto& r : now["runs"])
     if (!in_base.count(r["name"].get<std::string>())) c.only_new.push_back(r["name"]);
+  correct_for_runs(c.runs, opts.threshold_pct / 100);
   if (c.runs.empty())
     throw UsageError("compare: '" + base_label + "' and '" + new_label +
                      "' have no run in common (" + std::to_string(base["runs"].size()) + " vs " +
@@ -538,9 +576,11 @@ std::string change_text(const MetricDelta& d) {
   return s;
 }
 
+// The p the verdict read: Holm-adjusted when several runs were compared.
 std::string p_text(const MetricDelta& d) {
   if (!d.p_value) return "-";
-  return *d.p_value < 0.001 ? "<0.001" : fmt("%.3f", *d.p_value);
+  const double p = d.p_adjusted.value_or(*d.p_value);
+  return p < 0.001 ? "<0.001" : fmt("%.3f", p);
 }
 
 struct Row {
@@ -610,8 +650,9 @@ std::string summary(const Comparison& c) {
 }
 
 constexpr const char* kMethod =
-    "a change counts when a Mann-Whitney U test on the repetitions finds it (p < 0.05) and it "
-    "passes the threshold; change = NEW/BASE by Hodges-Lehmann with its 95% interval; n = "
+    "a change counts when a Mann-Whitney U test on the repetitions finds it (p < 0.05, Holm-"
+    "corrected for the runs compared: p shown adjusted) and it passes the threshold; change = "
+    "NEW/BASE by Hodges-Lehmann with its 95% interval; n = "
     "repetitions BASE/NEW";
 
 }  // namespace
@@ -770,6 +811,8 @@ json comparison_json(const Comparison& c) {
         }
         if (d.p_value) {
           m["p_value"] = *d.p_value;
+          m["p_adjusted"] = d.p_adjusted.value_or(*d.p_value);
+          m["family"] = d.family;
           m["test"] = d.exact_test ? "mann-whitney exact" : "mann-whitney normal approximation";
         }
         if (d.spread) m["spread"] = *d.spread;
@@ -791,6 +834,7 @@ json comparison_json(const Comparison& c) {
           {"new", c.new_label},
           {"threshold_pct", c.threshold_pct},
           {"alpha", stats::kAlpha},
+          {"correction", "holm"},
           {"regressed", c.regressed()},
           {"undecided", c.undecided()},
           {"summary", summary(c)},

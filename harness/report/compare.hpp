@@ -40,6 +40,10 @@ struct MetricDelta {
   std::optional<double> change_low, change_high;  // its interval
   double change_coverage = 0;     // the interval's coverage (below 0.95 for few repetitions)
   std::optional<double> p_value;  // two-sided Mann–Whitney
+  // p_value after Holm's correction for the family it was judged in: the
+  // runs compared on this metric (the verdict reads this one).
+  std::optional<double> p_adjusted;
+  std::size_t family = 1;  // how many tests that family held
   bool exact_test = false;
   std::optional<double> spread;  // the pooled sd of ln(values): the run-to-run spread
   std::size_t needed = 0;        // repetitions per side to detect the threshold (0: not estimated)

@@ -5,7 +5,8 @@
 # a change inside the runs' noise passes; repetitions too few to detect the
 # threshold are "undecided": exit 0 with one warning line giving the number
 # needed, exit 3 with --strict (a file against itself: 0 even then);
-# direction is per metric; runs in one file only are listed; truncated,
+# direction is per metric; a change significant in one run alone is not
+# once corrected for every run compared (Holm); runs in one file only are listed; truncated,
 # non-JSON, foreign, mistyped, FIFO, device and oversized input exits 2
 # with one line naming the file (and the field).
 set -u
@@ -99,6 +100,17 @@ typo("t_runs_item", lambda x: x["runs"].append([1, 2]))
 typo("t_complete", lambda x: x.update(complete="yes"))
 typo("t_environment", lambda x: x.update(environment=[]))
 typo("t_metrics", lambda x: x["runs"][0].update(metrics=[]))
+# A moderate change, p = 0.026 for 6 vs 6 (five repetitions 26-30% slower,
+# one inside BASE's range): a regression in one run alone; in every run of
+# the file, Holm's correction for the runs compared holds the smallest p
+# to 5%/m and none of them is flagged.
+moderate = [0.70, 0.71, 0.72, 0.73, 0.74, 1.002]
+variant("moderate_one", replace("throughput_bytes_per_s", moderate))
+every = copy.deepcopy(doc)
+for run in every["runs"]:
+    center = run["metrics"]["throughput_bytes_per_s"]["median"]
+    set_values(run, "throughput_bytes_per_s", [center * f for f in moderate])
+json.dump(every, open(f"{d}/moderate_every.json", "w"))
 open(f"{d}/victim", "w").write(victim)
 text = open(f"{d}/base.json").read()
 open(f"{d}/truncated.json", "w").write(text[: len(text) // 2])
@@ -142,6 +154,25 @@ expect 1 "throughput -30%" "$tmp/base.json" "$tmp/slower.json" && has "REGRESSIO
   has "-30.0% (" && { grep -F "regression past 5%" "$tmp/out" | grep -qF "$victim" ||
   { echo "FAIL: summary does not name $victim"; fail=1; }; }
 cat "$tmp/out"
+expect 1 "one run moderately slower (p 0.026)" "$tmp/base.json" "$tmp/moderate_one.json" \
+  --metric throughput && has "REGRESSION" && has "0.026"
+expect 0 "every run moderately slower: Holm over the runs" "$tmp/base.json" \
+  "$tmp/moderate_every.json" --metric throughput && hasnt REGRESSION && has "(Holm)"
+"$bin" compare "$tmp/base.json" "$tmp/moderate_every.json" --metric throughput --format json \
+  >"$tmp/holm.json" 2>/dev/null
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["correction"] == "holm", d.get("correction")
+ms = [m for r in d["runs"] for m in r["metrics"] if m["metric"] == "throughput_bytes_per_s"]
+m_count = len(ms)
+for m in ms:
+    assert m["family"] == m_count and abs(m["p_value"] - 0.026) < 0.001, m
+    assert abs(m["p_adjusted"] - min(1, m_count * m["p_value"])) < 1e-9, m
+    assert m["verdict"] != "regression", m
+print("ok   Holm in the JSON:", m_count, "runs, p", round(ms[0]["p_value"], 4), "adjusted",
+      round(ms[0]["p_adjusted"], 4))
+' "$tmp/holm.json" || fail=1
 # The text fits the terminal (COLUMNS), whatever the verdicts; an unset
 # COLUMNS off a terminal means 80.
 for pair in "base slower" "spread_base spread_new" "base failed" "real real2"; do
