@@ -129,7 +129,7 @@ class ProcessSink : public SinkEndpoint {
                                      "--buffer",
                                      std::to_string(opts.tuning.receiver_buffer),
                                      "--poll-us",
-                                     std::to_string(opts.tuning.receiver_poll_us),
+                                     std::to_string(effective_receiver_poll_us(opts.tuning)),
                                      "--cpu",
                                      std::to_string(opts.tuning.receiver_cpu)};
     if (opts.kernel_counters) args.push_back("--kernel-counters");

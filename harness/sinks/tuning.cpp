@@ -13,11 +13,16 @@
 
 namespace zc {
 
+unsigned effective_receiver_poll_us(const Tuning& t) {
+  const bool own_cpu = t.receiver_cpu >= 0 && t.receiver_cpu != t.sender_cpu;
+  return own_cpu ? t.receiver_poll_us : 0;
+}
+
 nlohmann::json Tuning::to_json() const {
   auto place = [](int cpu) { return cpu < 0 ? nlohmann::json("any") : nlohmann::json(cpu); };
   auto buf = [](int b) { return b == 0 ? nlohmann::json("auto") : nlohmann::json(b); };
   return {{"receiver_buffer", receiver_buffer},
-          {"receiver_poll_us", receiver_poll_us},
+          {"receiver_poll_us", effective_receiver_poll_us(*this)},
           {"pin", pin},
           {"sender_cpu", place(sender_cpu)},
           {"receiver_cpu", place(receiver_cpu)},

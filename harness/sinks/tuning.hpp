@@ -45,6 +45,10 @@ struct Tuning {
   nlohmann::json to_json() const;
 };
 
+// receiver_poll_us where the receiver has a CPU of its own (pinned, not on
+// the sender's); 0 elsewhere: polling would take the CPU from the sender.
+unsigned effective_receiver_poll_us(const Tuning& t);
+
 // "auto", "none", or "sender:0,receiver:1" (either part optional).
 // Throws UsageError.
 void parse_pin(const std::string& text, Tuning& t);

@@ -40,5 +40,21 @@ for r in json.load(open(sys.argv[1]))["runs"]:
     print("ok  ", poll, r["name"], "poll_s", [rep["receiver"]["poll_s"] for rep in r["repetitions"]])
 PY
 done
+# Where the receiver has no CPU of its own it sleeps at once: --pin none,
+# the sender's CPU, and the receivers of --streams (which share one).
+for args in "--pin none" "--pin sender:0,receiver:0" "--streams 2"; do
+  "$bin" run -s sendfile --sink tcp --size 2M --reps 1 -q $args -o "$tmp/shared.json" \
+    --tmpdir "$tmp" 2>"$tmp/err" || { echo "FAIL: run $args"; cat "$tmp/err"; fail=1; continue; }
+  python3 - "$tmp/shared.json" "$args" <<'PY' || fail=1
+import json, sys
+for r in json.load(open(sys.argv[1]))["runs"]:
+    assert r["status"] == "ok", r.get("reason")
+    assert r["parameters"]["tuning"]["receiver_poll_us"] == 0, (sys.argv[2], r["parameters"]["tuning"])
+    for rep in r["repetitions"]:
+        assert rep["receiver"]["poll_s"] == 0, (sys.argv[2], rep["receiver"])
+        assert rep["values"]["receiver_poll_s"] == 0, (sys.argv[2], rep["values"])
+    print("ok  ", sys.argv[2] + ": the receiver sleeps at once")
+PY
+done
 [ $fail -eq 0 ] && echo ok
 exit $fail

@@ -443,12 +443,16 @@ class StreamsRun : public RunMeasure {
  public:
   StreamsRun(const RunSpec& spec, const PlanContext& plan,
              std::function<const SourceFile&(std::uint64_t, unsigned)> source)
-      : spec_(spec), plan_(plan), source_(std::move(source)) {
+      : spec_(spec),
+        plan_(plan),
+        source_(std::move(source)),
+        stream_settings_(sleeping_receivers(plan.settings)),
+        stream_plan_{stream_settings_, plan.work_dir, plan.calibration} {
     RunSpec one = spec;
     one.streams = 1;
     for (unsigned i = 0; i < spec.streams; ++i)
       children_.push_back(std::make_unique<TransferRun>(
-          one, plan,
+          one, stream_plan_,
           [this, i](std::uint64_t size) -> const SourceFile& { return source_(size, i); }));
   }
 
@@ -608,9 +612,18 @@ class StreamsRun : public RunMeasure {
     return rep;
   }
 
+  // The streams' receivers share a CPU: one polling an empty socket would
+  // take it from another with bytes to read (Tuning::receiver_poll_us).
+  static RunSettings sleeping_receivers(RunSettings s) {
+    s.tuning.receiver_poll_us = 0;
+    return s;
+  }
+
   RunSpec spec_;
   const PlanContext& plan_;
   std::function<const SourceFile&(std::uint64_t, unsigned)> source_;
+  RunSettings stream_settings_;
+  PlanContext stream_plan_;
   std::vector<std::unique_ptr<TransferRun>> children_;
 };
 

@@ -273,6 +273,8 @@ class TransferWorkload : public Workload {
                                  {"repetitions", settings.repetitions},
                                  {"warmup", settings.warmup},
                                  {"tuning", settings.tuning.to_json()}};
+    // The streams' receivers share a CPU and sleep at once (make_streams_run).
+    if (spec.streams > 1) parameters["tuning"]["receiver_poll_us"] = 0;
     if (!c.nic.empty()) parameters["nic"] = c.nic.to_string();
     if (!c.remote.empty()) parameters["remote"] = c.remote;
     if (spec.strategy->uses_tls()) {
