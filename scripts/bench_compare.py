@@ -21,6 +21,7 @@ results/bench-compare-<UTC time>.json.
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -342,6 +343,17 @@ def reps_auto(b, a, raw):
                         "converged": done, "repetitions": reps}
 
 
+def keep_results(workdir, dest):
+    """The results documents, without the sources (a GiB each)."""
+    for root, _, files in os.walk(workdir):
+        for f in files:
+            if f.endswith(".json"):
+                rel = os.path.relpath(os.path.join(root, f), workdir)
+                os.makedirs(os.path.join(dest, os.path.dirname(rel)), exist_ok=True)
+                shutil.copyfile(os.path.join(root, f), os.path.join(dest, rel))
+    log(f"result files kept in {dest}")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--zc", required=True, help="the zc-bench binary")
@@ -367,6 +379,9 @@ def main():
     p.add_argument("--rank-runs", type=int, default=5)
     p.add_argument("--no-boost", dest="boost", action="store_false",
                    help="leave the cgroups' CPU weight at its default (other load sets the pace)")
+    p.add_argument("--keep", default="",
+                   help="copy the runs' result files (round*/a,b,s.json, rank*.json) into this folder, "
+                        "so that compare can be re-run on them later")
     p.add_argument("--skip", default="", help="comma-separated parts to skip: pairs, ranking, auto")
     p.add_argument("--out", default=None, help="raw figures (default results/bench-compare-<time>.json)")
     a = p.parse_args()
@@ -398,6 +413,8 @@ def main():
                 ranking(b, a, raw)
             if "auto" not in skip:
                 reps_auto(b, a, raw)
+            if a.keep:
+                keep_results(workdir, a.keep)
         finally:
             if b.groups:
                 b.groups.remove()
