@@ -3,6 +3,10 @@
 # tests/cli/*.sh only.
 fail=0
 
+# ok TEXT / bad TEXT: one result line; bad also sets fail=1.
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; fail=1; }
+
 # expect_usage LABEL ARGS...: zc-bench ARGS exits 2 with exactly one line
 # on stderr and nothing on stdout. Sets fail=1 and returns 1 otherwise.
 # With usage_in_empty_cwd=1 it runs in an empty folder (TMPDIR there too,

@@ -11,9 +11,7 @@ bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 chmod 755 "$tmp"
-fail=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+source "$(dirname "$0")/common.bash"  # fail=0, ok, bad
 
 # reaper.py [--term SECONDS] CMD...: runs CMD as a child of a subreaper;
 # with --term, sends it SIGTERM after SECONDS. Then waits a moment for

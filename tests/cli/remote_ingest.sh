@@ -13,6 +13,8 @@
 #    an error for every strategy (io_uring's receive included), no hang;
 # and afterwards the server still serves a verified run.
 set -u
+# The heredocs import the framing from tests/cli/remote_frames.py.
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 bin=$1
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
@@ -113,24 +115,7 @@ python3 - "$port" <<'PY' || { echo "FAIL: hostile produce peers"; cat "$tmp/serv
 import json, socket, struct, sys, time
 port = int(sys.argv[1])
 
-def frame(obj):
-    body = json.dumps(obj).encode()
-    return struct.pack(">I", len(body)) + body
-
-def message(s, limit_s):
-    s.settimeout(limit_s)
-    head = b""
-    while len(head) < 4:
-        chunk = s.recv(4 - len(head))
-        if not chunk: return None
-        head += chunk
-    n = struct.unpack(">I", head)[0]
-    body = b""
-    while len(body) < n:
-        chunk = s.recv(n - len(body))
-        if not chunk: return None
-        body += chunk
-    return json.loads(body)
+from remote_frames import frame, message
 
 def hello(**over):
     h = {"type": "hello", "protocol": "zc-bench-remote/1", "token": "s3cret", "mode": "produce",

@@ -9,6 +9,8 @@
 #  - a hello field of the wrong JSON type is refused with a reason sent back;
 # and afterwards the server still serves real runs, verified.
 set -u
+# The heredocs import the framing from tests/cli/remote_frames.py.
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 bin=$1
 tmp=$(mktemp -d)
 servers=()
@@ -83,9 +85,7 @@ python3 - "$port" <<'PY' || { echo "FAIL: hostile peers"; cat "$tmp/hostile.log"
 import json, socket, struct, sys, time
 port = int(sys.argv[1])
 
-def frame(obj):
-    body = json.dumps(obj).encode()
-    return struct.pack(">I", len(body)) + body
+from remote_frames import frame
 
 def messages(s, limit_s):
     s.settimeout(limit_s)

@@ -12,6 +12,8 @@
 #    summary line with the count;
 # as root, and with the server running as nobody when root.
 set -u
+# The heredocs import the framing from tests/cli/remote_frames.py.
+export PYTHONPATH="$(cd "$(dirname "$0")" && pwd)${PYTHONPATH:+:$PYTHONPATH}"
 bin=$1
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
@@ -59,24 +61,7 @@ serve_and_probe() {  # serve_and_probe NAME WHO: one server, every check against
 import json, os, re, socket, struct, sys, time
 port, pid, log, who = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 
-def frame(obj):
-    body = json.dumps(obj).encode()
-    return struct.pack(">I", len(body)) + body
-
-def message(s, limit_s):
-    s.settimeout(limit_s)
-    head = b""
-    while len(head) < 4:
-        chunk = s.recv(4 - len(head))
-        if not chunk: return None
-        head += chunk
-    n = struct.unpack(">I", head)[0]
-    body = b""
-    while len(body) < n:
-        chunk = s.recv(n - len(body))
-        if not chunk: return None
-        body += chunk
-    return json.loads(body)
+from remote_frames import frame, message
 
 def hello(**over):
     h = {"type": "hello", "protocol": "zc-bench-remote/1", "token": "s3cret", "mode": "produce",

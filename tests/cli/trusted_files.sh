@@ -16,9 +16,7 @@ tmp=$(mktemp -d)
 cleanup() { rm -rf "$tmp"; }
 trap cleanup EXIT
 chmod 755 "$tmp"
-fail=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+source "$(dirname "$0")/common.bash"  # fail=0, ok, bad
 
 # A valid description whose program leaves a mark: it must never run.
 plant() {  # plant DIR ID MARK
