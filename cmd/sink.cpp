@@ -34,6 +34,7 @@ struct SinkArgs {
   bool kernel_counters = false;
   std::string tls_cert;
   std::string tls_cipher{kDefaultTlsCipher};
+  unsigned rx_queue = 0;
 };
 
 int serve(const SinkArgs& a) {
@@ -46,6 +47,12 @@ int serve(const SinkArgs& a) {
   opts.idle_timeout_s = parse_seconds(a.idle_timeout, "--idle-timeout", 3600);
   opts.max_size = parse_size(a.max_session_bytes, "--max-session-bytes");
   opts.session_limit = a.sessions;
+  if (a.receiver == "zcrx")
+    opts.zcrx_queue = a.rx_queue;
+  else if (a.receiver != "recv")
+    throw UsageError(
+        "--receiver: with --listen, the peer chooses recv or truncate; only zcrx "
+        "is chosen here (it takes a NIC queue: --rx-queue)");
   // The ingest workload's producer, for runs with --workload ingest --sink
   // remote: the same loop as `zc-bench produce`, on the session's thread.
   opts.produce = [](int fd, const ProduceRequest& request, const std::function<void()>& on_ready,
@@ -75,7 +82,10 @@ Runner setup_sink(CLI::App& app) {
       "serve runs from other hosts on ADDR:PORT: receive their transfers, produce their "
       "ingest streams (numeric; ADDR defaults to 127.0.0.1)");
   fd->excludes(listen);
-  app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
+  app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive | zcrx")
+      ->capture_default_str();
+  app.add_option("--rx-queue", args->rx_queue,
+                 "zcrx: the NIC queue to register, the one the flow is steered to (ethtool -N)")
       ->capture_default_str();
   app.add_option("--buffer", args->buffer, "receive buffer size")->capture_default_str();
   app.add_option("--cpu", args->cpu, "pin to this CPU (-1: any CPU, undoing an inherited pin)")
@@ -116,9 +126,11 @@ Runner setup_sink(CLI::App& app) {
     ReceiverOptions opts;
     auto mode = parse_receiver_mode(args->receiver);
     if (!mode)
-      throw UsageError("--receiver: '" + args->receiver +
-                       "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive)");
+      throw UsageError(
+          "--receiver: '" + args->receiver +
+          "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive, zcrx)");
     opts.mode = *mode;
+    opts.rx_queue = args->rx_queue;
     opts.buffer_size = parse_size(args->buffer, "--buffer");
     opts.kernel_counters = args->kernel_counters;
     check_cpu(args->cpu, "--cpu");
