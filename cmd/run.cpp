@@ -403,6 +403,8 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       "    zc-bench run -s sendfile,read-write --sink tcp,unix --size 64M --copies\n"
       "  the 'why Kafka is fast' table (read+write, mmap, sendfile, NIC gather, SSL):\n"
       "    zc-bench run --preset kafka\n"
+      "  which receive path costs least per byte (recv, mmap'd TCP, io_uring zcrx):\n"
+      "    zc-bench run --preset receive\n"
       "  network to log, without and with a sync every 16 records:\n"
       "    zc-bench run --workload ingest -s all --sync none,every:16\n"
       "  a regression check for CI:\n"

@@ -35,6 +35,7 @@ struct SinkArgs {
   bool kernel_counters = false;
   std::string tls_cert;
   std::string tls_cipher{kDefaultTlsCipher};
+  unsigned rx_queue = 0;
 };
 
 int serve(const SinkArgs& a) {
@@ -47,6 +48,12 @@ int serve(const SinkArgs& a) {
   opts.idle_timeout_s = parse_seconds(a.idle_timeout, "--idle-timeout", 3600);
   opts.max_size = parse_size(a.max_session_bytes, "--max-session-bytes");
   opts.session_limit = a.sessions;
+  if (a.receiver == "zcrx")
+    opts.zcrx_queue = a.rx_queue;
+  else if (a.receiver != "recv")
+    throw UsageError(
+        "--receiver: with --listen, the peer chooses recv or truncate; only zcrx "
+        "is chosen here (it takes a NIC queue: --rx-queue)");
   // The ingest workload's producer, for runs with --workload ingest --sink
   // remote: the same loop as `zc-bench produce`, on the session's thread.
   opts.produce = [](int fd, const ProduceRequest& request, const std::function<void()>& on_ready,
@@ -76,7 +83,10 @@ Runner setup_sink(CLI::App& app) {
       "serve runs from other hosts on ADDR:PORT: receive their transfers, produce their "
       "ingest streams (numeric; ADDR defaults to 127.0.0.1)");
   fd->excludes(listen);
-  app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive")
+  app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive | zcrx")
+      ->capture_default_str();
+  app.add_option("--rx-queue", args->rx_queue,
+                 "zcrx: the NIC queue to register, the one the flow is steered to (ethtool -N)")
       ->capture_default_str();
   app.add_option("--buffer", args->buffer, "receive buffer size")->capture_default_str();
   app.add_option("--poll-us", args->poll_us,
@@ -122,9 +132,11 @@ Runner setup_sink(CLI::App& app) {
     ReceiverOptions opts;
     auto mode = parse_receiver_mode(args->receiver);
     if (!mode)
-      throw UsageError("--receiver: '" + args->receiver +
-                       "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive)");
+      throw UsageError(
+          "--receiver: '" + args->receiver +
+          "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive, zcrx)");
     opts.mode = *mode;
+    opts.rx_queue = args->rx_queue;
     opts.buffer_size = parse_size(args->buffer, "--buffer");
     opts.poll_ns = std::uint64_t(args->poll_us) * 1000;
     opts.kernel_counters = args->kernel_counters;

@@ -13,22 +13,12 @@
 namespace zc {
 namespace {
 
-std::uint64_t tls_stat(const char* name) {
-  auto s = read_tls_stat();
-  return s && s->count(name) ? s->at(name) : 0;
-}
-
 class KtlsWriteSession : public TransferSession {
  public:
   explicit KtlsWriteSession(const TransferContext& ctx)
-      : ctx_(ctx), buffer_(map_buffer(ctx.chunk)) {
-    if (!ctx.tls) throw std::runtime_error("ktls-write: the harness made no TLS key");
-    sw0_ = tls_stat("TlsTxSw") + tls_stat("TlsTxDevice");
-    k_ = ktls_sender(*ctx.tls, ctx.tls_cipher, ctx.sink_fd, false);
-    // Evidence that the kernel took the session (a TX context installed).
-    if (tls_stat("TlsTxSw") + tls_stat("TlsTxDevice") <= sw0_)
-      throw Unsupported("/proc/net/tls_stat shows no new TX session: the kernel is not encrypting");
-  }
+      : ctx_(ctx),
+        buffer_(map_buffer(ctx.chunk)),
+        tls_(ctx.tls, ctx.tls_cipher, ctx.sink_fd, false, "ktls-write") {}
 
   std::uint64_t step(CallCounters& c) override {
     auto want = next_chunk(offset_, ctx_.size, ctx_.chunk);
@@ -42,20 +32,13 @@ class KtlsWriteSession : public TransferSession {
     return std::uint64_t(got);
   }
 
-  void finish(CallCounters& c) override {
-    auto before = c.syscalls;
-    if (SSL_shutdown(k_.ssl.get()) < 0) throw std::runtime_error(ssl_error("TLS close_notify"));
-    ++c.syscalls;  // the alert's sendmsg
-    c.bookkeeping_syscalls += c.syscalls - before;
-    c.evidence["tls_stat_tx_sessions_added"] = tls_stat("TlsTxSw") + tls_stat("TlsTxDevice") - sw0_;
-  }
+  void finish(CallCounters& c) override { tls_.finish(c); }
 
  private:
   TransferContext ctx_;
   Mapping buffer_;
   std::uint64_t offset_ = 0;
-  std::uint64_t sw0_ = 0;
-  KtlsSender k_;
+  KtlsTransfer tls_;
 };
 
 class KtlsWrite : public TransferStrategy {
@@ -67,12 +50,7 @@ class KtlsWrite : public TransferStrategy {
   }
   bool uses_tls() const override { return true; }
   bool accepts_sink(SinkKind s) const override { return s == SinkKind::tcp || s == SinkKind::veth; }
-  Support probe(const Conditions& c) const override {
-    if (auto why = ktls_unavailable()) return Support::no(*why);
-    if (c.receiver != ReceiverMode::recv)
-      return Support::no("a TLS stream needs a receiver that decrypts it: --receiver recv");
-    return Support::yes();
-  }
+  Support probe(const Conditions& c) const override { return ktls_probe(c); }
   Ledger ledger(const Conditions& c) const override {
     auto l = LedgerBuilder(c)
                  .source_into_page_cache()
@@ -82,11 +60,7 @@ class KtlsWrite : public TransferStrategy {
                             "decryption: OpenSSL opens each record in user space")
                  .done(2);
     // The kernel seals the records after write() copied the plaintext in.
-    auto at = std::find_if(l.hops.begin(), l.hops.end(),
-                           [](const Hop& h) { return h.to == Place::socket_buffer; });
-    if (at != l.hops.end())
-      l.hops.insert(at + 1, Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu_transform,
-                                Side::sender, "in-kernel encryption (tls_sw) of each record"});
+    insert_kernel_encryption(l, "in-kernel encryption (tls_sw) of each record");
     return l;
   }
   std::unique_ptr<TransferSession> prepare(const TransferContext& ctx) const override {

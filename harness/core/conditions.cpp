@@ -32,6 +32,8 @@ std::string_view to_string(ReceiverMode m) {
       return "zerocopy-receive";
     case ReceiverMode::truncate:
       return "truncate";
+    case ReceiverMode::zcrx:
+      return "zcrx";
   }
   return "?";
 }
@@ -44,7 +46,8 @@ std::optional<SinkKind> parse_sink_kind(std::string_view text) {
 }
 
 std::optional<ReceiverMode> parse_receiver_mode(std::string_view text) {
-  for (auto m : {ReceiverMode::recv, ReceiverMode::zerocopy_receive, ReceiverMode::truncate})
+  for (auto m : {ReceiverMode::recv, ReceiverMode::zerocopy_receive, ReceiverMode::truncate,
+                 ReceiverMode::zcrx})
     if (to_string(m) == text) return m;
   return std::nullopt;
 }

@@ -14,7 +14,9 @@ namespace zc {
 
 enum class SinkKind { tcp, unix_stream, pipe, null, file, veth, remote };
 enum class CacheState { hot, cold };
-enum class ReceiverMode { recv, zerocopy_receive, truncate };
+// zcrx: io_uring zero-copy receive (IORING_REGISTER_ZCRX_IFQ, RECV_ZC):
+// the NIC writes payload straight into the receiver's memory.
+enum class ReceiverMode { recv, zerocopy_receive, truncate, zcrx };
 
 std::string_view to_string(SinkKind s);
 std::string_view to_string(CacheState c);

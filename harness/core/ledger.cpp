@@ -157,6 +157,7 @@ LedgerBuilder& LedgerBuilder::sink_by_reference_from(Place from) {
 
 LedgerBuilder& LedgerBuilder::zero_copy_send_from(Place from, const std::string& how,
                                                   const std::string& copied_flag) {
+  zero_copy_send_ = true;
   hop(from, Place::socket_buffer, Mover::reference,
       how + ": skb frags pin the pages until the completion");
   // A socket in this kernel (loopback tcp, a veth peer) must not keep pages
@@ -201,18 +202,54 @@ void LedgerBuilder::sink_tail(Place buffer) {
       break;  // loopback, unix, pipe and veth never reach a DMA engine
   }
   if (!has_receiver_process(c_.sink)) return;
-  if (c_.receiver == ReceiverMode::truncate) {
-    l_.hops.push_back({buffer, Place::discarded, Mover::reference, Side::receiver,
-                       "MSG_TRUNC: the receiver discards"});
-  } else if (c_.receiver == ReceiverMode::zerocopy_receive) {
-    l_.hops.push_back(
-        {buffer, Place::receiver_buffer, Mover::reference, Side::receiver,
-         "TCP_ZEROCOPY_RECEIVE maps whole, page-aligned payload pages and the rest is copied; "
-         "the share is measured (receiver_zerocopy_mapped_fraction)"});
-  } else {
-    const char* why = c_.sink == SinkKind::tcp ? "loopback receive always copies" : "";
-    l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver, why});
+  receiver_hop(buffer);
+}
+
+void LedgerBuilder::receiver_hop(Place buffer) {
+  switch (c_.receiver) {
+    case ReceiverMode::truncate:
+      l_.hops.push_back({buffer, Place::discarded, Mover::reference, Side::receiver,
+                         "MSG_TRUNC: the receiver discards"});
+      return;
+    case ReceiverMode::zerocopy_receive:
+      if (auto why = receive_unmappable(c_, zero_copy_send_)) {
+        l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver,
+                           "zerocopy-receive maps nothing, so read() copies every byte: " + *why});
+      } else {
+        l_.hops.push_back(
+            {buffer, Place::receiver_buffer, Mover::reference, Side::receiver,
+             std::string(kMappedOnReceive) +
+                 ": TCP_ZEROCOPY_RECEIVE maps the payload's whole pages into the receiver; "
+                 "what is not a whole, aligned page (a short tail) is copied by read(), "
+                 "at most 1% + 64 KiB; the share is measured (receiver_zerocopy_mapped_fraction)"});
+      }
+      return;
+    case ReceiverMode::zcrx:
+      l_.hops.push_back({Place::nic, Place::receiver_buffer, Mover::dma, Side::receiver,
+                         "zcrx: the receiving NIC splits headers from payload and writes the "
+                         "payload by DMA into the receiver's registered area"});
+      return;
+    case ReceiverMode::recv: {
+      const char* why = c_.sink == SinkKind::tcp ? "loopback receive always copies" : "";
+      l_.hops.push_back({buffer, Place::receiver_buffer, Mover::cpu, Side::receiver, why});
+      return;
+    }
   }
+}
+
+std::optional<std::string> receive_unmappable(const Conditions& c, bool zero_copy_send) {
+  if (c.sink == SinkKind::remote) return std::nullopt;
+  if (!c.egress_scatter_gather)
+    return std::string(
+        "the segments arrive linear (the egress device does not gather, so software GSO "
+        "copied them into skb heads): no whole pages are left to map");
+  if (!zero_copy_send)
+    return std::string(
+        "the sender's pages are not mappable: use msg-zerocopy or io-uring-send-zc as the "
+        "sender (write() and send() copy into the socket's compound pages; sendfile and "
+        "splice hand over page-cache pages, which the kernel never maps into another "
+        "process)");
+  return std::nullopt;
 }
 
 LedgerBuilder& LedgerBuilder::file_sink_writeback() {
@@ -247,6 +284,12 @@ nlohmann::json ledger_json(const Ledger& l) {
                         {"syscalls_per_chunk", l.syscalls_per_chunk},
                         {"mode_switches_per_chunk", l.mode_switches_per_chunk()},
                         {"method", "model"}};
+  // zerocopy-receive where the pages map: the receiver's share by reference.
+  if (std::any_of(l.hops.begin(), l.hops.end(), [](const Hop& h) {
+        return h.side == Side::receiver && h.by == Mover::reference &&
+               h.note.rfind(kMappedOnReceive, 0) == 0;
+      }))
+    out["receive"] = kMappedOnReceive;
   // Only ledgers with transforming passes carry these (TLS strategies).
   if (l.cpu_transforms() > 0) {
     out["cpu_transforms"] = l.cpu_transforms();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,12 +101,25 @@ class LedgerBuilder {
 
  private:
   void sink_tail(Place buffer);
+  void receiver_hop(Place buffer);
   // Egress without scatter-gather: TCP still builds paged skbs (GSO is
   // always on for TCP) and software segmentation copies them linear.
   bool linearised_on_transmit() const;
   const Conditions& c_;
   Ledger l_;
+  bool zero_copy_send_ = false;  // zero_copy_send_from() was called
 };
+
+// The note that opens a receiver hop whose bytes TCP_ZEROCOPY_RECEIVE maps.
+inline constexpr std::string_view kMappedOnReceive = "by reference (mapped)";
+
+// Why TCP_ZEROCOPY_RECEIVE can map none of a stream's pages under `c`, or
+// nothing when it can: whole, page-aligned payload pages arrive only from a
+// zero-copy send (MSG_ZEROCOPY, SEND_ZC) delivered locally, whose pinned
+// pages local delivery copies into fresh whole pages, in segments of whole
+// pages (the sink sets the MSS), through a device that gathers. A remote
+// receiver's NIC decides for itself (header split): nothing is predicted.
+std::optional<std::string> receive_unmappable(const Conditions& c, bool zero_copy_send);
 
 // The ledger and its derived counts as JSON (runs and `zc-bench list`).
 nlohmann::json ledger_json(const Ledger& l);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -179,6 +180,51 @@ KtlsSender ktls_sender(const TlsCredentials& creds, std::string_view cipher, int
 #endif
   }
   return k;
+}
+
+namespace {
+
+std::uint64_t tx_sessions() {
+  auto s = read_tls_stat();
+  if (!s) return 0;
+  auto get = [&](const char* name) { return s->count(name) ? s->at(name) : 0; };
+  return get("TlsTxSw") + get("TlsTxDevice");
+}
+
+}  // namespace
+
+KtlsTransfer::KtlsTransfer(const TlsCredentials* creds, std::string_view cipher, int sink_fd,
+                           bool want_zerocopy_ro, std::string_view strategy)
+    : zerocopy_ro_asked_(want_zerocopy_ro) {
+  if (!creds) throw std::runtime_error(std::string(strategy) + ": the harness made no TLS key");
+  sessions0_ = tx_sessions();
+  k_ = ktls_sender(*creds, cipher, sink_fd, want_zerocopy_ro);
+  if (tx_sessions() <= sessions0_)
+    throw Unsupported("/proc/net/tls_stat shows no new TX session: the kernel is not encrypting");
+}
+
+void KtlsTransfer::finish(CallCounters& c) {
+  auto before = c.syscalls;
+  if (SSL_shutdown(k_.ssl.get()) < 0) throw std::runtime_error(ssl_error("TLS close_notify"));
+  ++c.syscalls;  // the alert's sendmsg
+  c.bookkeeping_syscalls += c.syscalls - before;
+  if (zerocopy_ro_asked_) c.evidence["tls_tx_zerocopy_ro"] = k_.zerocopy_ro ? 1 : 0;
+  c.evidence["tls_stat_tx_sessions_added"] = tx_sessions() - sessions0_;
+}
+
+Support ktls_probe(const Conditions& c) {
+  if (auto why = ktls_unavailable()) return Support::no(*why);
+  if (c.receiver != ReceiverMode::recv)
+    return Support::no("a TLS stream needs a receiver that decrypts it: --receiver recv");
+  return Support::yes();
+}
+
+void insert_kernel_encryption(Ledger& l, std::string note) {
+  auto at = std::find_if(l.hops.begin(), l.hops.end(),
+                         [](const Hop& h) { return h.to == Place::socket_buffer; });
+  if (at != l.hops.end())
+    l.hops.insert(at + 1, Hop{Place::socket_buffer, Place::socket_buffer, Mover::cpu_transform,
+                              Side::sender, std::move(note)});
 }
 
 }  // namespace zc

@@ -13,6 +13,9 @@
 #include <string>
 #include <string_view>
 
+#include "harness/core/ledger.hpp"
+#include "harness/core/strategy.hpp"
+
 namespace zc {
 
 inline constexpr std::string_view kDefaultTlsCipher = "aes-128-gcm";
@@ -92,5 +95,31 @@ struct KtlsSender {
 };
 KtlsSender ktls_sender(const TlsCredentials& creds, std::string_view cipher, int fd,
                        bool want_zerocopy_ro);
+
+// The kernel-TLS strategies' sending side (ktls-write, ktls-sendfile): the
+// session set up on the sink, with /proc/net/tls_stat's evidence that the
+// kernel took it (a TX context installed), and closed with close_notify.
+class KtlsTransfer {
+ public:
+  // Throws Unsupported when the kernel installed no TX session.
+  KtlsTransfer(const TlsCredentials* creds, std::string_view cipher, int sink_fd,
+               bool want_zerocopy_ro, std::string_view strategy);
+  // The close_notify alert (one sendmsg, counted as bookkeeping) and the
+  // evidence: tls_stat_tx_sessions_added, and tls_tx_zerocopy_ro where asked.
+  void finish(CallCounters& c);
+
+ private:
+  bool zerocopy_ro_asked_ = false;
+  std::uint64_t sessions0_ = 0;
+  KtlsSender k_;
+};
+
+// The kernel-TLS strategies' probe: the "tls" ULP, and a receiver that
+// decrypts the stream (--receiver recv).
+Support ktls_probe(const Conditions& c);
+
+// The in-kernel encryption (tls_sw), as a transforming hop right after the
+// first hop into the socket buffer.
+void insert_kernel_encryption(Ledger& l, std::string note);
 
 }  // namespace zc

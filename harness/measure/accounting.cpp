@@ -694,6 +694,14 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   m.receiver_copies_traceable = f.receiver && is_socket_sink(c.sink);
   m.receiver_copy_calls = k.copy_calls;
   m.receiver_copy_bytes = k.copy_bytes;
+  if (f.receiver && c.receiver == ReceiverMode::zerocopy_receive) {
+    m.receiver_maps = true;
+    auto it = f.receiver->evidence.find("zerocopy_receive_mapped_bytes");
+    if (it != f.receiver->evidence.end())
+      m.receiver_mapped_bytes = {it->second, ""};
+    else
+      m.receiver_mapped_bytes = {std::nullopt, "the receiver reported no mapped bytes"};
+  }
   m.page_cache_pages = k.pc_pages;
   m.cache_resident_fraction = f.cache_resident_fraction;
   m.transmit_applicable = is_socket_sink(c.sink) && c.sink != SinkKind::unix_stream;

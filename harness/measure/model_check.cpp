@@ -201,6 +201,46 @@ json bytes_item(int copies, std::uint64_t size, std::uint64_t measured, const ch
 }
 
 json receiver_pipe_item(const Ledger& l, const MeasuredCopies& m);
+std::uint64_t one_off_bytes(std::uint64_t size);
+
+// The receiver's hop that TCP_ZEROCOPY_RECEIVE maps (ledger.hpp), if any.
+bool mapped_on_receive(const Ledger& l) {
+  return std::any_of(l.hops.begin(), l.hops.end(), [](const Hop& h) {
+    return h.side == Side::receiver && h.by == Mover::reference &&
+           h.note.rfind(kMappedOnReceive, 0) == 0;
+  });
+}
+
+// zerocopy-receive: the bytes the kernel mapped (its TCP_ZEROCOPY_RECEIVE
+// results) and the bytes it copied (skb_copy_datagram_iovec) are the whole
+// stream; where the ledger maps, the copies are at most the tail's share,
+// and where it does not, every byte is copied and none mapped.
+json receiver_mapping_item(const Ledger& l, const MeasuredCopies& m, std::uint64_t stream) {
+  const bool maps = mapped_on_receive(l);
+  const int copies = l.cpu_copies(Side::receiver);
+  const std::uint64_t most = maps ? one_off_bytes(stream) : stream;
+  json predicted = {{"receive", maps ? "by reference (mapped)" : "copied"},
+                    {"cpu_copies", copies},
+                    {"copy_bytes_at_most", most},
+                    {"mapped_plus_copied", stream}};
+  if (!m.receiver_copy_calls.value) return not_measured(predicted, m.receiver_copy_calls.why_not);
+  if (!m.receiver_copy_bytes.value) return not_measured(predicted, m.receiver_copy_bytes.why_not);
+  if (!m.receiver_mapped_bytes.value)
+    return not_measured(predicted, m.receiver_mapped_bytes.why_not);
+  const auto copied = *m.receiver_copy_bytes.value, mapped = *m.receiver_mapped_bytes.value;
+  json measured = {{"copy_calls", *m.receiver_copy_calls.value},
+                   {"copy_bytes", copied},
+                   {"mapped_bytes", mapped},
+                   {"mapped_fraction", stream ? double(mapped) / double(stream) : 0.0}};
+  const bool whole = mapped + copied == stream;
+  const bool pass = whole && (maps ? copies == 0 && copied <= most
+                                   : copies == 1 && copied == stream && mapped == 0);
+  return item(pass, predicted, measured,
+              "TCP_ZEROCOPY_RECEIVE result fields (bytes mapped, as the kernel returned them) + "
+              "tracepoint skb:skb_copy_datagram_iovec (bytes copied, receiver)",
+              maps ? "mapped + copied = the stream, copied <= 1% + 64 KiB"
+                   : "nothing mapped, every byte copied");
+}
 
 json receiver_item(const Ledger& l, const MeasuredCopies& m) {
   if (m.receiver_reads_pipe) return receiver_pipe_item(l, m);
@@ -210,6 +250,7 @@ json receiver_item(const Ledger& l, const MeasuredCopies& m) {
   json predicted = {{"cpu_copies", copies}, {"copy_bytes", std::uint64_t(copies) * stream}};
   if (!m.receiver_copies_traceable)
     return not_measured(predicted, "the receiver does not read a socket (no skb copies to trace)");
+  if (m.receiver_maps) return receiver_mapping_item(l, m, stream);
   if (!m.receiver_copy_calls.value) return not_measured(predicted, m.receiver_copy_calls.why_not);
   auto calls = *m.receiver_copy_calls.value;
   json measured = {{"copy_calls", calls}};
@@ -608,6 +649,7 @@ std::string copy_verdict(const json& ledger, const json& check) {
   int snd = ledger.value("cpu_copies_sender", 0), rcv = ledger.value("cpu_copies_receiver", 0);
   std::string claim = plural(snd) + " on send";
   if (rcv > 0) claim += ", " + std::to_string(rcv) + " on receive";
+  if (ledger.contains("receive")) claim += ", receive " + ledger["receive"].get<std::string>();
   const std::string status = check.value("status", "not_measured");
   if (status == "not_measured") {
     std::string why = check.value("reason", std::string("not verified: nothing measured"));
@@ -627,7 +669,10 @@ std::string copy_verdict(const json& ledger, const json& check) {
                            it["measured"]["scope"].get<std::string>().substr(
                                0, it["measured"]["scope"].get<std::string>().find(' ')) +
                            " per chunk as modelled");
-      if (name == "receiver_copies") evidence.push_back("skb_copy_datagram_iovec");
+      if (name == "receiver_copies")
+        evidence.push_back(it.value("method", std::string()).rfind("TCP_ZEROCOPY_RECEIVE", 0) == 0
+                               ? "TCP_ZEROCOPY_RECEIVE results + skb_copy_datagram_iovec"
+                               : "skb_copy_datagram_iovec");
       if (name == "page_cache_insertions") evidence.push_back("mm_filemap_add_to_page_cache");
       if (name == "boundary_copies")
         evidence.push_back("raw_syscalls return values (bytes across the user boundary)");

@@ -37,8 +37,12 @@ struct MeasuredCopies {
   bool receiver_copies_traceable = false;                // the receiver reads a socket
   Maybe<std::uint64_t> receiver_copy_calls;              // skb:skb_copy_datagram_iovec
   Maybe<std::uint64_t> receiver_copy_bytes;              // its len, summed
-  Maybe<std::uint64_t> page_cache_pages;                 // filemap:mm_filemap_add_to_page_cache
-  double cache_resident_fraction = 1;                    // of the source, before the repetition
+  // --receiver zerocopy-receive: the bytes the kernel's TCP_ZEROCOPY_RECEIVE
+  // results (the length it mapped, call by call) said it mapped.
+  bool receiver_maps = false;
+  Maybe<std::uint64_t> receiver_mapped_bytes;
+  Maybe<std::uint64_t> page_cache_pages;  // filemap:mm_filemap_add_to_page_cache
+  double cache_resident_fraction = 1;     // of the source, before the repetition
   std::uint64_t sender_faults = 0;
   std::string faults_method;  // "software-event" or "rusage"
   // net:net_dev_start_xmit: bytes leaving in linear buffers and in page

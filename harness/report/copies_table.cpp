@@ -1,5 +1,6 @@
 #include "harness/report/copies_table.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,25 @@ std::vector<Column> copies_columns() {
       [](const json& r) { return median_cell(r, "receiver_copy_calls", 1, 0); });
   add("rcv-copied", "rcv copied", true, 9, "rcv copied = the bytes they copied",
       [](const json& r) { return median_bytes_cell(r, "receiver_copy_bytes"); });
+  // zerocopy-receive only (shown when a run used it): the share mapped, the
+  // copied remainder is `rcv copied`, and the getsockopt calls per MiB.
+  add("rcv-mapped", "mapped", true, 2,
+      "mapped = share of the stream TCP_ZEROCOPY_RECEIVE mapped (its results); none: nothing "
+      "could map (the notes say why)",
+      [](const json& r) {
+        auto cell = median_cell(r, "receiver_zerocopy_mapped_fraction", 100, 1);
+        if (cell != "n/a") return cell + "%";
+        const auto& m = r.value("metrics", json::object())
+                            .value("receiver_zerocopy_mapped_fraction", json::object());
+        return std::string(
+            m.value("reason", std::string()).rfind("nothing mapped", 0) == 0 ? "none" : "n/a");
+      });
+  cols.back().shown = false;
+  add("rcv-zc-calls", "zc/MiB", true, 6,
+      "zc/MiB = getsockopt(TCP_ZEROCOPY_RECEIVE) calls per MiB received", [](const json& r) {
+        return median_cell(r, "receiver_zerocopy_getsockopt_calls_per_mib", 1, 1);
+      });
+  cols.back().shown = false;
   add("pc-pages", "pc pages", true, 6,
       "pc pages = filemap:mm_filemap_add_to_page_cache (pages inserted)",
       [](const json& r) { return median_cell(r, "page_cache_insertion_pages", 1, 0); });
@@ -101,7 +121,17 @@ void print_copies_table(const json& results, std::FILE* out, const TableOptions&
   std::vector<Column> cols;
   for (auto& c : transfer_columns(runs))
     if (c.key) cols.push_back(std::move(c));
-  for (auto& c : copies_columns()) cols.push_back(std::move(c));
+  bool maps = false;
+  for (const auto& run : runs) maps |= run.value("receiver", "") == "zerocopy-receive";
+  for (auto& c : copies_columns()) {
+    // The receive side is the point of such a table: its columns stay
+    // longer than the copy-bound estimate's when the terminal is narrow.
+    if (maps && c.id.rfind("rcv-", 0) == 0) {
+      c.shown = true;
+      if (c.id != "rcv-copy-calls") c.drop = std::min(c.drop, 3);
+    }
+    cols.push_back(std::move(c));
+  }
   std::fprintf(out, "\n");
   print_wrapped(out, "copies: the ledger (model) beside the measured evidence", options.width);
   auto printed = FittedTable{cols, run_status}.print(out, runs, options);

@@ -12,6 +12,7 @@
 #include "harness/report/ingest_table.hpp"
 #include "harness/report/kafka_table.hpp"
 #include "harness/report/ranking.hpp"
+#include "harness/report/receive_table.hpp"
 #include "harness/report/streams_table.hpp"
 #include "harness/report/zerocopy_notes.hpp"
 
@@ -212,14 +213,15 @@ void print_rankings_fitted(const json& results, std::FILE* out, const TableOptio
 std::vector<std::string> table_column_ids() {
   std::vector<std::string> ids;
   const json none = json::array();
-  for (const auto& cols : {transfer_columns(none), kafka_columns(), append_columns(),
-                           copies_columns(), ingest_columns(), broker_columns()})
+  for (const auto& cols : {transfer_columns(none), kafka_columns(), receive_columns(),
+                           append_columns(), copies_columns(), ingest_columns(), broker_columns()})
     for (const auto& c : cols) ids.push_back(c.id);
   return ids;
 }
 
 void print_table(const json& results, std::FILE* out, const TableOptions& options) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out, options);
+  if (results.value("preset", "") == "receive") return print_receive_table(results, out, options);
   if (is_append_results(results)) return print_append_table(results, out, options);
   if (is_ingest_results(results)) return print_ingest_table(results, out, options);
   if (is_broker_results(results)) return print_broker_table(results, out, options);

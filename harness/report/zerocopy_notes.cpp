@@ -51,6 +51,13 @@ std::vector<std::string> zerocopy_notes(const nlohmann::json& run) {
     notes.push_back(who + "receiver mapped " + percent(*mapped) +
                     " of bytes with TCP_ZEROCOPY_RECEIVE, copied " + percent(1 - *mapped) + " (" +
                     std::to_string(std::llround(*calls)) + " getsockopt calls)");
+  // Nothing mapped where nothing can: why, instead of a 0% result.
+  auto it = run["metrics"].find("receiver_zerocopy_mapped_fraction");
+  if (!mapped && it != run["metrics"].end()) {
+    auto why = it->value("reason", std::string());
+    if (why.rfind("nothing mapped: ", 0) == 0)
+      notes.push_back(who + "the zerocopy-receive receiver mapped nothing: " + why.substr(16));
+  }
   return notes;
 }
 

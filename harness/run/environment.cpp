@@ -14,6 +14,7 @@
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/perf_counters.hpp"
 #include "harness/sinks/sink.hpp"
+#include "harness/sinks/zcrx_receive.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -158,6 +159,13 @@ nlohmann::json describe_capabilities(const fs::path& work_dir) {
     caps["tracepoint:" + std::string(tp)] =
         entry(find_tracepoint(tp, &why) ? Support::yes() : Support::no(why));
   }
+  // Receive-side zero copy beyond TCP_ZEROCOPY_RECEIVE: io_uring zcrx,
+  // probed on every device of this namespace (the register call, the
+  // device's header split, its queues), and devmem TCP (probed only).
+  const auto zcrx = zcrx_probe_report();
+  for (auto& [device, probe] : zcrx.items()) caps["io_uring_zcrx:" + device] = probe;
+  auto devmem = devmem_tcp_unavailable();
+  caps["devmem_tcp"] = entry(devmem ? Support::no(*devmem) : Support::yes());
   const auto measurements = describe_measurements();
   for (auto& [key, value] : measurements.items()) caps["measure:" + key] = value;
   return caps;

@@ -151,6 +151,16 @@ void VethPair::remove() noexcept {
   }
 }
 
+void VethPair::run_in(const VethEnd& end, const std::function<void()>& f) const {
+  NetnsGuard enter(end.netns);
+  f();
+}
+
+void VethPair::set_mtu(unsigned mtu) {
+  for (auto& e : ends_)
+    run_ip({"-n", e.netns, "link", "set", "dev", e.ifname, "mtu", std::to_string(mtu)});
+}
+
 UniqueFd VethPair::socket_in(const VethEnd& end, int domain, int type) const {
   NetnsGuard enter(end.netns);
   return UniqueFd(check_unix(::socket(domain, type, 0), "socket"));

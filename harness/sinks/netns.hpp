@@ -4,6 +4,7 @@
 // killed outright is swept by the next one that creates a pair.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,10 @@ class VethPair {
   // A socket that lives in `end`'s namespace (the calling thread enters
   // it for the socket() call only).
   UniqueFd socket_in(const VethEnd& end, int domain, int type) const;
+  // Runs `f` on the calling thread inside `end`'s namespace.
+  void run_in(const VethEnd& end, const std::function<void()>& f) const;
+  // Sets both ends' MTU (`ip link set mtu`).
+  void set_mtu(unsigned mtu);
 
  private:
   void remove() noexcept;

@@ -19,6 +19,7 @@
 #include "harness/base/hash.hpp"
 #include "harness/measure/accounting.hpp"
 #include "harness/sinks/tls_receiver.hpp"
+#include "harness/sinks/zcrx_receive.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc {
@@ -177,6 +178,9 @@ ReceiverReport receive_stream(int fd, const ReceiverOptions& opts) {
         break;
       case ReceiverMode::zerocopy_receive:
         receive_zerocopy(fd, opts, r);
+        break;
+      case ReceiverMode::zcrx:
+        receive_zcrx(fd, opts, r);
         break;
       case ReceiverMode::recv:
         tls ? tls->receive(opts, r) : receive_copying(fd, opts, buffer, r);

@@ -15,6 +15,8 @@ namespace zc {
 struct ReceiverOptions {
   ReceiverMode mode = ReceiverMode::recv;
   std::size_t buffer_size = 256 * 1024;
+  // zcrx: the NIC queue to register (the one the flow is steered to).
+  unsigned rx_queue = 0;
   // Charge CPU to the calling thread only (a server with one thread per
   // session), not the whole process.
   bool thread_usage = false;

@@ -30,6 +30,8 @@
 #include "harness/measure/meters.hpp"
 #include "harness/sinks/remote_sink.hpp"
 #include "harness/sinks/veth_sink.hpp"
+#include "harness/sinks/zcrx_receive.hpp"
+#include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc {
 namespace bp = boost::process;
@@ -49,7 +51,7 @@ struct FdPair {
   UniqueFd sender, receiver;
 };
 
-FdPair tcp_loopback_pair() {
+FdPair tcp_loopback_pair(const SinkOptions& opts, nlohmann::json& details) {
   UniqueFd listener(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -60,8 +62,11 @@ FdPair tcp_loopback_pair() {
   check_unix(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len),
              "getsockname");
   UniqueFd client(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
+  if (opts.receiver == ReceiverMode::zerocopy_receive) page_sized_segments(client.get());
   check_unix(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect");
   UniqueFd server(check_unix(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept4"));
+  if (opts.receiver == ReceiverMode::zerocopy_receive)
+    details = {{"segments", segment_details(client.get())}};
   return {std::move(client), std::move(server)};
 }
 
@@ -191,6 +196,8 @@ class ProcessSink : public SinkEndpoint {
   }
 
   int fd() const override { return sender_.get(); }
+  nlohmann::json details() const override { return details_; }
+  void set_details(nlohmann::json d) { details_ = std::move(d); }
 
   void close_and_await(std::uint64_t deadline_ns) override {
     if (kind_ != SinkKind::pipe) ::shutdown(sender_.get(), SHUT_WR);
@@ -256,6 +263,7 @@ class ProcessSink : public SinkEndpoint {
   std::string pending_;            // bytes read from the receiver's stdout, not yet a line
   std::uint64_t deadline_ns_ = 0;  // the repetition's, for the report after "done"
   std::optional<DeadlineWatchdog> watchdog_;
+  nlohmann::json details_;
 };
 
 class NullSink : public SinkEndpoint {
@@ -347,11 +355,16 @@ std::unique_ptr<SinkEndpoint> open_sink(const SinkOptions& opts, std::uint64_t d
     case SinkKind::tcp:
     case SinkKind::unix_stream:
     case SinkKind::pipe: {
-      FdPair pair = opts.kind == SinkKind::tcp           ? tcp_loopback_pair()
+      if (opts.kind == SinkKind::tcp && opts.receiver == ReceiverMode::zcrx)
+        if (auto why = zcrx_unsupported_on("lo")) throw Unsupported(*why);
+      nlohmann::json details;
+      FdPair pair = opts.kind == SinkKind::tcp           ? tcp_loopback_pair(opts, details)
                     : opts.kind == SinkKind::unix_stream ? unix_pair()
                                                          : pipe_pair(opts.chunk);
-      return std::make_unique<ProcessSink>(opts, std::move(pair), std::vector<std::string>{},
-                                           deadline_ns);
+      auto sink = std::make_unique<ProcessSink>(opts, std::move(pair), std::vector<std::string>{},
+                                                deadline_ns);
+      sink->set_details(std::move(details));
+      return sink;
     }
     case SinkKind::veth:
       return open_veth_sink(opts, deadline_ns);

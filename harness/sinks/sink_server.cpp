@@ -177,16 +177,19 @@ void check_produce(const nlohmann::json& hello, const SinkServerOptions& opts, S
   plan.request = {plan.size, record, field<std::uint64_t>(hello, "seed", 0)};
 }
 
-void check_receive(const nlohmann::json& hello, SessionPlan& plan) {
+void check_receive(const nlohmann::json& hello, const SinkServerOptions& opts, SessionPlan& plan) {
   ReceiverOptions& r = plan.receive;
   r.thread_usage = true;
   r.max_bytes = plan.size;
   auto receiver = field<std::string>(hello, "receiver", "recv");
   auto mode = parse_receiver_mode(receiver);
-  if (!mode || *mode == ReceiverMode::zerocopy_receive)
-    throw ProtocolError("receiver mode '" + printable(receiver) +
-                        "' is not served here (recv, truncate)");
+  const bool zcrx = opts.zcrx_queue && mode == ReceiverMode::zcrx;
+  if (!mode || *mode == ReceiverMode::zerocopy_receive || (*mode == ReceiverMode::zcrx && !zcrx))
+    throw ProtocolError(
+        "receiver mode '" + printable(receiver) + "' is not served here (recv, " +
+        (opts.zcrx_queue ? "truncate, zcrx)" : "truncate; zcrx with --receiver zcrx)"));
   r.mode = *mode;
+  if (zcrx) r.rx_queue = *opts.zcrx_queue;
   auto buffer = field<std::uint64_t>(hello, "buffer", 256 * 1024);
   if (buffer < kMinBuffer || buffer > kMaxBuffer)
     throw ProtocolError("buffer size " + std::to_string(buffer) + " is outside 4 KiB..64 MiB");
@@ -217,7 +220,7 @@ SessionPlan accept_hello(const nlohmann::json& hello, const SinkServerOptions& o
   if (mode == "produce")
     check_produce(hello, opts, plan);
   else if (mode == "receive")
-    check_receive(hello, plan);
+    check_receive(hello, opts, plan);
   else
     throw ProtocolError("mode '" + printable(mode) + "' is not served here (receive, produce)");
   field<std::string>(hello, "run", "");

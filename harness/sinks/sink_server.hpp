@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "harness/measure/receiver_report.hpp"
@@ -50,6 +51,10 @@ struct SinkServerOptions {
   // Serves produce sessions (the ingest workload's remote producer) when
   // set; they are refused otherwise.
   ProduceHandler produce;
+  // Serves zcrx sessions (io_uring zero-copy receive from this NIC queue)
+  // when set (`sink --listen --receiver zcrx --rx-queue N`): the host's
+  // NIC must split headers and the flow must be steered to the queue.
+  std::optional<unsigned> zcrx_queue;
   // Stop after this many sessions (0: until SIGINT/SIGTERM); for tests.
   unsigned session_limit = 0;
 };

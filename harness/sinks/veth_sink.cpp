@@ -7,9 +7,13 @@
 #include "harness/base/errors.hpp"
 #include "harness/sinks/netns.hpp"
 #include "harness/sinks/nic.hpp"
+#include "harness/sinks/zcrx_receive.hpp"
+#include "harness/sinks/zerocopy_receive.hpp"
 
 namespace zc {
 namespace {
+
+constexpr unsigned kJumboMtu = 9000;
 
 sockaddr_in ipv4(const std::string& address, std::uint16_t port) {
   sockaddr_in a{};
@@ -37,6 +41,19 @@ class VethSink : public SinkEndpoint {
                 {"receiver_address", rx.address},
                 {"nic", nic_json(tx.ifname, opts.nic, features)}};
 
+    if (opts.receiver == ReceiverMode::zcrx) {
+      // The receiver's end, probed where it lives: its namespace.
+      std::optional<std::string> why;
+      pair_->run_in(rx, [&] { why = zcrx_unsupported_on(rx.ifname); });
+      if (why) throw Unsupported(*why);
+    }
+    // Page-sized segments for a receiver that maps them need room for a
+    // page of payload in a frame: a jumbo MTU, as a NIC would have it.
+    const bool page_segments = opts.receiver == ReceiverMode::zerocopy_receive;
+    if (page_segments) {
+      pair_->set_mtu(kJumboMtu);
+      details_["mtu"] = kJumboMtu;
+    }
     auto listener = pair_->socket_in(rx, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
     auto addr = ipv4(rx.address, 0);
     check_unix(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind");
@@ -45,8 +62,10 @@ class VethSink : public SinkEndpoint {
     check_unix(::getsockname(listener.get(), reinterpret_cast<sockaddr*>(&addr), &len),
                "getsockname");
     auto client = pair_->socket_in(tx, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
+    if (page_segments) page_sized_segments(client.get());
     check_unix(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr),
                "connect across the veth pair");
+    if (page_segments) details_["segments"] = segment_details(client.get());
     UniqueFd server(
         check_unix(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept4"));
     inner_ = open_process_sink(opts, std::move(client), std::move(server),

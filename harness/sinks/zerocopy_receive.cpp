@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fstream>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
@@ -16,11 +17,45 @@
 
 namespace zc {
 
+namespace {
+
+int maxseg_for_pages() {
+  int timestamps = 1;
+  std::ifstream("/proc/sys/net/ipv4/tcp_timestamps") >> timestamps;
+  const int page = int(::sysconf(_SC_PAGESIZE));
+  return page + (timestamps ? 12 : 0);
+}
+
+}  // namespace
+
+void page_sized_segments(int sender_fd) {
+  int mss = maxseg_for_pages();
+  check_unix(::setsockopt(sender_fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss),
+             "setsockopt(TCP_MAXSEG)");
+}
+
+nlohmann::json segment_details(int sender_fd) {
+  int mss = 0;
+  socklen_t len = sizeof mss;
+  nlohmann::json d = {{"tcp_maxseg_set", maxseg_for_pages()},
+                      {"why",
+                       "zerocopy-receive maps whole pages: each segment's payload is one page "
+                       "(TCP_MAXSEG on the sender's socket before connect, timestamps included)"}};
+  if (::getsockopt(sender_fd, IPPROTO_TCP, TCP_MAXSEG, &mss, &len) == 0)
+    d["tcp_maxseg_in_effect"] = mss;
+  return d;
+}
+
 std::optional<std::string> receiver_mode_refuses(ReceiverMode mode, SinkKind sink) {
   auto name = std::string(to_string(sink));
   switch (mode) {
     case ReceiverMode::recv:
       return std::nullopt;
+    case ReceiverMode::zcrx:
+      if (sink == SinkKind::tcp || sink == SinkKind::veth || sink == SinkKind::remote)
+        return std::nullopt;
+      return "zcrx receives a TCP stream through io_uring from a NIC queue; the " + name +
+             " sink is not a TCP socket (use --sink tcp, veth or remote)";
     case ReceiverMode::zerocopy_receive:
       if (sink == SinkKind::tcp || sink == SinkKind::veth || sink == SinkKind::remote)
         return std::nullopt;

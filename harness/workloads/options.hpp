@@ -60,7 +60,7 @@ inline constexpr OptionFamily nic{"--nic",
 inline constexpr OptionFamily cache{"--cache", OptionKind::words,
                                     "page cache before each repetition", "hot, cold, or hot,cold"};
 inline constexpr OptionFamily receiver{"--receiver", OptionKind::words, "receiver mode",
-                                       "recv, zerocopy-receive, truncate"};
+                                       "recv, zerocopy-receive, truncate, zcrx"};
 inline constexpr OptionFamily tls_cipher{"--tls-cipher", OptionKind::words,
                                          "TLS strategies: the TLS 1.3 suite",
                                          "aes-128-gcm, aes-256-gcm or chacha20-poly1305"};

@@ -1,5 +1,7 @@
 // Receiver modes end to end: zerocopy-receive maps what it can and still
 // checks every byte; truncate discards, so the run is ok but unverified.
+#include "harness/measure/perf_counters.hpp"
+#include "harness/sinks/zcrx_receive.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 #include "harness_fixture.hpp"
 
@@ -13,11 +15,12 @@ struct Outcome {
   bool any_failed = false;
 };
 
-Outcome run_with(const char* strategy, ReceiverMode mode, std::uint64_t chunk = 64u << 10) {
+Outcome run_with(const char* strategy, ReceiverMode mode, std::uint64_t chunk = 64u << 10,
+                 SinkKind sink = SinkKind::tcp) {
   const auto* s = transfer(strategy);
   EXPECT_NE(s, nullptr);
   auto tmp = fresh_dir("receiver");
-  auto plan = small_plan(s, SinkKind::tcp, kSize, chunk, tmp);
+  auto plan = small_plan(s, sink, kSize, chunk, tmp);
   plan.runs[0].conditions.receiver = mode;
   auto out = run_plan(plan);
   EXPECT_TRUE(dir_is_empty(tmp));
@@ -52,9 +55,29 @@ TEST_P(ZerocopyReceive, MappedPlusCopiedIsEveryByteAndVerified) {
   EXPECT_EQ(
       median(run, "receiver_zerocopy_mapped_bytes") + median(run, "receiver_zerocopy_copied_bytes"),
       double(kSize));
-  auto share = median(run, "receiver_zerocopy_mapped_fraction");
-  EXPECT_GE(share, 0.0);
-  EXPECT_LE(share, 1.0);
+  EXPECT_GT(median(run, "receiver_zerocopy_getsockopt_calls_per_mib"), 0.0);
+  const bool maps = std::string(GetParam()) == "msg-zerocopy";
+  auto& share = run["metrics"]["receiver_zerocopy_mapped_fraction"];
+  if (maps) {
+    // Page-sized segments (the sink sets the MSS): all but the tail maps.
+    EXPECT_GE(median(run, "receiver_zerocopy_mapped_fraction"), 0.98);
+    EXPECT_EQ(run["ledger"]["receive"], "by reference (mapped)");
+    EXPECT_TRUE(run["sink_details"]["segments"].contains("tcp_maxseg_in_effect"))
+        << run["sink_details"].dump();
+  } else {
+    // Nothing can map: why, not a 0% result.
+    EXPECT_FALSE(share["available"].get<bool>());
+    EXPECT_NE(share["reason"].get<std::string>().find("not mappable"), std::string::npos)
+        << share.dump();
+    EXPECT_EQ(run["ledger"]["cpu_copies_receiver"], 1);
+  }
+  // The receive side checked on kernel evidence: TCP_ZEROCOPY_RECEIVE's
+  // results and skb_copy_datagram_iovec.
+  if (auto p = perf_events_support(); !p) GTEST_SKIP() << *p.missing;
+  if (auto t = tracefs_support(); !t) GTEST_SKIP() << *t.missing;
+  auto& item = run["model_check"]["items"]["receiver_copies"];
+  EXPECT_EQ(item["status"], "pass") << item.dump(1);
+  EXPECT_NE(item["method"].get<std::string>().find("TCP_ZEROCOPY_RECEIVE"), std::string::npos);
 }
 
 // read-write hands the socket copied, unaligned data (on loopback nothing
@@ -90,7 +113,34 @@ TEST(ReceiverModes, TruncateIsOkButUnverifiedWithTheReason) {
   }
 }
 
+// zcrx needs a NIC with header split and a queue API: loopback has
+// neither, so the run is unsupported with the register call's errno and
+// the device's tcp-data-split, never an error or a result.
+TEST(ReceiverModes, ZcrxIsUnsupportedOnLoopbackWithTheProbesReason) {
+  auto probe = probe_zcrx("lo");
+  ASSERT_TRUE(probe.unsupported);
+  const auto& why = *probe.unsupported;
+  EXPECT_NE(why.find("IORING_REGISTER_ZCRX_IFQ failed with"), std::string::npos) << why;
+  EXPECT_NE(why.find(::geteuid() == 0 ? "EOPNOTSUPP" : "EPERM"), std::string::npos) << why;
+  EXPECT_NE(why.find("tcp-data-split"), std::string::npos) << why;
+  EXPECT_NE(why.find("no header split"), std::string::npos) << why;
+  EXPECT_EQ(probe.to_json()["available"], false);
+  auto [run, failed] = run_with("msg-zerocopy", ReceiverMode::zcrx);
+  ASSERT_EQ(run["status"], "unsupported") << run.dump(1).substr(0, 2000);
+  EXPECT_NE(run["reason"].get<std::string>().find("tcp-data-split"), std::string::npos);
+}
+
+TEST(ReceiverModes, DevmemTcpIsAProbeThatSaysWhatIsMissing) {
+  auto why = devmem_tcp_unavailable();
+  if (!why) GTEST_SKIP() << "this machine has a dmabuf source and a header-split NIC";
+  if (!std::filesystem::exists("/dev/udmabuf"))
+    EXPECT_NE(why->find("no dmabuf source (udmabuf)"), std::string::npos) << *why;
+  EXPECT_NE(why->find("no header-split NIC"), std::string::npos) << *why;
+}
+
 TEST(ReceiverModes, ModesRefuseSinksTheyCannotRead) {
+  EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::zcrx, SinkKind::pipe));
+  EXPECT_FALSE(receiver_mode_refuses(ReceiverMode::zcrx, SinkKind::veth));
   EXPECT_FALSE(receiver_mode_refuses(ReceiverMode::zerocopy_receive, SinkKind::tcp));
   EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::zerocopy_receive, SinkKind::unix_stream));
   EXPECT_TRUE(receiver_mode_refuses(ReceiverMode::zerocopy_receive, SinkKind::pipe));

@@ -146,9 +146,12 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"receiver_zerocopy_copied_bytes", "B", Better::lower, Role::evidence, "exact",
               "bytes the zerocopy-receive receiver had to read() (recv_skip_hint and tails)"},
     MetricDef{"receiver_zerocopy_mapped_fraction", "ratio", Better::higher, Role::evidence, "exact",
-              "mapped / (mapped + copied) bytes in zerocopy-receive mode"},
+              "mapped / (mapped + copied) bytes in zerocopy-receive mode; unavailable, with why, "
+              "when nothing mapped where nothing can (a sender whose pages are not mappable)"},
     MetricDef{"receiver_zerocopy_getsockopt_calls", "count", Better::lower, Role::evidence, "exact",
               "getsockopt(TCP_ZEROCOPY_RECEIVE) calls the receiver made"},
+    MetricDef{"receiver_zerocopy_getsockopt_calls_per_mib", "count", Better::lower, Role::evidence,
+              "exact", "receiver_zerocopy_getsockopt_calls per MiB received"},
     // Kernel counters (harness/measure/perf_counters.hpp): the sender's cover its
     // strategy's calls, the receiver's its receive loop.
     MetricDef{"traced_sender_syscalls", "count", Better::lower, Role::evidence, "tracepoint",

@@ -11,6 +11,7 @@
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 #include "harness/workloads/transfer/kafka_preset.hpp"
+#include "harness/workloads/transfer/receive_preset.hpp"
 #include "harness/workloads/transfer/source.hpp"
 #include "harness/workloads/transfer/transfer_metrics.hpp"
 #include "harness/workloads/transfer/transfer_repetition.hpp"
@@ -295,14 +296,23 @@ class TransferWorkload : public Workload {
   }
 
  private:
-  std::array<Preset, 1> presets_ = {Preset{
-      "kafka",
-      "the articles' table: read-write, mmap-write, sendfile with NIC scatter-gather off and on, "
-      "over veth",
-      {"--strategy", option::sink.name, option::nic.name, option::receiver.name, option::file.name},
-      {},
-      6,  // the fewest whose interval reaches 95%: the ranking can decide
-      apply_kafka_preset}};
+  std::array<Preset, 2> presets_ = {
+      Preset{"kafka",
+             "the articles' table: read-write, mmap-write, sendfile with NIC scatter-gather off "
+             "and on, over veth",
+             {"--strategy", option::sink.name, option::nic.name, option::receiver.name,
+              option::file.name},
+             {},
+             6,  // the fewest whose interval reaches 95%: the ranking can decide
+             apply_kafka_preset},
+      Preset{"receive",
+             "the battle of the ZCs: one stream received by recv, zerocopy-receive (from each "
+             "sender it can map) and io_uring zcrx (where the NIC allows), receiver CPU per byte "
+             "side by side",
+             {"--strategy", option::receiver.name, option::streams.name},
+             {{option::size.name, "64M"}},
+             6,
+             apply_receive_preset}};
 };
 
 ZC_REGISTER_WORKLOAD(TransferWorkload);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "harness/base/units.hpp"
+#include "harness/core/ledger.hpp"
 
 namespace zc {
 nlohmann::json zerocopy_json(const ZeroCopyCompletions& zc) {
@@ -59,23 +60,37 @@ void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
                            : "this kernel does not report whether it copied zero-copy sends "
                              "(IORING_SEND_ZC_REPORT_USAGE unknown)";
   }
+  const char* mapping[] = {"receiver_zerocopy_mapped_bytes", "receiver_zerocopy_copied_bytes",
+                           "receiver_zerocopy_mapped_fraction",
+                           "receiver_zerocopy_getsockopt_calls",
+                           "receiver_zerocopy_getsockopt_calls_per_mib"};
   if (c.receiver == ReceiverMode::zerocopy_receive && has_receiver_process(c.sink)) {
     auto mapped = get(report.evidence, "zerocopy_receive_mapped_bytes");
     auto copied = get(report.evidence, "zerocopy_receive_copied_bytes");
+    auto calls = double(get(report.evidence, "zerocopy_receive_getsockopt_calls"));
     values["receiver_zerocopy_mapped_bytes"] = double(mapped);
     values["receiver_zerocopy_copied_bytes"] = double(copied);
-    values["receiver_zerocopy_mapped_fraction"] =
-        mapped + copied ? double(mapped) / double(mapped + copied) : 0;
-    values["receiver_zerocopy_getsockopt_calls"] =
-        double(get(report.evidence, "zerocopy_receive_getsockopt_calls"));
+    values["receiver_zerocopy_getsockopt_calls"] = calls;
+    if (mapped + copied)
+      values["receiver_zerocopy_getsockopt_calls_per_mib"] =
+          calls / (double(mapped + copied) / double(1 << 20));
+    else
+      unavailable["receiver_zerocopy_getsockopt_calls_per_mib"] = "no bytes were received";
+    // Nothing mapped where nothing can: the reason, not a 0% that reads
+    // like a measured result of the mode.
+    auto why = receive_unmappable(c, zc.requested);
+    if (mapped == 0 && why)
+      unavailable["receiver_zerocopy_mapped_fraction"] = "nothing mapped: " + *why;
+    else if (mapped + copied == 0)
+      unavailable["receiver_zerocopy_mapped_fraction"] = "no bytes were received";
+    else
+      values["receiver_zerocopy_mapped_fraction"] = double(mapped) / double(mapped + copied);
   } else {
     std::string why = "the receiver ran in " + std::string(to_string(c.receiver)) +
                       " mode; only --receiver zerocopy-receive maps the socket";
     if (!has_receiver_process(c.sink))
       why = "no receiver process: the " + std::string(to_string(c.sink)) + " sink has none";
-    for (auto k : {"receiver_zerocopy_mapped_bytes", "receiver_zerocopy_copied_bytes",
-                   "receiver_zerocopy_mapped_fraction", "receiver_zerocopy_getsockopt_calls"})
-      unavailable[k] = why;
+    for (auto k : mapping) unavailable[k] = why;
   }
 }
 
