@@ -39,7 +39,7 @@ struct RunArgs {
   std::string workload;
   std::string preset;
   std::string receiver_buffer = "1M";  // measured default: see Tuning
-  unsigned receiver_poll_us = Tuning{}.receiver_poll_us;
+  int receiver_poll_us = -1;           // -1: not given (Tuning's default; 0 for --preset receive)
   std::string pin = "auto";
   std::string sndbuf, rcvbuf;
   std::string reps = "5";
@@ -173,7 +173,11 @@ RunSettings make_settings(const RunArgs& a) {
   s.tuning.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
   if (s.tuning.receiver_buffer > (256u << 20))
     throw UsageError("--receiver-buffer: '" + a.receiver_buffer + "' is too large (at most 256M)");
-  s.tuning.receiver_poll_us = a.receiver_poll_us;
+  // --preset receive compares the receivers' own CPU per byte: a polling
+  // receiver's would track its wall time, so there they sleep at once.
+  s.tuning.receiver_poll_us = a.receiver_poll_us >= 0 ? unsigned(a.receiver_poll_us)
+                              : a.preset == "receive" ? 0u
+                                                      : Tuning{}.receiver_poll_us;
   parse_pin(a.pin, s.tuning);
   if (!a.sndbuf.empty()) s.tuning.sndbuf = parse_socket_buffer(a.sndbuf, "--sndbuf");
   if (!a.rcvbuf.empty()) s.tuning.rcvbuf = parse_socket_buffer(a.rcvbuf, "--rcvbuf");
@@ -422,9 +426,10 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str();
   app.add_option("--receiver-poll", a->receiver_poll_us,
                  "microseconds the receiver polls an empty socket before it sleeps; 0: it sleeps "
-                 "at once (loopback TCP then flips between two speeds: see the README)")
-      ->check(CLI::Range(0u, 1000000u))
-      ->capture_default_str();
+                 "at once (loopback TCP then flips between two speeds: see the README); "
+                 "--preset receive: 0, since it compares the receivers' CPU")
+      ->check(CLI::Range(0, 1000000))
+      ->default_str(std::to_string(Tuning{}.receiver_poll_us));
   app.add_option("--pin", a->pin,
                  "CPU placement: auto (sender and receiver on the first two CPUs allowed), none "
                  "(the scheduler), or sender:N,receiver:M")

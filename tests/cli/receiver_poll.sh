@@ -56,5 +56,18 @@ for r in json.load(open(sys.argv[1]))["runs"]:
     print("ok  ", sys.argv[2] + ": the receiver sleeps at once")
 PY
 done
+# --preset receive compares the receivers' own CPU: they sleep at once
+# unless --receiver-poll is given.
+for args in "" "--receiver-poll 20"; do
+  "$bin" run --preset receive --size 1M --reps 1 -q $args -o "$tmp/rx.json" --tmpdir "$tmp" \
+    2>"$tmp/err" || { echo "FAIL: --preset receive $args"; cat "$tmp/err"; fail=1; continue; }
+  python3 - "$tmp/rx.json" "${args:-default}" <<'PY' || fail=1
+import json, sys
+want = 20 if "20" in sys.argv[2] else 0
+for r in json.load(open(sys.argv[1]))["runs"]:
+    assert r["parameters"]["tuning"]["receiver_poll_us"] == want, (sys.argv[2], r["name"])
+print("ok   --preset receive (" + sys.argv[2] + "): receiver_poll_us", want)
+PY
+done
 [ $fail -eq 0 ] && echo ok
 exit $fail
