@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-namespace zc {
+#include "harness/core/conditions.hpp"  // kDefaultTlsCipher
 
-inline constexpr std::string_view kDefaultTlsCipher = "aes-128-gcm";
+namespace zc {
 
 // The IANA name of a --tls-cipher value (aes-128-gcm -> TLS_AES_128_GCM_SHA256),
 // or nothing for an unknown one.
