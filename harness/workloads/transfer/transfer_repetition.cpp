@@ -385,8 +385,9 @@ class TransferStream {
     auto report = s.sink->collect();
     json verification = verify(c, src, t.moved, report);
     figures(s, t, peak, worker, report, values, unavailable);
+    auto accounts = account(s, t, worker, report, values, unavailable);  // adds values
     auto rep = repetition_json(c, s, t, values, verification, report, external);
-    rep.update(account(s, t, worker, report, values, unavailable));
+    rep.update(accounts);
     if (auto d = s.sink->details(); !d.is_null()) rep["sink_details"] = d;
     return rep;
   }
