@@ -75,4 +75,9 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+UniqueFd RemovedOnExit::create() const {
+  return UniqueFd(check_unix(::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
+                             "create log"));
+}
+
 }  // namespace zc

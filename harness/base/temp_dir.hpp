@@ -40,6 +40,9 @@ class RemovedOnExit {
     std::filesystem::remove(path_, ec);
   }
   const std::filesystem::path& path() const { return path_; }
+  // Creates the file empty (0600, truncated when it was there): a
+  // repetition's log. Returns it open for writing.
+  UniqueFd create() const;
 
  private:
   std::filesystem::path path_;

@@ -12,6 +12,10 @@
 
 namespace zc {
 
+// The TLS strategies' suite when --tls-cipher is not given: the one default,
+// here in core because Conditions carries it (kit/tls.hpp names the suites).
+inline constexpr std::string_view kDefaultTlsCipher = "aes-128-gcm";
+
 enum class SinkKind { tcp, unix_stream, pipe, null, file, veth, remote };
 enum class CacheState { hot, cold };
 // zcrx: io_uring zero-copy receive (IORING_REGISTER_ZCRX_IFQ, RECV_ZC):
@@ -49,7 +53,7 @@ struct Conditions {
   // the log lives in `source_dir`.
   AppendParameters append;
   // TLS strategies: the TLS 1.3 suite (--tls-cipher; kit/tls.hpp).
-  std::string tls_cipher = "aes-128-gcm";
+  std::string tls_cipher{kDefaultTlsCipher};
 };
 
 }  // namespace zc

@@ -13,12 +13,11 @@
 #include <string>
 #include <string_view>
 
+#include "harness/core/conditions.hpp"  // kDefaultTlsCipher
 #include "harness/core/ledger.hpp"
 #include "harness/core/strategy.hpp"
 
 namespace zc {
-
-inline constexpr std::string_view kDefaultTlsCipher = "aes-128-gcm";
 
 // The IANA name of a --tls-cipher value (aes-128-gcm -> TLS_AES_128_GCM_SHA256),
 // or nothing for an unknown one.

@@ -202,6 +202,8 @@ Plan make_plan(const PlanRequest& r, const RunSettings& settings) {
   for (const auto& o : workload.options())
     if (!o.default_text.empty())
       options.defaults[std::string(o.family->name)] = std::string(o.default_text);
+  // Parsed here, once, for every workload: expand() forms the product.
+  options.typed = parse_run_options(options, workload.options());
   auto strategies = pick_strategies(r.strategies, workload);
   plan.runs = workload.expand(options, strategies, plan);
   if (preset.preset && preset.preset->rewrite) preset.preset->rewrite(plan.runs);

@@ -4,17 +4,21 @@
 // own default and, where narrower, its own allowed values (RunOption); the
 // help, the defaults, the ranges and the error text all come from these
 // rows. Adding a family: a row below, a RunOption in each workload that
-// takes it, and the workload reads it with RunRequest's typed accessors.
+// takes it, and the workload reads its typed value from RunOptions, parsed
+// once (parse_run_options) before the workload's expand() sees it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "harness/core/append_params.hpp"
+#include "harness/core/conditions.hpp"
+#include "harness/core/nic_request.hpp"
 
 namespace zc {
 
@@ -102,11 +106,39 @@ struct RunOption {
   std::string_view default_text;  // the workload's default; "" when none
   std::string_view values = {};   // the workload's allowed values, where narrower
   std::string_view note = {};     // how the workload reads it ("fewer records when syncing")
+  // words: what a value outside `values` cannot do here ("cannot carry a
+  // producer's stream"), for the error; empty: the family's own text.
+  std::string_view refusal = {};
 };
 
 // The line --help shows for `o`: the family's help, the values the
 // workload allows, the range and the workload's note.
 std::string option_help(const RunOption& o);
+
+// A --sink value: its kind and, for the remote sink, HOST:PORT.
+struct SinkChoice {
+  SinkKind kind = SinkKind::tcp;
+  std::string remote;
+};
+
+// The options a workload takes, as typed lists: parsed once, from what was
+// given (command line, preset) or the workload's defaults, with each
+// family's range and error text, before expand() forms their product.
+// Families the workload does not take stay empty.
+struct RunOptions {
+  std::vector<std::uint64_t> sizes;  // --size: as given, else the workload's default
+  bool size_given = false;           // append, ingest: the default is only a cap
+  std::vector<std::uint64_t> chunks, records;
+  std::vector<AppendPattern> patterns;
+  std::vector<SyncPolicy> syncs;
+  std::vector<SinkChoice> sinks;  // only the workload's own sinks
+  std::vector<NicRequest> nics;   // one per --nic given, in order
+  std::vector<CacheState> caches;
+  ReceiverMode receiver = ReceiverMode::recv;
+  std::string tls_cipher;  // a TLS 1.3 suite's name (kit/tls.hpp)
+  std::vector<unsigned> qds, streams;
+  std::string file;  // --file: the source, "" for a generated one
+};
 
 // What the user asked for, as typed: option name -> the texts given (one,
 // or several for a repeatable option), and the chosen workload's defaults.
@@ -124,9 +156,16 @@ struct RunRequest {
   std::vector<std::uint64_t> sizes(const OptionFamily& f) const;
   std::vector<unsigned> counts(const OptionFamily& f) const;
   std::vector<std::string> words(const OptionFamily& f) const;
+  // Every option the workload takes, parsed (make_plan fills it before
+  // expand(); parse_run_options).
+  RunOptions typed;
 };
 
-// --sync's policies, for append and ingest.
+// Parses each family in `taken` (a workload's options()) from `r`; throws
+// UsageError naming the option for a value it does not take.
+RunOptions parse_run_options(const RunRequest& r, std::span<const RunOption> taken);
+
+// --sync's policies, for append and ingest (parse_run_options reads them so).
 std::vector<SyncPolicy> pick_syncs(const RunRequest& r);
 
 // A log's size when --size is not given (append, ingest): `cap` (the

@@ -131,8 +131,9 @@ class Workload {
   virtual std::string_view summary() const = 0;
   virtual std::span<const RunOption> options() const = 0;
   virtual std::span<const Preset> presets() const { return {}; }
-  // The product of the lists in `request` for `strategies`. Throws
-  // UsageError naming the option. May fix settings its options decide
+  // The product of the typed lists in `request.typed` (parsed before, from
+  // this workload's options()) for `strategies`. Throws UsageError naming
+  // the option for a combination no run can take. May fix settings its options decide
   // (--file). Pairs a strategy cannot run (a sink it cannot write) come back
   // as runs that the runner reports unsupported, unless the user named that
   // single pair: then it is a usage error.

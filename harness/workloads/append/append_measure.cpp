@@ -18,6 +18,7 @@
 #include "harness/base/temp_dir.hpp"
 #include "harness/base/units.hpp"
 #include "harness/measure/meters.hpp"
+#include "harness/measure/repetition.hpp"
 #include "harness/workloads/append/append_records.hpp"
 
 namespace zc {
@@ -51,19 +52,14 @@ std::string where(const fs::path& dir) {
 // Creates the log outside the timed region: empty for seq, pre-allocated to
 // its final size for random (and made durable, so that the timed syncs of a
 // random run do not pay for the allocation).
-void create_log(const fs::path& path, const Conditions& c) {
-  UniqueFd fd(check_unix(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
-                         "create log"));
+void create_log(const RemovedOnExit& log, const Conditions& c) {
+  auto fd = log.create();
   if (c.append.pattern == AppendPattern::random) {
     int err = ::posix_fallocate(fd.get(), 0, off_t(c.size));
     if (err != 0) throw std::system_error(err, std::generic_category(), "pre-allocate log");
     check_unix(::fsync(fd.get()), "fsync (pre-allocated log)");
   }
 }
-
-}  // namespace
-
-namespace {
 
 // The timed region's raw figures.
 struct Timed {
@@ -72,13 +68,11 @@ struct Timed {
   std::uint64_t syncs = 0;
   std::uint64_t t0 = 0, t1 = 0, t_final = 0;
   Usage usage;
-  Usage process;  // RUSAGE_SELF over the same window: the cpu role
-  std::optional<StorageIo> io0, io1;
-  std::string io_why;
-  // The device under the log sees what /proc/self/io cannot: the journal
+  // The process (RUSAGE_SELF: the cpu role), its storage I/O and the
+  // device under the log, which sees what /proc/self/io cannot: the journal
   // and metadata writes that make an append durable.
-  std::optional<DeviceIo> dev0, dev1;
-  std::string dev_why;
+  MeterWindow window;
+  explicit Timed(const fs::path& dir) : window(MeterSet{false, dir}) {}
 };
 
 // Appends every record in `order`, applying the sync policy, then the final
@@ -87,14 +81,13 @@ struct Timed {
 Timed append_all(AppendSession& session, RecordSource& records,
                  const std::vector<std::uint64_t>& order, const SyncPolicy& policy,
                  const fs::path& dir) {
-  Timed t;
+  Timed t(dir);
   const auto n = order.size();
   t.latencies.reserve(n);
   const std::uint64_t interval_ns = policy.n * 1'000'000ull;
-  t.io0 = StorageIo::of_process(&t.io_why);
-  t.dev0 = DeviceIo::under(dir, &t.dev_why);
+  const Deadline none;  // an append has no deadline: only a stop signal ends it early
+  t.window.start();
   t.usage = Usage::of_thread();
-  t.process = Usage::of_process();
   t.t0 = now_ns();
   std::size_t i = 0;
   try {
@@ -116,7 +109,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
       auto now = now_ns();
       t.latencies.push_back(now - last);
       last = now;
-      if (interrupted()) throw std::runtime_error("interrupted");
+      none.check(now, 0);
     }
     t.t1 = now_ns();
     session.sync(t.calls);
@@ -126,9 +119,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
     fail(e, dir, "after " + std::to_string(i) + " of " + std::to_string(n) + " records");
   }
   t.usage = Usage::of_thread() - t.usage;
-  t.process = Usage::of_process() - t.process;
-  t.io1 = StorageIo::of_process();
-  t.dev1 = DeviceIo::under(dir, &t.dev_why);
+  t.window.stop();
   return t;
 }
 
@@ -165,45 +156,25 @@ void timed_values(Timed& t, double bytes, Values& values) {
   values["user_s"] = t.usage.user_s;
   values["sys_s"] = t.usage.sys_s;
   values["cpu_ns_per_byte"] = t.usage.cpu_s() * 1e9 / bytes;
-  values["process_cpu_ns_per_byte"] = t.process.cpu_s() * 1e9 / bytes;
+  values["process_cpu_ns_per_byte"] = t.window.process().cpu_s() * 1e9 / bytes;
   values["voluntary_switches"] = double(t.usage.voluntary_switches);
   values["involuntary_switches"] = double(t.usage.involuntary_switches);
   values["minor_faults"] = double(t.usage.minor_faults);
   values["major_faults"] = double(t.usage.major_faults);
 }
 
-void storage_values(Timed& t, const std::string& fs_name, double bytes, Values& values,
-                    Unavailable& unavailable) {
-  if (fs_name == "tmpfs") {
-    t.io_why = "the log is on tmpfs, which has no storage behind its page cache";
-    t.io0.reset();
-  }
-  if (t.io0 && t.io1) {
-    values["storage_write_bytes"] = double(t.io1->write_bytes - t.io0->write_bytes);
-    values["storage_write_amplification"] = double(t.io1->write_bytes - t.io0->write_bytes) / bytes;
-  } else {
-    unavailable["storage_write_bytes"] = unavailable["storage_write_amplification"] = t.io_why;
-  }
-}
-
 // What the device wrote from the first record to the end of the final
-// sync, system-wide; null when it cannot be read.
-json device_values(Timed& t, const std::string& fs_name, double bytes, Values& values,
-                   Unavailable& unavailable) {
-  if (fs_name == "tmpfs") {
-    t.dev_why = "the log is on tmpfs, which has no storage device";
-    t.dev0.reset();
-  }
-  if (!t.dev0 || !t.dev1) {
-    for (auto k : {"device_write_bytes", "device_writes", "device_write_amplification"})
-      unavailable[k] = t.dev_why;
+// sync, system-wide, beside the log's storage figures; null when it
+// cannot be read.
+json device_details(const Timed& t, const std::string& fs_name, Values& values,
+                    Unavailable& unavailable) {
+  auto d = t.window.device();
+  if (fs_name == "tmpfs" || !d) {
+    unavailable["device_writes"] = unavailable["device_write_bytes"];
     return nullptr;
   }
-  auto d = *t.dev1 - *t.dev0;
-  values["device_write_bytes"] = double(d.write_bytes);
-  values["device_writes"] = double(d.writes);
-  values["device_write_amplification"] = double(d.write_bytes) / bytes;
-  return {{"device", d.device},
+  values["device_writes"] = double(d->writes);
+  return {{"device", d->device},
           {"scope", "system-wide: every process's I/O to this device counts"},
           {"method", "/sys/dev/block/MAJ:MIN/stat, sectors x 512"}};
 }
@@ -219,7 +190,7 @@ json measure_append_once(const AppendStrategy& strategy, const Conditions& c, co
   AppendContext ctx{log.path(), c.size, c.chunk, n, c.append.pattern, c.append.sync.opens_dsync()};
   std::unique_ptr<AppendSession> session;
   try {
-    create_log(log.path(), c);
+    create_log(log, c);
     session = strategy.prepare(ctx);
   } catch (const std::system_error& e) {
     fail(e, dir, "while creating it");
@@ -230,8 +201,8 @@ json measure_append_once(const AppendStrategy& strategy, const Conditions& c, co
 
   timed_values(t, double(c.size), values);
   auto fs_name = filesystem_name(dir);
-  storage_values(t, fs_name, double(c.size), values, unavailable);
-  auto device = device_values(t, fs_name, double(c.size), values, unavailable);
+  add_log_storage_values(t.window, fs_name, double(c.size), values, unavailable);
+  auto device = device_details(t, fs_name, values, unavailable);
   json rep = {{"values", values},
               {"verification", {{"verified", true}, {"hash", hex64(hash)}}},
               {"log", {{"file_system", fs_name}, {"records", n}}}};

@@ -21,16 +21,6 @@ constexpr std::array kOptions = {
     RunOption{&option::sync, "none"},
 };
 
-std::vector<AppendPattern> pick_patterns(const RunRequest& r) {
-  std::vector<AppendPattern> out;
-  for (const auto& name : r.words(option::pattern)) {
-    auto p = parse_append_pattern(name);
-    if (!p) throw UsageError("--pattern: '" + name + "' is not a pattern (allowed: seq, random)");
-    out.push_back(*p);
-  }
-  return out;
-}
-
 class AppendRun : public RunMeasure {
  public:
   AppendRun(const RunSpec& spec, const PlanContext& plan) : spec_(spec), plan_(plan) {}
@@ -67,15 +57,12 @@ class AppendWorkload : public Workload {
 
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings&) const override {
-    auto records = r.sizes(option::record);
-    auto patterns = pick_patterns(r);
-    auto syncs = pick_syncs(r);
+    const auto& o = r.typed;
     // Not given: the default is a cap, per record size and policy.
-    auto sizes = r.sizes(option::size);
-    const auto cap = sizes.front();
-    if (!r.has(option::size)) sizes.clear();
+    const auto cap = o.sizes.front();
+    auto sizes = o.size_given ? o.sizes : std::vector<std::uint64_t>{};
     for (auto size : sizes)
-      for (auto rec : records)
+      for (auto rec : o.records)
         if (rec > size)
           throw UsageError("--record: " + format_size(rec) + " is larger than the log (--size " +
                            format_size(size) + ")");
@@ -83,11 +70,11 @@ class AppendWorkload : public Workload {
     // Sync policy outermost, then size and record, patterns innermost: each
     // seq run sits next to its random twin, which the ratio table pairs up.
     std::vector<RunSpec> runs;
-    for (const auto& sync : syncs)
-      for (auto rec : records)
+    for (const auto& sync : o.syncs)
+      for (auto rec : o.records)
         for (auto size : sizes.empty() ? std::vector{default_log_size(cap, rec, sync)} : sizes)
           for (const auto* s : strategies)
-            for (auto pattern : patterns) {
+            for (auto pattern : o.patterns) {
               RunSpec spec;
               spec.strategy = s;
               auto& c = spec.conditions;

@@ -5,10 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <barrier>
 #include <cmath>
 #include <exception>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -23,6 +21,7 @@
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
+#include "harness/measure/repetition.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
 #include "harness/workloads/ingest/peer_process.hpp"
 #include "harness/workloads/ingest/record_stream.hpp"
@@ -48,45 +47,6 @@ std::vector<PerfEventSpec> ingest_event_specs() {
 
 namespace {
 
-// The harness's own end of a repetition (Ctrl-C, the deadline), told
-// apart from a failure of the strategy's calls.
-struct Stopped : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// What every stream of a repetition shares: the start and end of the
-// whole window, taken once when the last stream arrives (std::barrier's
-// completion), and the process-wide figures over it.
-struct Window {
-  std::uint64_t t0 = 0, t1 = 0;
-  Usage process0, process1;
-  std::optional<StorageIo> io0, io1;
-  std::string io_why;
-  std::filesystem::path log_dir;  // where the logs live: its block device's writes
-  std::optional<DeviceIo> dev0, dev1;
-  std::string dev_why;
-};
-
-// Takes the window's start or end: runs once, when the last stream arrives.
-struct Mark {
-  Window* w;
-  bool start;
-  void operator()() noexcept {
-    if (start) {
-      w->io0 = StorageIo::of_process(&w->io_why);
-      w->dev0 = DeviceIo::under(w->log_dir, &w->dev_why);
-      w->process0 = Usage::of_process();
-      w->t0 = now_ns();
-    } else {
-      w->t1 = now_ns();
-      w->process1 = Usage::of_process();
-      w->io1 = StorageIo::of_process();
-      w->dev1 = DeviceIo::under(w->log_dir, &w->dev_why);
-    }
-  }
-};
-using Gate = std::barrier<Mark>;
-
 // One stream's raw figures.
 struct StreamOutcome {
   CallCounters calls;
@@ -102,7 +62,7 @@ struct StreamOutcome {
   json verification;
   json model_check;
   json connection;
-  std::exception_ptr error;
+  double seconds() const { return double(t1 - t0) * 1e-9; }
 };
 
 Maybe<std::uint64_t> kernel_count(const StreamOutcome& s, const char* key,
@@ -126,24 +86,18 @@ class Stream {
         log_(ingest_log_path(plan.work_dir, spec.strategy->id(), index)) {}
 
   // Everything before the clock: the log, the producer, the session, the
-  // counters. Then waits at `start` for the other streams, runs the timed
-  // region, waits at `end`, and checks the log.
-  void run(bool kernel_counters, Gate& start, Gate& end, StreamOutcome& out) {
-    bool arrived_start = false, arrived_end = false;
+  // counters. Then waits at the gate for the other streams, runs the timed
+  // region, waits again, and checks the log.
+  void run(bool kernel_counters, StreamGate& gate, StreamOutcome& out) {
     try {
       set_up(kernel_counters, out);
-      start.arrive_and_wait();
-      arrived_start = true;
+      gate.start();
       timed(out);
-      end.arrive_and_wait();
-      arrived_end = true;
+      gate.end();
       collect(out);
     } catch (...) {
-      out.error = std::current_exception();
-      // The others must not wait for this stream forever.
-      if (!arrived_start) start.arrive_and_drop();
-      if (!arrived_end) end.arrive_and_drop();
-      producer_.reset();
+      producer_.reset();  // ended (or killed) before the other streams go on
+      throw;
     }
   }
 
@@ -152,12 +106,8 @@ class Stream {
   std::uint64_t seed() const { return plan_.settings.seed + index_; }
 
   void set_up(bool kernel_counters, StreamOutcome& out) {
-    {
-      UniqueFd fd(
-          check_unix(::open(log_.path().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600),
-                     "create log"));
-    }
-    deadline_ns_ = now_ns() + repetition_timeout_ns(plan_.settings, c().size);
+    log_.create();
+    deadline_ = Deadline(repetition_timeout_ns(plan_.settings, c().size));
     int socket_fd = start_producer(out);
     IngestContext ctx{socket_fd,
                       log_.path(),
@@ -177,7 +127,7 @@ class Stream {
       out.counted = counters_->available();
       out.counters_why = counters_->reason();
     } else {
-      out.counters_why = "kernel counters run in the untimed evidence repetition only";
+      out.counters_why = kCountersInEvidenceOnly;
     }
   }
 
@@ -189,7 +139,8 @@ class Stream {
     if (c().sink == SinkKind::remote) {
       RemoteProduceRequest request{
           c().remote, plan_.settings.token, spec_.name(), c().size, c().chunk, seed()};
-      auto remote = std::make_unique<RemoteProducer>(request, plan_.settings.tuning, deadline_ns_);
+      auto remote =
+          std::make_unique<RemoteProducer>(request, plan_.settings.tuning, deadline_.at_ns());
       int fd = remote->fd();
       out.connection = remote->details();
       producer_ = std::move(remote);
@@ -208,7 +159,7 @@ class Stream {
                                      std::to_string(seed())};
     for (auto& a : pin_args(plan_.settings.tuning.receiver_cpu)) args.push_back(a);
     producer_ = std::make_unique<PeerProcess>("producer " + std::to_string(index_), args, conn_,
-                                              deadline_ns_);
+                                              deadline_.at_ns());
     return conn_.near.get();
   }
 
@@ -244,10 +195,7 @@ class Stream {
         auto now = now_ns();
         out.latencies.push_back(now - last);
         last = now;
-        if (interrupted()) throw Stopped("interrupted");
-        if (now > deadline_ns_)
-          throw Stopped("the repetition passed its deadline (--timeout) after " +
-                        std::to_string(offset) + " bytes");
+        deadline_.check(now, offset);
       }
       session_->finish(out.calls);
       if (counters_) counters_->stop();
@@ -255,7 +203,7 @@ class Stream {
       CallCounters final_calls;
       session_->sync(final_calls);
       out.t_final = now_ns();
-    } catch (const Stopped&) {
+    } catch (const RepetitionStopped&) {
       throw;
     } catch (const std::exception& e) {
       // A failed call or a stream that ended early: the producer's fate
@@ -307,7 +255,8 @@ class Stream {
   const PlanContext& plan_;
   unsigned index_;
   RemovedOnExit log_;
-  std::uint64_t deadline_ns_ = 0, batch_ = 0;
+  Deadline deadline_;
+  std::uint64_t batch_ = 0;
   Connection conn_;
   std::unique_ptr<Peer> producer_;
   std::unique_ptr<IngestSession> session_;
@@ -320,7 +269,7 @@ double sum_cpu(const std::vector<StreamOutcome>& s, bool producer) {
   return t;
 }
 
-void clock_values(const std::vector<StreamOutcome>& s, const Window& w, double bytes, Values& v) {
+void clock_values(const std::vector<StreamOutcome>& s, double bytes, Values& v) {
   std::uint64_t last_t1 = 0, last_final = 0, records = 0, calls = 0;
   std::vector<std::uint64_t> lat;
   std::vector<double> per_stream;
@@ -330,7 +279,7 @@ void clock_values(const std::vector<StreamOutcome>& s, const Window& w, double b
     records += o.records;
     calls += o.latencies.size();
     lat.insert(lat.end(), o.latencies.begin(), o.latencies.end());
-    per_stream.push_back(bytes / double(s.size()) / (double(o.t1 - o.t0) * 1e-9));
+    per_stream.push_back(bytes / double(s.size()) / o.seconds());
   }
   std::uint64_t first_t0 = s[0].t0;
   for (const auto& o : s) first_t0 = std::min(first_t0, o.t0);
@@ -343,14 +292,7 @@ void clock_values(const std::vector<StreamOutcome>& s, const Window& w, double b
   v["durable_throughput_bytes_per_s"] = bytes / (double(last_final - first_t0) * 1e-9);
   v["append_calls"] = double(calls);
   add_latency_values(lat, v);
-  double mean = 0, var = 0;
-  for (double x : per_stream) mean += x / double(per_stream.size());
-  for (double x : per_stream) var += (x - mean) * (x - mean) / double(per_stream.size());
-  v["streams"] = double(s.size());
-  v["stream_throughput_min_bytes_per_s"] = *std::min_element(per_stream.begin(), per_stream.end());
-  v["stream_throughput_max_bytes_per_s"] = *std::max_element(per_stream.begin(), per_stream.end());
-  v["stream_throughput_cv"] = mean > 0 ? std::sqrt(var) / mean : 0;
-  (void)w;
+  add_stream_spread(per_stream, v);
 }
 
 void call_values(const std::vector<StreamOutcome>& s, Values& v) {
@@ -384,41 +326,20 @@ void call_values(const std::vector<StreamOutcome>& s, Values& v) {
   v["producer_write_calls"] = writes;
 }
 
-void cpu_values(const std::vector<StreamOutcome>& s, const Window& w, double bytes, Values& v) {
+void cpu_values(const std::vector<StreamOutcome>& s, const MeterWindow& w, double bytes,
+                Values& v) {
   double producer_user = 0, producer_sys = 0;
   for (const auto& o : s) {
     producer_user += o.producer.usage.user_s;
     producer_sys += o.producer.usage.sys_s;
   }
-  double process = (w.process1 - w.process0).cpu_s();
+  double process = w.process().cpu_s();
   v["cpu_ns_per_byte"] = sum_cpu(s, false) * 1e9 / bytes;
   v["process_cpu_ns_per_byte"] = process * 1e9 / bytes;
   v["producer_user_s"] = producer_user;
   v["producer_sys_s"] = producer_sys;
   v["producer_cpu_ns_per_byte"] = (producer_user + producer_sys) * 1e9 / bytes;
   v["total_cpu_ns_per_byte"] = (process + producer_user + producer_sys) * 1e9 / bytes;
-}
-
-void storage_values(const Window& w, const std::string& fs_name, double bytes, Values& v,
-                    Unavailable& u) {
-  std::string why = fs_name == "tmpfs"
-                        ? "the log is on tmpfs, which has no storage behind its page cache"
-                        : w.io_why;
-  if (fs_name != "tmpfs" && w.io0 && w.io1) {
-    v["storage_write_bytes"] = double(w.io1->write_bytes - w.io0->write_bytes);
-    v["storage_write_amplification"] = v["storage_write_bytes"] / bytes;
-  } else {
-    u["storage_write_bytes"] = u["storage_write_amplification"] = why;
-  }
-  // What the device wrote (journal and metadata included), system-wide.
-  if (fs_name != "tmpfs" && w.dev0 && w.dev1) {
-    auto d = *w.dev1 - *w.dev0;
-    v["device_write_bytes"] = double(d.write_bytes);
-    v["device_write_amplification"] = double(d.write_bytes) / bytes;
-  } else {
-    u["device_write_bytes"] = u["device_write_amplification"] =
-        fs_name == "tmpfs" ? "the log is on tmpfs, which has no storage device" : w.dev_why;
-  }
 }
 
 void kernel_values(const std::vector<StreamOutcome>& s, Values& v, Unavailable& u) {
@@ -451,8 +372,8 @@ void kernel_values(const std::vector<StreamOutcome>& s, Values& v, Unavailable& 
   }
 }
 
-json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, unsigned streams,
-                  const std::string& fs_name) {
+json check_stream(const RunSpec& spec, const StreamOutcome& o, const MeterWindow& w,
+                  unsigned streams, const std::string& fs_name) {
   const auto& c = spec.conditions;
   IngestEvidence e;
   e.size = c.size;
@@ -467,10 +388,10 @@ json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, 
                              "/proc/self/io is the whole process's: " + std::to_string(streams) +
                                  " streams wrote at once (the run's storage_write_bytes has them "
                                  "all)"};
-  else if (w.io0 && w.io1)
-    e.storage_write_bytes = {w.io1->write_bytes - w.io0->write_bytes, ""};
+  else if (auto io = w.storage())
+    e.storage_write_bytes = {io->write_bytes, ""};
   else
-    e.storage_write_bytes = {std::nullopt, w.io_why};
+    e.storage_write_bytes = {std::nullopt, w.storage_why()};
   // Into the log: every write-like call's bytes (the log is a file).
   e.kernel_from_user = boundary_bytes(o.counted ? &o.kernel : nullptr, o.counters_why, std::nullopt,
                                       SinkKind::file, o.calls.zerocopy)
@@ -478,55 +399,33 @@ json check_stream(const RunSpec& spec, const StreamOutcome& o, const Window& w, 
   return check_ingest_model(spec.strategy->ledger(c), c, e, fs_name);
 }
 
-}  // namespace
+// Each stream's own figures and checks, beside the run's.
+json stream_json(unsigned i, const StreamOutcome& o, double size, bool several) {
+  json s = {{"index", i},
+            {"throughput_bytes_per_s", size / o.seconds()},
+            {"wall_s", o.seconds()},
+            {"verification", o.verification},
+            {"producer", o.producer}};
+  if (!o.calls.evidence.empty()) s["evidence"] = o.calls.evidence;
+  if (!o.kernel_json.is_null()) s["kernel"] = o.kernel_json;
+  if (!o.connection.is_null()) s["connection"] = o.connection;
+  if (several) s["model_check"] = o.model_check;
+  return s;
+}
 
-json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
-  const auto& c = spec_.conditions;
-  const unsigned n = std::max(1u, spec_.streams);
-  Window w;
-  w.log_dir = plan_.work_dir;
-  Gate start(n, Mark{&w, true}), end(n, Mark{&w, false});
-  std::vector<StreamOutcome> out(n);
-  std::vector<std::unique_ptr<Stream>> streams;
-  for (unsigned i = 0; i < n; ++i) streams.push_back(std::make_unique<Stream>(spec_, plan_, i));
-  {
-    // Each stream on a thread of its own, one stream too: a fresh thread
-    // has a fresh io_uring task context, so the io-wq workers its ring
-    // starts are created after its counters open, which follow them.
-    // (Workers kept idle from an earlier run would go uncounted.)
-    std::vector<std::jthread> threads;
-    for (unsigned i = 0; i < n; ++i)
-      threads.emplace_back([&, i] { streams[i]->run(kernel_counters, start, end, out[i]); });
-  }
-  streams.clear();
-  for (auto& o : out)
-    if (o.error) std::rethrow_exception(o.error);
-
-  const double bytes = double(c.size) * n;
-  const auto fs_name = filesystem_name(plan_.work_dir);
-  clock_values(out, w, bytes, values);
-  call_values(out, values);
-  cpu_values(out, w, bytes, values);
-  storage_values(w, fs_name, bytes, values, unavailable);
-  kernel_values(out, values, unavailable);
-
+// The repetition's JSON: stream 0's sections stand for the run's, the
+// worst model check of any stream is the run's, and with several streams
+// each one's figures go beside them.
+json repetition_json(const std::vector<StreamOutcome>& out, const Values& values,
+                     const std::string& fs_name, double size) {
+  const auto n = out.size();
   json per_stream = json::array();
   json check;
   for (unsigned i = 0; i < n; ++i) {
-    auto& o = out[i];
-    o.model_check = check_stream(spec_, o, w, n, fs_name);
+    const auto& o = out[i];
     if (check.is_null() || (o.model_check["status"] == "fail" && check["status"] != "fail"))
       check = o.model_check;
-    json s = {{"index", i},
-              {"throughput_bytes_per_s", double(c.size) / (double(o.t1 - o.t0) * 1e-9)},
-              {"wall_s", double(o.t1 - o.t0) * 1e-9},
-              {"verification", o.verification},
-              {"producer", o.producer}};
-    if (!o.calls.evidence.empty()) s["evidence"] = o.calls.evidence;
-    if (!o.kernel_json.is_null()) s["kernel"] = o.kernel_json;
-    if (!o.connection.is_null()) s["connection"] = o.connection;
-    if (n > 1) s["model_check"] = o.model_check;
-    per_stream.push_back(s);
+    per_stream.push_back(stream_json(i, o, size, n > 1));
   }
   json rep = {{"values", values},
               {"verification", {{"verified", true}, {"hash", out[0].verification["hash"]}}},
@@ -542,15 +441,41 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
   return rep;
 }
 
+}  // namespace
+
+json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
+  const auto& c = spec_.conditions;
+  const unsigned n = std::max(1u, spec_.streams);
+  MeterWindow window(MeterSet{false, plan_.work_dir});  // the logs' device
+  std::vector<StreamOutcome> out(n);
+  {
+    std::vector<std::unique_ptr<Stream>> streams;
+    for (unsigned i = 0; i < n; ++i) streams.push_back(std::make_unique<Stream>(spec_, plan_, i));
+    // Each stream on a thread of its own, one stream too: a fresh thread
+    // has a fresh io_uring task context, so the io-wq workers its ring
+    // starts are created after its counters open, which follow them.
+    // (Workers kept idle from an earlier run would go uncounted.)
+    run_streams(n, /*fresh_threads=*/true, window, [&](unsigned i, StreamGate& gate) {
+      streams[i]->run(kernel_counters, gate, out[i]);
+    });
+  }  // the logs are removed here, failed or not
+
+  const double bytes = double(c.size) * n;
+  const auto fs_name = filesystem_name(plan_.work_dir);
+  clock_values(out, bytes, values);
+  call_values(out, values);
+  cpu_values(out, window, bytes, values);
+  add_log_storage_values(window, fs_name, bytes, values, unavailable);
+  kernel_values(out, values, unavailable);
+  for (auto& o : out) o.model_check = check_stream(spec_, o, window, n, fs_name);
+  return repetition_json(out, values, fs_name, double(c.size));
+}
+
 void IngestRun::finish(json& record, const json& checked, std::vector<std::string>& warnings) {
   record["model_check"] = summarize_model_checks(checked);
   record["copy_verdict"] = ingest_copy_verdict(record["ledger"], record["model_check"]);
-  auto median = [&](const char* key) {
-    auto it = record["metrics"].find(key);
-    return it != record["metrics"].end() && it->contains("median") ? (*it)["median"].get<double>()
-                                                                   : 0.0;
-  };
-  double thread = median("cpu_ns_per_byte"), process = median("process_cpu_ns_per_byte");
+  double thread = metric_median(record, "cpu_ns_per_byte");
+  double process = metric_median(record, "process_cpu_ns_per_byte");
   unsigned streams = std::max(1u, spec_.streams);
   if (streams == 1 && process > 0.05 && process > 1.5 * thread)
     warnings.push_back(
@@ -558,12 +483,9 @@ void IngestRun::finish(json& record, const json& checked, std::vector<std::strin
         "thread " +
         format_fixed(thread, 3) + " ns/B, whole process " + format_fixed(process, 3) +
         " ns/B (process_cpu_ns_per_byte)");
-  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  if (streams > 1 && 2 * streams > cores)
-    warnings.push_back(std::to_string(streams) + " streams on " + std::to_string(cores) +
-                       " cores: with a busy producer and ingesting thread each, the streams "
-                       "share CPUs; the aggregate is bound by the cores here, not by the data "
-                       "path");
+  if (streams > 1)
+    if (auto w = streams_share_cores(streams, "a busy producer and ingesting thread"); !w.empty())
+      warnings.push_back(w);
 }
 
 }  // namespace zc

@@ -29,7 +29,8 @@ constexpr std::array kOptions = {
         &option::size, "64M", {}, "the log's; fewer records by default when syncing per record"},
     RunOption{&option::record, "4K"},
     RunOption{&option::sync, "none"},
-    RunOption{&option::sink, "tcp", kSinks, "the broker's: tcp, unix"},
+    RunOption{&option::sink, "tcp", kSinks, "the broker's: tcp, unix",
+              "cannot carry a producer's stream to the ingest strategies"},
     RunOption{&option::qd, "8"},
     RunOption{&option::streams, "1"},
     RunOption{&option::producers, "2"},
@@ -39,11 +40,6 @@ constexpr std::array kOptions = {
 };
 
 constexpr std::uint64_t kMaxRecord = 1ull << 30;  // the header's length field is 32 bits
-
-struct SinkChoice {
-  SinkKind kind;
-  std::string remote;
-};
 
 std::vector<SinkChoice> pick_sinks(const RunRequest& r, bool broker) {
   std::vector<SinkChoice> out;
@@ -127,15 +123,15 @@ class IngestWorkload : public Workload {
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings&) const override {
     const bool broker = is_broker_request(r);
-    auto records = r.sizes(option::record);
-    auto syncs = pick_syncs(r);
-    auto sinks = pick_sinks(r, broker);
-    auto qds = r.counts(option::qd);
-    auto streams = r.counts(option::streams);
+    const auto& o = r.typed;
+    const auto& records = o.records;
+    const auto& syncs = o.syncs;
+    const auto& qds = o.qds;
+    auto sinks = broker ? pick_sinks(r, broker) : o.sinks;
+    auto streams = o.streams;
     // Not given: the default is a cap, per record size and policy.
-    auto sizes = r.sizes(option::size);
-    const auto cap = sizes.front();
-    if (!r.has(option::size)) sizes.clear();
+    const auto cap = o.sizes.front();
+    auto sizes = o.size_given ? o.sizes : std::vector<std::uint64_t>{};
     for (auto rec : records) {
       if (rec > kMaxRecord)
         throw UsageError("--record: " + format_size(rec) + " is larger than 1G");

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 
 #include <algorithm>
-#include <barrier>
 #include <cmath>
 #include <exception>
 #include <optional>
@@ -18,9 +17,11 @@
 #include "harness/base/temp_dir.hpp"
 #include "harness/external/external_session.hpp"
 #include "harness/kit/tls.hpp"
+#include "harness/measure/accounting.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/measure/process_meter.hpp"
+#include "harness/measure/repetition.hpp"
 #include "harness/measure/system_cpu.hpp"
 #include "harness/sinks/sink.hpp"
 #include "harness/workloads/transfer/zerocopy_metrics.hpp"
@@ -36,7 +37,7 @@ struct Setup {
   UniqueFd source_fd;
   std::string rss_why;
   bool rss_window = false;
-  std::uint64_t deadline_ns = 0;
+  Deadline deadline;
   // TLS strategies: the throwaway key and certificate, and the
   // certificate's file for the receiver (removed with the repetition).
   std::unique_ptr<TlsCredentials> tls;
@@ -55,7 +56,7 @@ struct Timed {
   std::uint64_t t0 = 0, t1 = 0, moved = 0, chunks = 0;
   CallCounters calls;
   Usage thread, process;
-  std::optional<StorageIo> io0, io1;
+  std::optional<StorageIo> io;  // what the sender caused storage to read and write
   std::string io_why;
 };
 
@@ -68,7 +69,7 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
   // The memory window opens before the sink and the strategy's buffers, and
   // after the cache preparation (which may map the file to touch it).
   s.rss_window = reset_peak_rss(&s.rss_why);
-  s.deadline_ns = now_ns() + repetition_timeout_ns(plan.settings, c.size);
+  s.deadline = Deadline(repetition_timeout_ns(plan.settings, c.size));
   SinkOptions sink_opts{c.sink,   c.receiver,  plan.settings.tuning, plan.work_dir,
                         c.nic,    c.remote,    plan.settings.token,  c.size,
                         src.hash, spec.name(), kernel_counters};
@@ -84,10 +85,10 @@ Setup set_up(const RunSpec& spec, const PlanContext& plan, const SourceFile& src
     sink_opts.tls_cert = cert.string();
     sink_opts.tls_cipher = c.tls_cipher;
   }
-  s.sink = open_sink(sink_opts, s.deadline_ns);
-  TransferContext ctx{s.source_fd.get(), src.path,     c.size,      c.chunk,
-                      c.queue_depth,     s.sink->fd(), c.sink,      &external_launcher(),
-                      s.deadline_ns,     s.tls.get(),  c.tls_cipher};
+  s.sink = open_sink(sink_opts, s.deadline.at_ns());
+  TransferContext ctx{s.source_fd.get(),  src.path,     c.size,      c.chunk,
+                      c.queue_depth,      s.sink->fd(), c.sink,      &external_launcher(),
+                      s.deadline.at_ns(), s.tls.get(),  c.tls_cipher};
   s.session = static_cast<const TransferStrategy&>(*spec.strategy).prepare(ctx);
   if (c.sink == SinkKind::veth)
     if (auto d = s.sink->details(); d.contains("nic"))
@@ -103,9 +104,7 @@ void external_figures(Setup& s, Timed& t) {
   const auto& report = static_cast<const ExternalSession&>(*s.session).report();
   auto thread = report.data_tid ? s.worker->thread_usage(*report.data_tid) : std::nullopt;
   t.thread = thread ? *thread : t.process;
-  t.io0 = StorageIo{};
-  t.io1 = s.worker->io(&t.io_why);
-  if (!t.io1) t.io0.reset();
+  t.io = s.worker->io(&t.io_why);
 }
 
 // What accounting needs to read an external program's syscalls: its
@@ -130,12 +129,35 @@ WorkerFacts worker_facts(const Strategy& strategy, const ExternalSession& sessio
   return w;
 }
 
-// The transfer from the first step until the consumer has every byte. The
-// deadline and a stop signal end it between steps, on every sink: a
-// strategy blocked in a call is woken by the signal (EINTR) or, on a
-// stream sink, by the watchdog killing the receiver.
+// The strategy's steps until it has moved every byte, one latency sample
+// per step that entered the kernel: a step that made no call handed out a
+// chunk its batch had already moved (io_uring moves --qd chunks per
+// io_uring_enter), so its time goes to the next sample instead of a p50 of
+// 0. The deadline and a stop signal end it between steps.
+void steps(Setup& s, Timed& t, std::vector<std::uint64_t>& lat) {
+  std::uint64_t calls_seen = 0;
+  for (auto last = t.t0;;) {
+    auto n = s.session->step(t.calls);
+    auto now = now_ns();
+    if (n == 0) break;
+    ++t.chunks;
+    // A worker's calls are not timed one by one: no latency samples.
+    if (!s.worker && t.calls.syscalls != calls_seen) {
+      lat.push_back(now - last);
+      last = now;
+      calls_seen = t.calls.syscalls;
+    }
+    t.moved += n;
+    s.deadline.check(now, t.moved);
+  }
+}
+
+// The transfer from the first step until the consumer has every byte. A
+// strategy blocked in a call is woken by a stop signal (EINTR) or, on a
+// stream sink, by the watchdog killing the receiver at the deadline.
+// `gate`: --streams, where the streams start and stop their clocks together.
 Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& lat,
-                bool kernel_counters, const std::function<void()>& ready) {
+                bool kernel_counters, StreamGate* gate) {
   // An external program starts behind its gate: meters attach first, so
   // they see every thread it will create; its start-up, set-up and
   // warm-up stay outside the timed region.
@@ -145,39 +167,18 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
     s.session->start_worker();
   }
   Timed t;
-  t.io0 = StorageIo::of_process(&t.io_why);
+  MeterWindow meters;  // the process: also io_uring's io-wq workers, which the thread misses
+  meters.start();
   t.thread = Usage::of_thread();
-  t.process = Usage::of_process();  // also io_uring's io-wq workers, which the thread misses
   if (s.worker) s.worker->start();
   accounting.begin(kernel_counters, s.egress_device);
-  if (ready) ready();  // --streams: every stream starts its clock together
+  if (gate) gate->start();
   t.t0 = now_ns();
   try {
-    // One latency sample per step that entered the kernel: a step that
-    // made no call handed out a chunk its batch had already moved (io_uring
-    // moves --qd chunks per io_uring_enter), so its time goes to the next
-    // sample instead of a p50 of 0.
-    std::uint64_t calls_seen = 0;
-    for (auto last = t.t0;;) {
-      auto n = s.session->step(t.calls);
-      auto now = now_ns();
-      if (n == 0) break;
-      ++t.chunks;
-      // A worker's calls are not timed one by one: no latency samples.
-      if (!s.worker && t.calls.syscalls != calls_seen) {
-        lat.push_back(now - last);
-        last = now;
-        calls_seen = t.calls.syscalls;
-      }
-      t.moved += n;
-      if (interrupted()) throw std::runtime_error("interrupted");
-      if (now > s.deadline_ns)
-        throw std::runtime_error("the repetition passed its deadline (--timeout) after " +
-                                 std::to_string(t.moved) + " bytes");
-    }
+    steps(s, t, lat);
     s.session->finish(t.calls);
     accounting.end_strategy();
-    s.sink->close_and_await(s.deadline_ns);
+    s.sink->close_and_await(s.deadline.at_ns());
   } catch (const std::system_error& e) {
     if (interrupted()) throw std::runtime_error("interrupted");
     auto why = s.sink->diagnose();
@@ -186,8 +187,10 @@ Timed run_timed(Setup& s, Accounting& accounting, std::vector<std::uint64_t>& la
   t.t1 = now_ns();
   accounting.end();
   t.thread = Usage::of_thread() - t.thread;
-  t.process = Usage::of_process() - t.process;
-  t.io1 = StorageIo::of_process();
+  meters.stop();
+  t.process = meters.process();
+  t.io = meters.storage();
+  t.io_why = meters.storage_why();
   if (s.worker) external_figures(s, t);
   return t;
 }
@@ -239,9 +242,9 @@ void sender_values(const Conditions& c, const Timed& t, std::size_t chunks, Valu
 }
 
 void storage_values(const Timed& t, Values& values, Unavailable& unavailable) {
-  if (t.io0 && t.io1) {
-    values["storage_read_bytes"] = double(t.io1->read_bytes - t.io0->read_bytes);
-    values["storage_write_bytes"] = double(t.io1->write_bytes - t.io0->write_bytes);
+  if (t.io) {
+    values["storage_read_bytes"] = double(t.io->read_bytes);
+    values["storage_write_bytes"] = double(t.io->write_bytes);
   } else {
     unavailable["storage_read_bytes"] = unavailable["storage_write_bytes"] = t.io_why;
   }
@@ -286,77 +289,60 @@ void sink_storage_values(const Conditions& c, const ReceiverReport& report, Sink
                                  : sink.details().value("device_reason", std::string("not read"));
 }
 
-double median_of(const json& record, const char* key) {
-  auto it = record["metrics"].find(key);
-  return it != record["metrics"].end() && it->contains("median") ? (*it)["median"].get<double>()
-                                                                 : 0.0;
+// An external program's report, and what accounting needs of it: the
+// program exits (or is killed) first, and its facts are taken before its
+// session goes.
+std::optional<WorkerFacts> external_report(const Strategy& strategy, Setup& s, const Timed& t,
+                                           json& external) {
+  if (!s.worker) return std::nullopt;
+  auto& session = static_cast<ExternalSession&>(*s.session);
+  session.end();
+  external = to_json(session.report());
+  auto worker = worker_facts(strategy, session, *s.worker);
+  external["timed_region_ns"] = {{"start", t.t0}, {"end", t.t1}};
+  external["usage"] = s.worker->describe();
+  return worker;
 }
 
-}  // namespace
-
-TransferRun::TransferRun(const RunSpec& spec, const PlanContext& plan,
-                         std::function<const SourceFile&(std::uint64_t size)> source)
-    : spec_(spec), plan_(plan), source_of_(std::move(source)) {}
-
-json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
-  const auto& c = spec_.conditions;
-  const auto& src = source_of_(c.size);
-  auto s = set_up(spec_, plan_, src, kernel_counters);
-  latencies_.clear();
-  latencies_.reserve(std::size_t(c.size / c.chunk + 2));
-  auto t = run_timed(s, accounting_, latencies_, kernel_counters, before_timed);
-  timed_from = t.t0;
-  timed_to = t.t1;
-  if (after_timed) after_timed();
-  auto peak_rss = s.worker       ? s.worker->peak_rss_bytes(&s.rss_why)
-                  : s.rss_window ? peak_rss_bytes(&s.rss_why)
-                                 : std::nullopt;
-  json external;
-  std::optional<WorkerFacts> worker;
-  if (s.worker) {
-    auto& session = static_cast<ExternalSession&>(*s.session);
-    session.end();  // the program exits (or is killed) before its report is kept
-    external = to_json(session.report());
-    worker = worker_facts(*spec_.strategy, session, *s.worker);  // before the session goes
-    external["timed_region_ns"] = {{"start", t.t0}, {"end", t.t1}};
-    external["usage"] = s.worker->describe();
+// An external program is timed from go to done, and counts its own
+// syscalls only when it says so: the figures it cannot have are missing,
+// with why.
+void external_unavailable(const std::optional<WorkerFacts>& worker, Values& values,
+                          Unavailable& unavailable) {
+  if (!worker) return;
+  for (auto k : {"latency_max_ns", "latency_p50_ns", "latency_p90_ns", "latency_p99_ns",
+                 "latency_p999_ns", "latency_samples", "chunks_per_latency_sample"}) {
+    values.erase(k);
+    unavailable[k] = "an external program is timed from go to done, not call by call";
   }
-  s.session.reset();
-  auto report = s.sink->collect();
-  json verification = verify(c, src, t.moved, report);
-
-  clock_values(t, latencies_, double(c.size), values);
-  if (s.worker)
-    for (auto k : {"latency_max_ns", "latency_p50_ns", "latency_p90_ns", "latency_p99_ns",
-                   "latency_p999_ns", "latency_samples", "chunks_per_latency_sample"}) {
-      values.erase(k);
-      unavailable[k] = "an external program is timed from go to done, not call by call";
-    }
-  sender_values(c, t, t.chunks, values);
-  if (worker && !worker->reported_syscalls)
+  if (!worker->reported_syscalls)
     for (auto k : {"syscalls", "syscalls_per_chunk"}) {
       values.erase(k);
       unavailable[k] =
           "the external program did not count its syscalls (a JVM's are the JDK's): see "
           "traced_data_syscalls_per_chunk";
     }
-  values["cache_resident_fraction"] = s.cache.resident_fraction;
-  if (peak_rss)
-    values["sender_peak_rss_bytes"] = double(*peak_rss);
+}
+
+// The sender's peak memory over the repetition: the external program's
+// (read before it exits), else this process's since set-up reset the window.
+std::optional<std::uint64_t> peak_rss(Setup& s) {
+  return s.worker       ? s.worker->peak_rss_bytes(&s.rss_why)
+         : s.rss_window ? peak_rss_bytes(&s.rss_why)
+                        : std::nullopt;
+}
+
+void rss_value(const Setup& s, const std::optional<std::uint64_t>& peak, Values& values,
+               Unavailable& unavailable) {
+  if (peak)
+    values["sender_peak_rss_bytes"] = double(*peak);
   else
     unavailable["sender_peak_rss_bytes"] = s.rss_why;
-  storage_values(t, values, unavailable);
-  receiver_values(c, t, report, values, unavailable);
-  add_zerocopy_values(c, t.calls, report, values, unavailable);
-  sink_storage_values(c, report, *s.sink, values, unavailable);
+}
 
-  auto ledger = spec_.strategy->ledger(c);
-  auto accounts = accounting_.record(
-      {c, ledger, t.calls, t.chunks, std::uint64_t(values["bytes_copied_from_user"]),
-       values["wall_s"], values["throughput_bytes_per_s"], s.cache.resident_fraction, t.thread,
-       &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration,
-       worker ? &*worker : nullptr},
-      values, unavailable);
+// The repetition's JSON: its values, checks and what each side reported.
+json repetition_json(const Conditions& c, const Setup& s, const Timed& t, const Values& values,
+                     const json& verification, const ReceiverReport& report, const json& external) {
   json rep = {{"values", values},
               {"verification", verification},
               {"cache",
@@ -367,9 +353,214 @@ json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kern
   if (t.calls.zerocopy.requested) rep["zerocopy"] = zerocopy_json(t.calls.zerocopy);
   if (has_receiver_process(c.sink)) rep["receiver"] = report;
   if (!external.is_null()) rep["external"] = external;
-  rep.update(accounts);
-  if (auto d = s.sink->details(); !d.is_null()) rep["sink_details"] = d;
   return rep;
+}
+
+}  // namespace
+
+// One stream of a run (the run itself without --streams): its own source,
+// sender, sink and receiver, and its kernel counters and model check,
+// which persist across its repetitions.
+class TransferStream {
+ public:
+  TransferStream(const RunSpec& spec, const PlanContext& plan,
+                 std::function<const SourceFile&(std::uint64_t size)> source)
+      : spec_(spec), plan_(plan), source_of_(std::move(source)) {}
+
+  // Set-up, the timed transfer (between gate->start() and gate->end() when
+  // there is a gate), the bytes checked, the figures.
+  json repetition(Values& values, Unavailable& unavailable, bool kernel_counters,
+                  StreamGate* gate) {
+    const auto& c = spec_.conditions;
+    const auto& src = source_of_(c.size);
+    auto s = set_up(spec_, plan_, src, kernel_counters);
+    latencies_.clear();
+    latencies_.reserve(std::size_t(c.size / c.chunk + 2));
+    auto t = run_timed(s, accounting_, latencies_, kernel_counters, gate);
+    timed_from = t.t0;
+    timed_to = t.t1;
+    if (gate) gate->end();
+    auto peak = peak_rss(s);
+    json external;
+    auto worker = external_report(*spec_.strategy, s, t, external);
+    s.session.reset();
+    auto report = s.sink->collect();
+    json verification = verify(c, src, t.moved, report);
+    figures(s, t, peak, worker, report, values, unavailable);
+    auto accounts = account(s, t, worker, report, values, unavailable);  // adds values
+    auto rep = repetition_json(c, s, t, values, verification, report, external);
+    rep.update(accounts);
+    if (auto d = s.sink->details(); !d.is_null()) rep["sink_details"] = d;
+    return rep;
+  }
+
+  std::uint64_t timed_from = 0, timed_to = 0;  // the timed region's CLOCK_MONOTONIC bounds
+  const std::vector<std::uint64_t>& latencies() const { return latencies_; }
+
+ private:
+  void figures(Setup& s, const Timed& t, const std::optional<std::uint64_t>& peak,
+               const std::optional<WorkerFacts>& worker, const ReceiverReport& report,
+               Values& values, Unavailable& unavailable) {
+    const auto& c = spec_.conditions;
+    clock_values(t, latencies_, double(c.size), values);
+    sender_values(c, t, t.chunks, values);
+    external_unavailable(worker, values, unavailable);
+    values["cache_resident_fraction"] = s.cache.resident_fraction;
+    rss_value(s, peak, values, unavailable);
+    storage_values(t, values, unavailable);
+    receiver_values(c, t, report, values, unavailable);
+    add_zerocopy_values(c, t.calls, report, values, unavailable);
+    sink_storage_values(c, report, *s.sink, values, unavailable);
+  }
+
+  // The kernel's counts set beside the strategy's ledger.
+  json account(const Setup& s, const Timed& t, const std::optional<WorkerFacts>& worker,
+               const ReceiverReport& report, Values& values, Unavailable& unavailable) {
+    const auto& c = spec_.conditions;
+    auto ledger = spec_.strategy->ledger(c);
+    return accounting_.record(
+        {c, ledger, t.calls, t.chunks, std::uint64_t(values["bytes_copied_from_user"]),
+         values["wall_s"], values["throughput_bytes_per_s"], s.cache.resident_fraction, t.thread,
+         &t.process, has_receiver_process(c.sink) ? &report : nullptr, plan_.calibration,
+         worker ? &*worker : nullptr},
+        values, unavailable);
+  }
+
+  RunSpec spec_;
+  const PlanContext& plan_;
+  std::function<const SourceFile&(std::uint64_t size)> source_of_;
+  std::vector<std::uint64_t> latencies_;
+  Accounting accounting_;  // kernel counters, /proc/stat, model check
+};
+
+namespace {
+
+// The streams' figures merged (merge_stream_values), and the peak memory
+// the largest of any stream's: the streams share one process.
+void merge_streams(const RunSpec& spec, const std::vector<Values>& v,
+                   const std::vector<Unavailable>& u, Values& values, Unavailable& unavailable) {
+  merge_stream_values(workload_of(*spec.strategy).metrics(), v, u, values, unavailable);
+  double peak = 0;
+  for (const auto& vi : v)
+    if (auto it = vi.find("sender_peak_rss_bytes"); it != vi.end())
+      peak = std::max(peak, it->second);
+  if (values.count("sender_peak_rss_bytes")) values["sender_peak_rss_bytes"] = peak;
+}
+
+// The run's clock from the first stream's start to the last one's end,
+// every stream's latency samples, and the streams' spread.
+void streams_clock_values(const std::vector<std::unique_ptr<TransferStream>>& streams,
+                          const std::vector<Values>& v, double bytes, Values& values) {
+  std::uint64_t from = streams[0]->timed_from, to = 0;
+  std::vector<std::uint64_t> lat;
+  std::vector<double> tput;
+  for (unsigned i = 0; i < streams.size(); ++i) {
+    from = std::min(from, streams[i]->timed_from);
+    to = std::max(to, streams[i]->timed_to);
+    lat.insert(lat.end(), streams[i]->latencies().begin(), streams[i]->latencies().end());
+    tput.push_back(v[i].at("throughput_bytes_per_s"));
+  }
+  double wall = double(to - from) * 1e-9;
+  values["wall_s"] = wall;
+  values["throughput_bytes_per_s"] = bytes / wall;
+  if (!lat.empty()) add_latency_values(lat, values);
+  add_stream_spread(tput, values);
+}
+
+// Figures of the whole process or machine: each stream's own window saw
+// the other streams' work too, so they come from the aggregate window. The
+// senders are N threads of this process: their CPU is the process's over
+// the window (io_uring's workers included), per byte of every stream; the
+// receivers' adds up per stream.
+void window_values(const MeterWindow& w, double bytes, Values& values) {
+  const auto process = w.process();
+  const double kb = bytes / 1024;
+  values["sender_process_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+  values["sender_user_s"] = process.user_s;
+  values["sender_sys_s"] = process.sys_s;
+  values["sender_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
+  values["sender_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
+  double receivers = values.count("receiver_cpu_ns_per_byte")
+                         ? values["receiver_cpu_ns_per_byte"] * 1e-9 * bytes
+                         : 0;
+  values["total_cpu_ns_per_byte"] = (process.cpu_s() + receivers) * 1e9 / bytes;
+  values["total_cpu_us_per_kb"] = (process.cpu_s() + receivers) * 1e6 / kb;
+  if (auto d = w.cpu()) {
+    values["softirq_s"] = d->softirq_s;
+    values["softirq_ns_per_byte"] = d->softirq_s * 1e9 / bytes;
+    values["system_cpu_s"] = d->busy_s;
+    values["system_cpu_ns_per_byte"] = d->busy_s * 1e9 / bytes;
+    values["system_cpu_us_per_kb"] = d->busy_s * 1e6 / kb;
+  }
+  if (auto io = w.storage()) {
+    values["storage_read_bytes"] = double(io->read_bytes);
+    values["storage_write_bytes"] = double(io->write_bytes);
+  }
+}
+
+// Stream 0's repetition carries the run's sections (receiver, kernel,
+// cache); each stream's own figures and checks go beside it, and any
+// stream's failed check is the run's.
+json streams_json(std::vector<json>& reps, const Values& values) {
+  json rep = reps[0];
+  rep["values"] = values;
+  json streams = json::array();
+  for (unsigned i = 0; i < reps.size(); ++i) {
+    json s = {{"index", i},
+              {"throughput_bytes_per_s", reps[i]["values"]["throughput_bytes_per_s"]},
+              {"wall_s", reps[i]["values"]["wall_s"]},
+              {"verification", reps[i]["verification"]}};
+    if (reps[i].contains("model_check")) {
+      s["model_check"] = reps[i]["model_check"];
+      if (reps[i]["model_check"]["status"] == "fail" && rep["model_check"]["status"] != "fail")
+        rep["model_check"] = reps[i]["model_check"];
+    }
+    if (!reps[i]["verification"].value("verified", false))
+      rep["verification"] = reps[i]["verification"];
+    streams.push_back(std::move(s));
+  }
+  rep["streams"] = std::move(streams);
+  return rep;
+}
+
+}  // namespace
+
+TransferRun::TransferRun(const RunSpec& spec, const PlanContext& plan,
+                         std::function<const SourceFile&(std::uint64_t, unsigned)> source)
+    : spec_(spec),
+      source_(std::move(source)),
+      stream_settings_(plan.settings),
+      stream_plan_{stream_settings_, plan.work_dir, plan.calibration} {
+  if (spec.streams > 1) stream_settings_.tuning.receiver_poll_us = 0;
+  RunSpec one = spec;
+  one.streams = 1;
+  for (unsigned i = 0; i < std::max(1u, spec.streams); ++i)
+    streams_.push_back(std::make_unique<TransferStream>(
+        one, stream_plan_,
+        [this, i](std::uint64_t size) -> const SourceFile& { return source_(size, i); }));
+}
+
+TransferRun::~TransferRun() = default;
+
+json TransferRun::repetition(Values& values, Unavailable& unavailable, bool kernel_counters) {
+  // The run alone: on this thread, its figures are the run's.
+  if (streams_.size() == 1)
+    return streams_[0]->repetition(values, unavailable, kernel_counters, nullptr);
+  const unsigned n = unsigned(streams_.size());
+  // Sources are made here, one at a time, before the streams start.
+  for (unsigned i = 0; i < n; ++i) source_(spec_.conditions.size, i);
+  MeterWindow window(MeterSet{/*system_cpu=*/true, {}});
+  std::vector<Values> v(n);
+  std::vector<Unavailable> u(n);
+  std::vector<json> reps(n);
+  run_streams(n, /*fresh_threads=*/false, window, [&](unsigned i, StreamGate& gate) {
+    reps[i] = streams_[i]->repetition(v[i], u[i], kernel_counters, &gate);
+  });
+  const double bytes = double(spec_.conditions.size) * n;
+  merge_streams(spec_, v, u, values, unavailable);
+  streams_clock_values(streams_, v, bytes, values);
+  window_values(window, bytes, values);
+  return streams_json(reps, values);
 }
 
 void TransferRun::finish(json& record, const json& checked, std::vector<std::string>& warnings) {
@@ -390,249 +581,17 @@ void TransferRun::finish(json& record, const json& checked, std::vector<std::str
   }
   // io_uring punts work (splice, blocking writes) to io-wq kernel threads
   // of this process: RUSAGE_THREAD does not see them, RUSAGE_SELF does.
-  double thread = median_of(record, "sender_cpu_ns_per_byte");
-  double process = median_of(record, "sender_process_cpu_ns_per_byte");
+  double thread = metric_median(record, "sender_cpu_ns_per_byte");
+  double process = metric_median(record, "sender_process_cpu_ns_per_byte");
   if (process > 0.05 && process > 1.5 * thread)
     warnings.push_back(
         "sender CPU runs on other threads of the process (io_uring io-wq workers): "
         "sender thread " +
         std::to_string(thread) + " ns/B, whole process " + std::to_string(process) +
         " ns/B (sender_process_cpu_ns_per_byte)");
-}
-
-namespace {
-
-// The whole aggregate window of a --streams repetition, taken once when the
-// last stream arrives at the start and at the end.
-struct StreamsWindow {
-  std::uint64_t t0 = 0, t1 = 0;
-  Usage process0, process1;
-  std::optional<SystemCpu> cpu0, cpu1;
-  std::optional<StorageIo> io0, io1;
-  std::string cpu_why, io_why;
-};
-
-struct StreamsMark {
-  StreamsWindow* w;
-  bool start;
-  void operator()() noexcept {
-    if (start) {
-      w->io0 = StorageIo::of_process(&w->io_why);
-      w->cpu0 = SystemCpu::now(&w->cpu_why);
-      w->process0 = Usage::of_process();
-      w->t0 = now_ns();
-    } else {
-      w->t1 = now_ns();
-      w->process1 = Usage::of_process();
-      w->cpu1 = SystemCpu::now(&w->cpu_why);
-      w->io1 = StorageIo::of_process();
-    }
-  }
-};
-
-// Counts, bytes and seconds add up across streams; per-byte, per-chunk and
-// fraction figures are the streams' mean (every stream moves the same bytes).
-// Ratios of counts (syscalls_per_chunk) have the unit "count" too: their
-// key says what they are.
-bool adds_up(const MetricDef& d) {
-  if (std::string_view(d.key).find("_per_") != std::string_view::npos) return false;
-  return d.unit == "s" || d.unit == "count" || d.unit == "B" || d.unit == "pages";
-}
-
-class StreamsRun : public RunMeasure {
- public:
-  StreamsRun(const RunSpec& spec, const PlanContext& plan,
-             std::function<const SourceFile&(std::uint64_t, unsigned)> source)
-      : spec_(spec),
-        plan_(plan),
-        source_(std::move(source)),
-        stream_settings_(sleeping_receivers(plan.settings)),
-        stream_plan_{stream_settings_, plan.work_dir, plan.calibration} {
-    RunSpec one = spec;
-    one.streams = 1;
-    for (unsigned i = 0; i < spec.streams; ++i)
-      children_.push_back(std::make_unique<TransferRun>(
-          one, stream_plan_,
-          [this, i](std::uint64_t size) -> const SourceFile& { return source_(size, i); }));
-  }
-
-  json repetition(Values& values, Unavailable& unavailable, bool kernel_counters) override {
-    const unsigned n = unsigned(children_.size());
-    // Sources are made here, one at a time, before the streams start.
-    for (unsigned i = 0; i < n; ++i) source_(spec_.conditions.size, i);
-    StreamsWindow w;
-    std::barrier<StreamsMark> start(n, StreamsMark{&w, true}), end(n, StreamsMark{&w, false});
-    std::vector<Values> v(n);
-    std::vector<Unavailable> u(n);
-    std::vector<json> reps(n);
-    std::vector<std::exception_ptr> errors(n);
-    {
-      std::vector<std::jthread> threads;
-      for (unsigned i = 0; i < n; ++i)
-        threads.emplace_back([&, i] {
-          bool started = false, ended = false;
-          auto& child = *children_[i];
-          child.before_timed = [&] {
-            started = true;
-            start.arrive_and_wait();
-          };
-          child.after_timed = [&] {
-            ended = true;
-            end.arrive_and_wait();
-          };
-          try {
-            reps[i] = child.repetition(v[i], u[i], kernel_counters);
-          } catch (...) {
-            errors[i] = std::current_exception();
-          }
-          // A stream that failed must not keep the others waiting.
-          if (!started) start.arrive_and_drop();
-          if (!ended) end.arrive_and_drop();
-        });
-    }
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    merge(v, u, w, values, unavailable);
-    return stream_json(reps, values);
-  }
-
-  void finish(json& record, const json& checked, std::vector<std::string>& warnings) override {
-    children_[0]->finish(record, checked, warnings);
-    unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-    if (2 * spec_.streams > cores)
-      warnings.push_back(std::to_string(spec_.streams) + " streams on " + std::to_string(cores) +
-                         " cores: with a busy sender and receiver each, the streams share "
-                         "CPUs; the aggregate is bound by the cores here, not by the data path");
-  }
-
- private:
-  void merge(const std::vector<Values>& v, const std::vector<Unavailable>& u,
-             const StreamsWindow& w, Values& values, Unavailable& unavailable) {
-    const double n = double(v.size());
-    for (const auto& def : workload_of(*spec_.strategy).metrics()) {
-      std::string key(def.key);
-      bool everywhere = true;
-      double total = 0;
-      for (const auto& vi : v) {
-        auto it = vi.find(key);
-        if (it == vi.end()) {
-          everywhere = false;
-          break;
-        }
-        total += it->second;
-      }
-      if (everywhere) values[key] = adds_up(def) ? total : total / n;
-      for (const auto& ui : u)
-        if (auto it = ui.find(key); it != ui.end()) {
-          unavailable[key] = it->second;
-          values.erase(key);
-        }
-    }
-    const double bytes = double(spec_.conditions.size) * n;
-    std::uint64_t from = children_[0]->timed_from, to = 0;
-    std::vector<std::uint64_t> lat;
-    std::vector<double> tput;
-    for (unsigned i = 0; i < children_.size(); ++i) {
-      from = std::min(from, children_[i]->timed_from);
-      to = std::max(to, children_[i]->timed_to);
-      lat.insert(lat.end(), children_[i]->latencies().begin(), children_[i]->latencies().end());
-      tput.push_back(v[i].at("throughput_bytes_per_s"));
-    }
-    double wall = double(to - from) * 1e-9;
-    values["wall_s"] = wall;
-    values["throughput_bytes_per_s"] = bytes / wall;
-    if (!lat.empty()) add_latency_values(lat, values);
-    double mean = 0, var = 0;
-    for (double x : tput) mean += x / n;
-    for (double x : tput) var += (x - mean) * (x - mean) / n;
-    values["streams"] = n;
-    values["stream_throughput_min_bytes_per_s"] = *std::min_element(tput.begin(), tput.end());
-    values["stream_throughput_max_bytes_per_s"] = *std::max_element(tput.begin(), tput.end());
-    values["stream_throughput_cv"] = mean > 0 ? std::sqrt(var) / mean : 0;
-    // Figures of the whole process or machine: each stream's own window
-    // saw the other streams' work too, so they come from the aggregate window.
-    // The senders are N threads of this process: their CPU is the
-    // process's over the window (io_uring's workers included), per byte of
-    // every stream; the receivers' adds up per stream.
-    const auto process = w.process1 - w.process0;
-    const double kb = bytes / 1024;
-    values["sender_process_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
-    values["sender_user_s"] = process.user_s;
-    values["sender_sys_s"] = process.sys_s;
-    values["sender_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
-    values["sender_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
-    if (values.count("receiver_cpu_ns_per_byte")) {
-      double receivers = values["receiver_cpu_ns_per_byte"] * 1e-9 * bytes;
-      values["total_cpu_ns_per_byte"] = (process.cpu_s() + receivers) * 1e9 / bytes;
-      values["total_cpu_us_per_kb"] = (process.cpu_s() + receivers) * 1e6 / kb;
-    } else {
-      values["total_cpu_ns_per_byte"] = process.cpu_s() * 1e9 / bytes;
-      values["total_cpu_us_per_kb"] = process.cpu_s() * 1e6 / kb;
-    }
-    double peak = 0;
-    for (const auto& vi : v)
-      if (auto it = vi.find("sender_peak_rss_bytes"); it != vi.end())
-        peak = std::max(peak, it->second);
-    if (values.count("sender_peak_rss_bytes")) values["sender_peak_rss_bytes"] = peak;
-    if (w.cpu0 && w.cpu1) {
-      auto d = *w.cpu1 - *w.cpu0;
-      values["softirq_s"] = d.softirq_s;
-      values["softirq_ns_per_byte"] = d.softirq_s * 1e9 / bytes;
-      values["system_cpu_s"] = d.busy_s;
-      values["system_cpu_ns_per_byte"] = d.busy_s * 1e9 / bytes;
-      values["system_cpu_us_per_kb"] = d.busy_s * 1e6 / (bytes / 1024);
-    }
-    if (w.io0 && w.io1) {
-      values["storage_read_bytes"] = double(w.io1->read_bytes - w.io0->read_bytes);
-      values["storage_write_bytes"] = double(w.io1->write_bytes - w.io0->write_bytes);
-    }
-  }
-
-  // Stream 0's repetition carries the run's sections (receiver, kernel,
-  // cache); each stream's own figures and checks go beside it.
-  json stream_json(std::vector<json>& reps, const Values& values) {
-    json rep = reps[0];
-    rep["values"] = values;
-    json streams = json::array();
-    for (unsigned i = 0; i < reps.size(); ++i) {
-      json s = {{"index", i},
-                {"throughput_bytes_per_s", reps[i]["values"]["throughput_bytes_per_s"]},
-                {"wall_s", reps[i]["values"]["wall_s"]},
-                {"verification", reps[i]["verification"]}};
-      if (reps[i].contains("model_check")) {
-        s["model_check"] = reps[i]["model_check"];
-        if (reps[i]["model_check"]["status"] == "fail" && rep["model_check"]["status"] != "fail")
-          rep["model_check"] = reps[i]["model_check"];
-      }
-      if (!reps[i]["verification"].value("verified", false))
-        rep["verification"] = reps[i]["verification"];
-      streams.push_back(std::move(s));
-    }
-    rep["streams"] = std::move(streams);
-    return rep;
-  }
-
-  // The streams' receivers share a CPU: one polling an empty socket would
-  // take it from another with bytes to read (Tuning::receiver_poll_us).
-  static RunSettings sleeping_receivers(RunSettings s) {
-    s.tuning.receiver_poll_us = 0;
-    return s;
-  }
-
-  RunSpec spec_;
-  const PlanContext& plan_;
-  std::function<const SourceFile&(std::uint64_t, unsigned)> source_;
-  RunSettings stream_settings_;
-  PlanContext stream_plan_;
-  std::vector<std::unique_ptr<TransferRun>> children_;
-};
-
-}  // namespace
-
-std::unique_ptr<RunMeasure> make_streams_run(
-    const RunSpec& spec, const PlanContext& plan,
-    const std::function<const SourceFile&(std::uint64_t size, unsigned stream)>& source) {
-  return std::make_unique<StreamsRun>(spec, plan, source);
+  if (spec_.streams > 1)
+    if (auto w = streams_share_cores(spec_.streams, "a busy sender and receiver"); !w.empty())
+      warnings.push_back(w);
 }
 
 }  // namespace zc

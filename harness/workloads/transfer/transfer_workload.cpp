@@ -8,7 +8,6 @@
 #include "harness/base/units.hpp"
 #include "harness/core/transfer.hpp"
 #include "harness/kit/tls.hpp"
-#include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/zerocopy_receive.hpp"
 #include "harness/workloads/transfer/kafka_preset.hpp"
 #include "harness/workloads/transfer/receive_preset.hpp"
@@ -33,52 +32,29 @@ constexpr std::array kOptions = {
     RunOption{&option::streams, "1"},
 };
 
-struct SinkChoice {
+// One sink a run writes to: a --sink value, and for veth the --nic setting
+// of its device.
+struct SinkRun {
   SinkKind kind;
   std::string remote;   // HOST:PORT for the remote sink
   NicRequest nic = {};  // veth: the device's offloads
 };
 
-std::vector<SinkChoice> pick_sinks(const RunRequest& r) {
-  std::vector<SinkChoice> out;
-  for (const auto& name : r.words(option::sink)) {
-    if (name.rfind("remote:", 0) == 0) {
-      out.push_back({SinkKind::remote, parse_remote_address(name.substr(7), "--sink")});
-      continue;
-    }
-    auto kind = parse_sink_kind(name);
-    if (!kind || kind == SinkKind::remote)
-      throw UsageError("--sink: " +
-                       (kind ? std::string("remote needs an address: remote:HOST:PORT")
-                             : "unknown sink '" + name + "'") +
-                       " (allowed: " + std::string(option::sink.values) + ")");
-    out.push_back({*kind, {}});
-  }
-  return out;
-}
-
 // Each --nic setting makes its own veth sink: `--nic sg=on --nic sg=off`
 // compares the two. Other sinks in the list have no device to set and run
 // once, as given (`--sink tcp,veth --nic sg=on --nic sg=off`: three sinks);
 // --nic without any veth sink is a usage error.
-std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
-                                  const std::vector<std::string>& texts) {
-  if (texts.empty()) return sinks;
-  if (std::none_of(sinks.begin(), sinks.end(),
-                   [](const SinkChoice& s) { return s.kind == SinkKind::veth; }))
+std::vector<SinkRun> with_nics(const std::vector<SinkChoice>& sinks,
+                               const std::vector<NicRequest>& nics) {
+  std::vector<SinkRun> out;
+  const bool veth = std::any_of(sinks.begin(), sinks.end(),
+                                [](const SinkChoice& s) { return s.kind == SinkKind::veth; });
+  if (!nics.empty() && !veth)
     throw UsageError("--nic: sets the veth sink's device; it cannot apply to the " +
                      std::string(to_string(sinks.front().kind)) + " sink (use --sink veth)");
-  std::vector<NicRequest> nics;
-  for (const auto& t : texts) {
-    auto nic = parse_nic_request(t);
-    if (std::find(nics.begin(), nics.end(), nic) != nics.end())
-      throw UsageError("--nic: '" + t + "' is given twice");
-    nics.push_back(nic);
-  }
-  std::vector<SinkChoice> out;
   for (const auto& s : sinks) {
-    if (s.kind != SinkKind::veth) {
-      out.push_back(s);
+    if (s.kind != SinkKind::veth || nics.empty()) {
+      out.push_back({s.kind, s.remote});
       continue;
     }
     for (const auto& nic : nics) out.push_back({s.kind, s.remote, nic});
@@ -86,32 +62,18 @@ std::vector<SinkChoice> with_nics(const std::vector<SinkChoice>& sinks,
   return out;
 }
 
-std::vector<CacheState> pick_caches(const RunRequest& r) {
-  std::vector<CacheState> out;
-  for (const auto& name : r.words(option::cache)) {
-    if (name == "hot")
-      out.push_back(CacheState::hot);
-    else if (name == "cold")
-      out.push_back(CacheState::cold);
-    else
-      throw UsageError("--cache: '" + name + "' is not a cache state (allowed: hot, cold)");
-  }
-  return out;
-}
-
 // --file fixes the size; otherwise --size lists them.
-std::vector<std::uint64_t> pick_sizes(const RunRequest& r, RunSettings& settings) {
-  auto file = r.text(option::file);
-  if (file.empty()) return r.sizes(option::size);
-  if (r.has(option::size))
+std::vector<std::uint64_t> pick_sizes(const RunOptions& o, RunSettings& settings) {
+  if (o.file.empty()) return o.sizes;
+  if (o.size_given)
     throw UsageError("--size: the size is the file's when --file is given; drop one of them");
-  auto size = check_source_file(file);
-  settings.file = file;
+  auto size = check_source_file(o.file);
+  settings.file = o.file;
   return {size};
 }
 
 void check_pairs(const std::vector<const Strategy*>& strategies,
-                 const std::vector<SinkChoice>& sinks) {
+                 const std::vector<SinkRun>& sinks) {
   // A single strategy-sink pair named explicitly is a usage error; in a
   // product of lists it is an unsupported row, with the reason.
   if (strategies.size() != 1 || sinks.size() != 1) return;
@@ -120,17 +82,56 @@ void check_pairs(const std::vector<const Strategy*>& strategies,
                      "' cannot write to the " + std::string(to_string(sinks[0].kind)) + " sink");
 }
 
+// The combinations of options no run can take, each a usage error naming
+// the option.
+void check_combinations(const RunOptions& o, const std::vector<std::uint64_t>& sizes,
+                        const std::vector<SinkRun>& sinks) {
+  for (auto n : o.streams)
+    if (n > 1)
+      for (const auto& sink : sinks)
+        if (!has_receiver_process(sink.kind))
+          throw UsageError("--streams: the " + std::string(to_string(sink.kind)) +
+                           " sink has no receiver per stream (allowed with tcp, unix, pipe, "
+                           "veth, remote)");
+  for (auto size : sizes)
+    for (auto chunk : o.chunks)
+      if (chunk > size)
+        throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
+                         format_size(size) + ")");
+  for (const auto& sink : sinks)
+    if (auto why = receiver_mode_refuses(o.receiver, sink.kind))
+      throw UsageError("--receiver: " + *why);
+}
+
+// One run of the product.
+RunSpec transfer_run(const Strategy* s, const RunOptions& o, const SinkRun& sink, CacheState cache,
+                     std::uint64_t size, std::uint64_t chunk, unsigned qd, unsigned streams) {
+  RunSpec spec;
+  spec.strategy = s;
+  spec.streams = streams;
+  auto& c = spec.conditions;
+  c.sink = sink.kind;
+  c.remote = sink.remote;
+  c.nic = sink.nic;
+  // Loopback and veth gather pages unless told otherwise.
+  c.egress_scatter_gather = sink.nic.sg.value_or(true);
+  c.cache = cache;
+  c.receiver = o.receiver;
+  c.size = size;
+  c.chunk = chunk;
+  c.queue_depth = qd;
+  c.tls_cipher = o.tls_cipher;
+  return spec;
+}
+
 class TransferPlan : public PlanMeasure {
  public:
   explicit TransferPlan(const PlanContext& plan) : plan_(plan) {}
   std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
-    if (spec.streams > 1)
-      return make_streams_run(spec, plan_,
-                              [this](std::uint64_t size, unsigned stream) -> const SourceFile& {
-                                return source(size, stream);
-                              });
     return std::make_unique<TransferRun>(
-        spec, plan_, [this](std::uint64_t size) -> const SourceFile& { return source(size, 0); });
+        spec, plan_, [this](std::uint64_t size, unsigned stream) -> const SourceFile& {
+          return source(size, stream);
+        });
   }
 
   // From the second round on, the generated sources leave the page cache
@@ -186,65 +187,23 @@ class TransferWorkload : public Workload {
 
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings& settings) const override {
-    auto sizes = pick_sizes(r, settings);
-    auto chunks = r.sizes(option::chunk);
-    auto qds = r.counts(option::qd);
-    auto receiver_text = r.text(option::receiver);
-    auto receiver = parse_receiver_mode(receiver_text);
-    if (!receiver)
-      throw UsageError("--receiver: '" + receiver_text + "' is not a receiver mode (allowed: " +
-                       std::string(option::receiver.values) + ")");
-    auto sinks = with_nics(pick_sinks(r), r.all(option::nic));
-    auto caches = pick_caches(r);
-    auto tls_cipher = r.text(option::tls_cipher);
-    if (!tls13_suite(tls_cipher))
-      throw UsageError("--tls-cipher: '" + tls_cipher +
-                       "' is not a cipher (allowed: " + std::string(tls_cipher_names()) + ")");
-    auto streams = r.counts(option::streams);
-    for (auto n : streams)
-      if (n > 1)
-        for (const auto& sink : sinks)
-          if (!has_receiver_process(sink.kind))
-            throw UsageError("--streams: the " + std::string(to_string(sink.kind)) +
-                             " sink has no receiver per stream (allowed with tcp, unix, pipe, "
-                             "veth, remote)");
-    for (auto size : sizes)
-      for (auto chunk : chunks)
-        if (chunk > size)
-          throw UsageError("--chunk: " + format_size(chunk) + " is larger than the file (" +
-                           format_size(size) + ")");
-    for (const auto& sink : sinks)
-      if (auto why = receiver_mode_refuses(*receiver, sink.kind))
-        throw UsageError("--receiver: " + *why);
+    const auto& o = r.typed;
+    auto sizes = pick_sizes(o, settings);
+    auto sinks = with_nics(o.sinks, o.nics);
+    check_combinations(o, sizes, sinks);
     check_pairs(strategies, sinks);
 
     // Sizes outermost, cache state next, so that every strategy of a group
     // meets the same page-cache conditions.
     std::vector<RunSpec> runs;
     for (auto size : sizes)
-      for (auto cache : caches)
+      for (auto cache : o.caches)
         for (const auto& sink : sinks)
-          for (auto chunk : chunks)
-            for (auto qd : qds)
-              for (auto n : streams)
-                for (const auto* s : strategies) {
-                  RunSpec spec;
-                  spec.strategy = s;
-                  spec.streams = n;
-                  auto& c = spec.conditions;
-                  c.sink = sink.kind;
-                  c.remote = sink.remote;
-                  c.nic = sink.nic;
-                  // Loopback and veth gather pages unless told otherwise.
-                  c.egress_scatter_gather = sink.nic.sg.value_or(true);
-                  c.cache = cache;
-                  c.receiver = *receiver;
-                  c.size = size;
-                  c.chunk = chunk;
-                  c.queue_depth = qd;
-                  c.tls_cipher = tls_cipher;
-                  runs.push_back(spec);
-                }
+          for (auto chunk : o.chunks)
+            for (auto qd : o.qds)
+              for (auto n : o.streams)
+                for (const auto* s : strategies)
+                  runs.push_back(transfer_run(s, o, sink, cache, size, chunk, qd, n));
     return runs;
   }
 
