@@ -38,6 +38,13 @@ for r in runs:
     for key in ("records_per_s", "latency_p999_ns", "syncs", "cpu_ns_per_byte"):
         assert r["metrics"][key]["available"] is True, (r["name"], key)
     assert r["parameters"]["pattern"] in ("seq", "random")
+    # The ledger against the appending thread's kernel evidence (the
+    # counters ran in the timed repetition: --warmup 0).
+    kc = doc["environment"]["kernel_counters"]
+    counted = kc["perf_events"]["available"] and kc["tracepoints"]["available"]
+    want = "pass" if counted else "not_measured"
+    assert r["model_check"]["status"] == want, (r["name"], r["copy_verdict"])
+    assert "into the log" in r["copy_verdict"], r["copy_verdict"]
 PY
 left=$(find "$tmp" -mindepth 1 -name 'zc-bench.*' | wc -l)
 [ "$left" -eq 0 ] || { echo "left temporary folders: $left"; exit 1; }

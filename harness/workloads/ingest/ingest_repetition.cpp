@@ -23,6 +23,7 @@
 #include "harness/measure/accounting.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
+#include "harness/measure/storage_device.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
 #include "harness/workloads/ingest/peer_process.hpp"
 #include "harness/workloads/ingest/record_stream.hpp"
@@ -535,6 +536,8 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
               {"producer", out[0].producer}};
   if (!out[0].calls.evidence.empty()) rep["evidence"] = out[0].calls.evidence;
   if (!out[0].kernel_json.is_null()) rep["kernel"] = out[0].kernel_json;
+  if (fs_name != "tmpfs" && w.dev0 && w.dev1)
+    rep["storage_device"] = storage_device_json(*w.dev1 - *w.dev0);
   if (n > 1)
     rep["streams"] = per_stream;
   else if (!out[0].connection.is_null())
@@ -545,6 +548,8 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
 void IngestRun::finish(json& record, const json& checked, std::vector<std::string>& warnings) {
   record["model_check"] = summarize_model_checks(checked);
   record["copy_verdict"] = ingest_copy_verdict(record["ledger"], record["model_check"]);
+  if (auto d = summarize_storage_device(checked, warnings); !d.is_null())
+    record["storage_device"] = d;
   auto median = [&](const char* key) {
     auto it = record["metrics"].find(key);
     return it != record["metrics"].end() && it->contains("median") ? (*it)["median"].get<double>()
