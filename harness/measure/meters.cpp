@@ -9,6 +9,8 @@
 #include <fstream>
 #include <string>
 
+#include "harness/base/units.hpp"
+
 namespace zc {
 
 std::uint64_t now_ns() {
@@ -104,6 +106,14 @@ std::optional<DeviceIo> DeviceIo::under(const std::filesystem::path& path, std::
   io.writes = f[4];
   io.write_bytes = f[6] * 512;
   io.flushes = n >= 17 ? f[15] : 0;
+  io.own = StorageIo::of_process();
+  std::ifstream vm("/proc/vmstat");
+  std::string key;
+  std::uint64_t value = 0;
+  while (vm >> key >> value) {
+    if (key == "nr_dirtied") io.dirtied_pages = value;
+    if (key == "nr_written") io.written_pages = value;
+  }
   return io;
 }
 
@@ -115,7 +125,33 @@ DeviceIo DeviceIo::operator-(const DeviceIo& o) const {
   d.writes = writes - o.writes;
   d.write_bytes = write_bytes - o.write_bytes;
   d.flushes = flushes - o.flushes;
+  if (own && o.own) {
+    d.own = StorageIo{own->read_bytes - o.own->read_bytes, own->write_bytes - o.own->write_bytes,
+                      own->cancelled_write_bytes - o.own->cancelled_write_bytes};
+  }
+  if (dirtied_pages && o.dirtied_pages) d.dirtied_pages = *dirtied_pages - *o.dirtied_pages;
+  if (written_pages && o.written_pages) d.written_pages = *written_pages - *o.written_pages;
   return d;
+}
+
+std::optional<OtherIo> other_io(const DeviceIo& w, std::uint64_t slack) {
+  if (!w.own) return std::nullopt;
+  auto beyond = [](std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0; };
+  OtherIo o;
+  o.read_bytes = beyond(w.read_bytes, w.own->read_bytes);
+  if (w.dirtied_pages) o.dirtied_bytes = beyond(*w.dirtied_pages * 4096, w.own->write_bytes);
+  if (w.written_pages) o.written_bytes = beyond(*w.written_pages * 4096, w.own->write_bytes);
+  std::string s;
+  auto add = [&](std::uint64_t bytes, const std::string& what) {
+    if (bytes <= slack) return;
+    s += (s.empty() ? "" : "; ") + format_fixed(double(bytes) / 1e6, 1) + " MB " + what;
+  };
+  add(o.read_bytes, "read by the device beyond this process's reads");
+  add(o.dirtied_bytes, "of file pages dirtied by others (machine-wide)");
+  add(o.written_bytes, "of file pages written back beyond this process's (machine-wide)");
+  if (s.empty()) return std::nullopt;
+  o.summary = s;
+  return o;
 }
 
 bool reset_peak_rss(std::string* why_not) {

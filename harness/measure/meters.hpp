@@ -42,12 +42,34 @@ struct StorageIo {
 struct DeviceIo {
   std::string device;  // "vda", "nvme0n1p2"
   std::uint64_t reads = 0, read_bytes = 0, writes = 0, write_bytes = 0, flushes = 0;
+  // Read at the same moment, to tell this process's traffic from others':
+  // this process's own storage I/O (/proc/self/io) and the machine's file
+  // pages dirtied and written back (/proc/vmstat nr_dirtied, nr_written;
+  // every device's). Missing when the kernel does not say.
+  std::optional<StorageIo> own;
+  std::optional<std::uint64_t> dirtied_pages, written_pages;
   // nullopt with a reason when the path is on no block device (tmpfs,
   // overlay on tmpfs) or sysfs does not say.
   static std::optional<DeviceIo> under(const std::filesystem::path& path,
                                        std::string* why_not = nullptr);
   DeviceIo operator-(const DeviceIo& o) const;
 };
+
+// On a window's difference (DeviceIo b - a): traffic this process cannot
+// account for, which the device's figures then include. Three signs, each
+// beyond `slack` bytes (the file system's own metadata): the device read
+// more than this process read from storage; file pages this process did
+// not dirty were dirtied, or written back, on the machine (another
+// process's writes reach the device then or later). Blind to other
+// processes' O_DIRECT writes. nullopt: none seen (or nothing to tell by).
+struct OtherIo {
+  std::uint64_t read_bytes = 0;     // device reads beyond this process's
+  std::uint64_t dirtied_bytes = 0;  // others' file pages dirtied (machine-wide)
+  std::uint64_t written_bytes = 0;  // file pages written back beyond this process's
+  std::string summary;              // one line, sizes in words
+};
+inline constexpr std::uint64_t kOtherIoSlack = 256 * 1024;
+std::optional<OtherIo> other_io(const DeviceIo& window, std::uint64_t slack = kOtherIoSlack);
 
 // Peak resident memory of this process over a window: reset_peak_rss()
 // starts the window (writes 5 to /proc/self/clear_refs, which resets

@@ -130,8 +130,8 @@ std::vector<Column> append_columns(const json& runs) {
       [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
   add("device-amp", "dev amp", true, 3,
       "dev amp = bytes the log's block device wrote / log bytes (/sys/block, system-wide, "
-      "journal included)",
-      [](const json& r) { return median_cell(r, "device_write_amplification", 1, 2); });
+      "journal included; ?: other I/O was seen on the device, see the notes)",
+      [](const json& r) { return device_cell(r, "device_write_amplification", 1, 2); });
   add("ns-per-byte", "ns/B", false, 5, "ns/B = CPU per byte (rusage)",
       [](const json& r) { return median_cell(r, "cpu_ns_per_byte", 1, 3); });
   add("ctx", "ctx sw", false, 5, "", [](const json& r) {
@@ -143,6 +143,14 @@ std::vector<Column> append_columns(const json& runs) {
       [](const json& r) {
         if (r.value("status", "") != "ok") return r.value("status", std::string());
         return std::string(r.value("verified", false) ? "yes" : "no");
+      });
+  add("check", "check", true, 2,
+      "check = the ledger against kernel evidence (syscalls, their returned bytes, page-cache "
+      "insertions; n/m: not measured)",
+      [](const json& r) {
+        if (r.value("status", "") != "ok") return std::string();
+        auto s = r.value("model_check", json::object()).value("status", std::string("n/m"));
+        return std::string(s == "fail" ? "FAIL" : s == "pass" ? "pass" : "n/m");
       });
   return cols;
 }
@@ -159,13 +167,25 @@ void print_append_table(const json& results, std::FILE* out, const TableOptions&
   print_ratios(results, out, options);
   print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   Notes notes;
+  std::map<std::string, int> checks;
   for (const auto& run : runs) {
     if (!has_figures(run)) continue;
+    if (run.contains("model_check")) {
+      auto status = run["model_check"].value("status", std::string("not_measured"));
+      ++checks[status];
+      if (status != "pass") notes.add(label(run), run.value("copy_verdict", std::string()));
+    }
     if (auto it = run["metrics"].find("storage_write_bytes");
         it != run["metrics"].end() && !it->value("available", true))
       notes.add(label(run), "storage write n/a: " + it->value("reason", std::string()));
     for (const auto& w : run.value("warnings", json::array()))
       notes.add(label(run), "warning: " + w.get<std::string>());
+  }
+  if (!checks.empty()) {
+    std::string line = "model check:";
+    for (const auto& [status, n] : checks) line += " " + std::to_string(n) + " " + status + ",";
+    line.back() = ' ';
+    print_wrapped(out, line + "(the verdicts are in the JSON, copy_verdict)", options.width);
   }
   print_footer(results, notes, out, options);
 }

@@ -85,8 +85,8 @@ std::vector<Column> ingest_columns(const json& runs) {
       [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
   add("device-amp", "dev amp", true, 3,
       "dev amp = bytes the log's block device wrote / log bytes (/sys/block, system-wide, "
-      "journal included)",
-      [](const json& r) { return median_cell(r, "device_write_amplification", 1, 2); });
+      "journal included; ?: other I/O was seen on the device, see the notes)",
+      [](const json& r) { return device_cell(r, "device_write_amplification", 1, 2); });
   add("check", "check", true, 1,
       "check = the ledger against kernel evidence (n/m: not measured); every log was re-read "
       "and its hash matched the producer's stream",

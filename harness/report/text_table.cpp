@@ -35,6 +35,13 @@ std::string median_bytes_cell(const json& run, std::string_view key) {
   return m ? human_bytes((*m)["median"].get<double>()) : "n/a";
 }
 
+std::string device_cell(const json& run, std::string_view key, double scale, int decimals) {
+  auto cell = median_cell(run, key, scale, decimals);
+  const auto& d = run.value("storage_device", json::object());
+  if (cell != "n/a" && d.value("other_io_seen", 0) > 0) cell += "?";
+  return cell;
+}
+
 std::string median_sum_cell(const json& run, std::initializer_list<std::string_view> keys) {
   double total = 0;
   for (auto key : keys) {

@@ -22,6 +22,12 @@ std::string median_cell(const nlohmann::json& run, std::string_view key, double 
 // The median as a byte count with a decimal suffix (67.1M), or "n/a".
 std::string median_bytes_cell(const nlohmann::json& run, std::string_view key);
 
+// A device figure's median cell (median_cell), marked "?" when the run's
+// storage_device says other I/O was seen on the device in some
+// repetition's window: the figure includes traffic that is not the run's.
+std::string device_cell(const nlohmann::json& run, std::string_view key, double scale,
+                        int decimals);
+
 // The sum of several metrics' medians, rounded, or "n/a" if any is missing.
 std::string median_sum_cell(const nlohmann::json& run,
                             std::initializer_list<std::string_view> keys);

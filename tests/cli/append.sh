@@ -26,7 +26,7 @@ expect_usage "unknown append id"    run --workload append -s append-nope
 grep -q '^strategy' "$tmp/table"
 grep -q 'seq vs random' "$tmp/table" || { echo "no ratio table"; cat "$tmp/table"; exit 1; }
 python3 - "$tmp/r.json" <<'PY' || exit 1
-import json, sys
+import json, os, sys
 doc = json.load(open(sys.argv[1]))
 assert doc["schema"] == "zc-bench/1"
 runs = doc["runs"]
@@ -38,6 +38,16 @@ for r in runs:
     for key in ("records_per_s", "latency_p999_ns", "syncs", "cpu_ns_per_byte"):
         assert r["metrics"][key]["available"] is True, (r["name"], key)
     assert r["parameters"]["pattern"] in ("seq", "random")
+    # The ledger against the appending thread's kernel evidence (the
+    # counters ran in the timed repetition: --warmup 0).
+    kc = doc["environment"]["kernel_counters"]
+    counted = kc["perf_events"]["available"] and kc["tracepoints"]["available"]
+    want = "pass" if counted else "not_measured"
+    # The sanitizer runtime's own calls in the window break the exact counts.
+    if os.environ.get("ZC_SANITIZED"):
+        want = r["model_check"]["status"] if r["model_check"]["status"] != "pass" else want
+    assert r["model_check"]["status"] == want, (r["name"], r["copy_verdict"])
+    assert "into the log" in r["copy_verdict"], r["copy_verdict"]
 PY
 left=$(find "$tmp" -mindepth 1 -name 'zc-bench.*' | wc -l)
 [ "$left" -eq 0 ] || { echo "left temporary folders: $left"; exit 1; }

@@ -3,7 +3,7 @@
 # a wrong sender ledger (no CPU copies where the program does read() and
 # write()), zero calls per chunk, and one heap copy fewer must FAIL their
 # model check or be refused when the file is loaded. And no evidence, no
-# pass: ZC_NO_PERF=1 leaves every transfer and ingest run unverified.
+# pass: ZC_NO_PERF=1 leaves every transfer, ingest and append run unverified.
 set -u
 bin=$1
 tmp=$(mktemp -d)
@@ -64,7 +64,9 @@ ZC_NO_PERF=1 "$bin" run -s read-write,sendfile,splice --sink tcp,pipe,file --siz
   -o "$tmp/n1.json" --tmpdir "$tmp" >/dev/null 2>&1
 ZC_NO_PERF=1 "$bin" run --workload ingest -s all --sink tcp --size 2M --reps 1 -q \
   -o "$tmp/n2.json" --tmpdir "$tmp" >/dev/null 2>&1
-python3 - "$tmp/n1.json" "$tmp/n2.json" <<'PY' || fail=1
+ZC_NO_PERF=1 "$bin" run --workload append -s all --size 1M --reps 1 -q \
+  -o "$tmp/n3.json" --tmpdir "$tmp" >/dev/null 2>&1
+python3 - "$tmp/n1.json" "$tmp/n2.json" "$tmp/n3.json" <<'PY' || fail=1
 import json, sys
 n = 0
 for f in sys.argv[1:]:
@@ -74,7 +76,7 @@ for f in sys.argv[1:]:
         n += 1
         assert r["model_check"]["status"] == "not_measured", (r["name"], r["model_check"]["status"])
         assert r["model_check"].get("unchecked"), (r["name"], "UNCHECKED hops not named")
-assert n >= 10, n
+assert n >= 13, n
 print("ok   ZC_NO_PERF=1: %d runs, none passes, each names its unchecked hops" % n)
 PY
 exit $fail

@@ -17,7 +17,9 @@
 #include <set>
 #include <sstream>
 
+#include "append_fixture.hpp"
 #include "harness/core/external.hpp"
+#include "harness/measure/append_check.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/measure/perf_counters.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
@@ -73,6 +75,8 @@ std::vector<Mutant> mutants(const Ledger& l) {
   for (double d : {-1.0, 1.0}) {
     Ledger calls = l;
     calls.syscalls_per_chunk = std::max(0.0, l.syscalls_per_chunk + d);
+    // A ledger of no calls has no fewer (a mapped log with no syncs).
+    if (calls.syscalls_per_chunk == l.syscalls_per_chunk) continue;
     out.push_back({std::string("calls per chunk ") + (d > 0 ? "+1" : "-1"), calls, std::nullopt});
   }
   return out;
@@ -271,6 +275,108 @@ TEST(Mutation, EveryCheckableIngestMutantFails) {
     }
   }
   report("ingest", score);
+  EXPECT_GT(score.total, 0);
+  EXPECT_TRUE(score.escaped.empty()) << score.escaped.size() << " checkable mutants survived";
+}
+
+// Append: one evidence run per strategy (seq, 16 KiB records, --sync none
+// and every:1), its mutants checked against the same repetition's
+// evidence. Besides the transfer mutants, DMA's own: a CPU copy made DMA,
+// and O_DIRECT's DMA out of the record buffer made a CPU copy or deleted.
+struct AppendCapture {
+  Ledger ledger;
+  Conditions conditions;
+  AppendEvidence evidence;
+  CallCounters calls;
+  std::string fs;
+};
+
+std::optional<AppendCapture>& append_captured() {
+  static std::optional<AppendCapture> e;
+  return e;
+}
+
+void capture_append(const Ledger& l, const Conditions& c, const AppendEvidence& e,
+                    const std::string& fs) {
+  append_captured() = AppendCapture{l, c, e, *e.calls, fs};
+}
+
+std::vector<Mutant> append_mutants(const Ledger& l) {
+  auto out = mutants(l);
+  for (std::size_t i = 0; i < l.hops.size(); ++i) {
+    const auto& h = l.hops[i];
+    const std::string name = "hop " + std::to_string(i + 1) + " " + hop_name(h);
+    if (h.by == Mover::cpu) {
+      Ledger dma = l;
+      dma.hops[i].by = Mover::dma;
+      out.push_back({"copy made DMA: " + name, dma, i});
+    } else if (h.by == Mover::dma && h.from == Place::user_buffer) {
+      Ledger cpu = l;
+      cpu.hops[i].by = Mover::cpu;
+      out.push_back({"DMA made a CPU copy: " + name, cpu, i});
+      Ledger gone = l;
+      gone.hops.erase(gone.hops.begin() + long(i));
+      out.push_back({"DMA deleted: " + name, gone, i});
+    }
+  }
+  return out;
+}
+
+TEST(Mutation, EveryCheckableAppendMutantFails) {
+  REQUIRE_KERNEL_COUNTERS();
+  Score score;
+  for (const auto* st : Registry::instance().all(kAppendWorkload)) {
+    const auto* s = static_cast<const AppendStrategy*>(st);
+    for (const auto* policy : {"none", "every:1"}) {
+      const std::string where = std::string(s->id()) + "/sync:" + policy;
+      nlohmann::json original;
+      for (int attempt = 0; attempt < 2; ++attempt) {
+        auto tmp = fresh_dir("mutation-append");
+        auto plan = append_plan(tmp, {append_spec(s, kSize, 16u << 10, AppendPattern::seq,
+                                                  *SyncPolicy::parse(policy))});
+        plan.quiet = true;
+        append_captured().reset();
+        set_append_check_observer_for_tests(&capture_append);
+        auto out = run_plan(plan);
+        set_append_check_observer_for_tests(nullptr);
+        std::filesystem::remove_all(tmp);
+        if (out.results["runs"][0].value("status", "") != "ok") break;
+        ASSERT_TRUE(append_captured()) << where << ": no repetition was checked";
+        auto& e = *append_captured();
+        e.evidence.calls = &e.calls;
+        original = check_append_model(e.ledger, e.conditions, e.evidence, e.fs);
+        if (original["status"] != "fail") break;
+      }
+      if (!append_captured() || original.is_null()) continue;
+      const auto& e = *append_captured();
+      if (!std::getenv("ZC_SANITIZED")) {
+        EXPECT_EQ(original["status"], "pass") << where << ": " << original.dump(1);
+      }
+      std::set<std::string> unchecked;
+      for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
+      const bool calls_checked = original["items"]["syscalls_per_record"]["status"] == "pass" ||
+                                 original["items"]["syscalls_per_record"]["status"] == "fail";
+      for (const auto& m : append_mutants(e.ledger)) {
+        ++score.total;
+        auto check = check_append_model(m.ledger, e.conditions, e.evidence, e.fs);
+        const bool killed = check["status"] == "fail";
+        const bool checkable =
+            m.hop ? !unchecked.count(hop_name(e.ledger.hops[*m.hop])) : calls_checked;
+        score.killed += killed;
+        score.checkable += checkable;
+        score.checkable_killed += checkable && killed;
+        if (killed) continue;
+        std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
+        if (m.hop) {
+          for (const auto& u : original["unchecked"])
+            if (u.value("hop", "") == hop_name(e.ledger.hops[*m.hop]))
+              why = "UNCHECKED: " + u.value("why", std::string());
+        }
+        (checkable ? score.escaped : score.survivors).push_back(where + ": " + m.what + ": " + why);
+      }
+    }
+  }
+  report("append", score);
   EXPECT_GT(score.total, 0);
   EXPECT_TRUE(score.escaped.empty()) << score.escaped.size() << " checkable mutants survived";
 }

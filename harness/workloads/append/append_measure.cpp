@@ -17,8 +17,10 @@
 #include "harness/base/percentile.hpp"
 #include "harness/base/temp_dir.hpp"
 #include "harness/base/units.hpp"
+#include "harness/measure/append_check.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/repetition.hpp"
+#include "harness/measure/storage_device.hpp"
 #include "harness/workloads/append/append_records.hpp"
 
 namespace zc {
@@ -80,7 +82,7 @@ struct Timed {
 // the last record was "written").
 Timed append_all(AppendSession& session, RecordSource& records,
                  const std::vector<std::uint64_t>& order, const SyncPolicy& policy,
-                 const fs::path& dir) {
+                 const fs::path& dir, AppendKernelWindow& kernel) {
   Timed t(dir);
   const auto n = order.size();
   t.latencies.reserve(n);
@@ -88,6 +90,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
   const Deadline none;  // an append has no deadline: only a stop signal ends it early
   t.window.start();
   t.usage = Usage::of_thread();
+  kernel.start();
   t.t0 = now_ns();
   std::size_t i = 0;
   try {
@@ -114,6 +117,7 @@ Timed append_all(AppendSession& session, RecordSource& records,
     t.t1 = now_ns();
     session.sync(t.calls);
     t.t_final = now_ns();
+    kernel.stop();
   } catch (const std::system_error& e) {
     if (interrupted()) throw std::runtime_error("interrupted");
     fail(e, dir, "after " + std::to_string(i) + " of " + std::to_string(n) + " records");
@@ -174,15 +178,14 @@ json device_details(const Timed& t, const std::string& fs_name, Values& values,
     return nullptr;
   }
   values["device_writes"] = double(d->writes);
-  return {{"device", d->device},
-          {"scope", "system-wide: every process's I/O to this device counts"},
-          {"method", "/sys/dev/block/MAJ:MIN/stat, sectors x 512"}};
+  return storage_device_json(*d);
 }
 
 }  // namespace
 
 json measure_append_once(const AppendStrategy& strategy, const Conditions& c, const fs::path& dir,
-                         std::uint64_t seed, Values& values, Unavailable& unavailable) {
+                         std::uint64_t seed, Values& values, Unavailable& unavailable,
+                         bool kernel_counters) {
   RemovedOnExit log(append_log_path(dir, strategy.id()));
   RecordSource records(c.chunk, c.size, seed);
   const auto n = records.records();
@@ -195,7 +198,8 @@ json measure_append_once(const AppendStrategy& strategy, const Conditions& c, co
   } catch (const std::system_error& e) {
     fail(e, dir, "while creating it");
   }
-  auto t = append_all(*session, records, order, c.append.sync, dir);
+  AppendKernelWindow kernel(kernel_counters);
+  auto t = append_all(*session, records, order, c.append.sync, dir, kernel);
   session.reset();
   auto hash = verify_log(log.path(), c, records);
 
@@ -203,11 +207,14 @@ json measure_append_once(const AppendStrategy& strategy, const Conditions& c, co
   auto fs_name = filesystem_name(dir);
   add_log_storage_values(t.window, fs_name, double(c.size), values, unavailable);
   auto device = device_details(t, fs_name, values, unavailable);
+  auto checked =
+      kernel.check(strategy.ledger(c), c, t.calls, n, t.syncs, fs_name, values, unavailable);
   json rep = {{"values", values},
               {"verification", {{"verified", true}, {"hash", hex64(hash)}}},
               {"log", {{"file_system", fs_name}, {"records", n}}}};
   if (!t.calls.evidence.empty()) rep["evidence"] = t.calls.evidence;
   if (!device.is_null()) rep["storage_device"] = device;
+  rep.update(checked);
   return rep;
 }
 

@@ -68,6 +68,17 @@ constexpr std::array kAppendMetrics = {
               "write requests the device completed over the same window (system-wide)"},
     MetricDef{"device_write_amplification", "ratio", Better::lower, Role::none, "procfs",
               "device_write_bytes / log bytes (system-wide)"},
+    MetricDef{"traced_syscalls", "count", Better::lower, Role::evidence, "tracepoint",
+              "raw_syscalls:sys_enter in the appending thread, first record to the end of the "
+              "final sync"},
+    MetricDef{"traced_bytes_from_user", "B", Better::lower, Role::evidence, "tracepoint",
+              "raw_syscalls:sys_exit in the appending thread: what write/pwrite-like calls "
+              "returned (bytes taken out of user memory, by a CPU copy or O_DIRECT's DMA)"},
+    MetricDef{"page_cache_insertion_pages", "pages", Better::lower, Role::evidence, "tracepoint",
+              "filemap:mm_filemap_add_to_page_cache in the appending thread, 2^order pages per "
+              "folio: the log's pages entering the page cache (none for O_DIRECT)"},
+    MetricDef{"traced_page_faults", "count", Better::lower, Role::evidence, "software-event",
+              "page faults of the appending thread (a mapped log's pages fault in)"},
 };
 
 }  // namespace

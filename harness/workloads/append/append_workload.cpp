@@ -6,6 +6,7 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/append.hpp"
+#include "harness/measure/append_check.hpp"
 #include "harness/workloads/append/append_measure.hpp"
 #include "harness/workloads/append/append_metrics.hpp"
 #include "harness/workloads/workload.hpp"
@@ -24,10 +25,15 @@ constexpr std::array kOptions = {
 class AppendRun : public RunMeasure {
  public:
   AppendRun(const RunSpec& spec, const PlanContext& plan) : spec_(spec), plan_(plan) {}
-  nlohmann::json repetition(Values& values, Unavailable& unavailable, bool) override {
+  nlohmann::json repetition(Values& values, Unavailable& unavailable,
+                            bool kernel_counters) override {
     return measure_append_once(static_cast<const AppendStrategy&>(*spec_.strategy),
                                spec_.conditions, plan_.work_dir, plan_.settings.seed, values,
-                               unavailable);
+                               unavailable, kernel_counters);
+  }
+  void finish(nlohmann::json& record, const nlohmann::json& checked,
+              std::vector<std::string>& warnings) override {
+    finish_append_record(record, checked, warnings);
   }
 
  private:

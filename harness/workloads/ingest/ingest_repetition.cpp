@@ -22,6 +22,7 @@
 #include "harness/measure/meters.hpp"
 #include "harness/measure/model_check.hpp"
 #include "harness/measure/repetition.hpp"
+#include "harness/measure/storage_device.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
 #include "harness/workloads/ingest/peer_process.hpp"
 #include "harness/workloads/ingest/record_stream.hpp"
@@ -417,7 +418,7 @@ json stream_json(unsigned i, const StreamOutcome& o, double size, bool several) 
 // worst model check of any stream is the run's, and with several streams
 // each one's figures go beside them.
 json repetition_json(const std::vector<StreamOutcome>& out, const Values& values,
-                     const std::string& fs_name, double size) {
+                     const std::string& fs_name, double size, const MeterWindow& w) {
   const auto n = out.size();
   json per_stream = json::array();
   json check;
@@ -434,6 +435,7 @@ json repetition_json(const std::vector<StreamOutcome>& out, const Values& values
               {"producer", out[0].producer}};
   if (!out[0].calls.evidence.empty()) rep["evidence"] = out[0].calls.evidence;
   if (!out[0].kernel_json.is_null()) rep["kernel"] = out[0].kernel_json;
+  if (auto d = w.device(); fs_name != "tmpfs" && d) rep["storage_device"] = storage_device_json(*d);
   if (n > 1)
     rep["streams"] = per_stream;
   else if (!out[0].connection.is_null())
@@ -468,12 +470,14 @@ json IngestRun::repetition(Values& values, Unavailable& unavailable, bool kernel
   add_log_storage_values(window, fs_name, bytes, values, unavailable);
   kernel_values(out, values, unavailable);
   for (auto& o : out) o.model_check = check_stream(spec_, o, window, n, fs_name);
-  return repetition_json(out, values, fs_name, double(c.size));
+  return repetition_json(out, values, fs_name, double(c.size), window);
 }
 
 void IngestRun::finish(json& record, const json& checked, std::vector<std::string>& warnings) {
   record["model_check"] = summarize_model_checks(checked);
   record["copy_verdict"] = ingest_copy_verdict(record["ledger"], record["model_check"]);
+  if (auto d = summarize_storage_device(checked, warnings); !d.is_null())
+    record["storage_device"] = d;
   double thread = metric_median(record, "cpu_ns_per_byte");
   double process = metric_median(record, "process_cpu_ns_per_byte");
   unsigned streams = std::max(1u, spec_.streams);
