@@ -415,15 +415,33 @@ void group_options(CLI::App& app) {
   constexpr const char* kHow = "How to measure";
   constexpr const char* kOutput = "Output";
   static const std::map<std::string, const char*> groups = {
-      {"--sink", kWhere},      {"--nic", kWhere},          {"--receiver", kWhere},
-      {"--token", kWhere},     {"--receiver-buffer", kWhere}, {"--sndbuf", kWhere},
-      {"--rcvbuf", kWhere},    {"--tmpdir", kWhere},       {"--reps", kHow},
-      {"--time", kHow},        {"--precision", kHow},      {"--max-time", kHow},
-      {"--warmup", kHow},      {"--interleave", kHow},     {"--pin", kHow},
-      {"--timeout", kHow},     {"--max-runs", kHow},       {"--output", kOutput},
-      {"--format", kOutput},   {"--quiet", kOutput},       {"--compact", kOutput},
-      {"--wide", kOutput},     {"--columns", kOutput},     {"--copies", kOutput},
-      {"--units", kOutput},    {"--notes", kOutput},       {"--metric", kOutput},
+      {"--sink", kWhere},
+      {"--nic", kWhere},
+      {"--receiver", kWhere},
+      {"--token", kWhere},
+      {"--receiver-buffer", kWhere},
+      {"--sndbuf", kWhere},
+      {"--rcvbuf", kWhere},
+      {"--tmpdir", kWhere},
+      {"--reps", kHow},
+      {"--time", kHow},
+      {"--precision", kHow},
+      {"--max-time", kHow},
+      {"--warmup", kHow},
+      {"--interleave", kHow},
+      {"--pin", kHow},
+      {"--timeout", kHow},
+      {"--max-runs", kHow},
+      {"--output", kOutput},
+      {"--format", kOutput},
+      {"--quiet", kOutput},
+      {"--compact", kOutput},
+      {"--wide", kOutput},
+      {"--columns", kOutput},
+      {"--copies", kOutput},
+      {"--units", kOutput},
+      {"--notes", kOutput},
+      {"--metric", kOutput},
       {"--gbench-aggregates-only", kOutput},
   };
   // The help flag last, with the output.
@@ -432,7 +450,9 @@ void group_options(CLI::App& app) {
     if (opt->get_group().empty()) continue;
     std::string name = opt->get_name();  // the long name where there is one
     auto it = groups.find(name);
-    opt->group(it != groups.end() ? it->second : opt == app.get_help_ptr() ? kOutput : "What to run");
+    opt->group(it != groups.end()          ? it->second
+               : opt == app.get_help_ptr() ? kOutput
+                                           : "What to run");
   }
 }
 
@@ -517,8 +537,8 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     check_writable(out);
     auto* terminal = out == "-" ? stderr : stdout;
     auto table = table_options(a->layout, terminal);  // --columns, --units: checked first
-    auto plan = make_plan(make_request(*a, app),
-                          make_settings(*a, app.get_option("--reps")->count() > 0));
+    auto plan =
+        make_plan(make_request(*a, app), make_settings(*a, app.get_option("--reps")->count() > 0));
     check_option_scopes(plan, *a, command_line);
     plan.command_line = redact_secrets(command_line);
     check_plan_size(plan, a->max_runs, a->quiet);

@@ -289,10 +289,16 @@ class Labeller:
     def __init__(self, runs):
         self.varying = {name for name, f, _ in LABEL_PARTS if len({f(r) for r in runs}) > 1}
         # What every run shares, said once in the titles.
-        self.constant = ", ".join(
-            f"{name} {values.pop()}" for name, f, _ in LABEL_PARTS
-            if name not in self.varying and name not in ("qd", "streams", "receiver", "host", "peer")
-            for values in [{f(r) for r in runs}] if values and next(iter(values)))
+        shared = []
+        for name, f, _ in LABEL_PARTS:
+            values = {f(r) for r in runs}
+            if name in self.varying or name in ("qd", "streams", "receiver", "host", "peer") \
+                    or len(values) != 1:
+                continue
+            value = values.pop()
+            if value:
+                shared.append(f"{name} {value}")
+        self.constant = ", ".join(shared)
         self.extra = {}  # run name -> the parts of its name that tell it from its twins
         twins = {}
         for r in runs:

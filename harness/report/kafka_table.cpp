@@ -82,9 +82,9 @@ std::string ssl_cost(const json& runs, const RateUnit& unit) {
          "fewer repetitions): read + SSL_write moved " +
          with_interval(*t_tp, unit.scale, unit.decimals(1), rate) + " against sendfile's " +
          with_interval(*p_tp, unit.scale, unit.decimals(1), rate) + " (" +
-         format_fixed(tp * 100, 0) + "%), at " +
-         with_interval(*t_cpu, 1, 3, " ns/B") + " of sender CPU against " +
-         with_interval(*p_cpu, 1, 3, " ns/B") + " (" + format_fixed(cpu, 1) +
+         format_fixed(tp * 100, 0) + "%), at " + with_interval(*t_cpu, 1, 3, " ns/B") +
+         " of sender CPU against " + with_interval(*p_cpu, 1, 3, " ns/B") + " (" +
+         format_fixed(cpu, 1) +
          "x): a read copy, encryption and a write copy where sendfile makes none. Kafka's doc: "
          "\"When the transport layer uses the SSL protocol, sendfile will not be used.\"";
 }
@@ -111,8 +111,8 @@ std::vector<Column> kafka_columns(const RateUnit& unit) {
   std::vector<Column> cols;
   auto add = [&](const char* id, std::string title, bool left, bool key, bool metric, int drop,
                  std::string legend, std::function<std::string(const json&)> cell) {
-    cols.push_back({id, std::move(title), left, true, key, drop, metric, std::move(legend),
-                    std::move(cell)});
+    cols.push_back(
+        {id, std::move(title), left, true, key, drop, metric, std::move(legend), std::move(cell)});
   };
   add("path", "path", true, true, false, 0, "", path);
   add("nic", "nic", true, false, false, 8, "nic = the egress device's scatter-gather", nic);
@@ -181,6 +181,8 @@ void print_kafka_table(const json& results, std::FILE* out, const TableOptions& 
   print_wrapped(out, "Why Kafka is fast, measured: file -> TCP over a veth pair, " + heading,
                 options.width);
   auto printed = FittedTable{kafka_columns(options.units), run_status}.print(out, runs, options);
+  // The answer under the table: which row is faster, by how much, or tied.
+  print_rankings_fitted(results, out, options, /*cell_legend=*/false);
   print_more_columns(out, printed, options, /*copies_section=*/true);
   if (options.copies || options.wide) print_copies_table(results, out, options);
   Notes notes;
@@ -192,7 +194,8 @@ void print_kafka_table(const json& results, std::FILE* out, const TableOptions& 
     for (const auto& w : run.value("warnings", json::array()))
       notes.add(who, "warning: " + w.get<std::string>());
   }
-  if (auto cost = ssl_cost(runs, options.units); !cost.empty()) print_wrapped(out, cost, options.width);
+  if (auto cost = ssl_cost(runs, options.units); !cost.empty())
+    print_wrapped(out, cost, options.width);
   print_footer(results, notes, out, options);
 }
 

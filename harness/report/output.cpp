@@ -18,10 +18,11 @@ namespace zc {
 namespace fs = std::filesystem;
 
 namespace {
-constexpr std::pair<const char*, Format> kFormats[] = {{"json", Format::json},
-                                                       {"gbench", Format::gbench},
-                                                       {"csv", Format::csv},
-                                                       {"github-benchmark", Format::github_benchmark}};
+constexpr std::pair<const char*, Format> kFormats[] = {
+    {"json", Format::json},
+    {"gbench", Format::gbench},
+    {"csv", Format::csv},
+    {"github-benchmark", Format::github_benchmark}};
 }  // namespace
 
 Format parse_format(const std::string& text) {

@@ -49,8 +49,7 @@ void print_streams_table(const json& results, std::FILE* out, const TableOptions
     if (run["status"] != "ok") {
       row.insert(row.end(), {std::string(run["status"]), "", "", "", ""});
     } else if (run["parameters"].value("streams", 1) == 1) {
-      row.insert(row.end(),
-                 {rate(run, "throughput_bytes_per_s"), "1.00", "-", "-", "-"});
+      row.insert(row.end(), {rate(run, "throughput_bytes_per_s"), "1.00", "-", "-", "-"});
     } else {
       auto it = single.find(curve_of(run["name"]));
       double agg = median_of(run, "throughput_bytes_per_s");

@@ -159,9 +159,9 @@ std::string repetitions_phrase(const json& runs) {
         most = std::max(most, n);
       }
     if (most == 0) fewest = most = reps;
-    counted = (fewest == most ? plural(most, "repetition")
-                              : std::to_string(fewest) + "\u2013" + std::to_string(most) +
-                                    " repetitions") +
+    counted = (fewest == most
+                   ? plural(most, "repetition")
+                   : std::to_string(fewest) + "\u2013" + std::to_string(most) + " repetitions") +
               " in " + format_number(t->value("seconds", 0.0)) + " s per run (--time)";
   }
   return "medians of " + counted +

@@ -156,10 +156,9 @@ void Progress::repetition_started(const std::string& run, unsigned repetition) {
                           ? "round " + std::to_string(repetition + 1) +
                                 (open_ended_ ? "" : "/" + std::to_string(reps_))
                           : std::to_string(i + 1) + "/" + std::to_string(weight_.size()) + " runs";
-  std::string rep =
-      rounds_ ? ""
-              : "rep " + std::to_string(repetition + 1) +
-                    (open_ended_ ? "" : "/" + std::to_string(reps_));
+  std::string rep = rounds_ ? ""
+                            : "rep " + std::to_string(repetition + 1) +
+                                  (open_ended_ ? "" : "/" + std::to_string(reps_));
   auto line = render(fraction, where, run, rep, eta, terminal_width(), color_);
   std::fprintf(stderr, "\r%s\033[K", line.c_str());
   std::fflush(stderr);
