@@ -944,7 +944,7 @@ def main():
     runs = [r for r in all_runs if r.get("status") == "ok"]
     if not runs:
         fail(f"'{args.results}': no run with status ok to plot", 1)
-    notes = [f"{r['name']}: {r['status']}: {r.get('reason', '')}"[:160]
+    notes = [f"{r['name']}: {r['status']}: {r.get('reason', '')}"[:150]
              for r in all_runs if r.get("status") != "ok"]
     if len(notes) > 6:
         notes = notes[:5] + [f"... and {len(notes) - 5} more runs not ok (see the JSON)"]
