@@ -5,7 +5,7 @@
 # says so. --units: the table's throughput in the unit asked, the JSON in
 # bytes per second. As root and as an unprivileged user, at 80 columns.
 set -u
-bin=$1
+bin=$1; src=$2
 tmp=$(mktemp -d)
 chmod 755 "$tmp"
 trap 'rm -rf "$tmp"' EXIT
@@ -68,5 +68,16 @@ assert r["parameters"]["repetitions"] == 1000 and r["time_based"]["timed_s"] < 6
 assert any("--time: stopped at 1000 repetitions" in w for w in r["warnings"]), r["warnings"]
 print("ok   capped at 1000 repetitions:", [w for w in r["warnings"] if "--time" in w][0])
 PY
+# The --time document against the JSON Schema (time_based at both levels).
+if python3 -c 'import jsonschema' 2>/dev/null; then
+  python3 - "$src/harness/report/schema/zc-bench-1.schema.json" "$tmp/root.json" <<'PY' || fail=1
+import json, sys, jsonschema
+schema, doc = (json.load(open(p)) for p in sys.argv[1:3])
+errors = list(jsonschema.Draft7Validator(schema).iter_errors(doc))
+assert not errors, [e.message for e in errors[:3]]
+assert "time_based" in schema["properties"] and "time_based" in json.dumps(schema["definitions"])
+print("ok   the --time document validates against the schema")
+PY
+fi
 [ $fail -eq 0 ] && echo "ok: --time and --units"
 exit $fail
