@@ -1,6 +1,7 @@
 #include "cmd/help_format.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 
@@ -40,6 +41,31 @@ class WrappingFormatter : public CLI::Formatter {
  public:
   explicit WrappingFormatter(std::size_t width) : width_(std::max<std::size_t>(width, 60)) {
     column_width(28);
+  }
+  // "--interleave,--no-interleave", not CLI11's "...{false}".
+  std::string make_option_name(const CLI::Option* opt, bool positional) const override {
+    std::string name = CLI::Formatter::make_option_name(opt, positional);
+    for (auto open = name.find('{'); open != std::string::npos; open = name.find('{')) {
+      auto close = name.find('}', open);
+      if (close == std::string::npos) break;
+      name.erase(open, close - open + 1);
+    }
+    return name;
+  }
+  // " SIZE=256M": the value named after its option, not CLI11's type
+  // ("TEXT", "UINT:UINT in [0 - 100]"); ranges and values are in the text.
+  std::string make_option_opts(const CLI::Option* opt) const override {
+    const std::string base = CLI::Formatter::make_option_opts(opt);
+    if (base.empty() || base.rfind(" (", 0) == 0 || !opt->get_option_text().empty()) return base;
+    if (opt->get_positional()) return opt->get_required() ? " (required)" : "";
+    std::string word = opt->get_lnames().empty() ? opt->get_name() : opt->get_lnames().front();
+    for (auto& c : word) c = char(std::toupper(static_cast<unsigned char>(c)));
+    std::string out = " " + word;
+    if (!opt->get_default_str().empty()) out += "=" + opt->get_default_str();
+    if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out += " ...";
+    if (opt->get_required()) out += " (required)";
+    if (!opt->get_envname().empty()) out += " (or $" + opt->get_envname() + ")";
+    return out;
   }
   std::string make_option_desc(const CLI::Option* opt) const override {
     return wrap_words(CLI::Formatter::make_option_desc(opt), width_ - get_column_width() - 1);

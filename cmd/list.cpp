@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <set>
+#include <sstream>
 
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
@@ -14,6 +17,7 @@
 #include "harness/core/registry.hpp"
 #include "harness/report/output.hpp"
 #include "harness/report/text_table.hpp"
+#include "harness/workloads/workload.hpp"
 
 namespace zc::cmd {
 namespace {
@@ -25,6 +29,74 @@ std::string per_chunk(double n, const std::string& what) {
   return format_number(n) + " " + (n == 1 ? what : many);
 }
 
+// The names an option family's values list ("none, every:N (records),
+// dsync (O_DSYNC)" -> none every: dsync): what follows a ':' is typed by
+// hand, "a|b" is each, a parenthesis and the words "or"/"and" are prose.
+std::vector<std::string> names_in(std::string_view values) {
+  std::vector<std::string> out;
+  std::string text(values);
+  for (auto& c : text)
+    if (c == ',' || c == ';') c = ' ';
+  std::istringstream words(text);
+  std::string w;
+  while (words >> w) {
+    if (w == "or" || w == "and" || w.find_first_of("()") != std::string::npos) continue;
+    if (auto colon = w.find(':'); colon != std::string::npos) w.resize(colon + 1);
+    std::vector<std::string> each{w};
+    if (auto eq = w.find('='); eq != std::string::npos && w.find('|') != std::string::npos) {
+      each.clear();
+      for (const auto& v : split(w.substr(eq + 1), '|')) each.push_back(w.substr(0, eq + 1) + v);
+    }
+    for (auto& e : each)
+      if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
+  }
+  return out;
+}
+
+// What `zc-bench run OPTION` takes, one a line, for the shell completion
+// (scripts/zc-bench.bash-completion): read from the registries and the
+// option rows, so the completion cannot drift from the binary.
+int print_completions(const std::string& option) {
+  std::vector<std::string> names;
+  auto strategies_of = [&](std::string_view workload) {
+    for (const auto* s : Registry::instance().all())
+      if (workload.empty() || s->workload() == workload) names.emplace_back(s->id());
+  };
+  if (option == "-s" || option == "--strategy") {
+    names.push_back("all");
+    strategies_of("");
+  } else if (option == "--workload") {
+    for (const auto* w : all_workloads()) names.emplace_back(w->id());
+  } else if (option == "--preset") {
+    for (const auto* w : all_workloads())
+      for (const auto& p : w->presets()) names.emplace_back(p.name);
+  } else if (option == "--format") {
+    names = format_names();
+  } else if (option == "--units") {
+    names = rate_unit_names();
+  } else if (option == "--consume") {
+    strategies_of("transfer");  // its values are prose: any that can feed a socket
+  } else {
+    bool known = false;
+    for (const auto* w : all_workloads())
+      for (const auto& o : w->options())
+        if (o.family->name == option && !known) {
+          known = true;
+          if (o.family->kind == OptionKind::words || o.family->kind == OptionKind::text)
+            names = names_in(o.family->values);
+          if (o.family->kind == OptionKind::text && o.family->values.find('|') == std::string::npos)
+            names.clear();  // a path, typed or completed as a file
+        }
+    if (!known)
+      throw UsageError("--complete: '" + option +
+                       "' is not an option of zc-bench run that takes names");
+  }
+  std::set<std::string> seen;
+  for (const auto& n : names)
+    if (seen.insert(n).second) std::printf("%s\n", n.c_str());
+  return 0;
+}
+
 }  // namespace
 
 Runner setup_list(CLI::App& app) {
@@ -34,7 +106,12 @@ Runner setup_list(CLI::App& app) {
   app.add_flag("--brief", *brief,
                "one line per strategy: id, workload, CPU copies in its ledger, supported here "
                "or why not");
-  return [as_json, brief] {
+  auto complete = std::make_shared<std::string>();
+  app.add_option("--complete", *complete,
+                 "the names zc-bench run OPTION takes, one a line (for shell completion)")
+      ->group("");  // hidden: the completion script's
+  return [as_json, brief, complete] {
+    if (!complete->empty()) return print_completions(*complete);
     if (*as_json && *brief) throw UsageError("--brief: a table's form; --json prints everything");
     Conditions c;
     c.size = 256ull << 20;

@@ -12,6 +12,7 @@
 
 #include "cmd/commands.hpp"
 #include "harness/base/errors.hpp"
+#include "harness/report/text_table.hpp"
 #include "harness/sinks/sink.hpp"
 
 namespace zc::cmd {
@@ -81,7 +82,15 @@ Runner setup_plot(CLI::App& app) {
       ->required();
   app.add_option("-o,--output-dir", *out_dir,
                  "folder for the PNG and SVG files (default: next to the JSON)");
-  return [results, out_dir] {
+  auto units = std::make_shared<std::string>("MB/s");
+  std::string names;
+  for (const auto& u : rate_unit_names()) names += (names.empty() ? "" : ", ") + u;
+  app.add_option("--units", *units,
+                 "the charts' unit of throughput: " + names +
+                     " (as run --units; the JSON keeps bytes per second)")
+      ->capture_default_str();
+  return [results, out_dir, units] {
+    const auto unit = std::string(rate_unit(*units).name);  // checked before anything runs
     check_results_file(*results);
     auto script = find_plot_script();
     if (script.empty())
@@ -95,6 +104,7 @@ Runner setup_plot(CLI::App& app) {
           "plot: python3 not found on PATH (install python3 and python3-matplotlib)");
     std::vector<std::string> args = {script.string(), *results};
     if (!out_dir->empty()) args.insert(args.end(), {"-o", *out_dir});
+    args.insert(args.end(), {"--units", unit});
     // The script prints the files it wrote on stdout and one line on stderr
     // when it cannot (no matplotlib: 1, unreadable results: 2).
     bp::child child(python.string(), bp::args(args), bp::std_in < bp::null);

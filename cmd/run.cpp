@@ -45,6 +45,7 @@ struct RunArgs {
   std::string reps = "5";
   std::string precision = "3%";
   std::string max_time = "60";
+  std::string time;  // --time SECONDS: time-based repetitions
   unsigned warmup = 1;
   std::string tmpdir;
   std::string output;
@@ -151,9 +152,23 @@ double parse_share(const std::string& text, const std::string& what) {
   return v;
 }
 
-RunSettings make_settings(const RunArgs& a) {
+// --time: a run's repetitions stop here even if its time is not up (a
+// tiny --size); as many as --reps takes at most.
+constexpr unsigned kTimeBasedMaxRepetitions = 1000;
+
+RunSettings make_settings(const RunArgs& a, bool reps_given) {
   RunSettings s;
-  if (a.reps == "auto") {
+  if (!a.time.empty()) {
+    if (reps_given)
+      throw UsageError("--time and --reps both say how many repetitions: give one (--time " +
+                       a.time + " repeats each run until its repetitions add up to " + a.time +
+                       " s)");
+    s.adaptive.on = true;
+    s.adaptive.time_s = parse_seconds(a.time, "--time");
+    s.adaptive.min_repetitions = 1;
+    s.adaptive.max_repetitions = kTimeBasedMaxRepetitions;
+    s.repetitions = 1;
+  } else if (a.reps == "auto") {
     s.adaptive.on = true;
     s.repetitions = s.adaptive.min_repetitions;
     s.adaptive.precision = parse_share(a.precision, "--precision");
@@ -284,9 +299,14 @@ std::string presets_help() {
 double estimated_seconds(const Plan& plan) {
   constexpr double kAssumedRate = 500e6, kPerRepetition = 0.3;
   double s = 0;
-  for (const auto& run : plan.runs)
-    s += ((plan.adaptive.on ? plan.adaptive.min_repetitions : plan.repetitions) + plan.warmup) *
-         (double(run.conditions.size) / kAssumedRate + kPerRepetition);
+  for (const auto& run : plan.runs) {
+    const double one = double(run.conditions.size) / kAssumedRate + kPerRepetition;
+    if (plan.adaptive.time_s > 0)
+      s += plan.adaptive.time_s + plan.warmup * one;
+    else
+      s += ((plan.adaptive.on ? plan.adaptive.min_repetitions : plan.repetitions) + plan.warmup) *
+           one;
+  }
   return s;
 }
 
@@ -372,6 +392,9 @@ const std::vector<OptionScope>& option_scopes() {
       {"--wide", "the table, which --quiet leaves out", tabled},
       {"--columns", "the table, which --quiet leaves out", tabled},
       {"--copies", "the table, which --quiet leaves out", tabled},
+      {"--units", "the table, which --quiet leaves out", tabled},
+      {"--notes", "the table, which --quiet leaves out", tabled},
+      {"-v", "the table, which --quiet leaves out", tabled},
   };
   return scopes;
 }
@@ -389,10 +412,61 @@ PlanRequest make_request(const RunArgs& a, const CLI::App& app) {
   r.strategies = a.strategies;
   r.workload = a.workload;
   r.preset = a.preset;
-  r.repetitions_given = app.get_option("--reps")->count() > 0;
+  // --time decides the repetitions too: a preset's count does not apply.
+  r.repetitions_given =
+      app.get_option("--reps")->count() > 0 || app.get_option("--time")->count() > 0;
   for (const auto& [name, opt] : a.workload_options)
     if (opt->count()) r.options.given[name] = a.texts.at(name);
   return r;
+}
+
+// run --help in groups, by purpose. An option named nowhere here (a new
+// workload's family) goes with what to run; a hidden one stays hidden.
+void group_options(CLI::App& app) {
+  constexpr const char* kWhere = "Where the bytes go";
+  constexpr const char* kHow = "How to measure";
+  constexpr const char* kOutput = "Output";
+  static const std::map<std::string, const char*> groups = {
+      {"--sink", kWhere},
+      {"--nic", kWhere},
+      {"--receiver", kWhere},
+      {"--token", kWhere},
+      {"--receiver-buffer", kWhere},
+      {"--receiver-poll", kWhere},
+      {"--sndbuf", kWhere},
+      {"--rcvbuf", kWhere},
+      {"--tmpdir", kWhere},
+      {"--reps", kHow},
+      {"--time", kHow},
+      {"--precision", kHow},
+      {"--max-time", kHow},
+      {"--warmup", kHow},
+      {"--interleave", kHow},
+      {"--pin", kHow},
+      {"--timeout", kHow},
+      {"--max-runs", kHow},
+      {"--output", kOutput},
+      {"--format", kOutput},
+      {"--quiet", kOutput},
+      {"--compact", kOutput},
+      {"--wide", kOutput},
+      {"--columns", kOutput},
+      {"--copies", kOutput},
+      {"--units", kOutput},
+      {"--notes", kOutput},
+      {"--metric", kOutput},
+      {"--gbench-aggregates-only", kOutput},
+  };
+  // The help flag last, with the output.
+  app.set_help_flag("-h,--help", "print this help and exit");
+  for (auto* opt : app.get_options()) {
+    if (opt->get_group().empty()) continue;
+    std::string name = opt->get_name();  // the long name where there is one
+    auto it = groups.find(name);
+    opt->group(it != groups.end()          ? it->second
+               : opt == app.get_help_ptr() ? kOutput
+                                           : "What to run");
+  }
 }
 
 }  // namespace
@@ -409,6 +483,8 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       "    zc-bench run --preset kafka\n"
       "  which receive path costs least per byte (recv, mmap'd TCP, io_uring zcrx):\n"
       "    zc-bench run --preset receive\n"
+      "  as iperf3 -t 10 would: 10 seconds of each strategy, in Gbit/s:\n"
+      "    zc-bench run -s sendfile,read-write --time 10 --units Gbit/s\n"
       "  network to log, without and with a sync every 16 records:\n"
       "    zc-bench run --workload ingest -s all --sync none,every:16\n"
       "  a regression check for CI:\n"
@@ -440,6 +516,12 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                  "measured repetitions per run (1..1000), or auto: repeat until the throughput's "
                  "95% interval is within --precision or --max-time runs out")
       ->capture_default_str();
+  app.add_option("--time", a->time,
+                 "SECONDS: time-based, like fio's --runtime and iperf3's -t: each run repeats "
+                 "whole, verified passes over its --size until its repetitions' timed regions add "
+                 "up to SECONDS (the last pass is not cut short; warm-up not counted; at most " +
+                     std::to_string(kTimeBasedMaxRepetitions) +
+                     " repetitions), so a faster strategy makes more; instead of --reps");
   app.add_option("--precision", a->precision,
                  "--reps auto: the interval's half-width as a share of the median (3% or 0.03)")
       ->capture_default_str();
@@ -468,12 +550,16 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
       ->capture_default_str()
       ->check(CLI::Range(1u, 100000u));
   add_output_options(app, a->layout);
+  group_options(app);
 
   return [a, &app, command_line] {
     auto format = parse_format(a->format);
     fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
     check_writable(out);
-    auto plan = make_plan(make_request(*a, app), make_settings(*a));
+    auto* terminal = out == "-" ? stderr : stdout;
+    auto table = table_options(a->layout, terminal);  // --columns, --units: checked first
+    auto plan =
+        make_plan(make_request(*a, app), make_settings(*a, app.get_option("--reps")->count() > 0));
     check_option_scopes(plan, *a, command_line);
     plan.command_line = redact_secrets(command_line);
     check_plan_size(plan, a->max_runs, a->quiet);
@@ -483,12 +569,13 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
     probe_temp_parent(plan.temp_parent, !a->tmpdir.empty()          ? "--tmpdir"
                                         : env_tmpdir && *env_tmpdir ? "TMPDIR"
                                                                     : "the temporary folder");
-    auto* terminal = out == "-" ? stderr : stdout;
-    auto table = table_options(a->layout, terminal);
     if (!a->quiet)
       std::fprintf(stderr, "zc-bench: %s x %s (+%u warm-up)...\n",
                    plural(long(plan.runs.size()), "run").c_str(),
-                   plural(plan.repetitions, "repetition").c_str(), plan.warmup);
+                   plan.adaptive.time_s > 0
+                       ? (format_number(plan.adaptive.time_s) + " s of repetitions").c_str()
+                       : plural(plan.repetitions, "repetition").c_str(),
+                   plan.warmup);
     Progress progress(plan, a->quiet);
     if (progress.enabled())
       plan.on_repetition = [&](const std::string& run, unsigned rep) {

@@ -1,5 +1,6 @@
 // The output side of `zc-bench run`: how the terminal table is laid out
-// (--wide, --columns, --copies), --gbench-aggregates-only and --metric.
+// (--wide, --columns, --copies, --units, --notes), --gbench-aggregates-only
+// and --metric.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -15,6 +16,8 @@ struct OutputArgs {
   bool wide = false;
   bool copies = false;
   std::string columns;
+  std::string units = "MB/s";
+  bool notes = false;
   bool gbench_aggregates_only = false;
   std::string metric = "throughput";  // --format github-benchmark
 };

@@ -1,19 +1,24 @@
 #!/usr/bin/env python3
 """Charts from a zc-bench/1 results file (PNG and SVG), for people.
 
-    scripts/plot.py RESULTS.json [-o DIR] [--list-labels]
+    scripts/plot.py RESULTS.json [-o DIR] [--units MB/s|MiB/s|Gbit/s] [--list-labels]
 
 Writes, into DIR (default: the folder of RESULTS.json), files named after
 the results file:
-  <stem>-throughput   median throughput per run, error bars: the 95% interval of the
-                      median (min..max with 5 or fewer repetitions)
-                      (a log axis when the runs differ by more than 100x)
+  <stem>-throughput   median throughput per run, coloured by strategy, error bars: the
+                      median's interval (95%; min..max with 5 or fewer repetitions,
+                      whose real coverage the axis says); when the runs differ by more
+                      than 100x, one panel per sink (a panel that still does shows
+                      points on a log axis: bar lengths on a log axis mean nothing)
   <stem>-cpu          CPU ns per byte: the run's cpu figure (the measured side's whole
                       process: every thread and io_uring worker; the sender in a
                       transfer, zc-bench in append and ingest) and the receiver
                       process, stacked
-  <stem>-copies       the ledger's CPU and DMA copies (model) beside the measured
-                      bytes copied to/from user memory per byte moved
+  <stem>-copies       like with like: the ledger's copies across the user/kernel
+                      boundary on the sending side (model) beside the bytes measured
+                      crossing it (exact), per byte moved; the ledger's other hops
+                      (the receiver's and in-kernel CPU copies, DMA) in a panel of
+                      their own, model only
   <stem>-chunk        throughput against chunk size on a log axis (only when chunk
                       sizes were swept)
   <stem>-kafka        --preset kafka: the four rows of the articles' table (read +
@@ -25,10 +30,13 @@ the results file:
   <stem>-pairs        runs from several hosts (zc-bench merge): a matrix per
                       strategy, sender host x receiver (peer), of throughput and of
                       CPU per byte (the sender's whole process)
-Runs are labelled by their strategy and every parameter that differs between
+Runs are labelled by their strategy and only the parameters that differ between
 them (sink, nic, receiver, pattern, sync, record, qd, chunk, size, cache,
-streams, host, peer). Every chart is titled with the machine's CPU model and kernel. Only
-runs with status "ok" are drawn; the others are named in a footnote.
+streams, host, peer; runs still alike by the parts of their names that differ);
+the ones all runs share go in the title. Every chart is titled with the
+machine's CPU model and kernel. Only runs with status "ok" are drawn; the
+others are named in a footnote. --units sets the unit of throughput (default
+MB/s, as the tables).
 --list-labels prints, as JSON, the labels each chart would draw, and draws
 nothing.
 Exit status: 0 charts written; 1 nothing to plot; 2 unreadable input.
@@ -39,11 +47,13 @@ import math
 import os
 import stat
 import sys
+import textwrap
 
 try:
     import matplotlib
 
     matplotlib.use("Agg")  # no display: files only
+    import matplotlib.patches
     import matplotlib.pyplot as plt
     from matplotlib.ticker import FuncFormatter
 except ImportError as e:
@@ -61,6 +71,22 @@ except ImportError as e:
 plt.rcParams["svg.fonttype"] = "none"
 
 SENDER, RECEIVER = "#1f77b4", "#ff7f0e"
+# One colour per strategy in the throughput chart.
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+
+# The unit of throughput (--units): name, factor from bytes/s, meaning.
+UNITS = {"MB/s": (1e-6, "10^6 bytes/s"), "MiB/s": (1 / (1 << 20), "2^20 bytes/s"),
+         "Gbit/s": (8e-9, "10^9 bits/s")}
+UNIT = "MB/s"
+
+
+def rate(bytes_per_s):
+    return bytes_per_s * UNITS[UNIT][0]
+
+
+def rate_text(v):
+    return f"{v:,.2f}" if v < 10 else f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
 CPU, DMA = "#d62728", "#7f7f7f"
 TO_USER, FROM_USER = "#9467bd", "#2ca02c"
 
@@ -255,19 +281,37 @@ LABEL_PARTS = [
 
 
 class Labeller:
-    """Run labels: the strategy (and the sink of a transfer) plus every
-    parameter that differs between the runs; a label that would still be
-    shared falls back to the run's unique name."""
+    """Run labels: the strategy plus only the parameters that differ between
+    the runs; runs that would still share a label are told apart by the
+    parts of their names that differ (never the whole name: its constant
+    parts are in the title)."""
 
     def __init__(self, runs):
         self.varying = {name for name, f, _ in LABEL_PARTS if len({f(r) for r in runs}) > 1}
-        self.varying.add("sink")  # the sink always matters to the reading
-        self.duplicates = set()
-        seen = {}
+        # What every run shares, said once in the titles.
+        shared = []
+        for name, f, _ in LABEL_PARTS:
+            values = {f(r) for r in runs}
+            if name in self.varying or name in ("qd", "streams", "receiver", "host", "peer") \
+                    or len(values) != 1:
+                continue
+            value = values.pop()
+            if value:
+                shared.append(f"{name} {value}")
+        self.constant = ", ".join(shared)
+        self.extra = {}  # run name -> the parts of its name that tell it from its twins
+        twins = {}
         for r in runs:
-            text = self.text(r)
-            if seen.setdefault(text, r["name"]) != r["name"]:
-                self.duplicates.add(text)
+            twins.setdefault(self.text(r), []).append(r["name"])
+        for names in twins.values():
+            if len(set(names)) < 2:
+                continue
+            parts = [n.split("/") for n in names]
+            width = max(len(p) for p in parts)
+            differ = [i for i in range(width)
+                      if len({p[i] if i < len(p) else "" for p in parts}) > 1]
+            for n, p in zip(names, parts):
+                self.extra[n] = " ".join(p[i] for i in differ if i < len(p))
 
     def text(self, run, skip=()):
         text = run["strategy"]
@@ -278,22 +322,47 @@ class Labeller:
 
     def __call__(self, run, skip=()):
         text = self.text(run, skip)
-        if not skip and text in self.duplicates:
-            text = run["name"]
+        if not skip and self.extra.get(run["name"]):
+            text += " " + self.extra[run["name"]]
         if not run.get("verified"):
             text += " (unverified)"
         return text
 
 
-def title(doc, what):
+def title(doc, what, label=None):
+    """The chart's subject, what every run shares, then the machine, each
+    line wrapped to fit the figure."""
     env = doc.get("environment", {})
     machine = f"{env.get('cpu_model', '?')} ({env.get('cores', '?')} cores)"
     kernel = env.get("kernel_release", "?")
-    return f"{what}\n{machine}, Linux {kernel}, zc-bench {env.get('git_commit', '?')}"
+    lines = [what]
+    if label is not None and label.constant:
+        lines.append("all runs: " + label.constant)
+    lines.append(f"{machine}, Linux {kernel}, zc-bench {env.get('git_commit', '?')}")
+    return "\n".join(textwrap.fill(line, 110) for line in lines)
 
 
-def finish(fig, ax, doc, what, path_stem, footnotes):
-    ax.set_title(title(doc, what), fontsize=10)
+def interval_caption(runs, key):
+    """What the error bars are, with the coverage the runs' intervals really
+    have (min..max of n repetitions covers 1 - 2 * 0.5^n of the median)."""
+    covers = set()
+    for r in runs:
+        m = r["metrics"].get(key) or {}
+        c = m.get("ci95_coverage")
+        n = r["parameters"].get("repetitions", 0)
+        if not isinstance(c, (int, float)) and isinstance(n, int) and n >= 2:
+            c = 1 - 2 * 0.5 ** n if n < 6 else 0.95
+        if isinstance(c, (int, float)):
+            covers.add(round(min(c, 0.95) * 100, 1))
+    if not covers or min(covers) >= 95:
+        return "bars: the median's 95% interval"
+    low, high = min(covers), max(covers)
+    shown = f"{low:g}%" if low == high else f"{low:g}-{high:g}%"
+    return f"bars: the median's interval, min..max: covers only {shown} (95% needs 6 repetitions)"
+
+
+def finish(fig, ax, doc, what, path_stem, footnotes, label=None):
+    ax.set_title(title(doc, what, label), fontsize=10)
     if footnotes:
         fig.text(0.01, 0.005, "\n".join(footnotes), fontsize=7, va="bottom", ha="left", color="#555")
     fig.tight_layout(rect=(0, 0.02 + 0.022 * len(footnotes), 1, 1))
@@ -315,32 +384,86 @@ def outside_legend(ax):
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
 
 
+def strategy_colours(runs):
+    colours = {}
+    for r in runs:
+        colours.setdefault(r["strategy"], PALETTE[len(colours) % len(PALETTE)])
+    return colours
+
+
+def throughput_panels(runs):
+    """[(panel title, runs)]: one panel, or one per sink when the runs
+    differ by more than 100x (loopback TCP beside /dev/null): each panel's
+    bars keep a linear axis, where their lengths mean something."""
+    values = [median(r, role_key(r, "throughput")) for r in runs]
+    sinks = []
+    for r in runs:
+        if r.get("sink", "") not in sinks:
+            sinks.append(r.get("sink", ""))
+    if not needs_log(values) or len(sinks) < 2:
+        return [("", runs)]
+    return [(f"{sink} sink" if sink else "no sink", [r for r in runs if r.get("sink", "") == sink])
+            for sink in sinks]
+
+
 def plot_throughput(doc, runs, label, stem, notes):
     runs = [r for r in runs if median(r, role_key(r, "throughput")) is not None]
     if not runs:
         return []
-    fig, ax = bar_figure(len(runs))
-    y = range(len(runs))
-    med = [median(r, role_key(r, "throughput")) / 1e6 for r in runs]
-    lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 for m, r in zip(med, runs)]
-    hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m for m, r in zip(med, runs)]
-    bars = ax.barh(y, med, xerr=[lo, hi], capsize=3, color=SENDER,
-                   error_kw={"ecolor": "#333", "elinewidth": 1})
-    for b, r in zip(bars, runs):
-        if not r.get("verified"):
-            b.set_hatch("//")
-    ax.set_yticks(list(y), [label(r) for r in runs], fontsize=8)
-    ax.invert_yaxis()
-    log = needs_log(med)
-    if log:
-        ax.set_xscale("log")
-    ax.set_xlabel("MB/s (10^6 bytes/s): median, bars its 95% interval"
-                  + (" (log scale)" if log else ""))
-    ax.bar_label(bars, labels=[f"{m:,.1f}" if m < 10 else f"{m:,.0f}" for m in med],
-                 padding=4, fontsize=7)
-    ax.grid(axis="x", alpha=0.3)
-    reps = runs[0]["parameters"]["repetitions"]
-    return finish(fig, ax, doc, f"Throughput per run ({reps} repetitions)", stem + "-throughput", notes)
+    panels = throughput_panels(runs)
+    colours = strategy_colours(runs)
+    fig, axes = plt.subplots(len(panels), 1, squeeze=False,
+                             figsize=(12, max(3.2, 1.5 + 0.38 * len(runs) + 0.9 * (len(panels) - 1))),
+                             gridspec_kw={"height_ratios": [max(1, len(p)) for _, p in panels]})
+    caption = interval_caption(runs, role_key(runs[0], "throughput"))
+    for ax, (panel, rs) in zip(axes[:, 0], panels):
+        y = list(range(len(rs)))
+        med = [rate(median(r, role_key(r, "throughput"))) for r in rs]
+        lo = [m - rate(spread(r, role_key(r, "throughput"))[0]) for m, r in zip(med, rs)]
+        hi = [rate(spread(r, role_key(r, "throughput"))[1]) - m for m, r in zip(med, rs)]
+        colour = [colours[r["strategy"]] for r in rs]
+        log = needs_log(med)
+        if log:
+            # Still over 100x within a panel: points on a log axis, not bars
+            # (a bar's length on a log axis depends on where the axis starts).
+            ax.errorbar(med, y, xerr=[lo, hi], fmt="none", ecolor="#333", capsize=3, elinewidth=1)
+            ax.scatter(med, y, c=colour, s=36, zorder=3)
+            ax.set_xscale("log")
+            for m, i in zip(med, y):
+                ax.annotate(rate_text(m), (m, i), xytext=(6, 4), textcoords="offset points",
+                            fontsize=7)
+        else:
+            bars = ax.barh(y, med, xerr=[lo, hi], capsize=3, color=colour,
+                           error_kw={"ecolor": "#333", "elinewidth": 1})
+            for b, r in zip(bars, rs):
+                if not r.get("verified"):
+                    b.set_hatch("//")
+            # Past the error bar, not under its cap.
+            for m, h, i in zip(med, hi, y):
+                ax.text(m + h, i, "  " + rate_text(m), va="center", fontsize=7)
+            ax.set_xlim(0, max(m + h for m, h in zip(med, hi)) * 1.12 or 1)
+        ax.set_yticks(y, [label(r) for r in rs], fontsize=8)
+        ax.invert_yaxis()
+        ax.grid(axis="x", alpha=0.3)
+        if panel:
+            ax.set_ylabel(panel, fontsize=9)
+        ax.set_xlabel(f"{UNIT} ({UNITS[UNIT][1]}): median; {caption}"
+                      + ("; points on a log scale" if log else ""), fontsize=8)
+    handles = [matplotlib.patches.Patch(color=c, label=s) for s, c in colours.items()]
+    if any(not r.get("verified") for r in runs):
+        handles.append(matplotlib.patches.Patch(facecolor="white", edgecolor="#333", hatch="//",
+                                                label="hatched: not verified (see the table)"))
+    axes[0, 0].legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+                      frameon=False, title="strategy", title_fontsize=7)
+    counts = sorted({r["parameters"]["repetitions"] for r in runs})
+    reps = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    axes[0, 0].set_title(title(doc, f"Throughput per run ({reps} repetitions"
+                                    + (", one panel per sink: they differ by over 100x)"
+                                       if len(panels) > 1 else ")"), label), fontsize=10)
+    if notes:
+        fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
+    fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
+    return save(fig, stem + "-throughput")
 
 
 def process_cpu(run):
@@ -373,19 +496,21 @@ def plot_cpu(doc, runs, label, stem, notes):
     outside_legend(ax)
     ax.grid(axis="x", alpha=0.3)
     ax.set_xlim(0, max(s + (v or 0) for s, v in zip(snd, rcv)) * 1.35 or 1)
-    return finish(fig, ax, doc, "CPU per byte, sender and receiver", stem + "-cpu", notes)
+    return finish(fig, ax, doc, "CPU per byte, sender and receiver", stem + "-cpu", notes, label)
 
 
 COPIES_SKIP = ("size", "chunk", "qd")
 
 
 def copies_rows(runs, label):
-    """One row per run that differs in more than size, chunk or queue depth
-    (which do not change the copies); the first run of each stands for it."""
+    """One row per transfer run that differs in more than size, chunk or
+    queue depth (which do not change the copies); the first run of each
+    stands for it. Only runs that measured the bytes crossing the user
+    boundary: one workload and one unit per chart."""
     seen, rows = set(), []
     for r in runs:
         key = label(r, skip=COPIES_SKIP)
-        if key not in seen and "ledger" in r:
+        if key not in seen and "ledger" in r and "bytes_copied_to_user" in r.get("metrics", {}):
             seen.add(key)
             rows.append(r)
     return rows
@@ -395,34 +520,57 @@ def plot_copies(doc, runs, label, stem, notes):
     rows = copies_rows(runs, label)
     if not rows:
         return []
-    fig, ax = bar_figure(len(rows) * 1.6)
+    fig, (ax, other) = plt.subplots(1, 2, figsize=(13, max(3.4, 1.6 + 0.62 * len(rows))),
+                                    sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     h = 0.38
     y = list(range(len(rows)))
     ledger = [r["ledger"] for r in rows]
-    cpu = [l["cpu_copies"] for l in ledger]
-    dma = [l["dma_copies"] for l in ledger]
-    ax.barh([i - h / 2 for i in y], cpu, h, color=CPU, label="model: CPU copies (ledger)")
-    ax.barh([i - h / 2 for i in y], dma, h, left=cpu, color=DMA, label="model: DMA copies (ledger)")
+    # Left, like with like: the sender's copies into and out of user memory,
+    # as the ledger counts them and as the calls made measure them.
+    m_to = [l.get("copies_to_user", 0) for l in ledger]
+    m_from = [l.get("copies_from_user", 0) for l in ledger]
     size = [r["parameters"]["size"] for r in rows]
     to_user = [(median(r, "bytes_copied_to_user") or 0) / s for r, s in zip(rows, size)]
     from_user = [(median(r, "bytes_copied_from_user") or 0) / s for r, s in zip(rows, size)]
-    ax.barh([i + h / 2 for i in y], to_user, h, color=TO_USER,
-            label="measured: bytes copied into user memory per byte (exact)")
-    ax.barh([i + h / 2 for i in y], from_user, h, left=to_user, color=FROM_USER,
-            label="measured: bytes copied out of user memory per byte (exact)")
-    # The model's own count of user/kernel crossings, to read against the measure.
-    model_cross = [l.get("copies_to_user", 0) + l.get("copies_from_user", 0) for l in ledger]
-    ax.scatter(model_cross, [i + h / 2 for i in y], marker="|", s=300, color="black", zorder=3,
-               label="model: copies across the user/kernel boundary")
+    top = [i - h / 2 for i in y]
+    low = [i + h / 2 for i in y]
+    ax.barh(top, m_to, h, color=TO_USER, alpha=0.45, hatch="..", edgecolor=TO_USER,
+            label="model (ledger): copies into user memory")
+    ax.barh(top, m_from, h, left=m_to, color=FROM_USER, alpha=0.45, hatch="..",
+            edgecolor=FROM_USER, label="model (ledger): copies out of user memory")
+    ax.barh(low, to_user, h, color=TO_USER, label="measured (exact): bytes copied into user memory")
+    ax.barh(low, from_user, h, left=to_user, color=FROM_USER,
+            label="measured (exact): bytes copied out of user memory")
+    for i, (a, b, c, d) in enumerate(zip(m_to, m_from, to_user, from_user)):
+        ax.text(a + b, i - h / 2, f" model {a + b}", va="center", fontsize=7)
+        ax.text(c + d, i + h / 2, f" measured {c + d:.2f}", va="center", fontsize=7)
+    ax.set_xlabel("sender's copies across the user/kernel boundary, per byte moved")
+    ax.set_xlim(0, max(max(a + b for a, b in zip(m_to, m_from)),
+                       max(c + d for c, d in zip(to_user, from_user)), 1) + 0.8)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    # Right: the ledger's hops no call site counts (model only).
+    boundary = [a + b for a, b in zip(m_to, m_from)]
+    inside = [max(0, l["cpu_copies"] - b) for l, b in zip(ledger, boundary)]
+    dma = [l["dma_copies"] for l in ledger]
+    other.barh(y, inside, 0.5, color=CPU, label="CPU copies elsewhere: receiver, in-kernel")
+    other.barh(y, dma, 0.5, left=inside, color=DMA, label="DMA copies (disk, NIC)")
+    for i, (a, b) in enumerate(zip(inside, dma)):
+        other.text(a + b, i, f" {a} CPU + {b} DMA", va="center", fontsize=7)
+    other.set_xlabel("the ledger's other hops (model only; the copies table checks them)")
+    other.set_xlim(0, max(a + b for a, b in zip(inside, dma)) + 1.5)
+    other.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1,
+                 frameon=False)
+    for a in (ax, other):
+        a.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        a.grid(axis="x", alpha=0.3)
     ax.set_yticks(y, [label(r, skip=COPIES_SKIP) for r in rows], fontsize=8)
     ax.invert_yaxis()
-    ax.set_xlabel("copies of each byte")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    outside_legend(ax)
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_xlim(0, max(max(c + d for c, d in zip(cpu, dma)), max(model_cross), 1) + 0.5)
-    return finish(fig, ax, doc, "Copies per byte: the ledger (model) beside the measured evidence",
-                  stem + "-copies", notes)
+    fig.suptitle(title(doc, "Copies per byte: the ledger (model) beside the measured evidence",
+                       label), fontsize=10)
+    if notes:
+        fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
+    fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
+    return save(fig, stem + "-copies")
 
 
 def chunk_panels(runs, label):
@@ -452,20 +600,22 @@ def plot_chunks(doc, runs, label, stem, notes):
         for name, rs in series.items():
             rs.sort(key=lambda r: r["parameters"]["chunk"])
             x = [r["parameters"]["chunk"] for r in rs]
-            med = [median(r, role_key(r, "throughput")) / 1e6 for r in rs]
-            lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 for m, r in zip(med, rs)]
-            hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m for m, r in zip(med, rs)]
+            med = [rate(median(r, role_key(r, "throughput"))) for r in rs]
+            lo = [m - rate(spread(r, role_key(r, "throughput"))[0]) for m, r in zip(med, rs)]
+            hi = [rate(spread(r, role_key(r, "throughput"))[1]) - m for m, r in zip(med, rs)]
             ax.errorbar(x, med, yerr=[lo, hi], marker="o", capsize=3, label=name)
         ax.set_xscale("log", base=2)
-        ax.set_ylabel(f"{sink or 'log'} sink: MB/s" if sink else "MB/s")
+        ax.set_ylabel(f"{sink} sink: {UNIT}" if sink else UNIT)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         outside_legend(ax)
     ax = axes[-1, 0]
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_size(int(v)) if v >= 1 else ""))
     ax.set_xticks(sorted(chunks))
-    ax.set_xlabel("chunk size (bytes per call); points: median, bars: its 95% interval")
-    axes[0, 0].set_title(title(doc, "Throughput against chunk size"), fontsize=10)
+    caption = interval_caption([r for series in panels.values() for rs in series.values()
+                                for r in rs], role_key(runs[0], "throughput"))
+    ax.set_xlabel(f"chunk size (bytes per call); points: median {UNIT}; {caption}")
+    axes[0, 0].set_title(title(doc, "Throughput against chunk size", label), fontsize=10)
     if notes:
         fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
     fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
@@ -527,13 +677,16 @@ def plot_kafka(doc, runs, label, stem, notes):
     names = [n for n, _ in rows]
     fig, axes = plt.subplots(1, 3, figsize=(15, 1.8 + 0.55 * len(rows)), sharey=True)
     y = list(range(len(rows)))
-    med = [(median(r, role_key(r, "throughput")) or 0) / 1e6 for _, r in rows]
-    lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 if m else 0 for m, (_, r) in zip(med, rows)]
-    hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m if m else 0 for m, (_, r) in zip(med, rows)]
+    med = [rate(median(r, role_key(r, "throughput")) or 0) for _, r in rows]
+    lo = [m - rate(spread(r, role_key(r, "throughput"))[0]) if m else 0 for m, (_, r) in zip(med, rows)]
+    hi = [rate(spread(r, role_key(r, "throughput"))[1]) - m if m else 0 for m, (_, r) in zip(med, rows)]
     axes[0].barh(y, med, xerr=[lo, hi], capsize=3, color=SENDER)
-    for i, (m, h) in enumerate(zip(med, hi)):  # past the error bar, not under it
-        axes[0].text(m + h, i, f"  {m:,.0f}", va="center", fontsize=7)
-    axes[0].set_xlabel("MB/s: median, bars its 95% interval")
+    for i, (m, h) in enumerate(zip(med, hi)):  # past the error bar's cap, not on it
+        axes[0].text(m + h, i, "   " + rate_text(m), va="center", fontsize=7)
+    axes[0].set_xlim(0, max(m + h for m, h in zip(med, hi)) * 1.2 or 1)
+    axes[0].set_xlabel(f"{UNIT}: median; "
+                       + interval_caption([r for _, r in rows], role_key(rows[0][1], "throughput")),
+                       fontsize=8)
     cpu = [process_cpu(r) or 0 for _, r in rows]
     bars = axes[1].barh(y, cpu, color=CPU)
     axes[1].bar_label(bars, labels=[f"{c:.3f}" for c in cpu], padding=4, fontsize=7)
@@ -544,7 +697,9 @@ def plot_kafka(doc, runs, label, stem, notes):
     axes[2].barh(y, linear, color=CPU, label="linear skb heads (copied without scatter-gather)")
     axes[2].barh(y, paged, left=linear, color=DMA, label="page fragments (gathered by the device)")
     axes[2].set_xlabel("bytes handed to the device per byte moved (tracepoint)")
-    axes[2].legend(fontsize=7, loc="lower right")
+    # Below the axes: clear of the bars whatever their lengths.
+    axes[2].legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16 - 0.3 / len(rows)),
+                   frameon=False)
     for ax in axes:
         ax.grid(axis="x", alpha=0.3)
     ledger = [r["ledger"] for _, r in rows]
@@ -584,27 +739,41 @@ def plot_append(doc, runs, label, stem, notes):
     colors = {"seq": SENDER, "random": RECEIVER}
     for ax, (sync, groups) in zip(axes[0], panels.items()):
         x = list(range(len(groups)))
-        values = []
+        values, series = [], []
         for k, pattern in enumerate(("seq", "random")):
             rs = [g.get(pattern) for _, g in groups]
-            med = [median(r, role_key(r, "throughput")) / 1e6 if r else 0 for r in rs]
-            lo = [m - spread(r, role_key(r, "throughput"))[0] / 1e6 if r else 0 for m, r in zip(med, rs)]
-            hi = [spread(r, role_key(r, "throughput"))[1] / 1e6 - m if r else 0 for m, r in zip(med, rs)]
+            med = [rate(median(r, role_key(r, "throughput"))) if r else 0 for r in rs]
+            lo = [m - rate(spread(r, role_key(r, "throughput"))[0]) if r else 0 for m, r in zip(med, rs)]
+            hi = [rate(spread(r, role_key(r, "throughput"))[1]) - m if r else 0 for m, r in zip(med, rs)]
             xs = [i + (k - 0.5) * 0.4 for i in x]
-            ax.bar(xs, med, 0.4, yerr=[lo, hi], capsize=3, color=colors[pattern], label=pattern)
+            series.append((pattern, xs, med, lo, hi))
+            values += med
+        log = needs_log(values)
+        for pattern, xs, med, lo, hi in series:
+            if log:
+                # Over 100x apart: points on a log axis (bar lengths there mean nothing).
+                keep = [i for i, m in enumerate(med) if m]
+                ax.errorbar([xs[i] for i in keep], [med[i] for i in keep],
+                            yerr=[[lo[i] for i in keep], [hi[i] for i in keep]], fmt="o",
+                            capsize=3, color=colors[pattern], label=pattern)
+            else:
+                ax.bar(xs, med, 0.4, yerr=[lo, hi], capsize=3, color=colors[pattern], label=pattern)
             for xi, m, h in zip(xs, med, hi):  # above the error bar, not under it
                 if m:
-                    ax.annotate(f"{m:,.1f}" if m < 10 else f"{m:,.0f}", (xi, m + h), ha="center",
-                                va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
-            values += med
-        if needs_log(values):
+                    ax.annotate(rate_text(m), (xi, m + h), ha="center", va="bottom", fontsize=7,
+                                xytext=(0, 2), textcoords="offset points")
+        if log:
             ax.set_yscale("log")
         ax.set_xticks(x, [g for g, _ in groups], fontsize=8, rotation=15, ha="right")
-        ax.set_ylabel("MB/s (median, bars its 95% interval)" + (" (log scale)" if needs_log(values) else ""))
+        ax.set_ylabel(f"{UNIT}, median" + (" (points on a log scale)" if log else ""))
+        ax.set_xlabel(interval_caption([r for _, g in groups for r in g.values()],
+                                       role_key(next(iter(groups[0][1].values())), "throughput")),
+                      fontsize=7)
         ax.set_title(f"sync {sync}", fontsize=9)
         ax.grid(axis="y", alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(title(doc, "Log append: sequential beside random, per sync policy"), fontsize=10)
+    fig.suptitle(title(doc, "Log append: sequential beside random, per sync policy", label),
+                 fontsize=10)
     if notes:
         fig.text(0.01, 0.005, "\n".join(notes), fontsize=7, va="bottom", ha="left", color="#555")
     fig.tight_layout(rect=(0, 0.02 + 0.022 * len(notes), 1, 1))
@@ -647,11 +816,11 @@ def plot_streams(doc, runs, label, stem, notes):
         rs.sort(key=lambda r: r["parameters"].get("streams", 1))
         x = [r["parameters"].get("streams", 1) for r in rs]
         counts.update(x)
-        agg = [median(r, role_key(r, "throughput")) / 1e6 for r in rs]
+        agg = [rate(median(r, role_key(r, "throughput"))) for r in rs]
         line = ax.plot(x, agg, marker="o", label=f"{name}: aggregate")[0]
-        lo = [(median(r, "stream_throughput_min_bytes_per_s") or median(r, role_key(r, "throughput"))) / 1e6
+        lo = [rate(median(r, "stream_throughput_min_bytes_per_s") or median(r, role_key(r, "throughput")))
               for r in rs]
-        hi = [(median(r, "stream_throughput_max_bytes_per_s") or median(r, role_key(r, "throughput"))) / 1e6
+        hi = [rate(median(r, "stream_throughput_max_bytes_per_s") or median(r, role_key(r, "throughput")))
               for r in rs]
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.15,
                         label=f"{name}: slowest..fastest stream")
@@ -665,11 +834,12 @@ def plot_streams(doc, runs, label, stem, notes):
     ax.set_xticks(sorted(counts))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{int(v)}"))
     ax.set_xlabel("concurrent streams (--streams)")
-    ax.set_ylabel("MB/s (10^6 bytes/s), medians")
+    ax.set_ylabel(f"{UNIT} ({UNITS[UNIT][1]}), medians")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
     outside_legend(ax)
-    return finish(fig, ax, doc, "Throughput against concurrent streams", stem + "-streams", notes)
+    return finish(fig, ax, doc, "Throughput against concurrent streams", stem + "-streams", notes,
+                  label)
 
 
 def pair_cells(runs):
@@ -698,8 +868,8 @@ def plot_pairs(doc, runs, label, stem, notes):
     strategies = list(cells)[:6]
     senders = sorted({h for c in cells.values() for h, _ in c})
     receivers = sorted({p for c in cells.values() for _, p in c})
-    rows = (("MB/s (median)",
-             lambda r: (median(r, role_key(r, "throughput")) or 0) / 1e6 or None, "viridis"),
+    rows = ((f"{UNIT} (median)",
+             lambda r: rate(median(r, role_key(r, "throughput")) or 0) or None, "viridis"),
             ("CPU ns/B, sender's process", process_cpu, "magma_r"))
     fig, axes = plt.subplots(2, len(strategies), squeeze=False,
                              figsize=(max(5, 1.2 + 0.9 * len(receivers)) * len(strategies),
@@ -752,10 +922,14 @@ def main():
     ap = argparse.ArgumentParser(description="Charts (PNG and SVG) from a zc-bench/1 results file.")
     ap.add_argument("results", help="a zc-bench/1 JSON file (zc-bench run -o FILE)")
     ap.add_argument("-o", "--output-dir", help="folder for the charts (default: next to the JSON)")
+    ap.add_argument("--units", default="MB/s", choices=list(UNITS),
+                    help="the unit of throughput (the JSON keeps bytes per second)")
     ap.add_argument("--list-labels", action="store_true",
                     help="print the labels each chart would draw (JSON) and draw nothing")
     args = ap.parse_args()
 
+    global UNIT
+    UNIT = args.units
     doc = load(args.results)
     out_dir = args.output_dir or os.path.dirname(os.path.abspath(args.results))
     try:
@@ -770,7 +944,7 @@ def main():
     runs = [r for r in all_runs if r.get("status") == "ok"]
     if not runs:
         fail(f"'{args.results}': no run with status ok to plot", 1)
-    notes = [f"{r['name']}: {r['status']}: {r.get('reason', '')}"[:160]
+    notes = [f"{r['name']}: {r['status']}: {r.get('reason', '')}"[:150]
              for r in all_runs if r.get("status") != "ok"]
     if len(notes) > 6:
         notes = notes[:5] + [f"... and {len(notes) - 5} more runs not ok (see the JSON)"]

@@ -43,15 +43,17 @@ void print_ratios(const json& results, std::FILE* out, const TableOptions& optio
     if (run["status"] != "ok") continue;
     (p["pattern"] == "seq" ? g.first : g.second) = &run;
   }
-  TextTable t{{"strategy", "size", "record", "sync", "seq MB/s", "random MB/s", "seq/random",
+  const std::string unit(options.units.name);
+  TextTable t{{"strategy", "size", "record", "sync", "seq " + unit, "random " + unit, "seq/random",
                "durable seq", "durable random", "seq/random"},
               {true, false, false, true, false, false, false, false, false, false},
               {}};
   for (const auto& k : order) {
     auto [seq, random] = groups[k];
     if (!seq && !random) continue;
-    auto mb = [](const json* run, std::string_view key) {
-      return run ? median_cell(*run, key, 1e-6, 1) : std::string("-");
+    auto mb = [&](const json* run, std::string_view key) {
+      return run ? median_cell(*run, key, options.units.scale, options.units.decimals(1))
+                 : std::string("-");
     };
     t.rows.push_back(
         {std::get<0>(k), format_size(std::get<1>(k)), format_size(std::get<2>(k)), std::get<3>(k),
@@ -75,9 +77,11 @@ void print_ratios(const json& results, std::FILE* out, const TableOptions& optio
   std::fprintf(out, "\n");
   print_wrapped(out,
                 t.titles.size() == 7
-                    ? "seq vs random (medians; the durable figures, with the final sync: --wide)"
+                    ? std::string("seq vs random (medians; the durable figures, with the final "
+                                  "sync: --wide)")
                     : "seq vs random (medians; durable = including the final sync after the "
-                      "last record, in MB/s)",
+                      "last record, in " +
+                          unit + ")",
                 options.width);
   t.print(out);
 }
@@ -91,7 +95,7 @@ bool is_append_results(const json& results) {
   return true;
 }
 
-std::vector<Column> append_columns(const json& runs) {
+std::vector<Column> append_columns(const json& runs, const RateUnit& unit) {
   std::vector<Column> cols;
   // The parameters that differ between runs name the rows; the others are
   // said once in the heading.
@@ -108,20 +112,24 @@ std::vector<Column> append_columns(const json& runs) {
   key("pattern", "pattern", true,
       [](const json& r) { return r["parameters"].value("pattern", ""); });
   key("sync", "sync", true, [](const json& r) { return r["parameters"].value("sync", ""); });
-  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
+  auto add = [&](const char* id, std::string title, bool shown, int drop, std::string legend,
                  std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
+    cols.push_back({id, std::move(title), false, shown, false, drop, true, std::move(legend),
+                    std::move(cell)});
   };
-  add("mbps", "MB/s", true, 0, "MB/s = 10^6 bytes/s until the last record returned",
-      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 1); });
-  add("cv", "cv", false, 4, "cv = spread of MB/s over the repetitions", cv_cell);
+  add("mbps", std::string(unit.name), true, 0, unit.legend() + " until the last record returned",
+      [unit](const json& r) {
+        return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(1));
+      });
+  add("cv", "cv", false, 4, "cv = the throughput's spread over the repetitions", cv_cell);
   add("records", "records/s", false, 5, "",
       [](const json& r) { return median_cell(r, "records_per_s", 1, 0); });
-  add("p50", "p50 us", false, 5, "",
+  const char* per_record = "{} = time per record including the sync issued after it";
+  add("p50", "p50 us", false, 5, per_record,
       [](const json& r) { return median_cell(r, "latency_p50_ns", 1e-3, 1); });
-  add("p99", "p99 us", true, 2, "p50/p99/max = time per record including the sync issued after it",
+  add("p99", "p99 us", true, 2, per_record,
       [](const json& r) { return median_cell(r, "latency_p99_ns", 1e-3, 1); });
-  add("max", "max us", false, 5, "",
+  add("max", "max us", false, 5, per_record,
       [](const json& r) { return median_cell(r, "latency_max_ns", 1e-3, 0); });
   add("syncs", "syncs", true, 3, "", [](const json& r) { return median_cell(r, "syncs", 1, 0); });
   add("final-sync", "final sync ms", false, 5, "",
@@ -157,7 +165,7 @@ std::vector<Column> append_columns(const json& runs) {
 
 void print_append_table(const json& results, std::FILE* out, const TableOptions& options) {
   const auto& runs = results["runs"];
-  auto cols = append_columns(runs);
+  auto cols = append_columns(runs, options.units);
   std::string heading;
   for (const auto& c : cols)
     if (!c.key && !c.metric && !runs.empty()) heading += c.title + " " + c.cell(runs[0]) + ", ";

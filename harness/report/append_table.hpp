@@ -14,6 +14,7 @@ namespace zc {
 // table has nothing to show).
 bool is_append_results(const nlohmann::json& results);
 void print_append_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
-std::vector<Column> append_columns(const nlohmann::json& runs = nlohmann::json::array());
+std::vector<Column> append_columns(const nlohmann::json& runs = nlohmann::json::array(),
+                                   const RateUnit& unit = {});
 
 }  // namespace zc

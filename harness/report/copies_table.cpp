@@ -37,11 +37,12 @@ std::string traced_cell(const json& run) {
 
 }  // namespace
 
-std::vector<Column> copies_columns() {
+std::vector<Column> copies_columns(const RateUnit& unit) {
   std::vector<Column> cols;
-  auto add = [&](const char* id, const char* title, bool metric, int drop, const char* legend,
+  auto add = [&](const char* id, std::string title, bool metric, int drop, std::string legend,
                  std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, false, true, false, drop, metric, legend, std::move(cell)});
+    cols.push_back({id, std::move(title), false, true, false, drop, metric, std::move(legend),
+                    std::move(cell)});
   };
   // The ledger (model) first, the measured evidence after it.
   add("cpu-copies", "cpu s+r", false, 0,
@@ -98,17 +99,17 @@ std::vector<Column> copies_columns() {
       "check = model check: an independent kernel observation agrees (pass), disagrees (FAIL) "
       "or was not measured (n/m)",
       check_mark);
-  add("limit", "limit MB/s", true, 4,
+  add("limit", "limit " + std::string(unit.name), true, 4,
       "limit = DRAM memcpy bandwidth / CPU copies on the critical path (estimate; "
       "unreliable: the calibration did not settle or the run beat it)",
-      [](const json& r) {
+      [unit](const json& r) {
         const auto& m = r.value("metrics", json::object())
                             .value("copy_bound_limit_bytes_per_s", json::object());
         if (m.value("reason", std::string()).rfind("calibration unreliable", 0) == 0)
           return std::string("unreliable");
-        return median_cell(r, "copy_bound_limit_bytes_per_s", 1e-6, 0);
+        return median_cell(r, "copy_bound_limit_bytes_per_s", unit.scale, unit.decimals(0));
       });
-  add("eff", "eff", true, 4, "eff = MB/s / limit", [](const json& r) {
+  add("eff", "eff", true, 4, "eff = throughput / limit", [](const json& r) {
     auto cell = median_cell(r, "copy_efficiency", 100, 0);
     return cell == "n/a" ? cell : cell + "%";
   });
@@ -119,11 +120,11 @@ void print_copies_table(const json& results, std::FILE* out, const TableOptions&
   const auto& runs = results["runs"];
   // Runs are named by the same key columns as in the main table.
   std::vector<Column> cols;
-  for (auto& c : transfer_columns(runs))
+  for (auto& c : transfer_columns(runs, options.units))
     if (c.key) cols.push_back(std::move(c));
   bool maps = false;
   for (const auto& run : runs) maps |= run.value("receiver", "") == "zerocopy-receive";
-  for (auto& c : copies_columns()) {
+  for (auto& c : copies_columns(options.units)) {
     // The receive side is the point of such a table: its columns stay
     // longer than the copy-bound estimate's when the terminal is narrow.
     if (maps && c.id.rfind("rcv-", 0) == 0) {

@@ -12,6 +12,6 @@
 namespace zc {
 
 void print_copies_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
-std::vector<Column> copies_columns();
+std::vector<Column> copies_columns(const RateUnit& unit = {});
 
 }  // namespace zc

@@ -37,7 +37,7 @@ bool is_ingest_results(const json& results) {
   return true;
 }
 
-std::vector<Column> ingest_columns(const json& runs) {
+std::vector<Column> ingest_columns(const json& runs, const RateUnit& unit) {
   std::vector<Column> cols;
   // The parameters that differ between runs name the rows; the others are
   // said once in the heading.
@@ -55,13 +55,16 @@ std::vector<Column> ingest_columns(const json& runs) {
       [](const json& r) { return format_size(r["parameters"]["record"]); });
   key("streams", "streams", false,
       [](const json& r) { return std::to_string(r["parameters"].value("streams", 1)); });
-  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
+  auto add = [&](const char* id, std::string title, bool shown, int drop, std::string legend,
                  std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
+    cols.push_back({id, std::move(title), false, shown, false, drop, true, std::move(legend),
+                    std::move(cell)});
   };
-  add("mbps", "MB/s", true, 0, "MB/s = 10^6 log bytes/s until the last record was written",
-      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
-  add("cv", "cv", false, 5, "cv = spread of MB/s over the repetitions", cv_cell);
+  add("mbps", std::string(unit.name), true, 0,
+      unit.legend() + " of log bytes until the last record was written", [unit](const json& r) {
+        return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(0));
+      });
+  add("cv", "cv", false, 5, "cv = the throughput's spread over the repetitions", cv_cell);
   add("ns-per-byte", "ns/B", true, 2,
       "ns/B = CPU of the zc-bench process per log byte (rusage; the producer's is apart)",
       [](const json& r) { return median_cell(r, "process_cpu_ns_per_byte", 1, 3); });
@@ -99,7 +102,7 @@ std::vector<Column> ingest_columns(const json& runs) {
 
 void print_ingest_table(const json& results, std::FILE* out, const TableOptions& options) {
   const auto& runs = results["runs"];
-  auto cols = ingest_columns(runs);
+  auto cols = ingest_columns(runs, options.units);
   std::string heading;
   for (const auto& c : cols)
     if (!c.key && !c.metric && !runs.empty() && c.id != "copies")

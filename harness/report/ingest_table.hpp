@@ -15,7 +15,8 @@ bool is_ingest_results(const nlohmann::json& results);
 
 // The ingest table's columns; the parameters that differ between `runs`
 // are key columns, the others go to the heading.
-std::vector<Column> ingest_columns(const nlohmann::json& runs = nlohmann::json::array());
+std::vector<Column> ingest_columns(const nlohmann::json& runs = nlohmann::json::array(),
+                                   const RateUnit& unit = {});
 
 void print_ingest_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
 

@@ -52,7 +52,7 @@ const char* tls_path(const std::string& strategy) {
 
 // "812.3 MB/s [809.0..815.1]": a metric's median and its 95% interval
 // (when there is one), scaled.
-std::string with_interval(const json& m, double scale, int decimals, const char* unit) {
+std::string with_interval(const json& m, double scale, int decimals, const std::string& unit) {
   std::string out = format_fixed(m["median"].get<double>() * scale, decimals) + unit;
   if (m.contains("ci95_low") && m["ci95_low"].is_number() && m["ci95_high"].is_number())
     out += " [" + format_fixed(m["ci95_low"].get<double>() * scale, decimals) + ".." +
@@ -62,7 +62,7 @@ std::string with_interval(const json& m, double scale, int decimals, const char*
 
 // What SSL costs: the SSL row against plaintext sendfile with the NIC's
 // gather on (what Kafka does without SSL), both measured in this run.
-std::string ssl_cost(const json& runs) {
+std::string ssl_cost(const json& runs, const RateUnit& unit) {
   const json *tls = nullptr, *plain = nullptr;
   for (const auto& r : runs) {
     if (!has_figures(r)) continue;
@@ -77,12 +77,14 @@ std::string ssl_cost(const json& runs) {
   if (!t_tp || !p_tp || !t_cpu || !p_cpu) return {};
   const double tp = (*t_tp)["median"].get<double>() / (*p_tp)["median"].get<double>();
   const double cpu = (*t_cpu)["median"].get<double>() / (*p_cpu)["median"].get<double>();
+  const std::string rate = " " + std::string(unit.name);
   return "What SSL costs (medians; in brackets the median's 95% interval, min..max with 5 or "
          "fewer repetitions): read + SSL_write moved " +
-         with_interval(*t_tp, 1e-6, 1, " MB/s") + " against sendfile's " +
-         with_interval(*p_tp, 1e-6, 1, " MB/s") + " (" + format_fixed(tp * 100, 0) + "%), at " +
-         with_interval(*t_cpu, 1, 3, " ns/B") + " of sender CPU against " +
-         with_interval(*p_cpu, 1, 3, " ns/B") + " (" + format_fixed(cpu, 1) +
+         with_interval(*t_tp, unit.scale, unit.decimals(1), rate) + " against sendfile's " +
+         with_interval(*p_tp, unit.scale, unit.decimals(1), rate) + " (" +
+         format_fixed(tp * 100, 0) + "%), at " + with_interval(*t_cpu, 1, 3, " ns/B") +
+         " of sender CPU against " + with_interval(*p_cpu, 1, 3, " ns/B") + " (" +
+         format_fixed(cpu, 1) +
          "x): a read copy, encryption and a write copy where sendfile makes none. Kafka's doc: "
          "\"When the transport layer uses the SSL protocol, sendfile will not be used.\"";
 }
@@ -105,11 +107,12 @@ std::string path(const json& run) {
 
 }  // namespace
 
-std::vector<Column> kafka_columns() {
+std::vector<Column> kafka_columns(const RateUnit& unit) {
   std::vector<Column> cols;
-  auto add = [&](const char* id, const char* title, bool left, bool key, bool metric, int drop,
-                 const char* legend, std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, left, true, key, drop, metric, legend, std::move(cell)});
+  auto add = [&](const char* id, std::string title, bool left, bool key, bool metric, int drop,
+                 std::string legend, std::function<std::string(const json&)> cell) {
+    cols.push_back(
+        {id, std::move(title), left, true, key, drop, metric, std::move(legend), std::move(cell)});
   };
   add("path", "path", true, true, false, 0, "", path);
   add("nic", "nic", true, false, false, 8, "nic = the egress device's scatter-gather", nic);
@@ -131,11 +134,15 @@ std::vector<Column> kafka_columns() {
         return triple(cpu + l["dma_copies"].get<int>(), cpu,
                       l["mode_switches_per_chunk"].get<double>());
       });
-  add("mbps", "MB/s", false, false, true, 0,
-      "MB/s = 10^6 B/s, \u00b1 the half-width of the median's 95% interval (min..max with 5 "
-      "or fewer repetitions)",
-      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
-  add("cv", "cv", false, false, true, 5, "cv = spread of MB/s over the repetitions", cv_cell);
+  add("mbps", std::string(unit.name), false, false, true, 0,
+      unit.legend() +
+          ", \u00b1 the half-width of the median's 95% interval (min..max with 5 or fewer "
+          "repetitions)",
+      [unit](const json& r) {
+        return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(0));
+      });
+  add("cv", "cv", false, false, true, 5, "cv = the throughput's spread over the repetitions",
+      cv_cell);
   cols.back().shown = false;  // on request (--columns cv): the interval says more
   add("snd", "snd ns/B", false, false, true, 2, "ns/B = CPU time per byte (rusage) of the sender",
       [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
@@ -149,12 +156,12 @@ std::vector<Column> kafka_columns() {
                                    "receiver_voluntary_switches", "receiver_involuntary_switches"});
       });
   add("linear", "linear", false, false, true, 1,
-      "linear/paged = bytes the egress device got in skb heads vs page fragments "
-      "(net:net_dev_start_xmit): without scatter-gather the kernel copies sendfile's pages into "
-      "linear skbs; with it, sendfile's fragments are the page cache's own pages and write()'s "
-      "are socket pages it copied into",
+      "linear = bytes the egress device got in skb heads (net:net_dev_start_xmit): without "
+      "scatter-gather the kernel copies sendfile's pages into linear skbs",
       [](const json& r) { return median_bytes_cell(r, "transmit_linear_bytes"); });
-  add("paged", "paged", false, false, true, 1, "",
+  add("paged", "paged", false, false, true, 1,
+      "paged = bytes in page fragments: sendfile's are the page cache's own pages, write()'s "
+      "socket pages it copied into",
       [](const json& r) { return median_bytes_cell(r, "transmit_paged_bytes"); });
   add("verified", "verified", false, false, true, 3, "", [](const json& r) {
     if (r.value("status", "") != "ok") return r.value("status", std::string());
@@ -173,7 +180,9 @@ void print_kafka_table(const json& results, std::FILE* out, const TableOptions& 
   }
   print_wrapped(out, "Why Kafka is fast, measured: file -> TCP over a veth pair, " + heading,
                 options.width);
-  auto printed = FittedTable{kafka_columns(), run_status}.print(out, runs, options);
+  auto printed = FittedTable{kafka_columns(options.units), run_status}.print(out, runs, options);
+  // The answer under the table: which row is faster, by how much, or tied.
+  print_rankings_fitted(results, out, options, /*cell_legend=*/false);
   print_more_columns(out, printed, options, /*copies_section=*/true);
   if (options.copies || options.wide) print_copies_table(results, out, options);
   Notes notes;
@@ -185,7 +194,8 @@ void print_kafka_table(const json& results, std::FILE* out, const TableOptions& 
     for (const auto& w : run.value("warnings", json::array()))
       notes.add(who, "warning: " + w.get<std::string>());
   }
-  if (auto cost = ssl_cost(runs); !cost.empty()) print_wrapped(out, cost, options.width);
+  if (auto cost = ssl_cost(runs, options.units); !cost.empty())
+    print_wrapped(out, cost, options.width);
   print_footer(results, notes, out, options);
 }
 

@@ -11,6 +11,6 @@
 namespace zc {
 
 void print_kafka_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
-std::vector<Column> kafka_columns();
+std::vector<Column> kafka_columns(const RateUnit& unit = {});
 
 }  // namespace zc

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "harness/base/errors.hpp"
 #include "harness/base/text.hpp"
@@ -16,13 +17,26 @@
 namespace zc {
 namespace fs = std::filesystem;
 
+namespace {
+constexpr std::pair<const char*, Format> kFormats[] = {
+    {"json", Format::json},
+    {"gbench", Format::gbench},
+    {"csv", Format::csv},
+    {"github-benchmark", Format::github_benchmark}};
+}  // namespace
+
 Format parse_format(const std::string& text) {
-  if (text == "json") return Format::json;
-  if (text == "gbench") return Format::gbench;
-  if (text == "csv") return Format::csv;
-  if (text == "github-benchmark") return Format::github_benchmark;
-  throw UsageError("--format: '" + text +
-                   "' is not a format (allowed: json, gbench, csv, github-benchmark)");
+  for (const auto& [name, f] : kFormats)
+    if (text == name) return f;
+  std::string allowed;
+  for (const auto& name : format_names()) allowed += (allowed.empty() ? "" : ", ") + name;
+  throw UsageError("--format: '" + text + "' is not a format (allowed: " + allowed + ")");
+}
+
+std::vector<std::string> format_names() {
+  std::vector<std::string> out;
+  for (const auto& [name, f] : kFormats) out.emplace_back(name);
+  return out;
 }
 
 fs::path default_output_path(const fs::path& dir, Format f) {

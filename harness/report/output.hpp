@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "harness/report/gbench.hpp"
 
@@ -13,6 +14,7 @@ namespace zc {
 enum class Format { json, gbench, csv, github_benchmark };
 
 Format parse_format(const std::string& text);  // throws UsageError
+std::vector<std::string> format_names();       // what parse_format takes, in its order
 // results/<UTC timestamp>.json (or .csv) under `dir`.
 std::filesystem::path default_output_path(const std::filesystem::path& dir, Format f);
 // Throws UsageError if `path` cannot be written (checked before any run).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <map>
 
 #include "harness/base/units.hpp"
@@ -256,17 +257,22 @@ void print_rankings(const json& results, std::FILE* out, bool cell_legend) {
   for (const auto& r : rankings) several |= r.group != rankings.front().group;
   for (const auto& r : rankings) std::fprintf(out, "%s\n", ranking_sentence(r, several).c_str());
   // The legend, also for a lone run: its MB/s cell carries the interval.
-  std::size_t n = 0;
+  // --time gives runs different counts: the fewest decides what is said.
+  std::size_t n = 0, fewest = SIZE_MAX;
   if (const json* runs = field(results, "runs"); runs && runs->is_array())
     for (const auto& run : *runs)
-      if (text_field(run, "status") == "ok")
-        n = std::max(n, repetition_values(run, role_key(run, "throughput")).size());
+      if (text_field(run, "status") == "ok") {
+        const auto count = repetition_values(run, role_key(run, "throughput")).size();
+        n = std::max(n, count);
+        if (count >= 2) fewest = std::min(fewest, count);
+      }
   if (n < 2) return;
-  std::string coverage = n >= 6
-                             ? std::string("95%")
-                             : "min-max, which covers only " +
-                                   format_fixed(stats::min_max_coverage(n) * 100, n == 5 ? 1 : 0) +
-                                   "% with " + std::to_string(n) + " repetitions (95% needs 6)";
+  std::string coverage =
+      fewest >= 6 ? std::string("95%")
+                  : "min-max, which covers only " +
+                        format_fixed(stats::min_max_coverage(fewest) * 100, fewest == 5 ? 1 : 0) +
+                        "% with " + std::to_string(fewest) + " repetitions (95% needs 6" +
+                        (n >= 6 ? ", which the runs with more reach)" : ")");
   if (!cell_legend) coverage.clear();
   if (rankings.empty()) {
     if (cell_legend) std::fprintf(out, "(\u00b1: the median's interval, %s)\n", coverage.c_str());

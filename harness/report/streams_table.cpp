@@ -36,7 +36,11 @@ void print_streams_table(const json& results, std::FILE* out, const TableOptions
   for (const auto& run : results["runs"])
     if (run["status"] == "ok" && run["parameters"].value("streams", 1) == 1)
       single[curve_of(run["name"])] = median_of(run, "throughput_bytes_per_s");
-  TextTable t{{"strategy", "sink", "streams", "MB/s", "x1", "min", "max", "spread"},
+  const auto& u = options.units;
+  auto rate = [&](const json& run, std::string_view key) {
+    return median_cell(run, key, u.scale, u.decimals(0));
+  };
+  TextTable t{{"strategy", "sink", "streams", std::string(u.name), "x1", "min", "max", "spread"},
               {true, true, false, false, false, false, false, false},
               {}};
   for (const auto& run : results["runs"]) {
@@ -45,16 +49,15 @@ void print_streams_table(const json& results, std::FILE* out, const TableOptions
     if (run["status"] != "ok") {
       row.insert(row.end(), {std::string(run["status"]), "", "", "", ""});
     } else if (run["parameters"].value("streams", 1) == 1) {
-      row.insert(row.end(),
-                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 0), "1.00", "-", "-", "-"});
+      row.insert(row.end(), {rate(run, "throughput_bytes_per_s"), "1.00", "-", "-", "-"});
     } else {
       auto it = single.find(curve_of(run["name"]));
       double agg = median_of(run, "throughput_bytes_per_s");
       row.insert(row.end(),
-                 {median_cell(run, "throughput_bytes_per_s", 1e-6, 0),
+                 {rate(run, "throughput_bytes_per_s"),
                   it != single.end() && it->second > 0 ? format_fixed(agg / it->second, 2) : "-",
-                  median_cell(run, "stream_throughput_min_bytes_per_s", 1e-6, 0),
-                  median_cell(run, "stream_throughput_max_bytes_per_s", 1e-6, 0),
+                  rate(run, "stream_throughput_min_bytes_per_s"),
+                  rate(run, "stream_throughput_max_bytes_per_s"),
                   measured_metric(run, "stream_throughput_cv")
                       ? format_fixed(median_of(run, "stream_throughput_cv") * 100, 1) + "%"
                       : "n/a"});
@@ -65,10 +68,11 @@ void print_streams_table(const json& results, std::FILE* out, const TableOptions
   t.print(out);
   int cores = results["environment"].value("cores", 0);
   print_wrapped(out,
-                "MB/s = the aggregate (every stream's bytes / the time from the first start "
-                "to the last end); x1 = against one stream; min, max = the slowest and "
-                "fastest stream on its own (MB/s); spread = the streams' stddev / mean. "
-                "This machine has " +
+                std::string(u.name) +
+                    " = the aggregate (every stream's bytes / the time from the first start "
+                    "to the last end); x1 = against one stream; min, max = the slowest and "
+                    "fastest stream on its own; spread = the streams' stddev / mean. "
+                    "This machine has " +
                     std::to_string(cores) +
                     " cores and each stream keeps two tasks busy (its sender and its "
                     "receiver): beyond " +

@@ -1,5 +1,6 @@
 #include "harness/report/table.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
@@ -75,23 +76,25 @@ std::string who(const json& run) {
 
 }  // namespace
 
-std::vector<Column> transfer_columns(const json& runs) {
+std::vector<Column> transfer_columns(const json& runs, const RateUnit& unit) {
   std::vector<Column> cols;
   cols.push_back({"strategy", "strategy", true, true, true, 0, false, "",
                   [](const json& r) { return r.value("strategy", std::string()); }});
   for (const auto& p : kParameters)
     cols.push_back(parameter_column(runs, p.id, p.title, p.left, p.value));
-  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
+  auto add = [&](const char* id, std::string title, bool shown, int drop, std::string legend,
                  std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
+    cols.push_back({id, std::move(title), false, shown, false, drop, true, std::move(legend),
+                    std::move(cell)});
   };
   // The median with its interval (ranking.hpp prints the "\u00b1" legend).
-  add("mbps", "MB/s", true, 0, "MB/s = 10^6 bytes/s",
-      [](const json& r) { return median_ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
-  add("cv", "cv", false, 4, "cv = the spread of MB/s (coefficient of variation)", cv_cell);
-  add("snd", "snd ns/B", true, 2, "snd/rcv ns/B = CPU ns per byte of sender/receiver (rusage)",
+  add("mbps", std::string(unit.name), true, 0, unit.legend(), [unit](const json& r) {
+    return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(0));
+  });
+  add("cv", "cv", false, 4, "cv = the throughput's spread (coefficient of variation)", cv_cell);
+  add("snd", "snd ns/B", true, 2, "snd ns/B = the sender's CPU ns per byte (rusage)",
       [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
-  add("rcv", "rcv ns/B", true, 5, "",
+  add("rcv", "rcv ns/B", true, 5, "rcv ns/B = the receiver's",
       [](const json& r) { return median_cell(r, "receiver_cpu_ns_per_byte", 1, 3); });
   add("total", "total ns/B", false, 5, "total = sender + receiver",
       [](const json& r) { return median_cell(r, "total_cpu_ns_per_byte", 1, 3); });
@@ -141,7 +144,28 @@ std::string repetitions_phrase(const json& runs) {
   if (runs.empty()) return "no runs";
   const auto& p = runs[0]["parameters"];
   int reps = p.value("repetitions", 0), warmup = p.value("warmup", 0);
-  return "medians of " + plural(reps, "repetition") +
+  std::string counted = plural(reps, "repetition");
+  // --time: each run made as many as its time held.
+  const json* time_based = nullptr;
+  for (const auto& r : runs)
+    if (!time_based && r.contains("time_based") && r["time_based"].is_object())
+      time_based = &r["time_based"];
+  if (time_based) {
+    const json* t = time_based;
+    int fewest = 1 << 30, most = 0;
+    for (const auto& r : runs)
+      if (has_figures(r)) {
+        const int n = r["parameters"].value("repetitions", 0);
+        fewest = std::min(fewest, n);
+        most = std::max(most, n);
+      }
+    if (most == 0) fewest = most = reps;
+    counted = (fewest == most
+                   ? plural(most, "repetition")
+                   : std::to_string(fewest) + "\u2013" + std::to_string(most) + " repetitions") +
+              " in " + format_number(t->value("seconds", 0.0)) + " s per run (--time)";
+  }
+  return "medians of " + counted +
          (warmup ? " (after " + plural(warmup, "untimed warm-up") + ")" : "");
 }
 
@@ -161,11 +185,26 @@ void print_more_columns(std::FILE* out, const FittedTable::Printed& printed,
 
 void print_footer(const json& results, const Notes& notes, std::FILE* out,
                   const TableOptions& options) {
-  Notes env;
+  // The runs' own notes first (what is not verified, what the kernel
+  // copied), then the machine's warnings; all of them with --notes.
+  auto texts = notes.texts();
   for (const auto& w : results["environment"].value("warnings", json::array()))
-    env.add("", "warning: " + w.get<std::string>());
-  env.print(out, options.width);
-  notes.print(out, options.width);
+    texts.push_back("warning: " + w.get<std::string>());
+  std::size_t total = 0;
+  for (const auto& t : texts) total += wrapped_lines(t, options.width);
+  std::size_t used = 0, shown = 0;
+  for (const auto& t : texts) {
+    const auto n = wrapped_lines(t, options.width);
+    if (!options.all_notes && total > kNoteLines && used + n > kNoteLines - 1) break;
+    print_wrapped(out, t, options.width);
+    used += n;
+    ++shown;
+  }
+  if (shown < texts.size())
+    print_wrapped(out,
+                  plural(long(texts.size() - shown), "more note") + " (" +
+                      plural(long(total - used), "line") + "): --notes or -v shows them",
+                  options.width);
   if (!results.value("complete", true))
     print_wrapped(out, "INCOMPLETE: " + results.value("incomplete_reason", std::string()),
                   options.width);
@@ -229,7 +268,7 @@ void print_table(const json& results, std::FILE* out, const TableOptions& option
   auto heading = parameters_heading(runs);
   print_wrapped(out, (heading.empty() ? "" : heading + "; ") + repetitions_phrase(runs),
                 options.width);
-  FittedTable table{transfer_columns(runs), run_status};
+  FittedTable table{transfer_columns(runs, options.units), run_status};
   auto printed = table.print(out, runs, options);
   print_rankings_fitted(results, out, options, /*cell_legend=*/true);
   print_more_columns(out, printed, options, /*copies_section=*/true);

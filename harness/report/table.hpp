@@ -19,7 +19,7 @@ std::vector<std::string> table_column_ids();
 
 // The transfer table's columns; the parameters that differ between `runs`
 // are key columns, the others go to the heading.
-std::vector<Column> transfer_columns(const nlohmann::json& runs);
+std::vector<Column> transfer_columns(const nlohmann::json& runs, const RateUnit& unit = {});
 
 // "unsupported: why": what a run without figures shows across its row.
 std::string run_status(const nlohmann::json& run);
@@ -38,7 +38,12 @@ void add_run_notes(Notes& notes, const nlohmann::json& run);
 void print_rankings_fitted(const nlohmann::json& results, std::FILE* out,
                            const TableOptions& options, bool cell_legend);
 
-// The environment's warnings, the runs' notes, and INCOMPLETE when stopped.
+// Lines of notes under a table at most, unless --notes (the rest counted).
+inline constexpr std::size_t kNoteLines = 5;
+
+// The runs' notes, then the environment's warnings (at most kNoteLines
+// lines of them without --notes, then how many more), and INCOMPLETE when
+// stopped.
 void print_footer(const nlohmann::json& results, const Notes& notes, std::FILE* out,
                   const TableOptions& options);
 

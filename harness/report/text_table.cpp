@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <set>
@@ -70,6 +71,36 @@ std::string median_ci_cell(const json& run, std::string_view key, double scale, 
   // An interval wider than the value itself says nothing to rank by.
   if (half > 100) return cell + " (too wide to rank)";
   return cell + " \u00b1 " + format_fixed(half, half < 10 ? 1 : 0) + "%";
+}
+
+namespace {
+
+constexpr RateUnit kRateUnits[] = {
+    {"MB/s", 1e-6, "10^6 bytes/s", 0},
+    {"MiB/s", 1.0 / (1 << 20), "2^20 bytes/s", 0},
+    {"Gbit/s", 8e-9, "10^9 bits/s", 2},
+};
+
+}  // namespace
+
+RateUnit rate_unit(std::string_view name) {
+  auto lower = [](std::string_view v) {
+    std::string out(v);
+    for (auto& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  for (const auto& u : kRateUnits)
+    if (lower(u.name) == lower(name)) return u;
+  std::string allowed;
+  for (const auto& n : rate_unit_names()) allowed += (allowed.empty() ? "" : ", ") + n;
+  throw UsageError("--units: '" + std::string(name) + "' is not a unit (allowed: " + allowed +
+                   "; the JSON keeps bytes per second)");
+}
+
+std::vector<std::string> rate_unit_names() {
+  std::vector<std::string> out;
+  for (const auto& u : kRateUnits) out.emplace_back(u.name);
+  return out;
 }
 
 std::string human_bytes(double b) {
@@ -230,13 +261,33 @@ FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
   t.max_width = options.wide ? 0 : options.width;
   t.print(out);
   Printed printed;
-  for (const auto* c : picked)
-    if (!c->legend.empty()) printed.legend += (printed.legend.empty() ? "" : "; ") + c->legend;
+  printed.legend = legend_of(picked);
   // Constant parameters are in the heading, not worth a column.
   for (const auto& c : columns)
     if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
       printed.hidden.push_back(c.id);
   return printed;
+}
+
+std::string legend_of(const std::vector<const Column*>& shown) {
+  std::string legend;
+  std::vector<std::string> said;
+  for (const auto* c : shown) {
+    if (c->legend.empty()) continue;
+    std::string text = c->legend;
+    if (auto at = text.find("{}"); at != std::string::npos) {
+      // A legend that several columns share names the shown ones only.
+      if (std::find(said.begin(), said.end(), c->legend) != said.end()) continue;
+      said.push_back(c->legend);
+      std::string names;
+      for (const auto* o : shown)
+        if (o->legend == c->legend)
+          names += (names.empty() ? "" : "/") + o->title.substr(0, o->title.find(' '));
+      text.replace(at, 2, names);
+    }
+    legend += (legend.empty() ? "" : "; ") + text;
+  }
+  return legend;
 }
 
 Column parameter_column(const json& runs, std::string id, std::string title, bool left,
@@ -310,12 +361,30 @@ void Notes::add(const std::string& who, const std::string& what) {
   notes_.push_back({what, {who}});
 }
 
-void Notes::print(std::FILE* out, std::size_t width) const {
+std::vector<std::string> Notes::texts() const {
+  std::vector<std::string> out;
   for (const auto& [what, whom] : notes_) {
     std::string who;
     for (const auto& w : whom) who += (who.empty() ? "" : ", ") + w;
-    print_wrapped(out, (who.empty() ? "" : who + ": ") + what, width);
+    out.push_back((who.empty() ? "" : who + ": ") + what);
   }
+  return out;
+}
+
+void Notes::print(std::FILE* out, std::size_t width) const {
+  for (const auto& text : texts()) print_wrapped(out, text, width);
+}
+
+std::size_t wrapped_lines(std::string_view text, std::size_t width) {
+  char* buf = nullptr;
+  std::size_t size = 0;
+  std::FILE* mem = ::open_memstream(&buf, &size);
+  if (!mem) return 1;
+  print_wrapped(mem, text, width);
+  std::fclose(mem);
+  const auto lines = std::size_t(std::count(buf, buf + size, '\n'));
+  std::free(buf);
+  return lines;
 }
 
 }  // namespace zc

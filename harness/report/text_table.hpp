@@ -65,12 +65,32 @@ struct TextTable {
   void print(std::FILE* out) const;
 };
 
+// The unit the tables print rates in (`run --units`); the JSON keeps bytes
+// per second whatever it is.
+struct RateUnit {
+  std::string_view name = "MB/s";
+  double scale = 1e-6;  // times bytes per second
+  std::string_view meaning = "10^6 bytes/s";
+  // Gbit/s figures are 125x smaller than MB/s ones: two more decimals.
+  int extra_decimals = 0;
+  int decimals(int mb_decimals) const { return mb_decimals + extra_decimals; }
+  // "Gbit/s = 10^9 bits/s"
+  std::string legend() const { return std::string(name) + " = " + std::string(meaning); }
+};
+
+// MB/s, MiB/s or Gbit/s (any case); throws UsageError naming --units.
+RateUnit rate_unit(std::string_view name);
+// "MB/s, MiB/s, Gbit/s": what --units takes.
+std::vector<std::string> rate_unit_names();
+
 // How the terminal tables are laid out (`run --wide`, `--columns`, `--copies`).
 struct TableOptions {
   std::size_t width = 80;            // tables, legends and notes fit this many columns
   bool wide = false;                 // every column, tables as wide as they need
   bool copies = false;               // the copies section (the ledger beside the evidence)
   std::vector<std::string> columns;  // these columns in this order (ids)
+  RateUnit units;                    // --units
+  bool all_notes = false;            // --notes: every note, not the first few lines
 };
 
 // COLUMNS when set, else the terminal's width when `out` is one, else 80.
@@ -85,9 +105,14 @@ struct Column {
   bool key = false;    // names the row: always shown, first
   int drop = 0;        // too wide: the highest goes first; 0 never goes
   bool metric = true;  // blank on runs without figures (their status spans them)
-  std::string legend;  // what the column means, printed under the table when shown
+  std::string legend;  // what the column means, printed under the table when shown (legend_of)
   std::function<std::string(const nlohmann::json& run)> cell;
 };
+
+// The legends of the `shown` columns, in order, "; "-separated. A legend
+// with "{}" is shared: written once, for the shown columns that carry the
+// same text, "{}" replaced by their titles' first words ("p50/p99").
+std::string legend_of(const std::vector<const Column*>& shown);
 
 // A parameter's column: it names the rows (a key column) when its cell
 // differs between `runs`, or always with `always_key` (the strategy);
@@ -114,6 +139,9 @@ struct FittedTable {
 // Throws UsageError unless every id names a column of some table.
 void check_column_ids(const std::vector<std::string>& ids, const std::vector<std::string>& known);
 
+// How many lines print_wrapped() takes for `text` at `width`.
+std::size_t wrapped_lines(std::string_view text, std::size_t width);
+
 // `text` in lines of at most `width` columns (words longer than that stay
 // whole), continuation lines indented by `indent` spaces; the first line
 // starts at `first_column` (text already on it).
@@ -126,6 +154,8 @@ class Notes {
  public:
   void add(const std::string& who, const std::string& what);
   void print(std::FILE* out, std::size_t width) const;
+  // Each note as print() writes it, unwrapped: "who, who: what".
+  std::vector<std::string> texts() const;
 
  private:
   std::vector<std::pair<std::string, std::vector<std::string>>> notes_;

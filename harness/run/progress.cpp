@@ -42,6 +42,14 @@ Progress::Progress(const Plan& plan, bool quiet) {
   color_ = color_allowed();
   rounds_ = plan.interleave;
   reps_ = std::max(1u, plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions);
+  if (plan.adaptive.time_s > 0 && !plan.runs.empty()) {
+    // --time: as many repetitions as the time holds at an assumed 500 MB/s
+    // (an estimate for the bar; the count is shown without a total).
+    const double one = double(plan.runs.front().conditions.size) / 500e6 + 0.05;
+    reps_ = unsigned(std::clamp(std::ceil(plan.adaptive.time_s / one), 1.0,
+                                double(plan.adaptive.max_repetitions)));
+    open_ended_ = true;
+  }
   warmup_ = plan.warmup;
   // Work is weighted by bytes moved, so a sweep's 1G runs count more than its 1M ones.
   for (const auto& spec : plan.runs) {
@@ -145,10 +153,12 @@ void Progress::repetition_started(const std::string& run, unsigned repetition) {
   if (last_draw_ns_ && now - last_draw_ns_ < 100'000'000ull && repetition != 0) return;
   double eta = estimate_remaining(weight_, done_, seconds_);
   std::string where = rounds_
-                          ? "round " + std::to_string(repetition + 1) + "/" + std::to_string(reps_)
+                          ? "round " + std::to_string(repetition + 1) +
+                                (open_ended_ ? "" : "/" + std::to_string(reps_))
                           : std::to_string(i + 1) + "/" + std::to_string(weight_.size()) + " runs";
-  std::string rep =
-      rounds_ ? "" : "rep " + std::to_string(repetition + 1) + "/" + std::to_string(reps_);
+  std::string rep = rounds_ ? ""
+                            : "rep " + std::to_string(repetition + 1) +
+                                  (open_ended_ ? "" : "/" + std::to_string(reps_));
   auto line = render(fraction, where, run, rep, eta, terminal_width(), color_);
   std::fprintf(stderr, "\r%s\033[K", line.c_str());
   std::fflush(stderr);

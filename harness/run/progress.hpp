@@ -43,6 +43,7 @@ class Progress {
   bool color_ = false;
   bool rounds_ = false;
   unsigned reps_ = 1, warmup_ = 0;
+  bool open_ended_ = false;                   // --time: the repetitions have no fixed count
   std::map<std::string, std::size_t> index_;  // run name -> position in the plan
   std::vector<double> weight_;                // bytes one run moves, warm-up included
   std::vector<double> done_;                  // bytes of its repetitions finished

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "harness/base/units.hpp"
 #include "harness/measure/statistics.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 
@@ -132,10 +133,28 @@ void add_generic_warnings(const RunState& rs, std::vector<std::string>& warnings
       }
 }
 
+// Under --time: how many repetitions the run's time held, and whether it
+// stopped at the cap before the time was up.
+void add_time_based(RunState& rs, std::vector<std::string>& warnings) {
+  const auto& a = rs.plan->adaptive;
+  auto& r = rs.record;
+  std::size_t n = 0;
+  for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
+  const double spent = timed_seconds(rs);
+  r["parameters"]["repetitions"] = n;
+  r["parameters"]["repetitions_asked"] = "time";
+  r["time_based"] = {{"seconds", a.time_s}, {"timed_s", spent}, {"repetitions", n}};
+  if (r["status"] == "ok" && n >= a.max_repetitions && spent < a.time_s)
+    warnings.push_back("--time: stopped at " + std::to_string(n) + " repetitions, " +
+                       format_number(spent) + " s of " + format_number(a.time_s) +
+                       " s (each pass is short: a larger --size moves more per repetition)");
+}
+
 // Under --reps auto: how far the run got, and whether it met the target.
 void add_convergence(RunState& rs, std::vector<std::string>& warnings) {
   const auto& a = rs.plan->adaptive;
   auto& r = rs.record;
+  if (a.time_s > 0) return add_time_based(rs, warnings);
   std::size_t n = 0;
   for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
   auto half = relative_half_width(rs);
@@ -212,6 +231,13 @@ void add_modes(RunState& rs, std::vector<std::string>& warnings) {
 }
 
 }  // namespace
+
+double timed_seconds(const RunState& rs) {
+  double s = 0;
+  for (const auto& v : rs.timed_values)
+    if (auto it = v.find("wall_s"); it != v.end()) s += it->second;
+  return s;
+}
 
 std::optional<double> relative_half_width(const RunState& rs) {
   std::vector<double> values;

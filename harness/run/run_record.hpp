@@ -64,6 +64,9 @@ void keep_evidence(RunState& rs, nlohmann::json rep, const Values& values);
 // median (half-width / median); nullopt before two repetitions.
 std::optional<double> relative_half_width(const RunState& rs);
 
+// --time: the seconds the run's timed repetitions took so far (their wall_s).
+double timed_seconds(const RunState& rs);
+
 // Fills the record's status, repetitions, metrics, verification, the
 // workload's verdicts and warnings. `was_run`: Google Benchmark ran it.
 void finish_record(RunState& rs, bool was_run);

@@ -67,6 +67,8 @@ void warm_up(RunState& rs) {
 bool enough_repetitions(const RunState& rs) {
   const auto& a = rs.plan->adaptive;
   if (!a.on) return false;
+  // --time: the timed regions so far against the run's time.
+  if (a.time_s > 0) return timed_seconds(rs) >= a.time_s;
   std::size_t n = 0;
   for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
   if (n >= a.min_repetitions)
@@ -156,7 +158,8 @@ std::string no_values_reason(const RunState& rs) {
   if (rs.unsupported) return rs.first_error;
   if (!rs.first_error.empty()) return "an earlier repetition failed: " + rs.first_error;
   if (interrupted()) return "interrupted";
-  return "--reps auto: enough repetitions";
+  return rs.plan->adaptive.time_s > 0 ? "--time: the run's time is up"
+                                      : "--reps auto: enough repetitions";
 }
 
 // Google Benchmark calls this once per repetition of a run. After a failed
@@ -185,7 +188,7 @@ void run_repetition(RunState& rs, benchmark::State& state) {
       // Google Benchmark has a slot for up to --reps auto's maximum; the
       // ones not needed are skipped without measuring (and without making
       // the run an error: first_error stays empty).
-      state.SkipWithError("--reps auto: enough repetitions");
+      state.SkipWithError(no_values_reason(rs).c_str());
       break;
     }
     if (interrupted()) {
@@ -222,7 +225,15 @@ json start_document(const Plan& plan, const Calibration& calibration) {
   doc["schema"] = "zc-bench/1";
   doc["started_at"] = iso8601_now();
   if (!plan.preset.empty()) doc["preset"] = plan.preset;
-  if (plan.adaptive.on)
+  if (plan.adaptive.on && plan.adaptive.time_s > 0)
+    doc["time_based"] = {
+        {"seconds", plan.adaptive.time_s},
+        {"max_repetitions", plan.adaptive.max_repetitions},
+        {"rule",
+         "--time: each repetition is one whole, verified pass over the run's size; a run repeats "
+         "until its repetitions' timed regions (wall_s) add up to `seconds` (the last one is not "
+         "cut short), at most max_repetitions; warm-up repetitions do not count"}};
+  else if (plan.adaptive.on)
     doc["adaptive_repetitions"] = {
         {"metric", "throughput_bytes_per_s"},
         {"precision", plan.adaptive.precision},

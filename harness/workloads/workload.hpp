@@ -62,12 +62,20 @@ struct RunSettings {
   // narrower than `precision` (half-width / median) or the plan has run for
   // `max_time_s`; at least `min_repetitions` (the fewest that can reach 95%),
   // at most `max_repetitions`. `repetitions` is then the minimum.
+  //
+  // --time SECONDS (time_s > 0, with `on`): time-based instead. Each
+  // repetition is still one whole, verified pass over the run's size; a run
+  // repeats until its timed repetitions (wall_s) add up to time_s (the last
+  // one is not cut short), at most `max_repetitions`. A faster strategy
+  // makes more repetitions in the same time, as fio's runtime and iperf3's
+  // -t keep moving bytes until the time is up.
   struct Adaptive {
     bool on = false;
     double precision = 0.03;
     double max_time_s = 60;
     unsigned min_repetitions = 6;
     unsigned max_repetitions = 50;
+    double time_s = 0;
   } adaptive;
 };
 

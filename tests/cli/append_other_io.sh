@@ -56,7 +56,7 @@ PY
 }
 
 start_noise
-COLUMNS=80 "$bin" run --workload append -s append-write --sync every:1 --size 256K --reps 1 \
+COLUMNS=80 "$bin" run --workload append -s append-write --sync every:1 --size 256K --reps 1 --notes \
   --warmup 0 -o "$tmp/root.json" --tmpdir "$tmp" >"$tmp/root.txt" 2>"$tmp/err" ||
   { echo "FAIL: run exited $?"; cat "$tmp/err" "$tmp/root.txt"; fail=1; }
 stop_noise
@@ -65,7 +65,7 @@ check root "$tmp/root.json" "$tmp/root.txt"
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && group=$(id -gn nobody 2>/dev/null); then
   start_noise
   COLUMNS=80 env HOME="$tmp" setpriv --reuid=nobody --regid="$group" --clear-groups \
-    "$bin" run --workload append -s append-write --sync every:1 --size 256K --reps 1 --warmup 0 \
+    "$bin" run --workload append -s append-write --sync every:1 --size 256K --reps 1 --warmup 0 --notes \
     -o "$tmp/nobody.json" --tmpdir "$tmp" >"$tmp/nobody.txt" 2>"$tmp/err" ||
     { echo "FAIL: run as nobody exited $?"; cat "$tmp/err" "$tmp/nobody.txt"; fail=1; }
   stop_noise

@@ -42,6 +42,18 @@ expect_usage_saying "calls it --chunk" run --bs 4K
 expect_usage_saying "calls it --streams" run -P 4
 expect_usage_saying "did you mean --chunk?" run --chunkk 4K
 expect_usage_saying "did you mean run?" rn
+expect_usage_saying "calls it --time" run -t 5
+expect_usage_saying "calls it --time" run --runtime 5
+# --time and --units (issue 27).
+expect_usage_saying "--time: '-1'"  run --time -1
+expect_usage_saying "--time: 'nan'" run --time nan
+expect_usage_saying "--time: '0'"   run --time 0
+expect_usage_saying "--time and --reps" run --time 2 --reps 3
+expect_usage_saying "--units: 'furlongs' is not a unit" run --units furlongs
+expect_usage_saying "--units: 'furlongs' is not a unit" plot --units furlongs "$tmp/none.json"
+expect_usage_saying "--units applies only to the table" run --units Gbit/s -q
+expect_usage_saying "--notes applies only to the table" run --notes -q
+expect_usage_saying "--complete: '--bogus'" list --complete=--bogus
 expect_usage_saying "too large"    run --sndbuf 3G
 expect_usage_saying "too large"    run --receiver-buffer 100G
 expect_usage_saying "--timeout"    run --timeout nan

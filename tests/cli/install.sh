@@ -56,6 +56,17 @@ complete_words() {
 [ "$(complete_words zc-bench run --workload i)" = ingest ] || { echo "FAIL: completion of '--workload i'"; fail=1; }
 [ "$(complete_words zc-bench run --format m)" = "" ] || { echo "FAIL: run --format offers markdown"; fail=1; }
 [ "$(complete_words zc-bench compare --format m)" = markdown ] || { echo "FAIL: compare --format m"; fail=1; }
+# The names come from the binary (list --complete), none from the script:
+# every preset and workload it has, and no list that could drift.
+presets=$("$zc" list --complete=--preset | tr '\n' ' ')
+[ "$(complete_words zc-bench run --preset '') " = "$presets" ] && [ -n "${presets// /}" ] ||
+  { echo "FAIL: --preset completes '$(complete_words zc-bench run --preset '')', the binary has '$presets'"; fail=1; }
+[ "$(complete_words zc-bench run --units G)" = Gbit/s ] || { echo "FAIL: --units G"; fail=1; }
+[ "$(complete_words zc-bench run --sink ve)" = veth ] || { echo "FAIL: --sink ve"; fail=1; }
+[ "$(complete_words zc-bench run -s sendf)" = sendfile ] || { echo "FAIL: -s sendf"; fail=1; }
+if grep -nwE 'kafka|broker|ingest|transfer|sendfile|gbench|tcp|veth|hot|seq' "$src/scripts/zc-bench.bash-completion"; then
+  echo "FAIL: the completion script lists names the binary should give"; fail=1
+fi
 words=$(complete_words zc-bench run --)
 [ "$(tr ' ' '\n' <<<"$words" | sort | uniq -d)" = "" ] || { echo "FAIL: run's options offered twice"; fail=1; }
 [ $fail -eq 0 ] && echo "ok   run, plot, man page and completion from $PWD"

@@ -11,12 +11,12 @@ source "$(dirname "$0")/common.bash"
 cd "$tmp"
 
 COLUMNS=200 "$bin" run --workload ingest --help >"$tmp/h" 2>&1
-grep -qE -- '--size TEXT=64M ' "$tmp/h" || { echo "FAIL: ingest --help: no 64M"; grep -- --size "$tmp/h"; fail=1; }
+grep -qE -- '--size SIZE=64M ' "$tmp/h" || { echo "FAIL: ingest --help: no 64M"; grep -- --size "$tmp/h"; fail=1; }
 grep -E -- '--sink TEXT=tcp ' "$tmp/h" | grep -qw pipe && { echo "FAIL: ingest --help lists pipe"; fail=1; }
 grep -qE -- '^ +--(chunk|cache|pattern) ' "$tmp/h" && { echo "FAIL: ingest --help shows others' options"; fail=1; }
 COLUMNS=200 "$bin" run --preset append --help >"$tmp/h" 2>&1
 grep -qE -- '^ +--sink ' "$tmp/h" && { echo "FAIL: append --help shows --sink"; fail=1; }
-COLUMNS=200 "$bin" run -s sendfile --help | grep -qE -- '--size TEXT=256M ' ||
+COLUMNS=200 "$bin" run -s sendfile --help | grep -qE -- '--size SIZE=256M ' ||
   { echo "FAIL: transfer's --size default"; fail=1; }
 COLUMNS=200 "$bin" run --help | grep -- '--size ' | grep -qF 'default: transfer 256M; append, ingest 64M' ||
   { echo "FAIL: run --help does not say where --size defaults differ"; fail=1; }

@@ -18,7 +18,7 @@ expect_usage_saying "is not one" run --preset receive --sink unix -o "$tmp/x.jso
 [ $fail -eq 0 ] || exit 1
 
 # A write() sender: nothing maps, and the table says why.
-COLUMNS=80 "$bin" run -s read-write --sink tcp --receiver zerocopy-receive --size 2M --reps 1 \
+COLUMNS=80 "$bin" run -s read-write --sink tcp --receiver zerocopy-receive --size 2M --reps 1 --notes \
   --warmup 0 --copies --tmpdir "$tmp" -o "$tmp/rw.json" >"$tmp/rw.table" 2>"$tmp/rw.err" ||
   { echo "FAIL: read-write run"; cat "$tmp/rw.err"; exit 1; }
 tr '\n' ' ' <"$tmp/rw.table" | tr -s ' ' |

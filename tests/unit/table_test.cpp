@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "harness/base/errors.hpp"
 #include "harness/report/gbench.hpp"
 
 namespace zc {
@@ -117,6 +118,79 @@ TEST(Table, FitsTheWidthAndSaysWhatItLeftOut) {
 TEST(Table, ColumnsAreCheckedAgainstEveryTable) {
   EXPECT_NO_THROW(check_column_ids({"mbps", "linear", "syncs", "check"}, table_column_ids()));
   EXPECT_THROW(check_column_ids({"bogus"}, table_column_ids()), std::exception);
+}
+
+// --units: the tables' rates in the unit asked; the JSON is untouched.
+TEST(Table, RatesInTheUnitAsked) {
+  json runs = {run("sendfile", "ok", true), run("splice", "ok", true)};
+  TableOptions gbit;
+  gbit.units = rate_unit("Gbit/s");
+  auto text = render(document(runs), gbit);
+  EXPECT_NE(text.find("Gbit/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("9.87"), std::string::npos) << text;  // 1234e6 B/s = 9.872 Gbit/s
+  EXPECT_EQ(text.find("MB/s"), std::string::npos) << text;
+  EXPECT_NE(text.find("Gbit/s = 10^9 bits/s"), std::string::npos) << text;
+  TableOptions mib;
+  mib.units = rate_unit("mib/s");  // any case
+  text = render(document(runs), mib);
+  EXPECT_NE(text.find("1177"), std::string::npos) << text;  // 1234e6 / 2^20
+  EXPECT_EQ(render(document(runs), {}).find("Gbit/s"), std::string::npos);
+  EXPECT_THROW(rate_unit("furlongs"), UsageError);
+}
+
+// The legend explains the columns shown, and no other.
+TEST(Table, LegendNamesOnlyTheColumnsShown) {
+  json runs = {run("sendfile", "ok", true), run("splice", "ok", true)};
+  TableOptions only;
+  only.columns = {"mbps", "snd"};
+  auto text = render(document(runs), only);
+  EXPECT_NE(text.find("snd ns/B ="), std::string::npos) << text;
+  EXPECT_EQ(text.find("rcv ns/B"), std::string::npos) << text;
+  EXPECT_EQ(text.find("verified ="), std::string::npos) << text;
+  // A shared legend names the shown columns that share it.
+  Column p50{"p50", "p50 us", false, true, false, 0, true, "{} = time per record", nullptr};
+  Column p99{"p99", "p99 us", false, true, false, 0, true, "{} = time per record", nullptr};
+  Column mb{"mbps", "MB/s", false, true, false, 0, true, "MB/s = 10^6 bytes/s", nullptr};
+  EXPECT_EQ(legend_of({&mb, &p99}), "MB/s = 10^6 bytes/s; p99 = time per record");
+  EXPECT_EQ(legend_of({&p50, &mb, &p99}), "p50/p99 = time per record; MB/s = 10^6 bytes/s");
+}
+
+// Notes: at most kNoteLines lines of them, then how many more; all with
+// --notes.
+TEST(Table, NotesAreShortUnlessAsked) {
+  auto doc = document({run("sendfile", "ok", true), run("splice", "ok", true)});
+  doc["complete"] = true;
+  for (int i = 0; i < 8; ++i)
+    doc["environment"]["warnings"].push_back("machine warning number " + std::to_string(i));
+  auto count_notes = [](const std::string& text) {
+    int n = 0;
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) n += line.find("machine warning number") != std::string::npos;
+    return n;
+  };
+  TableOptions options;
+  auto text = render(doc, options);
+  EXPECT_EQ(count_notes(text), int(kNoteLines) - 1) << text;
+  EXPECT_NE(text.find("4 more notes (4 lines): --notes or -v shows them"), std::string::npos)
+      << text;
+  options.all_notes = true;
+  text = render(doc, options);
+  EXPECT_EQ(count_notes(text), 8) << text;
+  EXPECT_EQ(text.find("more notes"), std::string::npos) << text;
+  // Few enough: all of them, and no count.
+  doc["environment"]["warnings"] = {"one", "two"};
+  EXPECT_EQ(render(doc, {}).find("more note"), std::string::npos);
+}
+
+// --time: the heading says how many repetitions each run's time held.
+TEST(Table, TimeBasedRunsSayTheirRepetitions) {
+  json runs = {run("sendfile", "ok", true), run("splice", "ok", true)};
+  runs[0]["parameters"]["repetitions"] = 4;
+  runs[1]["parameters"]["repetitions"] = 9;
+  for (auto& r : runs) r["time_based"] = {{"seconds", 2}, {"timed_s", 2.1}, {"repetitions", 4}};
+  EXPECT_EQ(repetitions_phrase(runs),
+            "medians of 4\u20139 repetitions in 2 s per run (--time) (after 1 untimed warm-up)");
 }
 
 TEST(Gbench, UndefinedStatisticsAreLeftOutNotNaN) {
