@@ -23,8 +23,8 @@ expect_usage_saying "--lag-read"    run --preset broker --lag caught-up --lag-re
 expect_usage_saying "--lag-read"    run --workload ingest --lag-read direct
 expect_usage_saying "--cache-limit" run --preset broker --size 32M --cache-limit 16M
 expect_usage_saying "--cache-limit" run --preset broker --size 32M --cache-limit 0
-expect_usage_saying "--cache-limit" run --preset broker --size 32M --cache-limit 1M
-expect_usage_saying "--cache-limit" run --preset broker --size 4M
+expect_usage_saying "--cache-limit" run --preset broker --size 32M --cache-limit 4M
+expect_usage_saying "--cache-limit" run --preset broker --size 16M
 expect_usage_saying "--cache-limit" run --preset broker --size 32M --cache-limit 2M,4M
 expect_usage_saying "--cache-limit" run -s read-write --cache-limit 8M
 expect_usage_saying "--record"      run --preset broker --record 16
@@ -34,14 +34,14 @@ expect_usage_saying "--producers"   run -s read-write --producers 2
 expect_usage_saying "--strategy"    run --preset broker -s sendfile
 [ $fail -eq 0 ] || exit 1
 
-# broker_run NAME [prefix...]: the three phases, 8M logs, as root or as the
+# broker_run NAME [prefix...]: the three phases, 32M logs, as root or as the
 # user the prefix runs it as.
 broker_run() {
   local name=$1
   shift
   mkdir -m 777 "$tmp/$name"
   COLUMNS=80 "$@" "$bin" run --preset broker -s recv-write --consume sendfile --sink unix \
-    --size 8M --reps 1 --warmup 0 --lag-read buffered,direct --tmpdir "$tmp/$name" \
+    --size 32M --reps 1 --warmup 0 --lag-read buffered,direct --tmpdir "$tmp/$name" \
     -o "$tmp/$name/b.json" >"$tmp/$name/table" 2>"$tmp/$name/err" || {
     echo "FAIL $name: broker run failed"; cat "$tmp/$name/err" "$tmp/$name/table"; return 1; }
   for want in 'producers alone:' 'with caught-up consumers' 'buffered reads:' 'direct reads:' \
@@ -97,7 +97,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && group=$(id -gn nobod
 fi
 
 # The broker table takes --columns too: its keys, then the columns asked for.
-COLUMNS=80 "$bin" run --preset broker -s recv-write --consume sendfile --sink unix --size 8M \
+COLUMNS=80 "$bin" run --preset broker -s recv-write --consume sendfile --sink unix --size 32M \
   --reps 1 --warmup 0 --lag lagging --columns in,resident,consumer --tmpdir "$tmp" \
   -o "$tmp/bc.json" >"$tmp/table" 2>"$tmp/err" || {
   echo "broker --columns failed"; cat "$tmp/err"; exit 1; }

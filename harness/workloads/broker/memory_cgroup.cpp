@@ -1,9 +1,11 @@
 #include "harness/workloads/broker/memory_cgroup.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -81,6 +83,18 @@ bool has_word(const std::string& text, const std::string& word) {
   return false;
 }
 
+// The cgroups of a zc-bench that was killed (SIGKILL, its cgroup's OOM
+// killer) before it could remove them: empty, their process gone.
+void remove_stale(const fs::path& parent) {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(parent, ec)) {
+    auto name = e.path().filename().string();
+    if (name.rfind("zc-bench-", 0) != 0) continue;
+    auto pid = std::atol(name.c_str() + 9);
+    if (pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH) ::rmdir(e.path().c_str());
+  }
+}
+
 }  // namespace
 
 std::unique_ptr<MemoryCgroup> MemoryCgroup::create(std::uint64_t limit, std::string* why) {
@@ -112,6 +126,7 @@ std::unique_ptr<MemoryCgroup> MemoryCgroup::create(std::uint64_t limit, std::str
     if (why) *why = "no memory cgroup controller is mounted";
     return nullptr;
   }
+  remove_stale(parent);
   g->dir_ = parent / ("zc-bench-" + std::to_string(::getpid()) + "-" + std::to_string(serial++));
   if (::mkdir(g->dir_.c_str(), 0700) != 0) {
     int err = errno;
