@@ -66,7 +66,7 @@ for r in runs:
           f"{threads/MiB:.1f} MiB, the device {device/MiB:.1f} MiB in the window")
 # Around the whole command the device read at least what the runs say.
 assert outside >= 0.9 * total, f"/sys/block says {outside} around the command, the runs {total}"
-print(f"ok   {name}: /sys/block/{{dev}} read {outside/MiB:.1f} MiB around the command, "
+print(f"ok   {name}: /sys/block read {outside/MiB:.1f} MiB around the command, "
       f"the runs {total/MiB:.1f} MiB")
 PY
 }
