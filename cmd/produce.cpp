@@ -9,8 +9,8 @@
 #include "harness/base/errors.hpp"
 #include "harness/base/fd.hpp"
 #include "harness/base/units.hpp"
+#include "harness/sinks/peer_loops.hpp"
 #include "harness/sinks/tuning.hpp"
-#include "harness/workloads/ingest/peer_loops.hpp"
 
 namespace zc::cmd {
 namespace {

@@ -359,10 +359,9 @@ const std::vector<OptionScope>& option_scopes() {
       {"--rcvbuf", "socket sinks (tcp, unix, veth, remote)", sink(is_socket_sink)},
       {"--receiver-buffer", "transfer sinks with a receiver process and the broker's consumers",
        [](const Plan& p, const RunArgs&) {
-         return any_run(p, [&](const RunSpec& r) {
-           return r.extra.contains("broker") ||
-                  (p.workload == "transfer" && has_receiver_process(r.conditions.sink));
-         });
+         return p.workload == "broker" || any_run(p, [&](const RunSpec& r) {
+                  return p.workload == "transfer" && has_receiver_process(r.conditions.sink);
+                });
        }},
       {"--receiver-poll", "transfer sinks with a receiver process",
        [](const Plan& p, const RunArgs&) {

@@ -9,11 +9,11 @@
 #include "harness/base/fd.hpp"
 #include "harness/base/units.hpp"
 #include "harness/kit/tls.hpp"
+#include "harness/sinks/peer_loops.hpp"
 #include "harness/sinks/receiver.hpp"
 #include "harness/sinks/remote_protocol.hpp"
 #include "harness/sinks/sink_server.hpp"
 #include "harness/sinks/tuning.hpp"
-#include "harness/workloads/ingest/peer_loops.hpp"
 
 namespace zc::cmd {
 

@@ -797,6 +797,7 @@ def chart_labels(doc, runs, label):
                    for group, patterns in groups for pattern in patterns],
         "pairs": [f"{strategy}: {h} -> {p}" for strategy, cell in pair_cells(runs)[0].items()
                   for h, p in cell],
+        "broker": [f"{i} -> {c}" for i, c in broker_pairs(runs)],
     }
 
 
@@ -918,6 +919,100 @@ def plot_pairs(doc, runs, label, stem, notes):
     return written
 
 
+# The broker's phases, in the order a reader follows them.
+BROKER_PHASES = [("none", "n/a", "producers alone"), ("caught-up", "n/a", "+ caught-up consumers"),
+                 ("lagging", "buffered", "+ lagging, buffered"),
+                 ("lagging", "direct", "+ lagging, direct"),
+                 ("lagging", "dontneed", "+ lagging, dontneed")]
+PHASE_COLOURS = ["#9e9e9e", "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"]
+
+
+def broker_pairs(runs):
+    """(ingest, consume) -> {(lag, lag_read): run} of the broker runs; the
+    producers-alone run (consume "none") goes to every pair of its ingest
+    strategy."""
+    broker = [r for r in runs if r.get("workload") == "broker" and "lag" in r["parameters"]]
+    pairs, alone = {}, {}
+    for r in broker:
+        p = r["parameters"]
+        if p["lag"] == "none":
+            alone[r["strategy"]] = r
+        else:
+            pairs.setdefault((r["strategy"], p["broker"]["consume"]), {})[
+                (p["lag"], p.get("lag_read", "n/a"))] = r
+    for (ingest, _), cell in pairs.items():
+        if ingest in alone:
+            cell[("none", "n/a")] = alone[ingest]
+    return pairs
+
+
+def plot_broker(doc, runs, label, stem, notes):
+    """The catch-up tax: producer append p99 per phase for each strategy
+    pair (grouped bars with the median's 95% interval), and the tax per
+    --lag-read policy (lagging / caught-up p99, Hodges-Lehmann ratio with
+    its interval, from the document's catch_up_tax)."""
+    pairs = broker_pairs(runs)
+    if not pairs:
+        return []
+    key = "producer_latency_p99_ns"
+    phases = [ph for ph in BROKER_PHASES if any(ph[:2] in c for c in pairs.values())]
+    names = [f"{i.replace('-ingest', '')} -> {c}" for i, c in pairs]
+    fig, (ax, tax) = plt.subplots(1, 2, figsize=(15, 1.8 + 0.5 * len(pairs) * len(phases) / 2),
+                                  gridspec_kw={"width_ratios": [3, 2]})
+    height = 0.8 / len(phases)
+    for k, (lag, policy, what) in enumerate(phases):
+        ys, med, lo, hi = [], [], [], []
+        for i, cell in enumerate(pairs.values()):
+            r = cell.get((lag, policy))
+            if r is None or median(r, key) is None:
+                continue
+            m = median(r, key) / 1e6
+            low, high = spread(r, key)
+            ys.append(i + (k - (len(phases) - 1) / 2) * height)
+            med.append(m)
+            lo.append(m - low / 1e6)
+            hi.append(high / 1e6 - m)
+        ax.barh(ys, med, height=height, xerr=[lo, hi], capsize=2, color=PHASE_COLOURS[k],
+                label=what, error_kw={"ecolor": "#333", "elinewidth": 0.8})
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("producer append latency p99, ms (median, 95% interval)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    taxes = [t for t in doc.get("catch_up_tax", []) if t.get("ratio")]
+    policies = [p for _, p, _ in BROKER_PHASES[2:] if any(t["lag_read"] == p for t in taxes)]
+    theight = 0.8 / max(1, len(policies))
+    for k, policy in enumerate(policies):
+        ys, est, lo, hi = [], [], [], []
+        for t in taxes:
+            if t["lag_read"] != policy or (t["ingest"], t["consume"]) not in pairs:
+                continue
+            i = list(pairs).index((t["ingest"], t["consume"]))
+            r = t["ratio"]
+            ys.append(i + (k - (len(policies) - 1) / 2) * theight)
+            est.append(r["estimate"])
+            lo.append(max(0, r["estimate"] - r["low"]))
+            hi.append(max(0, r["high"] - r["estimate"]))
+        tax.barh(ys, est, height=theight, xerr=[lo, hi], capsize=2,
+                 color=PHASE_COLOURS[2 + [p for _, p, _ in BROKER_PHASES[2:]].index(policy)],
+                 label=f"{policy} reads", error_kw={"ecolor": "#333", "elinewidth": 0.8})
+    tax.axvline(1, color="#333", linewidth=0.8)
+    tax.set_yticks(range(len(names)), [""] * len(names))
+    tax.invert_yaxis()
+    tax.set_xlabel("catch-up tax: producer p99 lagging / caught-up (ratio, 95% interval)")
+    tax.grid(axis="x", alpha=0.3)
+    if policies:
+        tax.legend(fontsize=7, loc="lower right")
+    bound = next((r.get("cache_bound") for r in runs if r.get("cache_bound")), None)
+    broker_notes = list(notes)
+    if bound:
+        broker_notes.insert(0, "page cache: " + (
+            f"bounded to {fmt_size(bound['limit'])} by a {bound['method']}"
+            if bound["method"] != "none" else f"not bounded ({bound.get('reason', '')})"))
+    return finish(fig, ax, doc, "The catch-up tax: producer p99 per phase", stem + "-broker",
+                  broker_notes)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Charts (PNG and SVG) from a zc-bench/1 results file.")
     ap.add_argument("results", help="a zc-bench/1 JSON file (zc-bench run -o FILE)")
@@ -957,7 +1052,7 @@ def main():
         return
     written = []
     for plot in (plot_throughput, plot_cpu, plot_copies, plot_chunks, plot_kafka, plot_append,
-                 plot_streams, plot_pairs):
+                 plot_streams, plot_pairs, plot_broker):
         written += plot(doc, runs, label, stem, notes)
     for path in written:
         print(path)

@@ -39,6 +39,7 @@ constexpr const char* kTracepoints[] = {"raw_syscalls/sys_enter",
                                         "sched/sched_switch",
                                         "skb/skb_copy_datagram_iovec",
                                         "filemap/mm_filemap_add_to_page_cache",
+                                        "filemap/mm_filemap_delete_from_page_cache",
                                         "net/net_dev_start_xmit"};
 
 // "field:unsigned int len;\toffset:36;\tsize:4;\tsigned:0;"

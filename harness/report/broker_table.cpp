@@ -1,10 +1,16 @@
 #include "harness/report/broker_table.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "harness/base/units.hpp"
+#include "harness/measure/statistics.hpp"
+#include "harness/report/catch_up_tax.hpp"
+#include "harness/report/ranking.hpp"
 #include "harness/report/table.hpp"
 #include "harness/report/text_table.hpp"
 
@@ -21,10 +27,109 @@ std::string short_ingest(const std::string& id) {
                                                            : id;
 }
 
+std::string param(const json& run, const char* key) {
+  const auto& p = run["parameters"];
+  if (p.contains(key) && p[key].is_string()) return p[key].get<std::string>();
+  if (p.contains("broker") && p["broker"].contains(key) && p["broker"][key].is_string())
+    return p["broker"][key].get<std::string>();
+  return "";
+}
+
 std::string label(const json& run) {
-  const auto& b = run["parameters"]["broker"];
-  return std::string(run["strategy"]) + " -> " + std::string(b["consume"]) + " (" +
-         std::string(b["lag"]) + ")";
+  return std::string(run["strategy"]) + " -> " + param(run, "consume") + " (" + param(run, "lag") +
+         (param(run, "lag") == "lagging" ? ", " + param(run, "lag_read") : "") + ")";
+}
+
+// "564 ±3%": the median and the half-width of its 95% interval as a share
+// of it, compact enough for 80 columns; the bare median with one
+// repetition.
+std::string ci_cell(const json& run, const char* key, double scale, int decimals) {
+  const auto* m = measured_metric(run, key);
+  if (!m) return "n/a";
+  double median = (*m)["median"].get<double>();
+  std::string cell = format_fixed(median * scale, decimals);
+  auto low = m->find("ci95_low"), high = m->find("ci95_high");
+  if (low == m->end() || high == m->end() || !low->is_number() || !high->is_number() || median == 0)
+    return cell;
+  double half = (high->get<double>() - low->get<double>()) / 2 / std::fabs(median) * 100;
+  return cell + " \u00b1" + (half < 1 ? std::string("<1") : format_fixed(half, 0)) + "%";
+}
+
+// The phase a section shows: its lag, and for the lagging phase the policy.
+struct Phase {
+  std::string lag, lag_read, title;
+};
+
+std::vector<Phase> phases_of(const json& runs) {
+  std::vector<Phase> out = {
+      {"none", "", "producers alone:"},
+      {"caught-up", "", "with caught-up consumers (fetching the tail as it is written):"}};
+  for (const char* policy : {"buffered", "direct", "dontneed"})
+    out.push_back({"lagging", policy,
+                   std::string("with a lagging consumer added (from the start once half the log "
+                               "is written and dropped from the page cache), ") +
+                       policy + " reads:"});
+  // Any other policy a newer document names keeps its section.
+  for (const auto& run : runs)
+    if (param(run, "lag") == "lagging") {
+      auto lr = param(run, "lag_read");
+      bool known = false;
+      for (const auto& p : out) known = known || p.lag_read == lr;
+      if (!known) out.push_back({"lagging", lr, "with a lagging consumer, " + lr + " reads:"});
+    }
+  return out;
+}
+
+bool in_phase(const json& run, const Phase& p) {
+  if (param(run, "lag") != p.lag) return false;
+  return p.lag != "lagging" || param(run, "lag_read") == p.lag_read;
+}
+
+// "in: splice -> sendfile, 1.08x (1.01-1.15) the rate of recv-write ->
+// sendfile": the best run
+// of a section by one metric, and its ratio to the runner-up with its
+// interval; "tied" when the test cannot tell them apart.
+std::string best_of(const json& section, const char* key, bool higher, const char* what) {
+  std::vector<std::pair<double, const json*>> ranked;
+  for (const auto& run : section)
+    if (const auto* m = measured_metric(run, key))
+      ranked.emplace_back((*m)["median"].get<double>(), &run);
+  if (ranked.size() < 2) return "";
+  std::sort(ranked.begin(), ranked.end(),
+            [&](auto& a, auto& b) { return higher ? a.first > b.first : a.first < b.first; });
+  auto name = [](const json& r) {
+    return short_ingest(r["strategy"].get<std::string>()) +
+           (param(r, "consume") == "none" ? "" : " -> " + param(r, "consume"));
+  };
+  auto a = repetition_values(*ranked[0].second, key), b = repetition_values(*ranked[1].second, key);
+  std::string out = std::string(what) + ": " + name(*ranked[0].second);
+  auto test = stats::mann_whitney(a, b);
+  auto ratio = higher ? stats::ratio(b, a) : stats::ratio(a, b);
+  // Both ways the ratio is the runner-up's figure over the best's, > 1.
+  if (ratio && a.size() > 1 && b.size() > 1)
+    out += ", " + format_fixed(ratio->estimate, 2) + "\u00d7 (" +
+           format_fixed(ratio->interval.low, 2) + "\u2013" + format_fixed(ratio->interval.high, 2) +
+           ") " + (higher ? "the rate of " : "lower than ") + name(*ranked[1].second);
+  if (a.size() < 2 || b.size() < 2)
+    out += " (one repetition: no interval)";
+  else if (test.smallest_p_value >= stats::kAlpha)
+    out += " (too few repetitions to test)";
+  else if (test.p_value >= stats::kAlpha)
+    out += " (tied: the test cannot tell them apart)";
+  return out;
+}
+
+std::string bound_phrase(const json& runs) {
+  for (const auto& run : runs) {
+    if (!run.contains("cache_bound")) continue;
+    const auto& b = run["cache_bound"];
+    auto limit = format_size(b.value("limit", std::uint64_t(0)));
+    if (b.value("method", "") == "none")
+      return "page cache not bounded (" + b.value("reason", std::string("unavailable")) +
+             "; --cache-limit " + limit + " unused)";
+    return "page cache bounded to " + limit + " by a " + b.value("method", std::string());
+  }
+  return "";
 }
 
 }  // namespace
@@ -32,7 +137,7 @@ std::string label(const json& run) {
 bool is_broker_results(const json& results) {
   if (results["runs"].empty()) return false;
   for (const auto& run : results["runs"])
-    if (!run["parameters"].contains("broker")) return false;
+    if (run.value("workload", "") != "broker") return false;
   return true;
 }
 
@@ -42,44 +147,70 @@ std::vector<Column> broker_columns() {
     cols.push_back({id, title, true, true, true, 0, false, "", std::move(cell)});
   };
   key("ingest", "ingest", [](const json& r) { return short_ingest(r.value("strategy", "")); });
-  key("consume", "consume",
-      [](const json& r) { return r["parameters"]["broker"].value("consume", ""); });
+  key("consume", "consume", [](const json& r) { return param(r, "consume"); });
   auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
                  std::function<std::string(const json&)> cell) {
     cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
   };
-  add("in", "in", true, 0, "in = MB/s (10^6 B/s) into the log from every producer",
-      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("in", "in", true, 0,
+      "in = MB/s (10^6 B/s) into the log from every producer, \u00b1 the half-width of the "
+      "median's 95% interval",
+      [](const json& r) { return ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  add("out", "out", true, 4, "out = MB/s to one caught-up consumer (the mean)",
+      [](const json& r) { return ci_cell(r, "consume_throughput_bytes_per_s", 1e-6, 0); });
+  add("prod-p99", "prod p99", true, 0,
+      "prod p99 = the producers' append latency in ms, a record's send time to its append into "
+      "the log, 99th percentile",
+      [](const json& r) { return ci_cell(r, "producer_latency_p99_ns", 1e-6, 1); });
+  add("p99", "e2e p99", true, 2,
+      "e2e p99 = end-to-end latency in ms, send time to arrival at a caught-up consumer (the "
+      "worst one)",
+      [](const json& r) { return ci_cell(r, "e2e_latency_p99_ns", 1e-6, 1); });
+  add("read", "read", true, 1,
+      "read = bytes the broker's threads read from storage in the window (/proc/self/io)",
+      [](const json& r) { return median_bytes_cell(r, "storage_read_bytes"); });
+  add("lag-out", "lag out", true, 3,
+      "lag out = MB/s to the lagging consumer: what its policy costs it",
+      [](const json& r) { return median_cell(r, "lag_throughput_bytes_per_s", 1e-6, 0); });
   add("cv", "cv", false, 5, "cv = spread of in over the repetitions", cv_cell);
+  add("prod-p50", "prod p50", false, 5, "prod p50, p999 = the producers' append latency, ms",
+      [](const json& r) { return median_cell(r, "producer_latency_p50_ns", 1e-6, 2); });
+  add("prod-p999", "prod p999", false, 5, "",
+      [](const json& r) { return median_cell(r, "producer_latency_p999_ns", 1e-6, 2); });
+  add("p50", "e2e p50", false, 5, "e2e p50 = end-to-end latency, median, ms",
+      [](const json& r) { return median_cell(r, "e2e_latency_p50_ns", 1e-6, 2); });
   add("durable", "durable", false, 5, "durable = in, the final sync included",
       [](const json& r) { return median_cell(r, "durable_throughput_bytes_per_s", 1e-6, 0); });
-  add("out", "out", true, 0, "out = MB/s to one consumer (the mean)",
-      [](const json& r) { return median_cell(r, "consume_throughput_bytes_per_s", 1e-6, 0); });
-  add("out-min", "out min", false, 5, "out min = MB/s to the slowest consumer",
+  add("out-min", "out min", false, 5, "out min = MB/s to the slowest caught-up consumer",
       [](const json& r) { return median_cell(r, "consume_throughput_min_bytes_per_s", 1e-6, 0); });
-  add("p50", "p50", true, 3,
-      "p50, p99 = end-to-end latency in ms, a record's send time (stamped by its "
-      "producer) to its arrival at a consumer (the worst consumer)",
-      [](const json& r) { return median_cell(r, "e2e_latency_p50_ns", 1e-6, 2); });
-  add("p99", "p99", true, 2, "",
-      [](const json& r) { return median_cell(r, "e2e_latency_p99_ns", 1e-6, 2); });
-  add("p999", "p999", false, 5,
-      "p999, max = the tail of the end-to-end latency, in ms (the worst consumer)",
-      [](const json& r) { return median_cell(r, "e2e_latency_p999_ns", 1e-6, 2); });
-  add("max", "max", false, 5, "",
-      [](const json& r) { return median_cell(r, "e2e_latency_max_ns", 1e-6, 2); });
-  add("read", "read", true, 1,
-      "read = bytes the consumers' fetches read from storage together (/proc/thread-self/io): "
-      "the page cache's effect",
+  add("cons-read", "cons read", false, 5,
+      "cons read = bytes the caught-up consumers' fetches read from storage "
+      "(/proc/thread-self/io): the tail they found evicted",
       [](const json& r) { return median_bytes_cell(r, "consumer_storage_read_bytes"); });
+  add("lag-read", "lag read", false, 5,
+      "lag read = bytes the lagging consumer's fetches read from storage",
+      [](const json& r) { return median_bytes_cell(r, "lag_storage_read_bytes"); });
+  add("dev-read", "dev read", false, 5,
+      "dev read = bytes the block device read in the window (/sys/block; system-wide)",
+      [](const json& r) { return median_bytes_cell(r, "device_read_bytes"); });
+  add("inserted", "pc in", false, 5,
+      "pc in, pc out = the log's pages entering and leaving the page cache "
+      "(filemap tracepoints, every CPU; evidence repetition)",
+      [](const json& r) { return median_cell(r, "page_cache_insertion_pages", 1, 0); });
+  add("evicted", "pc out", false, 5, "",
+      [](const json& r) { return median_cell(r, "page_cache_eviction_pages", 1, 0); });
+  add("majflt", "majflt", false, 5, "majflt = major page faults of the broker process",
+      [](const json& r) { return median_cell(r, "major_faults", 1, 0); });
+  add("peak", "peak", false, 5, "peak = the most the broker's memory cgroup held",
+      [](const json& r) { return median_bytes_cell(r, "cache_peak_bytes"); });
   add("resident", "resident", false, 5,
-      "resident = share of the log behind lagging consumers still in the page cache after "
+      "resident = share of the log behind the lagging consumer still in the page cache after "
       "POSIX_FADV_DONTNEED (mincore)",
       [](const json& r) { return median_cell(r, "lag_resident_fraction", 100, 0); });
-  add("cpu-in", "cpu in", true, 4,
+  add("cpu-in", "cpu in", false, 5,
       "cpu in = ns of CPU per log byte of the broker's ingesting threads",
       [](const json& r) { return median_cell(r, "ingest_cpu_ns_per_byte", 1, 3); });
-  add("cpu-out", "cpu out", true, 4, "cpu out = per byte served of its serving threads (rusage)",
+  add("cpu-out", "cpu out", false, 5, "cpu out = per byte served of its serving threads (rusage)",
       [](const json& r) { return median_cell(r, "serve_cpu_ns_per_byte", 1, 3); });
   add("producer", "prod ns/B", false, 6, "prod ns/B = the producer processes' CPU per log byte",
       [](const json& r) { return median_cell(r, "producer_cpu_ns_per_byte", 1, 3); });
@@ -95,22 +226,24 @@ std::vector<Column> broker_columns() {
 void print_broker_table(const json& results, std::FILE* out, const TableOptions& options) {
   const auto& runs = results["runs"];
   const auto& p0 = runs[0]["parameters"];
-  const auto& b0 = p0["broker"];
-  print_wrapped(out,
-                "The broker, measured: " + std::to_string(b0["producers"].get<int>()) +
-                    " producers -> one partition log -> " +
-                    std::to_string(b0["consumers"].get<int>()) + " consumers over " +
-                    std::string(runs[0]["sink"]) + ", a " + format_size(p0["size"]) + " log of " +
-                    format_size(p0["record"]) + " records, sync " + std::string(p0["sync"]) +
-                    ", medians of " + std::to_string(p0["repetitions"].get<int>()) + " repetitions",
-                options.width);
+  unsigned consumers = 0;
+  for (const auto& run : runs)
+    if (run["parameters"].contains("broker"))
+      consumers = std::max(consumers, run["parameters"]["broker"].value("consumers", 0u));
+  std::string heading =
+      "The broker, measured: " + std::to_string(p0["broker"].value("producers", 0)) +
+      " producers -> one partition log -> " + std::to_string(consumers) + " consumers over " +
+      std::string(runs[0]["sink"]) + ", a " + format_size(p0["size"]) + " log of " +
+      format_size(p0["record"]) + " records, sync " + std::string(p0["sync"]);
+  if (auto bound = bound_phrase(runs); !bound.empty()) heading += ", " + bound;
+  print_wrapped(out, heading + ", " + repetitions_phrase(runs), options.width);
   Notes notes;
   FittedTable table{broker_columns(), run_status};
   FittedTable::Printed printed;
-  for (const char* lag : {"caught-up", "lagging"}) {
+  for (const auto& phase : phases_of(runs)) {
     json section = json::array();
     for (const auto& run : runs) {
-      if (run["parameters"]["broker"]["lag"] != lag) continue;
+      if (!in_phase(run, phase)) continue;
       section.push_back(run);
       if (!has_figures(run)) notes.add(label(run), run_status(run));
       for (const auto& w : run.value("warnings", json::array()))
@@ -118,18 +251,19 @@ void print_broker_table(const json& results, std::FILE* out, const TableOptions&
     }
     if (section.empty()) continue;
     std::fprintf(out, "\n");
-    print_wrapped(out,
-                  std::string(lag) == "caught-up"
-                      ? "consumers caught up (fetching the tail as it is written):"
-                      : "consumers lagging (from the start, once half the log is written "
-                        "and dropped from the page cache):",
-                  options.width);
-    // Both sections have the same columns, unless one had to drop more
-    // to fit: the legend is of the one that shows the most.
+    print_wrapped(out, phase.title, options.width);
+    // Every section has the same columns, unless one had to drop more to
+    // fit: the legend is of the one that shows the most.
     auto p = table.print(out, section, options);
     if (p.legend.size() >= printed.legend.size()) printed = std::move(p);
+    for (auto [key, higher, what] : {std::tuple{"throughput_bytes_per_s", true, "in"},
+                                     {"consume_throughput_bytes_per_s", true, "out"},
+                                     {"producer_latency_p99_ns", false, "prod p99"}})
+      if (auto line = best_of(section, key, higher, what); !line.empty())
+        print_wrapped(out, line, options.width);
   }
   std::fprintf(out, "\n");
+  print_taxes(catch_up_taxes(results), out, options);
   print_more_columns(out, printed, options, /*copies_section=*/false);
   print_wrapped(out,
                 "Verified end to end: "

@@ -1,7 +1,9 @@
-// The table of --preset broker: for each ingest strategy and consumer
-// transfer strategy, with consumers caught up and lagging, what goes in and
-// out of the partition log, how long a record takes end to end, what the
-// consumers read from the disk, and the CPU of each side.
+// The table of the broker workload (--preset broker): per phase (producers
+// alone, with caught-up consumers, with a lagging consumer by --lag-read
+// policy), for each ingest strategy and consume strategy, what goes in and
+// out of the partition log with intervals, the producers' append p99 and
+// the caught-up consumers' end-to-end p99, what the machine read from the
+// disk; a ranking per phase, and the catch-up tax under it.
 #pragma once
 
 #include <cstdio>

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "harness/base/errors.hpp"
+#include "harness/report/catch_up_tax.hpp"
 #include "harness/report/ranking.hpp"
 
 namespace zc {
@@ -34,9 +35,9 @@ std::string qualified_name(const std::string& name, const std::string& host) {
 void keep_agreed(json& out, const std::vector<MergeInput>& inputs,
                  std::vector<std::string>& warnings) {
   static const std::set<std::string> handled = {
-      "schema",      "complete",   "incomplete_reason", "started_at", "finished_at",
-      "environment", "runs",       "comparisons",       "compact",    "metric_descriptions",
-      "hosts",       "merged_from"};
+      "schema",      "complete",    "incomplete_reason", "started_at", "finished_at",
+      "environment", "runs",        "comparisons",       "compact",    "metric_descriptions",
+      "hosts",       "merged_from", "catch_up_tax"};
   std::set<std::string> keys;
   for (const auto& in : inputs)
     for (const auto& [k, _] : in.doc.items())
@@ -165,6 +166,7 @@ json merge_results(const std::vector<MergeInput>& inputs) {
   // host in every name keeps each ranking to one pair of machines.
   if (auto rankings = rank_results(out); !rankings.empty())
     out["comparisons"] = rankings_json(rankings);
+  if (auto taxes = catch_up_taxes(out); !taxes.empty()) out["catch_up_tax"] = taxes_json(taxes);
   return out;
 }
 

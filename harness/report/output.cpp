@@ -11,6 +11,7 @@
 
 #include "harness/base/errors.hpp"
 #include "harness/base/text.hpp"
+#include "harness/report/catch_up_tax.hpp"
 #include "harness/report/ranking.hpp"
 #include "harness/report/roles.hpp"
 
@@ -87,9 +88,11 @@ std::string csv_value(const nlohmann::json& v) {
 // adds it: the runner's document stays the measurements.
 nlohmann::json with_comparisons(const nlohmann::json& results) {
   auto rankings = rank_results(results);
-  if (rankings.empty()) return results;
+  auto taxes = catch_up_taxes(results);
+  if (rankings.empty() && taxes.empty()) return results;
   auto doc = results;
-  doc["comparisons"] = rankings_json(rankings);
+  if (!rankings.empty()) doc["comparisons"] = rankings_json(rankings);
+  if (!taxes.empty()) doc["catch_up_tax"] = taxes_json(taxes);
   return doc;
 }
 

@@ -69,10 +69,10 @@ const Workload& pick_workload(const PlanRequest& r, const FoundPreset& preset) {
   }
   if (!by_ids.empty()) {
     const auto* w = find_workload(*by_ids.begin());
-    if (chosen && chosen != w)
+    if (chosen && chosen->strategies_of() != *by_ids.begin())
       throw UsageError("--strategy: the strategies given are " + std::string(w->id()) +
-                       " ones, not " + std::string(chosen->id()));
-    chosen = w;
+                       " ones, not " + std::string(chosen->strategies_of()));
+    if (!chosen) chosen = w;
   }
   return chosen ? *chosen : *find_workload("transfer");
 }
@@ -112,14 +112,15 @@ void check_options(const PlanRequest& r, const Workload& workload, const Preset*
 std::vector<const Strategy*> pick_strategies(const std::string& text, const Workload& workload) {
   auto known_ids = [&] {
     std::vector<std::string> ids;
-    for (const auto* k : Registry::instance().all(workload.id())) ids.emplace_back(k->id());
+    for (const auto* k : Registry::instance().all(workload.strategies_of()))
+      ids.emplace_back(k->id());
     return ids;
   };
   auto known = [&] { return join(known_ids()); };
   // 'all' is the strategies built in: an external one (a program zc-bench
   // starts, a JVM's start-up per repetition) runs when named.
   if (text == "all") {
-    auto all = Registry::instance().all(workload.id());
+    auto all = Registry::instance().all(workload.strategies_of());
     std::erase_if(all, [](const Strategy* s) { return dynamic_cast<const ExternalStrategy*>(s); });
     return all;
   }
@@ -128,7 +129,7 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
     if (id == "all")
       throw UsageError("--strategy: 'all' cannot be combined with other ids (give 'all' alone)");
     const auto* s = Registry::instance().find(id);
-    if (s && s->workload() != workload.id())
+    if (s && s->workload() != workload.strategies_of())
       throw UsageError("--strategy: " + id + " belongs to the " + std::string(s->workload()) +
                        " workload (add --workload " + std::string(s->workload()) + ")");
     if (!s) {
@@ -139,10 +140,11 @@ std::vector<const Strategy*> pick_strategies(const std::string& text, const Work
       });
       if (it == problems.end()) it = problems.begin();
       auto nearest = nearest_name(id, known_ids());
-      throw UsageError(
-          "--strategy: unknown " + std::string(workload.id()) + " strategy '" + printable(id, 256) +
-          "'" + (nearest ? " (did you mean " + *nearest + "?)" : "") + " (allowed: all, " +
-          known() + ")" + (problems.empty() ? "" : "; refused: " + printable(*it, 1024)));
+      throw UsageError("--strategy: unknown " + std::string(workload.strategies_of()) +
+                       " strategy '" + printable(id, 256) + "'" +
+                       (nearest ? " (did you mean " + *nearest + "?)" : "") + " (allowed: all, " +
+                       known() + ")" +
+                       (problems.empty() ? "" : "; refused: " + printable(*it, 1024)));
     }
     out.push_back(s);
   }
@@ -206,6 +208,7 @@ Plan make_plan(const PlanRequest& r, const RunSettings& settings) {
   options.typed = parse_run_options(options, workload.options());
   auto strategies = pick_strategies(r.strategies, workload);
   plan.runs = workload.expand(options, strategies, plan);
+  for (auto& run : plan.runs) run.workload = &workload;
   if (preset.preset && preset.preset->rewrite) preset.preset->rewrite(plan.runs);
   return plan;
 }

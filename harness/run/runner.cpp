@@ -265,14 +265,12 @@ std::unique_ptr<RunState> prepare_run(const RunSpec& spec, const Plan& plan, Pla
   auto rs = std::make_unique<RunState>();
   rs->spec = spec;
   rs->plan = &plan;
-  rs->workload = &workload_of(*spec.strategy);
+  rs->workload = &workload_of(spec);
   auto& c = rs->spec.conditions;
   c.source_dir = source_dir;
   rs->record = rs->workload->describe(rs->spec, plan);
   rs->record["name"] = rs->spec.name();
-  // A workload may name its runs' kind itself (the broker preset's runs:
-  // "broker"); otherwise it is the workload's id.
-  if (!rs->record.contains("workload")) rs->record["workload"] = rs->workload->id();
+  rs->record["workload"] = rs->workload->id();
   rs->record["strategy"] = spec.strategy->id();
   rs->record["data_path"] = spec.strategy->data_path();
   rs->record["ledger"] = ledger_json(spec.strategy->ledger(c));
@@ -335,7 +333,7 @@ Outcome run_plan(const Plan& plan) {
   set_interleaving(false);
   const auto plan_start = now_ns();
   for (const auto& spec : plan.runs) {
-    const auto& workload = workload_of(*spec.strategy);
+    const auto& workload = workload_of(spec);
     auto& measure = measures[std::string(workload.id())];
     if (!measure) {
       measure = workload.begin(context);

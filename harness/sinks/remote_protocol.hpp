@@ -15,7 +15,7 @@
 //   server -> client  ready  | error {error}
 //   client -> server  go
 //   server -> client  exactly `size` raw bytes of the seeded record stream
-//                     (workloads/ingest/record_stream.hpp), then
+//                     (sinks/record_stream.hpp), then
 //                     report {report: ReceiverReport} | error {error}
 //
 // Every message is a 4-byte big-endian length and that many bytes of JSON

@@ -94,9 +94,22 @@ inline constexpr OptionFamily consume{
     "any that can feed a socket"};
 inline constexpr OptionFamily lag{
     "--lag", OptionKind::words,
-    "broker: consumers caught-up (reading the tail as it is written) or lagging (starting at the "
-    "beginning once half the log is written and dropped from the page cache); a list runs each",
-    "caught-up, lagging"};
+    "broker: the phases, each a run on its own log: producers alone (none), with caught-up "
+    "consumers reading the tail as it is written (caught-up), and with one more consumer "
+    "reading from the start once half the log is written and dropped from the page cache "
+    "(lagging)",
+    "none, caught-up, lagging"};
+inline constexpr OptionFamily lag_read{
+    "--lag-read", OptionKind::words,
+    "broker: how the lagging consumer reads: through the page cache (buffered), around it "
+    "(direct: O_DIRECT) or through it, dropping what it read (dontneed: "
+    "POSIX_FADV_DONTNEED behind it); a list runs each",
+    "buffered, direct, dontneed"};
+inline constexpr OptionFamily cache_limit{
+    "--cache-limit", OptionKind::sizes,
+    "broker: the memory (page cache) the broker may use, a memory cgroup's limit (root, or a "
+    "delegated cgroup); below half the log",
+    "8M, 64M"};
 
 }  // namespace option
 

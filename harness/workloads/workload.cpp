@@ -15,7 +15,7 @@ std::vector<std::unique_ptr<Workload>>& registered() {
 
 // Listing order: the story's order, then any other by id.
 int rank(std::string_view id) {
-  constexpr std::string_view order[] = {"transfer", "append", "ingest"};
+  constexpr std::string_view order[] = {"transfer", "append", "ingest", "broker"};
   auto it = std::find(std::begin(order), std::end(order), id);
   return int(it - std::begin(order));
 }
@@ -27,7 +27,7 @@ std::uint64_t repetition_timeout_ns(const RunSettings& settings, std::uint64_t s
   return 30'000'000'000ull + size / (20ull << 20) * 1'000'000'000ull;
 }
 
-std::string RunSpec::name() const { return workload_of(*strategy).run_name(*this); }
+std::string RunSpec::name() const { return workload_of(*this).run_name(*this); }
 
 std::vector<const Workload*> all_workloads() {
   std::vector<const Workload*> out;
@@ -48,6 +48,10 @@ const Workload& workload_of(const Strategy& strategy) {
   if (const auto* w = find_workload(strategy.workload())) return *w;
   throw std::logic_error("strategy '" + std::string(strategy.id()) + "' belongs to workload '" +
                          std::string(strategy.workload()) + "', which is not built in");
+}
+
+const Workload& workload_of(const RunSpec& spec) {
+  return spec.workload ? *spec.workload : workload_of(*spec.strategy);
 }
 
 namespace detail {

@@ -6,6 +6,7 @@
 // (self-registering, like a strategy) plus its strategies.
 #pragma once
 
+#include <any>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -27,6 +28,8 @@
 
 namespace zc {
 
+class Workload;
+
 // One run: a strategy under one set of conditions.
 struct RunSpec {
   const Strategy* strategy = nullptr;
@@ -34,10 +37,14 @@ struct RunSpec {
   // How many of this run go at once (--streams): each with its own sender,
   // receiver and connection, started together. 1: the run alone.
   unsigned streams = 1;
-  // The workload's own parameters beyond the conditions (the broker
-  // preset's producers and consumers): set by its expand(), read by its
-  // run_name(), describe() and measurement. Empty for most runs.
-  nlohmann::json extra = nlohmann::json::object();
+  // The workload that runs it, when it is not the strategy's own (the
+  // broker runs ingest strategies); null: the strategy's workload.
+  const Workload* workload = nullptr;
+  // The workload's own typed parameters beyond the conditions (the
+  // broker's producers, consumers and phase): set by its expand(), read by
+  // its run_name(), describe() and measurement through
+  // std::any_cast<const T&>. Empty for most runs.
+  std::any params;
   // "read-write/tcp/size:256M/chunk:1M/cache:hot": unique within a plan,
   // what `compare` matches runs by. Spelled by the strategy's workload.
   std::string name() const;
@@ -137,6 +144,9 @@ class Workload {
   virtual ~Workload() = default;
   virtual std::string_view id() const = 0;  // "transfer", as strategies' workload()
   virtual std::string_view summary() const = 0;
+  // The workload whose strategies this one runs (the broker runs ingest
+  // strategies, serving its consumers with transfer ones); its own id for most.
+  virtual std::string_view strategies_of() const { return id(); }
   virtual std::span<const RunOption> options() const = 0;
   virtual std::span<const Preset> presets() const { return {}; }
   // The product of the typed lists in `request.typed` (parsed before, from
@@ -161,6 +171,8 @@ std::vector<const Workload*> all_workloads();
 const Workload* find_workload(std::string_view id);
 // The workload of `strategy`; throws std::logic_error for one not built in.
 const Workload& workload_of(const Strategy& strategy);
+// The workload that runs `spec`: its own, else its strategy's.
+const Workload& workload_of(const RunSpec& spec);
 
 namespace detail {
 void register_workload(std::unique_ptr<Workload> w);

@@ -14,7 +14,7 @@ kill_consumer() {  # kill_consumer NAME [prefix...]
   local name=$1 c= pid
   shift
   mkdir -m 777 "$tmp/$name"
-  "$@" "$bin" run --workload ingest -s recv-write --producers 1 --consumers 1 --consume sendfile \
+  "$@" "$bin" run --workload broker -s recv-write --producers 1 --consumers 1 --consume sendfile \
     --lag caught-up --size 512M --reps 1 --warmup 0 -q -o "$tmp/$name/out.json" \
     --tmpdir "$tmp/$name" 2>"$tmp/$name/err" &
   pid=$!

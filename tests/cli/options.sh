@@ -18,7 +18,7 @@ COLUMNS=200 "$bin" run --preset append --help >"$tmp/h" 2>&1
 grep -qE -- '^ +--sink ' "$tmp/h" && { echo "FAIL: append --help shows --sink"; fail=1; }
 COLUMNS=200 "$bin" run -s sendfile --help | grep -qE -- '--size SIZE=256M ' ||
   { echo "FAIL: transfer's --size default"; fail=1; }
-COLUMNS=200 "$bin" run --help | grep -- '--size ' | grep -qF 'default: transfer 256M; append, ingest 64M' ||
+COLUMNS=200 "$bin" run --help | grep -- '--size ' | grep -qF 'default: transfer 256M; append, ingest, broker 64M' ||
   { echo "FAIL: run --help does not say where --size defaults differ"; fail=1; }
 
 o=(-o "$tmp/x.json" --tmpdir "$tmp")

@@ -5,7 +5,8 @@
 # (scripts/ and build/ link to the real ones, results/ is fresh), with the
 # binary under test first on PATH. Substitutions, so that nothing takes long
 # or touches the system:
-#   run (zc-bench run, scripts/run): --size 1M (4M with --chunk, 256K for
+#   run (zc-bench run, scripts/run): --size 1M (4M with --chunk, 32M and
+#     -s recv-write for the broker, 256K for
 #     the append workload), --reps 2, --warmup 0 added;
 #   scripts/run: ZC_NO_BUILD=1 (the build under test, as it is);
 #   sink --listen ADDR:7700 runs in the background on 127.0.0.1 and a free
@@ -42,7 +43,11 @@ def small(line):
     if not re.search(r"\bzc-bench run\b|\bscripts/run\b", line):
         return line
     append = "--preset append" in line or "--workload append" in line
-    size = "256K" if append else "4M" if "--chunk" in line else "1M"
+    # The broker needs a log of 4 times its smallest --cache-limit (8M).
+    broker = "--preset broker" in line or "--workload broker" in line
+    size = "256K" if append else "32M" if broker else "4M" if "--chunk" in line else "1M"
+    if broker and not re.search(r"(-s|--strategy) ", line):
+        line += " -s recv-write"  # one ingest strategy: 7 runs, not 28
     line, n = re.subn(r"--size \S+", f"--size {size}", line)
     if not n:
         line += f" --size {size}"

@@ -19,8 +19,8 @@ run t.json -s read-write,sendfile --sink null,pipe --size 1M --chunk 256K --reps
 run a.json --workload append -s append-write,append-mmap --size 1M --record 4K --reps 2 --warmup 1
 run i.json --workload ingest -s recv-write,io-uring-ingest --sink tcp --size 2M --record 64K \
   --reps 2 --warmup 1
-run b.json --preset broker -s recv-write --consume sendfile --sink unix --size 4M --reps 1 \
-  --warmup 0
+run b.json --preset broker -s recv-write --consume sendfile --lag caught-up --sink unix \
+  --size 32M --reps 1 --warmup 0
 run ig.json --workload ingest -s recv-write,io-uring-ingest --sink tcp --size 2M --record 64K \
   --reps 2 --warmup 0 --format gbench
 run ag.json --workload append -s append-write --size 1M --record 4K --reps 3 --warmup 0 \

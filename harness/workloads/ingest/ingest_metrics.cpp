@@ -10,8 +10,7 @@ constexpr std::array kIngestMetrics = {
     MetricDef{"wall_s", "s", Better::lower, Role::none, "clock",
               "CLOCK_MONOTONIC from telling the producer to go until the last record was written "
               "to the log (the sync the policy issued after it included; the final sync not); "
-              "with --streams N, from the first stream's start to the last one's end; broker: "
-              "until the last producer's last record was in the log"},
+              "with --streams N, from the first stream's start to the last one's end"},
     MetricDef{"throughput_bytes_per_s", "B/s", Better::higher, Role::throughput, "clock",
               "log bytes / wall_s (with --streams N: every stream's bytes)"},
     MetricDef{"records", "count", Better::lower, Role::none, "exact", "records written to the log"},
@@ -104,47 +103,6 @@ constexpr std::array kIngestMetrics = {
               "page faults of the ingesting thread"},
     MetricDef{"traced_context_switches", "count", Better::lower, Role::evidence, "software-event",
               "context switches of the ingesting thread"},
-
-    // Broker runs (--preset broker) only.
-    MetricDef{"producers", "count", Better::lower, Role::none, "exact",
-              "broker: producer processes (--producers)"},
-    MetricDef{"consumers", "count", Better::lower, Role::none, "exact",
-              "broker: consumer processes (--consumers)"},
-    MetricDef{"consume_wall_s", "s", Better::lower, Role::none, "clock",
-              "broker: from the first consumer's start until the last one had every byte"},
-    MetricDef{"consume_throughput_bytes_per_s", "B/s", Better::higher, Role::none, "clock",
-              "broker: log bytes / a consumer's own time (its first fetch to its last byte), "
-              "mean over the consumers"},
-    MetricDef{"consume_throughput_min_bytes_per_s", "B/s", Better::higher, Role::none, "clock",
-              "broker: the slowest consumer's log bytes / its own time"},
-    MetricDef{"e2e_latency_p50_ns", "ns", Better::lower, Role::latency, "clock",
-              "broker: a record's send time (stamped by its producer) to its arrival at a "
-              "consumer, 50th percentile; the worst consumer's"},
-    MetricDef{"e2e_latency_p99_ns", "ns", Better::lower, Role::latency, "clock",
-              "broker: end-to-end latency, 99th percentile, worst consumer"},
-    MetricDef{"e2e_latency_p999_ns", "ns", Better::lower, Role::latency, "clock",
-              "broker: end-to-end latency, 99.9th percentile, worst consumer"},
-    MetricDef{"e2e_latency_max_ns", "ns", Better::lower, Role::latency, "clock",
-              "broker: end-to-end latency, maximum"},
-    MetricDef{"consumer_storage_read_bytes", "B", Better::lower, Role::none, "procfs",
-              "broker: bytes the consumers' serving threads caused to be read from storage "
-              "(/proc/thread-self/io read_bytes), all consumers together (a page one of them "
-              "read from the disk is in the cache for the others)"},
-    MetricDef{"consumer_storage_read_fraction", "ratio", Better::lower, Role::none, "procfs",
-              "broker: consumer_storage_read_bytes / log bytes: the share of the log fetched "
-              "from the disk rather than from the page cache"},
-    MetricDef{"lag_dropped_bytes", "B", Better::lower, Role::none, "exact",
-              "broker, lagging consumers: the log bytes behind them dropped from the page cache "
-              "(fdatasync, then POSIX_FADV_DONTNEED) before they started"},
-    MetricDef{"lag_resident_fraction", "ratio", Better::lower, Role::none, "exact",
-              "broker, lagging consumers: the share of the log behind them still in the page "
-              "cache when they started (mincore, after POSIX_FADV_DONTNEED)"},
-    MetricDef{"ingest_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "rusage",
-              "broker: the ingesting threads' CPU (RUSAGE_THREAD, summed) / log bytes"},
-    MetricDef{"serve_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "rusage",
-              "broker: the consumer-serving threads' CPU (RUSAGE_THREAD, summed) / bytes served"},
-    MetricDef{"consumer_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "rusage",
-              "broker: the consumer processes' CPU / bytes they read"},
 };
 
 }  // namespace

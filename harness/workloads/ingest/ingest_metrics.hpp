@@ -1,5 +1,4 @@
-// The figures an ingest run reports (and a broker run, which shares the
-// workload): name, unit and how each is measured.
+// The figures an ingest run reports: name, unit and how each is measured.
 #pragma once
 
 #include <span>

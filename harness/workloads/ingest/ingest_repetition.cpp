@@ -23,9 +23,9 @@
 #include "harness/measure/model_check.hpp"
 #include "harness/measure/repetition.hpp"
 #include "harness/measure/storage_device.hpp"
+#include "harness/sinks/peer_process.hpp"
+#include "harness/sinks/record_stream.hpp"
 #include "harness/workloads/ingest/ingest_check.hpp"
-#include "harness/workloads/ingest/peer_process.hpp"
-#include "harness/workloads/ingest/record_stream.hpp"
 #include "harness/workloads/ingest/remote_producer.hpp"
 
 namespace zc {

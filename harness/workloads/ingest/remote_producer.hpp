@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "harness/sinks/peer_process.hpp"
 #include "harness/sinks/tuning.hpp"
-#include "harness/workloads/ingest/peer_process.hpp"
 
 namespace zc {
 

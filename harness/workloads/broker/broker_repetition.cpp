@@ -1,4 +1,4 @@
-#include "harness/workloads/ingest/broker_repetition.hpp"
+#include "harness/workloads/broker/broker_repetition.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <any>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
@@ -23,13 +25,17 @@
 #include "harness/base/file_system.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/base/interrupt.hpp"
+#include "harness/base/percentile.hpp"
 #include "harness/base/units.hpp"
 #include "harness/core/ingest.hpp"
 #include "harness/core/registry.hpp"
 #include "harness/core/transfer.hpp"
 #include "harness/measure/meters.hpp"
-#include "harness/workloads/ingest/ingest_repetition.hpp"
-#include "harness/workloads/ingest/peer_process.hpp"
+#include "harness/measure/perf_counters.hpp"
+#include "harness/sinks/peer_process.hpp"
+#include "harness/sinks/record_stream.hpp"
+#include "harness/workloads/broker/broker_params.hpp"
+#include "harness/workloads/broker/memory_cgroup.hpp"
 
 namespace zc {
 namespace fs = std::filesystem;
@@ -121,55 +127,75 @@ struct Producer {
   Connection conn;
   std::unique_ptr<PeerProcess> process;
   std::unique_ptr<IngestSession> session;
+  UniqueFd reader;  // the log, to read each appended record's send time
   CallCounters calls;
   Usage usage;
   std::uint64_t t_end = 0, acks = 0;
+  std::vector<std::uint64_t> latencies;  // send time to append, per record
   ReceiverReport report;
 };
 
 struct Consumer {
+  bool lagging = false;
   Connection conn;
   std::unique_ptr<PeerProcess> process;
   UniqueFd log;
   std::unique_ptr<TransferSession> session;
   CallCounters calls;
   Usage usage;
-  std::uint64_t t_start = 0, t_end = 0;
+  std::uint64_t t_start = 0, t_end = 0, dropped_to = 0;
   std::optional<std::uint64_t> read0, read1;
   std::string read_why;
   ReceiverReport report;
 };
 
-struct Lag {
-  bool lagging = false;
-  std::once_flag once;
-  std::latch ready{1};
+// The lagging consumer's start: the log behind it dropped from the cache.
+struct LagStart {
   double resident = 0;
   std::uint64_t dropped = 0;
-  std::exception_ptr error;
 };
+
+// What the machine did in the window (from go until the last consumer had
+// every byte): the process's CPU and storage reads, the device's reads,
+// the log's pages in and out of the page cache.
+struct Window {
+  Usage usage;
+  std::optional<StorageIo> io;
+  std::optional<DeviceIo> device;
+  std::string io_why, device_why;
+};
+
+// The consume strategies whose sessions read through the fd they are
+// given, so that an O_DIRECT fd makes their reads direct (a strategy that
+// maps the log or reopens it would not).
+bool reads_through_fd(std::string_view id) {
+  return id == "read-write" || id == "sendfile" || id == "splice";
+}
+
+std::vector<PerfEventSpec> page_cache_specs(std::uint64_t inode) {
+  const std::string filter = "i_ino == " + std::to_string(inode);
+  return {
+      {"insertions", "filemap/mm_filemap_add_to_page_cache", {"pages_of_order"}, 1024, filter},
+      {"evictions", "filemap/mm_filemap_delete_from_page_cache", {"pages_of_order"}, 1024, filter}};
+}
 
 class BrokerRun : public RunMeasure {
  public:
-  BrokerRun(const RunSpec& spec, const PlanContext& plan) : spec_(spec), plan_(plan) {
-    const auto& b = spec.extra["broker"];
-    producers_ = b["producers"].get<unsigned>();
-    consumers_ = b["consumers"].get<unsigned>();
-    lagging_ = b["lag"] == "lagging";
-    const auto* s = Registry::instance().find(b["consume"].get<std::string>());
+  BrokerRun(const RunSpec& spec, const PlanContext& plan)
+      : spec_(spec), plan_(plan), p_(std::any_cast<const BrokerParams&>(spec.params)) {
+    if (p_.lag == Lag::none) return;
+    const auto* s = Registry::instance().find(p_.consume);
     if (!s || s->workload() != kTransferWorkload)
-      throw std::logic_error("broker: no transfer strategy " + b["consume"].get<std::string>());
+      throw std::logic_error("broker: no transfer strategy " + p_.consume);
     consume_ = static_cast<const TransferStrategy*>(s);
   }
 
-  json repetition(Values& values, Unavailable& unavailable, bool) override {
+  json repetition(Values& values, Unavailable& unavailable, bool kernel_counters) override {
     const auto& c = spec_.conditions;
     Conditions cc = c;  // the consumers' transfer: the log is their source
     cc.chunk = kFetch;
     cc.queue_depth = 1;  // one fetch per call: a consumer never reads past the committed end
-    cc.size = c.size;
-    if (auto support = consume_->probe(cc); !support)
-      throw Unsupported("consumers with " + std::string(consume_->id()) + ": " + *support.missing);
+    if (consume_) check_consume(cc);
     fs::path log_path = plan_.work_dir / ("broker-" + std::string(spec_.strategy->id()) + ".log");
     struct Remove {
       fs::path p;
@@ -178,72 +204,51 @@ class BrokerRun : public RunMeasure {
         fs::remove(p, ec);
       }
     } remove{log_path};
+    struct stat st {};
     {
       UniqueFd fd(check_unix(
           ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "create log"));
+      check_unix(::fstat(fd.get(), &st), "fstat log");
     }
-    deadline_ = now_ns() + repetition_timeout_ns(plan_.settings, c.size * (1 + consumers_));
-    std::vector<Producer> producers(producers_);
-    std::vector<Consumer> consumers(consumers_);
+    deadline_ = now_ns() + repetition_timeout_ns(plan_.settings, c.size * (1 + consumer_count()));
+    std::vector<Producer> producers(p_.producers);
+    std::vector<Consumer> consumers(consumer_count());
+    if (p_.has_lagging()) consumers.back().lagging = true;
     set_up_producers(producers, log_path);
     set_up_consumers(consumers, log_path, cc);
+    std::unique_ptr<PerfCounterSet> perf;
+    if (kernel_counters)
+      perf = std::make_unique<PerfCounterSet>(PerfTarget::all_tasks(), page_cache_specs(st.st_ino));
+    std::string bound_why;
+    auto cgroup = MemoryCgroup::create(p_.cache_limit, &bound_why);
+    // cgroup v1 does not write a cgroup's dirty pages back ahead of its
+    // limit (v2 does, in balance_dirty_pages): reclaim then finds only
+    // dirty pages and its OOM killer ends zc-bench (seen: 7.9M of 8M
+    // dirty). The producers start writeback themselves, without waiting.
+    kick_every_ = cgroup && cgroup->needs_writeback_kicks() ? p_.cache_limit / 8 : 0;
+    bound_ = cgroup ? json{{"method", cgroup->method()}, {"limit", p_.cache_limit}}
+                    : json{{"method", "none"}, {"limit", p_.cache_limit}, {"reason", bound_why}};
 
-    PartitionLog log(producers_);
-    Lag lag;
-    lag.lagging = lagging_;
+    Window w0 = window_now(), w1;
+    if (perf) perf->start();
+    if (cgroup) cgroup->enter();
+    LagStart lag;
     std::atomic<std::uint64_t> records{0}, syncs{0};
-    std::latch go(1);
-    std::vector<std::exception_ptr> errors(producers_ + consumers_);
-    Usage process0 = Usage::of_process();
-    std::string io_why;
-    auto io0 = StorageIo::of_process(&io_why);
     std::uint64_t t0 = 0;
-    std::atomic<bool> abort{false};
-    std::exception_ptr go_error;
-    {
-      std::vector<std::jthread> threads;
-      for (unsigned i = 0; i < producers_; ++i)
-        threads.emplace_back([&, i] {
-          go.wait();
-          if (abort) return;
-          try {
-            ingest(i, producers[i], log, records, syncs);
-          } catch (...) {
-            errors[i] = std::current_exception();
-            log.fail();
-          }
-        });
-      for (unsigned j = 0; j < consumers_; ++j)
-        threads.emplace_back([&, j] {
-          go.wait();
-          if (abort) return;
-          try {
-            serve(j, consumers[j], log, lag, log_path);
-          } catch (...) {
-            errors[producers_ + j] = std::current_exception();
-            log.fail();
-          }
-        });
-      t0 = now_ns();
-      try {
-        for (auto& p : producers) p.process->go();
-      } catch (...) {
-        go_error = std::current_exception();
-        abort = true;
-      }
-      go.count_down();
+    run_threads(producers, consumers, log_path, lag, records, syncs, t0);
+    w1 = window_now();
+    if (perf) perf->stop();
+    std::optional<std::uint64_t> peak;
+    if (cgroup) {
+      cgroup->leave();
+      peak = cgroup->peak_bytes();
     }
-    if (go_error) std::rethrow_exception(go_error);
-    for (auto& e : errors)
-      if (e) std::rethrow_exception(e);
-    if (lag.error) std::rethrow_exception(lag.error);
     std::uint64_t produced = 0;
     for (auto& p : producers) produced = std::max(produced, p.t_end);
     CallCounters final_calls;
     producers[0].session->sync(final_calls);
     auto synced = now_ns();
-    auto process1 = Usage::of_process();
-    auto io1 = StorageIo::of_process();
+    auto io_end = StorageIo::of_process();
 
     for (auto& p : producers) {
       p.session.reset();
@@ -262,35 +267,24 @@ class BrokerRun : public RunMeasure {
     values["syncs"] = double(syncs.load());
     values["final_sync_s"] = double(synced - produced) * 1e-9;
     values["durable_throughput_bytes_per_s"] = bytes / (double(synced - t0) * 1e-9);
-    values["producers"] = producers_;
-    values["consumers"] = consumers_;
+    values["producers"] = p_.producers;
+    values["consumers"] = p_.consumers;
     producer_values(producers, bytes, values);
     consumer_values(consumers, bytes, values, unavailable);
-    double process = (process1 - process0).cpu_s();
-    double peers = 0;
-    for (auto& p : producers) peers += p.report.usage.cpu_s();
-    for (auto& k : consumers) peers += k.report.usage.cpu_s();
-    values["process_cpu_ns_per_byte"] = process * 1e9 / bytes;
-    values["total_cpu_ns_per_byte"] = (process + peers) * 1e9 / bytes;
-    if (io0 && io1 && filesystem_name(plan_.work_dir) != "tmpfs") {
-      values["storage_write_bytes"] = double(io1->write_bytes - io0->write_bytes);
-      values["storage_write_amplification"] = values["storage_write_bytes"] / bytes;
-    } else {
-      unavailable["storage_write_bytes"] = unavailable["storage_write_amplification"] =
-          io0 ? "the log is on tmpfs, which has no storage behind its page cache" : io_why;
-    }
-    if (lagging_) {
-      values["lag_resident_fraction"] = lag.resident;
-      values["lag_dropped_bytes"] = double(lag.dropped);
-    } else {
-      unavailable["lag_resident_fraction"] = unavailable["lag_dropped_bytes"] =
-          "caught-up consumers: nothing is dropped from the cache";
-    }
-    json rep = {{"values", values}, {"verification", verification}};
+    lag_values(consumers, lag, bytes, values, unavailable);
+    window_values(w0, w1, io_end, producers, consumers, bytes, values, unavailable);
+    if (peak)
+      values["cache_peak_bytes"] = double(*peak);
+    else
+      unavailable["cache_peak_bytes"] =
+          cgroup ? "the memory cgroup does not say its peak" : "no memory cgroup: " + bound_why;
+    if (perf) perf_values(*perf, values, unavailable);
+
+    json rep = {{"values", values}, {"verification", verification}, {"cache_bound", bound_}};
     rep["consumers"] = consumer_json(consumers);
     rep["producers"] = json::array();
     for (auto& p : producers) rep["producers"].push_back(p.report);
-    if (lagging_)
+    if (p_.has_lagging())
       rep["lag"] = {{"dropped_bytes", lag.dropped}, {"resident_fraction", lag.resident}};
     return rep;
   }
@@ -302,16 +296,24 @@ class BrokerRun : public RunMeasure {
          "a broker run measures the whole pipeline; each strategy's ledger is checked "
          "in its own workload (--workload ingest, --workload transfer)"}};
     record["copy_verdict"] = "model only: see --workload ingest and transfer for the checks";
+    if (!bound_.is_null()) {
+      record["cache_bound"] = bound_;
+      if (bound_["method"] == "none")
+        warnings.push_back("the page cache was not bounded (" +
+                           bound_["reason"].get<std::string>() +
+                           "): the lagging consumer reads cold pages, but nothing evicts the "
+                           "tail for it");
+    }
     auto it = record["metrics"].find("lag_resident_fraction");
-    if (lagging_ && it != record["metrics"].end() && it->contains("median") &&
+    if (p_.has_lagging() && it != record["metrics"].end() && it->contains("median") &&
         (*it)["median"].get<double>() > 0.5)
       warnings.push_back(
-          "lagging consumers found " + format_fixed((*it)["median"].get<double>() * 100, 0) +
-          "% of the log behind them still in the page cache after POSIX_FADV_DONTNEED: " +
+          "the lagging consumer found " + format_fixed((*it)["median"].get<double>() * 100, 0) +
+          "% of the log behind it still in the page cache after POSIX_FADV_DONTNEED: " +
           (spec_.strategy->id() == "recv-mmap"
                ? std::string("recv-mmap keeps the log mapped, and mapped pages are not dropped")
                : std::string("the kernel kept them")) +
-          "; their reads came from memory, not from the disk");
+          "; its reads came from memory, not from the disk");
     // cpu in is the ingesting threads' own rusage; io_uring hands part of
     // the work to io-wq workers, other threads of this process.
     if (spec_.strategy->id().starts_with("io-uring"))
@@ -322,12 +324,80 @@ class BrokerRun : public RunMeasure {
   }
 
  private:
+  unsigned consumer_count() const { return p_.lag == Lag::none ? 0 : p_.consumer_processes(); }
+
+  void check_consume(const Conditions& cc) const {
+    if (auto support = consume_->probe(cc); !support)
+      throw Unsupported("consumers with " + std::string(consume_->id()) + ": " + *support.missing);
+    if (p_.has_lagging() && p_.lag_read == LagRead::direct && !reads_through_fd(consume_->id()))
+      throw Unsupported("--lag-read direct with " + std::string(consume_->id()) +
+                        ": it does not read through the file descriptor it is given (it maps "
+                        "or reopens the log), so O_DIRECT would not reach its reads; direct "
+                        "reads are wired for read-write, sendfile and splice");
+  }
+
+  Window window_now() const {
+    Window w;
+    w.usage = Usage::of_process();
+    w.io = StorageIo::of_process(&w.io_why);
+    w.device = DeviceIo::under(plan_.work_dir, &w.device_why);
+    return w;
+  }
+
+  // Producers and consumers, each on a thread of its own, from go until
+  // every consumer has had every byte. Rethrows the first failure.
+  void run_threads(std::vector<Producer>& producers, std::vector<Consumer>& consumers,
+                   const fs::path& log_path, LagStart& lag, std::atomic<std::uint64_t>& records,
+                   std::atomic<std::uint64_t>& syncs, std::uint64_t& t0) {
+    PartitionLog log(p_.producers);
+    std::latch go(1);
+    std::vector<std::exception_ptr> errors(producers.size() + consumers.size());
+    std::atomic<bool> abort{false};
+    std::exception_ptr go_error;
+    {
+      std::vector<std::jthread> threads;
+      for (unsigned i = 0; i < producers.size(); ++i)
+        threads.emplace_back([&, i] {
+          go.wait();
+          if (abort) return;
+          try {
+            ingest(i, producers[i], log, records, syncs);
+          } catch (...) {
+            errors[i] = std::current_exception();
+            log.fail();
+          }
+        });
+      for (unsigned j = 0; j < consumers.size(); ++j)
+        threads.emplace_back([&, j] {
+          go.wait();
+          if (abort) return;
+          try {
+            serve(j, consumers[j], log, lag, log_path);
+          } catch (...) {
+            errors[producers.size() + j] = std::current_exception();
+            log.fail();
+          }
+        });
+      t0 = now_ns();
+      try {
+        for (auto& p : producers) p.process->go();
+      } catch (...) {
+        go_error = std::current_exception();
+        abort = true;
+      }
+      go.count_down();
+    }
+    if (go_error) std::rethrow_exception(go_error);
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
+  }
+
   void set_up_producers(std::vector<Producer>& producers, const fs::path& log_path) {
     const auto& c = spec_.conditions;
     const auto& strategy = static_cast<const IngestStrategy&>(*spec_.strategy);
-    const std::uint64_t per = c.size / producers_;
+    const std::uint64_t per = c.size / p_.producers;
     batch_ = std::uint64_t(strategy.records_per_call(c)) * c.chunk;
-    for (unsigned i = 0; i < producers_; ++i) {
+    for (unsigned i = 0; i < p_.producers; ++i) {
       auto& p = producers[i];
       p.conn = open_connection(c.sink, plan_.settings.tuning, true);
       std::vector<std::string> args = {"produce",
@@ -350,13 +420,15 @@ class BrokerRun : public RunMeasure {
       IngestContext ctx{p.conn.near.get(),           log_path, per, c.size, c.chunk, c.queue_depth,
                         c.append.sync.opens_dsync(), c.sink};
       p.session = strategy.prepare(ctx);
+      p.reader.reset(check_unix(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC), "open log"));
+      p.latencies.reserve(per / c.chunk);
     }
   }
 
   void set_up_consumers(std::vector<Consumer>& consumers, const fs::path& log_path,
                         const Conditions& cc) {
     const auto& c = spec_.conditions;
-    for (unsigned j = 0; j < consumers_; ++j) {
+    for (unsigned j = 0; j < consumers.size(); ++j) {
       auto& k = consumers[j];
       k.conn = open_connection(c.sink, plan_.settings.tuning, false);
       std::vector<std::string> args = {"consume",
@@ -367,13 +439,19 @@ class BrokerRun : public RunMeasure {
                                        "--record",
                                        std::to_string(c.chunk),
                                        "--producers",
-                                       std::to_string(producers_),
+                                       std::to_string(p_.producers),
                                        "--buffer",
                                        std::to_string(plan_.settings.tuning.receiver_buffer)};
       for (auto& a : pin_args(plan_.settings.tuning.receiver_cpu)) args.push_back(a);
-      k.process =
-          std::make_unique<PeerProcess>("consumer " + std::to_string(j), args, k.conn, deadline_);
-      k.log.reset(check_unix(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC), "open log"));
+      k.process = std::make_unique<PeerProcess>(
+          (k.lagging ? "lagging consumer " : "consumer ") + std::to_string(j), args, k.conn,
+          deadline_);
+      const bool direct = k.lagging && p_.lag_read == LagRead::direct;
+      int fd = ::open(log_path.c_str(), O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
+      if (fd < 0 && direct && errno == EINVAL)
+        throw Unsupported("--lag-read direct: the log's file system (" +
+                          filesystem_name(plan_.work_dir) + ") refuses O_DIRECT");
+      k.log.reset(check_unix(fd, "open log"));
       TransferContext ctx{k.log.get(),    log_path,          cc.size, cc.chunk,
                           cc.queue_depth, k.conn.near.get(), cc.sink};
       k.session = consume_->prepare(ctx);
@@ -391,6 +469,22 @@ class BrokerRun : public RunMeasure {
     return w;
   }
 
+  // The send time of each record in [offset, offset + len), all appended
+  // by `appended`: the producer's append latency.
+  void note_latencies(Producer& p, std::uint64_t offset, std::uint64_t len,
+                      std::uint64_t appended) {
+    const auto record = spec_.conditions.chunk;
+    for (auto at = offset; at < offset + len; at += record) {
+      RecordHeader h;
+      auto n =
+          check_unix(::pread(p.reader.get(), &h, sizeof h, off_t(at)), "pread (record header)");
+      if (std::size_t(n) != sizeof h || h.sent_ns == 0)
+        throw std::runtime_error("no stamped record header at byte " + std::to_string(at) +
+                                 " of the log");
+      p.latencies.push_back(appended > h.sent_ns ? appended - h.sent_ns : 0);
+    }
+  }
+
   // One producer's records into the log, each at the next free offset. The
   // thread acknowledges what it has taken: after each append without a
   // sync policy (acks before the flush), after each of its syncs with one
@@ -401,8 +495,9 @@ class BrokerRun : public RunMeasure {
     const auto& policy = c.append.sync;
     const bool syncing =
         policy.kind == SyncPolicy::Kind::every || policy.kind == SyncPolicy::Kind::interval;
-    const std::uint64_t per = c.size / producers_;
+    const std::uint64_t per = c.size / p_.producers;
     const int fd = p.conn.near.get();
+    std::uint64_t unkicked = 0;
     auto ack = [&](std::uint64_t bytes) {
       auto n = ::send(fd, &bytes, sizeof bytes, MSG_NOSIGNAL);
       if (n != sizeof bytes) throw std::system_error(errno, std::generic_category(), "send (ack)");
@@ -415,6 +510,7 @@ class BrokerRun : public RunMeasure {
       auto offset = log.reserve(i, len);
       p.session->append(offset, len, p.calls);
       log.complete(i);
+      const auto appended = now_ns();
       done += len;
       auto n = len / c.chunk;
       records += n;
@@ -430,6 +526,13 @@ class BrokerRun : public RunMeasure {
         last_sync = now_ns();
       }
       if (!syncing || sync_now) ack(acked = done);
+      if (kick_every_ && (unkicked += len) >= kick_every_) {
+        unkicked = 0;
+        check_unix(::sync_file_range(p.reader.get(), 0, 0, SYNC_FILE_RANGE_WRITE),
+                   "sync_file_range (writeback under cgroup v1)");
+      }
+      // After the acknowledgement: reading the headers delays no producer.
+      note_latencies(p, offset, len, appended);
       if (interrupted()) throw std::runtime_error("interrupted");
       if (now_ns() > deadline_)
         throw std::runtime_error("the repetition passed its deadline (--timeout)");
@@ -444,34 +547,39 @@ class BrokerRun : public RunMeasure {
     p.usage = Usage::of_thread() - u0;
   }
 
-  // Lagging consumers start once half the log is in, from its beginning,
-  // with that half dropped from the page cache.
-  void fall_behind(Lag& lag, const fs::path& log_path, std::uint64_t committed) {
-    std::call_once(lag.once, [&] {
-      try {
-        UniqueFd fd(check_unix(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC), "open log"));
-        // Dirty pages cannot be dropped: write them back first.
-        check_unix(::fdatasync(fd.get()), "fdatasync (lagging consumers)");
-        lag.dropped = committed / kPageBytes * kPageBytes;
-        int err = ::posix_fadvise(fd.get(), 0, off_t(lag.dropped), POSIX_FADV_DONTNEED);
-        if (err != 0)
-          throw std::system_error(err, std::generic_category(), "posix_fadvise(DONTNEED)");
-        lag.resident = resident_fraction(fd.get(), lag.dropped);
-      } catch (...) {
-        lag.error = std::current_exception();
-      }
-      lag.ready.count_down();
-    });
-    lag.ready.wait();
-    if (lag.error) throw std::runtime_error("setting up the lagging consumers failed");
+  // The lagging consumer starts once half the log is in, from its
+  // beginning, with that half dropped from the page cache.
+  LagStart fall_behind(const fs::path& log_path, std::uint64_t committed) {
+    LagStart lag;
+    UniqueFd fd(check_unix(::open(log_path.c_str(), O_RDONLY | O_CLOEXEC), "open log"));
+    // Dirty pages cannot be dropped: write them back first.
+    check_unix(::fdatasync(fd.get()), "fdatasync (lagging consumer)");
+    lag.dropped = committed / kPageBytes * kPageBytes;
+    int err = ::posix_fadvise(fd.get(), 0, off_t(lag.dropped), POSIX_FADV_DONTNEED);
+    if (err != 0) throw std::system_error(err, std::generic_category(), "posix_fadvise(DONTNEED)");
+    lag.resident = resident_fraction(fd.get(), lag.dropped);
+    return lag;
+  }
+
+  // --lag-read dontneed: what the lagging consumer has read, a fetch
+  // behind it (a page still in a socket is skipped by the kernel), leaves
+  // the page cache.
+  void drop_behind(Consumer& k, std::uint64_t sent) {
+    if (sent <= kFetch) return;
+    auto behind = (sent - kFetch) / kPageBytes * kPageBytes;
+    if (behind <= k.dropped_to) return;
+    int err = ::posix_fadvise(k.log.get(), off_t(k.dropped_to), off_t(behind - k.dropped_to),
+                              POSIX_FADV_DONTNEED);
+    if (err != 0)
+      throw std::system_error(err, std::generic_category(), "posix_fadvise(DONTNEED) behind");
+    k.dropped_to = behind;
   }
 
   // One consumer fed the log by offset, never past the committed end.
-  void serve(unsigned j, Consumer& k, PartitionLog& log, Lag& lag, const fs::path& log_path) {
+  void serve(unsigned j, Consumer& k, PartitionLog& log, LagStart& lag, const fs::path& log_path) {
     const std::uint64_t size = spec_.conditions.size;
-    if (lag.lagging) {
-      fall_behind(lag, log_path, log.wait_for(size / 2, deadline_));
-    }
+    if (k.lagging) lag = fall_behind(log_path, log.wait_for(size / 2, deadline_));
+    const bool dontneed = k.lagging && p_.lag_read == LagRead::dontneed;
     k.t_start = now_ns();
     k.read0 = thread_read_bytes(&k.read_why);
     auto u0 = Usage::of_thread();
@@ -482,6 +590,7 @@ class BrokerRun : public RunMeasure {
         auto n = k.session->step(k.calls);
         if (n == 0) break;
         sent += n;
+        if (dontneed) drop_behind(k, sent);
       }
       k.session->finish(k.calls);
     } catch (const std::exception& e) {
@@ -490,9 +599,10 @@ class BrokerRun : public RunMeasure {
       if (interrupted()) throw;
       auto why = k.process->diagnose();
       if (why == "is still running") throw;
-      throw std::runtime_error("consumer " + std::to_string(j) + ": consumer process exited (" +
-                               why + ") after " + std::to_string(sent) + " of " +
-                               std::to_string(size) + " bytes (" + e.what() + ")");
+      throw std::runtime_error(std::string(k.lagging ? "lagging consumer " : "consumer ") +
+                               std::to_string(j) + ": consumer process exited (" + why +
+                               ") after " + std::to_string(sent) + " of " + std::to_string(size) +
+                               " bytes (" + e.what() + ")");
     }
     ::shutdown(k.conn.near.get(), SHUT_WR);
     k.process->await_done();
@@ -533,14 +643,16 @@ class BrokerRun : public RunMeasure {
              "records hash to what that producer sent"}};
   }
 
-  void producer_values(const std::vector<Producer>& producers, double bytes, Values& v) {
+  void producer_values(std::vector<Producer>& producers, double bytes, Values& v) {
     double ingest = 0, user = 0, sys = 0, writes = 0, syscalls = 0;
-    for (const auto& p : producers) {
+    std::vector<std::uint64_t> latencies;
+    for (auto& p : producers) {
       ingest += p.usage.cpu_s();
       user += p.report.usage.user_s;
       sys += p.report.usage.sys_s;
       writes += double(p.report.read_calls);
       syscalls += double(p.calls.syscalls);
+      latencies.insert(latencies.end(), p.latencies.begin(), p.latencies.end());
     }
     v["ingest_cpu_ns_per_byte"] = ingest * 1e9 / bytes;
     v["producer_user_s"] = user;
@@ -548,23 +660,33 @@ class BrokerRun : public RunMeasure {
     v["producer_cpu_ns_per_byte"] = (user + sys) * 1e9 / bytes;
     v["producer_write_calls"] = writes;
     v["syscalls"] = syscalls;
+    if (latencies.empty()) throw std::runtime_error("no record's append was timed");
+    v["producer_latency_max_ns"] = double(*std::max_element(latencies.begin(), latencies.end()));
+    v["producer_latency_p50_ns"] = percentile(latencies, 0.50);
+    v["producer_latency_p99_ns"] = percentile(latencies, 0.99);
+    v["producer_latency_p999_ns"] = percentile(latencies, 0.999);
   }
 
+  // The caught-up consumers' figures (the lagging one has its own).
   void consumer_values(const std::vector<Consumer>& consumers, double bytes, Values& v,
                        Unavailable& u) {
-    double tput = 0, tput_min = 0, serve = 0, cpu = 0, reads = 0;
+    double tput = 0, tput_min = 0, serve = 0, cpu = 0, reads = 0, served = 0;
     std::uint64_t first = ~0ull, last = 0;
+    unsigned n = 0;
     bool reads_ok = true;
     std::string why;
     std::map<std::string, double> worst;
     for (const auto& k : consumers) {
+      serve += k.usage.cpu_s();
+      cpu += k.report.usage.cpu_s();
+      served += bytes;
+      if (k.lagging) continue;
+      ++n;
       double t = bytes / (double(k.t_end - k.t_start) * 1e-9);
-      tput += t / double(consumers.size());
+      tput += t;
       tput_min = tput_min == 0 ? t : std::min(tput_min, t);
       first = std::min(first, k.t_start);
       last = std::max(last, k.t_end);
-      serve += k.usage.cpu_s();
-      cpu += k.report.usage.cpu_s();
       if (k.read0 && k.read1) {
         reads += double(*k.read1 - *k.read0);
       } else {
@@ -575,9 +697,23 @@ class BrokerRun : public RunMeasure {
         if (auto it = k.report.evidence.find(key); it != k.report.evidence.end())
           worst[key] = std::max(worst[key], double(it->second));
     }
-    const double served = bytes * double(consumers.size());
+    static constexpr std::array kCaughtUp = {"consume_wall_s",
+                                             "consume_throughput_bytes_per_s",
+                                             "consume_throughput_min_bytes_per_s",
+                                             "e2e_latency_p50_ns",
+                                             "e2e_latency_p99_ns",
+                                             "e2e_latency_p999_ns",
+                                             "e2e_latency_max_ns",
+                                             "consumer_storage_read_bytes",
+                                             "consumer_storage_read_fraction",
+                                             "serve_cpu_ns_per_byte",
+                                             "consumer_cpu_ns_per_byte"};
+    if (n == 0) {
+      for (auto key : kCaughtUp) u[key] = "producers alone: no consumers in this phase";
+      return;
+    }
     v["consume_wall_s"] = double(last - first) * 1e-9;
-    v["consume_throughput_bytes_per_s"] = tput;
+    v["consume_throughput_bytes_per_s"] = tput / n;
     v["consume_throughput_min_bytes_per_s"] = tput_min;
     v["serve_cpu_ns_per_byte"] = serve * 1e9 / served;
     v["consumer_cpu_ns_per_byte"] = cpu * 1e9 / served;
@@ -597,12 +733,78 @@ class BrokerRun : public RunMeasure {
         u[metric] = "no record carried a send time";
   }
 
+  void lag_values(const std::vector<Consumer>& consumers, const LagStart& lag, double bytes,
+                  Values& v, Unavailable& u) {
+    if (!p_.has_lagging()) {
+      for (auto key : {"lag_throughput_bytes_per_s", "lag_storage_read_bytes",
+                       "lag_storage_read_fraction", "lag_dropped_bytes", "lag_resident_fraction"})
+        u[key] = "no lagging consumer in this phase";
+      return;
+    }
+    const auto& k = consumers.back();
+    v["lag_throughput_bytes_per_s"] = bytes / (double(k.t_end - k.t_start) * 1e-9);
+    if (k.read0 && k.read1) {
+      v["lag_storage_read_bytes"] = double(*k.read1 - *k.read0);
+      v["lag_storage_read_fraction"] = double(*k.read1 - *k.read0) / bytes;
+    } else {
+      u["lag_storage_read_bytes"] = u["lag_storage_read_fraction"] = k.read_why;
+    }
+    v["lag_dropped_bytes"] = double(lag.dropped);
+    v["lag_resident_fraction"] = lag.resident;
+  }
+
+  void window_values(const Window& w0, const Window& w1, const std::optional<StorageIo>& io_end,
+                     const std::vector<Producer>& producers, const std::vector<Consumer>& consumers,
+                     double bytes, Values& v, Unavailable& u) {
+    const bool tmpfs = filesystem_name(plan_.work_dir) == "tmpfs";
+    double process = (w1.usage - w0.usage).cpu_s();
+    double peers = 0;
+    for (auto& p : producers) peers += p.report.usage.cpu_s();
+    for (auto& k : consumers) peers += k.report.usage.cpu_s();
+    v["process_cpu_ns_per_byte"] = process * 1e9 / bytes;
+    v["total_cpu_ns_per_byte"] = (process + peers) * 1e9 / bytes;
+    v["major_faults"] = double(w1.usage.major_faults - w0.usage.major_faults);
+    if (w0.io && w1.io && io_end && !tmpfs) {
+      v["storage_read_bytes"] = double(w1.io->read_bytes - w0.io->read_bytes);
+      v["storage_write_bytes"] = double(io_end->write_bytes - w0.io->write_bytes);
+      v["storage_write_amplification"] = v["storage_write_bytes"] / bytes;
+    } else {
+      u["storage_read_bytes"] = u["storage_write_bytes"] = u["storage_write_amplification"] =
+          tmpfs ? "the log is on tmpfs, which has no storage behind its page cache" : w0.io_why;
+    }
+    if (w0.device && w1.device)
+      v["device_read_bytes"] = double((*w1.device - *w0.device).read_bytes);
+    else
+      u["device_read_bytes"] = w0.device_why;
+  }
+
+  void perf_values(PerfCounterSet& perf, Values& v, Unavailable& u) {
+    auto results = perf.read();
+    for (auto [event, key] : {std::pair{"insertions", "page_cache_insertion_pages"},
+                              {"evictions", "page_cache_eviction_pages"}}) {
+      if (!perf.available()) {
+        u[key] = perf.reason();
+        continue;
+      }
+      const auto& r = results[event];
+      auto it = r.sums.find("pages_of_order");
+      if (!r.available)
+        u[key] = r.reason;
+      else if (it == r.sums.end() || r.sums_partial)
+        u[key] =
+            r.sums_reason.empty() ? "records were lost: the count is incomplete" : r.sums_reason;
+      else
+        v[key] = double(it->second);
+    }
+  }
+
   json consumer_json(const std::vector<Consumer>& consumers) {
     json out = json::array();
     const double bytes = double(spec_.conditions.size);
     for (unsigned j = 0; j < consumers.size(); ++j) {
       const auto& k = consumers[j];
       json c = {{"index", j},
+                {"lagging", k.lagging},
                 {"throughput_bytes_per_s", bytes / (double(k.t_end - k.t_start) * 1e-9)},
                 {"serve_cpu_s", k.usage.cpu_s()},
                 {"serve_syscalls", k.calls.syscalls},
@@ -618,10 +820,11 @@ class BrokerRun : public RunMeasure {
 
   RunSpec spec_;
   const PlanContext& plan_;
-  unsigned producers_ = 1, consumers_ = 1;
-  bool lagging_ = false;
+  BrokerParams p_;
   const TransferStrategy* consume_ = nullptr;
   std::uint64_t deadline_ = 0, batch_ = 0;
+  std::uint64_t kick_every_ = 0;  // bytes a producer appends between writeback kicks; 0: none
+  json bound_;                    // how the page cache was bounded, the last repetition's
 };
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "harness/workloads/ingest/peer_process.hpp"
+#include "harness/sinks/peer_process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "harness/workloads/ingest/record_stream.hpp"
+#include "harness/sinks/record_stream.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-// The ingest workload's peers: producer and consumer processes (the
+// The peers of the ingest and broker workloads: producer and consumer processes (the
 // zc-bench binary itself, `zc-bench produce` / `zc-bench consume`) on the
 // far end of a connection, and the connections themselves (loopback TCP,
 // a unix socket pair, TCP across a veth pair).

@@ -1,4 +1,4 @@
-#include "harness/workloads/ingest/peer_loops.hpp"
+#include "harness/sinks/peer_loops.hpp"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -16,7 +16,7 @@
 #include "harness/base/percentile.hpp"
 #include "harness/base/units.hpp"
 #include "harness/measure/meters.hpp"
-#include "harness/workloads/ingest/record_stream.hpp"
+#include "harness/sinks/record_stream.hpp"
 
 namespace zc {
 
