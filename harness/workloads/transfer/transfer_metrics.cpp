@@ -97,8 +97,9 @@ constexpr std::array kTransferMetrics = {
     MetricDef{"receiver_major_faults", "count", Better::lower, Role::none, "rusage",
               "receiver major page faults"},
     MetricDef{"receiver_read_calls", "count", Better::lower, Role::none, "exact",
-              "receive calls the receiver made: read/recv, plus getsockopt(TCP_ZEROCOPY_RECEIVE) "
-              "in zerocopy-receive mode"},
+              "receive calls the receiver made that returned bytes or the end: read/recv, plus "
+              "getsockopt(TCP_ZEROCOPY_RECEIVE) in zerocopy-receive mode (its polls of an empty "
+              "socket are not counted: receiver_poll_s)"},
     MetricDef{"total_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "rusage",
               "(sender process + receiver CPU) / bytes moved; softirq work run in "
               "ksoftirqd or "
