@@ -264,10 +264,7 @@ json check_append_model(const Ledger& l, const Conditions& c, const AppendEviden
 }
 
 std::string append_copy_verdict(const json& ledger, const json& check) {
-  int cpu = ledger.value("cpu_copies_sender", 0);
-  std::string claim =
-      std::to_string(cpu) + (cpu == 1 ? " CPU copy" : " CPU copies") + " into the log";
-  return record_copy_verdict(claim, check,
+  return record_copy_verdict(ledger, "into the log", check,
                              {{"syscall_count_cross_check", "raw_syscalls"},
                               {"boundary_copies", "raw_syscalls return values"},
                               {"page_cache_insertions", "mm_filemap_add_to_page_cache"},

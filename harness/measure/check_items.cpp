@@ -127,8 +127,11 @@ std::vector<std::string> failed_items(const json& check) {
 }
 
 std::string record_copy_verdict(
-    const std::string& claim, const json& check,
+    const json& ledger, const std::string& where, const json& check,
     const std::vector<std::pair<std::string, std::string>>& evidence_of) {
+  const int cpu = ledger.value("cpu_copies_sender", 0);
+  const std::string claim =
+      std::to_string(cpu) + (cpu == 1 ? " CPU copy " : " CPU copies ") + where;
   const std::string status = check.value("status", "not_measured");
   if (status == "not_measured")
     return claim + " (model only: " + check.value("reason", std::string("no kernel evidence")) +

@@ -89,11 +89,12 @@ nlohmann::json record_check(const Ledger& l, const Conditions& c, nlohmann::json
 // "<name> predicted <p>, measured <m>" for each failing item of a check.
 std::vector<std::string> failed_items(const nlohmann::json& check);
 
-// The append and ingest checks' verdict line: "<claim> (model only: why)",
+// The append and ingest checks' verdict line, claiming the ledger's
+// sender copies ("1 CPU copy <where>"): "<claim> (model only: why)",
 // "MODEL CHECK FAILED: ...", or "<claim>, verified by <evidence>", where
 // `evidence_of` names what each passing item's evidence was.
 std::string record_copy_verdict(
-    const std::string& claim, const nlohmann::json& check,
+    const nlohmann::json& ledger, const std::string& where, const nlohmann::json& check,
     const std::vector<std::pair<std::string, std::string>>& evidence_of);
 
 // Pages re-dirtied after a sync are written again: per sync, at most a

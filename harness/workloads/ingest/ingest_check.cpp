@@ -160,10 +160,7 @@ json check_ingest_model(const Ledger& l, const Conditions& c, const IngestEviden
 }
 
 std::string ingest_copy_verdict(const json& ledger, const json& check) {
-  int cpu = ledger.value("cpu_copies_sender", 0);
-  std::string claim =
-      std::to_string(cpu) + (cpu == 1 ? " CPU copy" : " CPU copies") + " to the log";
-  return record_copy_verdict(claim, check,
+  return record_copy_verdict(ledger, "to the log", check,
                              {{"syscall_count_cross_check", "raw_syscalls"},
                               {"socket_copy_bytes", "skb_copy_datagram_iovec"},
                               {"page_cache_insertions", "mm_filemap_add_to_page_cache"},
