@@ -337,6 +337,74 @@ json Accounting::sender_counts(Counts& k, const RepetitionFacts& f, Figures& out
   return j;
 }
 
+namespace {
+
+// What an external program's threads called in the window.
+struct WorkerTally {
+  json data = json::object(), others = json::object();  // syscall name -> figures
+  std::uint64_t data_calls = 0, thread_calls = 0, moved = 0, moving_calls = 0, largest = 0;
+};
+
+// The bytes a data syscall returned, less the protocol's lines where a
+// data syscall carried them: the done line's write, and a read of "go"
+// that entered before the window opened (its exit is counted, its entry
+// is not).
+void add_moved(const std::string& name, std::uint64_t bytes, std::uint64_t calls,
+               std::uint64_t entered, std::uint64_t largest, const WorkerFacts& w, WorkerTally& t) {
+  if (name == "write" && w.protocol_calls && calls > 0) {
+    bytes -= std::min(bytes, w.protocol_bytes);
+    --calls;
+  }
+  if (calls > entered) {
+    bytes -= std::min(bytes, 3 * (calls - entered));  // "go\n"
+    calls = entered;
+  }
+  t.moved += bytes;
+  t.moving_calls += calls;
+  t.largest = std::max(t.largest, largest);
+}
+
+// One syscall number's calls on the data thread, and what they returned
+// (`returned`, when traced), into the tally under its name.
+void tally_data_call(const std::string& name, bool is_data, const PerfEventGroup& entered,
+                     const PerfEventGroup* returned, const WorkerFacts& w, WorkerTally& t) {
+  const json before = t.data.contains(name) ? t.data[name] : json::object();
+  json entry = {{"calls", before.value("calls", std::uint64_t(0)) + entered.count},
+                {"data_path", is_data}};
+  if (returned && returned->sums.count("ret")) {
+    const auto bytes = returned->sums.at("ret"), largest = returned->maxima.at("ret");
+    entry["returned_sum"] = before.value("returned_sum", 0ull) + bytes;
+    entry["returned_max"] = std::max<std::uint64_t>(before.value("returned_max", 0ull), largest);
+    if (is_data && bytes > 0) add_moved(name, bytes, returned->count, entered.count, largest, w, t);
+  }
+  t.data[name] = entry;
+  if (is_data) t.data_calls += entered.count;
+}
+
+// Every (thread, syscall) group the tracepoints saw: the data thread's
+// (every thread's, when `named` is false) by name, the others' counted apart.
+WorkerTally tally_worker_calls(const PerfEventResult& enter,
+                               const std::map<std::vector<std::uint64_t>, PerfEventGroup>& returns,
+                               const WorkerFacts& w, bool named) {
+  WorkerTally t;
+  for (const auto& [key, g] : enter.groups) {
+    const long nr = long(key[1]);
+    const std::string name = syscall_name(nr);
+    if (named && key[0] != std::uint64_t(*w.data_tid)) {
+      t.others[name] = t.others.value(name, std::uint64_t(0)) + g.count;
+      continue;
+    }
+    t.thread_calls += g.count;
+    const bool is_data =
+        std::find(w.data_syscalls.begin(), w.data_syscalls.end(), nr) != w.data_syscalls.end();
+    auto r = returns.find(key);
+    tally_data_call(name, is_data, g, r == returns.end() ? nullptr : &r->second, w, t);
+  }
+  return t;
+}
+
+}  // namespace
+
 // An external program's syscalls, thread by thread and number by number:
 // what its data path called (does transferTo reach sendfile? in what
 // sizes?), apart from what its runtime's other threads did meanwhile.
@@ -360,80 +428,36 @@ json Accounting::worker_syscalls(Counts& k, const RepetitionFacts& f, Figures& o
   bool named = false;
   for (const auto& [key, g] : enter->second.groups)
     named |= w.data_tid && key[0] == std::uint64_t(*w.data_tid);
-  auto on_data_thread = [&](std::uint64_t tid) {
-    return !named || tid == std::uint64_t(*w.data_tid);
-  };
-
-  json data = json::object(), others = json::object();
-  std::uint64_t data_calls = 0, thread_calls = 0, moved = 0, moving_calls = 0, largest = 0;
-  for (const auto& [key, g] : enter->second.groups) {
-    const long nr = long(key[1]);
-    const std::string name = syscall_name(nr);
-    if (!on_data_thread(key[0])) {
-      others[name] = others.value(name, std::uint64_t(0)) + g.count;
-      continue;
-    }
-    thread_calls += g.count;
-    json entry = {{"calls", data.contains(name) ? data[name]["calls"].get<std::uint64_t>() + g.count
-                                                : g.count}};
-    const bool is_data =
-        std::find(w.data_syscalls.begin(), w.data_syscalls.end(), nr) != w.data_syscalls.end();
-    entry["data_path"] = is_data;
-    if (auto r = returns.find(key); r != returns.end() && r->second.sums.count("ret")) {
-      auto bytes = r->second.sums.at("ret");
-      entry["returned_sum"] =
-          data.contains(name) ? data[name].value("returned_sum", 0ull) + bytes : bytes;
-      entry["returned_max"] =
-          std::max<std::uint64_t>(data.contains(name) ? data[name].value("returned_max", 0ull) : 0,
-                                  r->second.maxima.at("ret"));
-      if (is_data && bytes > 0) {
-        // Less the protocol's lines where a data syscall carried them: the
-        // done line's write, and a read of "go" that entered before the
-        // window opened (its exit is counted, its entry is not).
-        auto calls = r->second.count;
-        if (name == "write" && w.protocol_calls && calls > 0) {
-          bytes -= std::min(bytes, w.protocol_bytes);
-          --calls;
-        }
-        if (calls > g.count) {
-          bytes -= std::min(bytes, 3 * (calls - g.count));  // "go\n"
-          calls = g.count;
-        }
-        moved += bytes;
-        moving_calls += calls;
-        largest = std::max(largest, r->second.maxima.at("ret"));
-      }
-    }
-    data[name] = entry;
-    if (is_data) data_calls += g.count;
-  }
-  const auto protocol = std::min(w.protocol_calls, data_calls);
-  k.data_calls = {data_calls - protocol, ""};
-  k.thread_calls = {thread_calls, ""};
-  k.other_calls = others;
+  const WorkerTally t = tally_worker_calls(enter->second, returns, w, named);
+  const auto protocol = std::min(w.protocol_calls, t.data_calls);
+  k.data_calls = {t.data_calls - protocol, ""};
+  k.thread_calls = {t.thread_calls, ""};
+  k.other_calls = t.others;
   std::string names;
   for (long nr : w.data_syscalls) names += (names.empty() ? "" : "+") + syscall_name(nr);
   k.data_scope = names + (named ? " on the data thread (tid " + std::to_string(*w.data_tid) + ")"
                                 : " on every thread (the program named no data thread)");
   if (f.chunks)
-    out.values["traced_data_syscalls_per_chunk"] = double(data_calls - protocol) / double(f.chunks);
+    out.values["traced_data_syscalls_per_chunk"] =
+        double(t.data_calls - protocol) / double(f.chunks);
   else
     out.unavailable["traced_data_syscalls_per_chunk"] = "no chunks";
-  if (moving_calls)
-    out.values["traced_data_bytes_per_call"] = double(moved) / double(moving_calls);
+  if (t.moving_calls)
+    out.values["traced_data_bytes_per_call"] = double(t.moved) / double(t.moving_calls);
   else
     out.unavailable["traced_data_bytes_per_call"] = "no data syscall returned bytes";
-  json j = {{"available", true},
-            {"data_thread", named ? json(*w.data_tid) : json("every thread")},
-            {"data_thread_calls", data},
-            {"other_threads_calls", others},
-            {"data_syscalls", names},
-            {"protocol_calls_left_out", protocol},
-            {"bytes_per_moving_call", moving_calls ? double(moved) / double(moving_calls) : 0.0},
-            {"largest_return", largest},
-            {"method",
-             "tracepoints raw_syscalls:sys_enter (calls) and sys_exit (returned values) by "
-             "thread and syscall number, every thread of the program"}};
+  json j = {
+      {"available", true},
+      {"data_thread", named ? json(*w.data_tid) : json("every thread")},
+      {"data_thread_calls", t.data},
+      {"other_threads_calls", t.others},
+      {"data_syscalls", names},
+      {"protocol_calls_left_out", protocol},
+      {"bytes_per_moving_call", t.moving_calls ? double(t.moved) / double(t.moving_calls) : 0.0},
+      {"largest_return", t.largest},
+      {"method",
+       "tracepoints raw_syscalls:sys_enter (calls) and sys_exit (returned values) by "
+       "thread and syscall number, every thread of the program"}};
   if (enter->second.sums_partial) j["partial"] = enter->second.sums_reason;
   return j;
 }
@@ -461,61 +485,73 @@ json Accounting::receiver_counts(Counts& k, const RepetitionFacts& f, Figures& o
   return f.receiver ? f.receiver->kernel : json();
 }
 
-// Device transmits. On a device only this run uses (the veth pair), every
-// context is counted: the sender's, the receiver's softirq, ksoftirqd,
-// io-wq. Elsewhere (loopback, a real NIC shared with other traffic) only
-// what runs in the sender's and the receiver's tasks, and the share of the
-// payload that was seen is reported.
-json Accounting::transmits(Counts& k, const RepetitionFacts& f, Figures& out) {
-  json j;
+namespace {
+
+// A repetition's transmits: how many, their bytes (len) and paged bytes
+// (data_len), and where they were seen.
+struct Transmits {
   Maybe<std::uint64_t> n, len, data;
-  if (device_ && device_->available()) {
-    auto r = device_->read();
-    Lookup dev{&r, ""};
-    n = dev.count("device_transmits");
-    len = dev.sum("device_transmits", "len", true);
-    data = dev.sum("device_transmits", "data_len", true);
-    k.every_context = n.value.has_value();
-    k.transmit_scope = "device " + device_name_ + ", every context (system-wide, filtered)";
-    if (auto it = r.find("device_transmits"); it != r.end() && it->second.sums_partial)
-      k.transmit_scope += "; byte sums are lower bounds: " + it->second.sums_reason;
-    j = to_json(*device_, r);
-  } else {
-    auto add = [](const Maybe<std::uint64_t>& a, const Maybe<std::uint64_t>& b) {
-      if (!a.value) return a;
-      if (!b.value) return Maybe<std::uint64_t>{std::nullopt, "receiver: " + b.why_not};
-      return Maybe<std::uint64_t>{*a.value + *b.value, ""};
-    };
-    Maybe<std::uint64_t> zero{0, ""};
-    auto r = [&](const char* field) {
-      if (!f.receiver) return zero;
-      return field ? k.rcv.sum("device_transmits", field) : k.rcv.count("device_transmits");
-    };
-    n = add(k.snd.count("device_transmits"), r(nullptr));
-    len = add(k.snd.sum("device_transmits", "len"), r("len"));
-    data = add(k.snd.sum("device_transmits", "data_len"), r("data_len"));
-    k.transmit_scope =
-        "any device, in the sender's and the receiver's task contexts only (transmits run in "
-        "ksoftirqd or other tasks are not seen)";
-    if (device_) j = to_json(*device_, {});
-  }
-  j["scope"] = k.transmit_scope;
-  out.put("transmit_skbs", n);
-  out.put("transmit_paged_bytes", data);
-  k.paged = data;
-  if (len.value && data.value) {
-    k.linear = Maybe<std::uint64_t>{*len.value - *data.value, ""};
-    out.values["transmit_linear_bytes"] = double(*k.linear.value);
-    const double seen = double(*len.value);
+  bool every_context = false;
+  std::string scope;
+  json counters;
+};
+
+// On the egress device, in every context.
+Transmits device_transmits(PerfCounterSet& device, const std::string& name) {
+  Transmits t;
+  auto r = device.read();
+  Lookup dev{&r, ""};
+  t.n = dev.count("device_transmits");
+  t.len = dev.sum("device_transmits", "len", true);
+  t.data = dev.sum("device_transmits", "data_len", true);
+  t.every_context = t.n.value.has_value();
+  t.scope = "device " + name + ", every context (system-wide, filtered)";
+  if (auto it = r.find("device_transmits"); it != r.end() && it->second.sums_partial)
+    t.scope += "; byte sums are lower bounds: " + it->second.sums_reason;
+  t.counters = to_json(device, r);
+  return t;
+}
+
+// On any device, from the sender's and (when there is one) the receiver's tasks.
+Transmits task_transmits(const Lookup& snd, const Lookup& rcv, bool receiver) {
+  auto add = [](const Maybe<std::uint64_t>& a, const Maybe<std::uint64_t>& b) {
+    if (!a.value) return a;
+    if (!b.value) return Maybe<std::uint64_t>{std::nullopt, "receiver: " + b.why_not};
+    return Maybe<std::uint64_t>{*a.value + *b.value, ""};
+  };
+  Maybe<std::uint64_t> zero{0, ""};
+  auto r = [&](const char* field) {
+    if (!receiver) return zero;
+    return field ? rcv.sum("device_transmits", field) : rcv.count("device_transmits");
+  };
+  Transmits t;
+  t.n = add(snd.count("device_transmits"), r(nullptr));
+  t.len = add(snd.sum("device_transmits", "len"), r("len"));
+  t.data = add(snd.sum("device_transmits", "data_len"), r("data_len"));
+  t.scope =
+      "any device, in the sender's and the receiver's task contexts only (transmits run in "
+      "ksoftirqd or other tasks are not seen)";
+  return t;
+}
+
+// The transmits' figures; returns the bytes that left in linear buffers.
+Maybe<std::uint64_t> transmit_figures(const Transmits& t, const RepetitionFacts& f, Figures& out) {
+  out.put("transmit_skbs", t.n);
+  out.put("transmit_paged_bytes", t.data);
+  Maybe<std::uint64_t> linear;
+  if (t.len.value && t.data.value) {
+    linear = Maybe<std::uint64_t>{*t.len.value - *t.data.value, ""};
+    out.values["transmit_linear_bytes"] = double(*linear.value);
+    const double seen = double(*t.len.value);
     out.values["transmit_seen_fraction"] = seen / double(f.conditions.size);
     if (seen > 0)
-      out.values["transmit_linear_fraction"] = double(*k.linear.value) / seen;
+      out.values["transmit_linear_fraction"] = double(*linear.value) / seen;
     else
       out.unavailable["transmit_linear_fraction"] = "no transmit was seen";
   } else {
-    k.linear = {std::nullopt, len.value ? data.why_not : len.why_not};
+    linear = {std::nullopt, t.len.value ? t.data.why_not : t.len.why_not};
     out.missing({"transmit_linear_bytes", "transmit_seen_fraction", "transmit_linear_fraction"},
-                k.linear.why_not);
+                linear.why_not);
   }
   // Zero-copy sends whose pages were linearised on the way out were
   // copied, whatever their completions say (software GSO without
@@ -528,6 +564,27 @@ json Accounting::transmits(Counts& k, const RepetitionFacts& f, Figures& out) {
         : out.unavailable.count("transmit_linear_fraction")
             ? out.unavailable["transmit_linear_fraction"]
             : "no transmit was seen";
+  return linear;
+}
+
+}  // namespace
+
+// Device transmits. On a device only this run uses (the veth pair), every
+// context is counted: the sender's, the receiver's softirq, ksoftirqd,
+// io-wq. Elsewhere (loopback, a real NIC shared with other traffic) only
+// what runs in the sender's and the receiver's tasks, and the share of the
+// payload that was seen is reported.
+json Accounting::transmits(Counts& k, const RepetitionFacts& f, Figures& out) {
+  const bool on_device = device_ && device_->available();
+  Transmits t = on_device ? device_transmits(*device_, device_name_)
+                          : task_transmits(k.snd, k.rcv, f.receiver != nullptr);
+  if (!on_device && device_) t.counters = to_json(*device_, {});
+  k.every_context = t.every_context;
+  k.transmit_scope = t.scope;
+  k.paged = t.data;
+  k.linear = transmit_figures(t, f, out);
+  json j = t.counters;
+  j["scope"] = t.scope;
   return j;
 }
 
@@ -560,42 +617,42 @@ void Accounting::service_demand(const RepetitionFacts& f, Figures& out) {
   }
 }
 
-// The copy-bound limit, how close the run came to it, and the share of
-// each side's CPU time that its copies would take at the calibrated cost.
-json Accounting::copy_bound_and_share(const RepetitionFacts& f, Figures& out) {
-  auto all = {"copy_bound_limit_bytes_per_s", "copy_efficiency", "copy_cpu_share",
-              "sender_copy_cpu_share", "receiver_copy_cpu_share"};
-  if (!f.calibration) {
-    out.missing(all, "no memcpy calibration in this run");
-    return {};
-  }
+namespace {
+
+// The copy-bound limit and how close the run came to it (an estimate from
+// the calibrated memcpy cost), or why it bounds nothing here.
+json copy_bound_figures(const RepetitionFacts& f, Figures& out) {
   auto b = copy_bound(f.ledger, *f.calibration, online_cpus());
   json bound = {{"critical_path_cpu_copies", b.copies}, {"basis", b.basis}, {"method", "estimate"}};
-  if (b.limit_bytes_per_s > 0) {
-    const double eff = f.throughput / b.limit_bytes_per_s;
-    bound["limit_bytes_per_s"] = b.limit_bytes_per_s;
-    bound["efficiency"] = eff;
-    if (eff <= 1 && f.calibration->dram.settled) {
-      out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
-      out.values["copy_efficiency"] = eff;
-    } else {
-      // Not a limit then: the copies cost less than calibrated here (their
-      // source or destination cache-resident, or calibration disturbed).
-      const std::string why =
-          eff > 1 ? "calibration unreliable: throughput exceeded the copy-bound estimate (" +
-                        std::to_string(eff).substr(0, 4) +
-                        " x), so the calibrated DRAM memcpy cost bounds nothing"
-                  : "calibration unreliable: " + f.calibration->note;
-      out.unavailable["copy_bound_limit_bytes_per_s"] = why;
-      out.unavailable["copy_efficiency"] = why;
-      bound["exceeded"] = eff > 1;
-      bound["unreliable"] = why;
-    }
-  } else {
+  if (b.limit_bytes_per_s <= 0) {
     out.missing({"copy_bound_limit_bytes_per_s", "copy_efficiency"}, b.basis);
+    return bound;
   }
-  // Would zero copy pay? copies x calibrated cost per byte / CPU per byte.
-  const double per_byte = copy_ns_per_byte(*f.calibration);
+  const double eff = f.throughput / b.limit_bytes_per_s;
+  bound["limit_bytes_per_s"] = b.limit_bytes_per_s;
+  bound["efficiency"] = eff;
+  if (eff <= 1 && f.calibration->dram.settled) {
+    out.values["copy_bound_limit_bytes_per_s"] = b.limit_bytes_per_s;
+    out.values["copy_efficiency"] = eff;
+    return bound;
+  }
+  // Not a limit then: the copies cost less than calibrated here (their
+  // source or destination cache-resident, or calibration disturbed).
+  const std::string why =
+      eff > 1 ? "calibration unreliable: throughput exceeded the copy-bound estimate (" +
+                    std::to_string(eff).substr(0, 4) +
+                    " x), so the calibrated DRAM memcpy cost bounds nothing"
+              : "calibration unreliable: " + f.calibration->note;
+  out.unavailable["copy_bound_limit_bytes_per_s"] = why;
+  out.unavailable["copy_efficiency"] = why;
+  bound["exceeded"] = eff > 1;
+  bound["unreliable"] = why;
+  return bound;
+}
+
+// Would zero copy pay? Each side's copies x the calibrated cost per byte,
+// as a share of its CPU per byte.
+void copy_shares(const RepetitionFacts& f, Figures& out, double per_byte) {
   const double bytes = double(f.conditions.size);
   const Usage& sender = f.sender_process ? *f.sender_process : f.sender;
   auto share = [&](const char* key, int copies, std::optional<double> cpu_ns_per_byte) {
@@ -624,28 +681,68 @@ json Accounting::copy_bound_and_share(const RepetitionFacts& f, Figures& out) {
     out.unavailable["receiver_copy_cpu_share"] = "no receiver process";
   }
   share("copy_cpu_share", snd + rcv, total * 1e9 / bytes);
+}
+
+// The bytes the receiver's read()s of a pipe returned (raw_syscalls:sys_exit).
+Maybe<std::uint64_t> receiver_pipe_reads(const Lookup& rcv,
+                                         const std::map<std::string, PerfEventResult>& results) {
+  auto it = results.find("syscall_returns");
+  if (!rcv.results) return {std::nullopt, rcv.set_reason};
+  if (it == results.end() || !it->second.available)
+    return {std::nullopt, it == results.end() ? "not counted" : it->second.reason};
+  if (it->second.sums_partial)
+    return {std::nullopt, "records were lost: " + it->second.sums_reason};
+  std::uint64_t got = 0;
+  for (const auto& [key, g] : it->second.groups)
+    if (!key.empty() && crosses(long(key[0])) == Crosses::to_user && g.sums.count("ret"))
+      got += g.sums.at("ret");
+  return {got, ""};
+}
+
+// The bytes TCP_ZEROCOPY_RECEIVE mapped, as the receiver reported them.
+Maybe<std::uint64_t> receiver_mapped_bytes(const ReceiverReport& r) {
+  auto it = r.evidence.find("zerocopy_receive_mapped_bytes");
+  if (it != r.evidence.end()) return {it->second, ""};
+  return {std::nullopt, "the receiver reported no mapped bytes"};
+}
+
+// The sender's page faults, and how they were counted.
+void sender_faults(const RepetitionFacts& f, const Lookup& snd, MeasuredCopies& m) {
+  if (f.worker && f.worker->data_thread_seen) {
+    // A runtime's other threads fault for themselves (heap growth, JIT
+    // code, GC): the ledger models the data path, so its thread is counted.
+    m.sender_faults = std::uint64_t(f.sender.minor_faults + f.sender.major_faults);
+    m.faults_method = "minflt+majflt of the program's data thread (/proc/PID/task/TID/stat)";
+  } else if (auto pf = snd.count("page_faults"); pf.value) {
+    m.sender_faults = *pf.value;
+    m.faults_method = "software-event page-faults";
+  } else {
+    m.sender_faults = std::uint64_t(f.sender.minor_faults + f.sender.major_faults);
+    m.faults_method = "rusage";
+  }
+}
+
+}  // namespace
+
+// The copy-bound limit, how close the run came to it, and the share of
+// each side's CPU time that its copies would take at the calibrated cost.
+json Accounting::copy_bound_and_share(const RepetitionFacts& f, Figures& out) {
+  if (!f.calibration) {
+    out.missing({"copy_bound_limit_bytes_per_s", "copy_efficiency", "copy_cpu_share",
+                 "sender_copy_cpu_share", "receiver_copy_cpu_share"},
+                "no memcpy calibration in this run");
+    return {};
+  }
+  json bound = copy_bound_figures(f, out);
+  const double per_byte = copy_ns_per_byte(*f.calibration);
+  copy_shares(f, out, per_byte);
   bound["copy_ns_per_byte"] = per_byte;
   return bound;
 }
 
-json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>& values,
-                        std::map<std::string, std::string>& unavailable) {
+// The model's inputs: the repetition's facts and the kernel's counts.
+MeasuredCopies Accounting::measured_copies(const Counts& k, const RepetitionFacts& f) {
   const auto& c = f.conditions;
-  Figures out{values, unavailable};
-  Counts k;
-  json kernel;
-  kernel["sender"] = sender_counts(k, f, out);
-  if (f.worker)
-    kernel["sender"]["syscalls_by_name"] = worker_syscalls(k, f, out);
-  else
-    out.missing({"traced_data_syscalls_per_chunk", "traced_data_bytes_per_call"},
-                "traced by syscall only for an external strategy's program");
-  if (auto r = receiver_counts(k, f, out); !r.is_null()) kernel["receiver"] = r;
-  kernel["transmits"] = transmits(k, f, out);
-  service_demand(f, out);
-  json bound = copy_bound_and_share(f, out);
-
-  // The model beside the evidence.
   MeasuredCopies m;
   m.size = c.size;
   m.chunk = c.chunk;
@@ -661,47 +758,23 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
     m.data_syscall_scope = k.data_scope;
     m.other_thread_calls = k.other_calls;
   }
-  {
-    std::optional<pid_t> tid;
-    if (f.worker && f.worker->data_tid && f.worker->data_thread_seen) tid = f.worker->data_tid;
-    auto b = boundary_bytes(k.snd.results, k.snd.set_reason, tid, c.sink, f.calls.zerocopy);
-    m.kernel_to_user = b.to_user;
-    m.kernel_from_user = b.from_user;
-    m.boundary_calls = b.calls;
-    m.boundary_scope = b.scope;
-    m.zerocopy = f.calls.zerocopy;
-  }
-  if (f.receiver && c.sink == SinkKind::pipe) {
-    m.receiver_reads_pipe = true;
-    auto it = k.receiver_results.find("syscall_returns");
-    if (!k.rcv.results) {
-      m.receiver_read_bytes = {std::nullopt, k.rcv.set_reason};
-    } else if (it == k.receiver_results.end() || !it->second.available) {
-      m.receiver_read_bytes = {std::nullopt,
-                               it == k.receiver_results.end() ? "not counted" : it->second.reason};
-    } else if (it->second.sums_partial) {
-      m.receiver_read_bytes = {std::nullopt, "records were lost: " + it->second.sums_reason};
-    } else {
-      std::uint64_t got = 0;
-      for (const auto& [key, g] : it->second.groups)
-        if (!key.empty() && crosses(long(key[0])) == Crosses::to_user && g.sums.count("ret"))
-          got += g.sums.at("ret");
-      m.receiver_read_bytes = {got, ""};
-    }
-  }
+  std::optional<pid_t> tid;
+  if (f.worker && f.worker->data_tid && f.worker->data_thread_seen) tid = f.worker->data_tid;
+  auto b = boundary_bytes(k.snd.results, k.snd.set_reason, tid, c.sink, f.calls.zerocopy);
+  m.kernel_to_user = b.to_user;
+  m.kernel_from_user = b.from_user;
+  m.boundary_calls = b.calls;
+  m.boundary_scope = b.scope;
+  m.zerocopy = f.calls.zerocopy;
+  m.receiver_reads_pipe = f.receiver && c.sink == SinkKind::pipe;
+  if (m.receiver_reads_pipe) m.receiver_read_bytes = receiver_pipe_reads(k.rcv, k.receiver_results);
   m.bytes_to_user = f.calls.bytes_to_user;
   m.bytes_from_user = f.bytes_from_user;
   m.receiver_copies_traceable = f.receiver && is_socket_sink(c.sink);
   m.receiver_copy_calls = k.copy_calls;
   m.receiver_copy_bytes = k.copy_bytes;
-  if (f.receiver && c.receiver == ReceiverMode::zerocopy_receive) {
-    m.receiver_maps = true;
-    auto it = f.receiver->evidence.find("zerocopy_receive_mapped_bytes");
-    if (it != f.receiver->evidence.end())
-      m.receiver_mapped_bytes = {it->second, ""};
-    else
-      m.receiver_mapped_bytes = {std::nullopt, "the receiver reported no mapped bytes"};
-  }
+  m.receiver_maps = f.receiver && c.receiver == ReceiverMode::zerocopy_receive;
+  if (m.receiver_maps) m.receiver_mapped_bytes = receiver_mapped_bytes(*f.receiver);
   m.page_cache_pages = k.pc_pages;
   m.cache_resident_fraction = f.cache_resident_fraction;
   m.transmit_applicable = is_socket_sink(c.sink) && c.sink != SinkKind::unix_stream;
@@ -709,19 +782,30 @@ json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>&
   m.transmit_paged_bytes = k.paged;
   m.transmit_every_context = k.every_context;
   m.transmit_scope = k.transmit_scope;
-  if (f.worker && f.worker->data_thread_seen) {
-    // A runtime's other threads fault for themselves (heap growth, JIT
-    // code, GC): the ledger models the data path, so its thread is counted.
-    m.sender_faults = std::uint64_t(f.sender.minor_faults + f.sender.major_faults);
-    m.faults_method = "minflt+majflt of the program's data thread (/proc/PID/task/TID/stat)";
-  } else if (auto pf = k.snd.count("page_faults"); pf.value) {
-    m.sender_faults = *pf.value;
-    m.faults_method = "software-event page-faults";
-  } else {
-    m.sender_faults = std::uint64_t(f.sender.minor_faults + f.sender.major_faults);
-    m.faults_method = "rusage";
-  }
-  return {{"kernel", kernel}, {"model_check", check_model(f.ledger, c, m)}, {"copy_bound", bound}};
+  sender_faults(f, k.snd, m);
+  return m;
+}
+
+json Accounting::record(const RepetitionFacts& f, std::map<std::string, double>& values,
+                        std::map<std::string, std::string>& unavailable) {
+  Figures out{values, unavailable};
+  Counts k;
+  json kernel;
+  kernel["sender"] = sender_counts(k, f, out);
+  if (f.worker)
+    kernel["sender"]["syscalls_by_name"] = worker_syscalls(k, f, out);
+  else
+    out.missing({"traced_data_syscalls_per_chunk", "traced_data_bytes_per_call"},
+                "traced by syscall only for an external strategy's program");
+  if (auto r = receiver_counts(k, f, out); !r.is_null()) kernel["receiver"] = r;
+  kernel["transmits"] = transmits(k, f, out);
+  service_demand(f, out);
+  json bound = copy_bound_and_share(f, out);
+  // The model beside the evidence.
+  const MeasuredCopies m = measured_copies(k, f);
+  return {{"kernel", kernel},
+          {"model_check", check_model(f.ledger, f.conditions, m)},
+          {"copy_bound", bound}};
 }
 
 ReceiverAccounting::ReceiverAccounting(bool kernel_counters) {

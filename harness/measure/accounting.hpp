@@ -99,6 +99,7 @@ class Accounting {
   nlohmann::json copy_bound_and_share(const RepetitionFacts& f, Figures& out);
 
   nlohmann::json worker_syscalls(Counts& k, const RepetitionFacts& f, Figures& out);
+  static MeasuredCopies measured_copies(const Counts& k, const RepetitionFacts& f);
 
   std::unique_ptr<PerfCounterSet> sender_;
   pid_t worker_ = -1;                       // the sender's counters follow this program, not us

@@ -5,6 +5,7 @@
 
 #include "harness/base/units.hpp"
 #include "harness/measure/accounting.hpp"
+#include "harness/measure/check_items.hpp"
 #include "harness/measure/storage_device.hpp"
 
 namespace zc {
@@ -19,33 +20,6 @@ std::vector<PerfEventSpec> append_event_specs() {
 }
 
 namespace {
-
-json not_measured(json predicted, const std::string& why) {
-  return {{"status", "not_measured"}, {"predicted", std::move(predicted)}, {"reason", why}};
-}
-
-json item(const char* status, json predicted, json measured, const std::string& method,
-          const std::string& rule) {
-  return {{"status", status},
-          {"predicted", std::move(predicted)},
-          {"measured", std::move(measured)},
-          {"method", method},
-          {"rule", rule}};
-}
-
-bool within(double measured, double predicted, double rel, double abs) {
-  return std::fabs(measured - predicted) <= rel * predicted + abs;
-}
-
-std::uint64_t evidence(const CallCounters& c, const char* key) {
-  auto it = c.evidence.find(key);
-  return it == c.evidence.end() ? 0 : it->second;
-}
-
-// The program's own memory: the record buffer, a mapping of the log.
-bool in_user_memory(Place p) {
-  return p == Place::user_buffer || p == Place::mapped_page_cache || p == Place::runtime_heap;
-}
 
 // The log's pages: written through the page cache, or through a mapping of it.
 bool log_pages(Place p) { return p == Place::sink_page_cache || p == Place::mapped_page_cache; }
@@ -90,45 +64,19 @@ bool stores_into_mapping(const Ledger& l) {
   });
 }
 
-// Bytes that differ from the model by less than this are one-off calls.
-std::uint64_t one_off_bytes(std::uint64_t size) { return size / 100 + 64 * 1024; }
-
 // Calls the ledger does not model per record: the final sync, a mapped
 // log's growth steps (fallocate), the syncs of an interval policy (timing,
 // not records), bookkeeping.
 std::uint64_t unmodelled_calls(const Conditions& c, const AppendEvidence& e) {
-  return 1 + evidence(*e.calls, "grow_calls") + e.calls->bookkeeping_syscalls +
+  return 1 + call_evidence(*e.calls, "grow_calls") + e.calls->bookkeeping_syscalls +
          (c.append.sync.kind == SyncPolicy::Kind::interval ? e.syncs : 0);
 }
 
 json syscalls_item(const Ledger& l, const Conditions& c, const AppendEvidence& e) {
-  const double p = l.syscalls_per_chunk;
-  if (e.records == 0) return not_measured(p, "no records");
-  auto skip = unmodelled_calls(c, e);
-  auto per_record = [&](std::uint64_t n) {
-    return double(n - std::min(skip, n)) / double(e.records);
-  };
-  json measured = {{"exact_per_record", per_record(e.calls->syscalls)}, {"unmodelled_calls", skip}};
-  if (!e.traced_syscalls.value)
-    return item(
-        within(per_record(e.calls->syscalls), p, 0.05, 0.01) ? "consistent" : "inconsistent", p,
-        measured, "exact (the strategy's own count)",
-        "per record within 5% of the model; no kernel count: " + e.traced_syscalls.why_not);
-  measured["tracepoint_per_record"] = per_record(*e.traced_syscalls.value);
-  return item(within(per_record(*e.traced_syscalls.value), p, 0.05, 0.01) ? "pass" : "fail", p,
-              measured,
-              "tracepoint raw_syscalls:sys_enter on the appending thread (the final sync, growth "
-              "steps and interval syncs apart)",
-              "per record within 5% of the model");
-}
-
-json cross_check_item(const AppendEvidence& e) {
-  if (!e.traced_syscalls.value) return not_measured(e.calls->syscalls, e.traced_syscalls.why_not);
-  auto traced = *e.traced_syscalls.value, exact = e.calls->syscalls;
-  double slack = std::max(2.0, 0.005 * double(exact));
-  return item(std::fabs(double(traced) - double(exact)) <= slack ? "pass" : "fail", exact, traced,
-              "tracepoint raw_syscalls:sys_enter vs exact call-site count",
-              "equal within max(2, 0.5%): any other syscall in the window is unaccounted work");
+  return syscalls_per_record_item(
+      l.syscalls_per_chunk, e.records, unmodelled_calls(c, e), e.calls->syscalls, e.traced_syscalls,
+      "tracepoint raw_syscalls:sys_enter on the appending thread (the final sync, growth "
+      "steps and interval syncs apart)");
 }
 
 // The bytes the calls took out of user memory (their return values),
@@ -169,42 +117,38 @@ json boundary_item(const Ledger& l, const AppendEvidence& e, const std::string& 
     measured["split_reason"] = fs == "tmpfs" ? "the log is on tmpfs: no page-cache tracepoint"
                                              : e.page_cache_pages.why_not;
   }
-  return item(pass ? "pass" : "fail", predicted, measured, method, rule + ", within 1% + 64 KiB");
+  return check_item(pass ? "pass" : "fail", predicted, measured, method,
+                    rule + ", within 1% + 64 KiB");
 }
 
 json page_cache_item(const Ledger& l, const AppendEvidence& e, const std::string& fs) {
   const std::uint64_t predicted = reaches_log_pages(l) ? pages_of(e.size) : 0;
-  if (fs == "tmpfs")
-    return not_measured(predicted,
-                        "the log is on tmpfs, whose pages are not added through the page cache's "
-                        "tracepoint");
+  if (fs == "tmpfs") return not_measured(predicted, kTmpfsPages);
   if (!e.page_cache_pages.value) return not_measured(predicted, e.page_cache_pages.why_not);
   auto m = *e.page_cache_pages.value;
-  return item(within(double(m), double(predicted), 0.02, 64) ? "pass" : "fail", predicted, m,
-              "tracepoint filemap:mm_filemap_add_to_page_cache on the appending thread, 2^order "
-              "pages per folio summed",
-              predicted ? "every page of the new log inserted once: within 2% + 64 pages"
-                        : "past the page cache (O_DIRECT): no more than 64 pages");
+  return check_item(
+      within(double(m), double(predicted), 0.02, 64) ? "pass" : "fail", predicted, m,
+      "tracepoint filemap:mm_filemap_add_to_page_cache on the appending thread, 2^order "
+      "pages per folio summed",
+      predicted ? "every page of the new log inserted once: within 2% + 64 pages"
+                : "past the page cache (O_DIRECT): no more than 64 pages");
 }
 
 // The log's new pages are filled by exactly one CPU copy each (a write(),
 // a store through the mapping); a log that bypassed the page cache has none.
 json log_page_copies_item(const Ledger& l, const AppendEvidence& e, const std::string& fs) {
   const int copies = copies_into_log_pages(l);
-  if (fs == "tmpfs")
-    return not_measured(copies,
-                        "the log is on tmpfs, whose pages are not added through the page cache's "
-                        "tracepoint");
+  if (fs == "tmpfs") return not_measured(copies, kTmpfsPages);
   if (!e.page_cache_pages.value) return not_measured(copies, e.page_cache_pages.why_not);
   const auto seen = *e.page_cache_pages.value, log = pages_of(e.size);
   json measured = {{"page_cache_insertion_pages", seen}, {"log_pages", log}};
   const char* method = "tracepoint filemap:mm_filemap_add_to_page_cache (the log's pages are new)";
   if (double(seen) >= 0.98 * double(log))
-    return item(copies == 1 ? "pass" : "fail", copies, measured, method,
-                "new log pages: one CPU copy into them per byte");
+    return check_item(copies == 1 ? "pass" : "fail", copies, measured, method,
+                      "new log pages: one CPU copy into them per byte");
   if (seen <= 64)
-    return item(copies == 0 ? "pass" : "fail", copies, measured, method,
-                "no log page entered the page cache: no CPU copy into one");
+    return check_item(copies == 0 ? "pass" : "fail", copies, measured, method,
+                      "no log page entered the page cache: no CPU copy into one");
   return not_measured(copies, "part of the log entered the page cache (" + std::to_string(seen) +
                                   " of " + std::to_string(log) + " pages)");
 }
@@ -228,13 +172,9 @@ json faults_item(const Ledger& l, const AppendEvidence& e, std::uint64_t record)
                                    : "no mapping: at most the record buffer's first touch"}};
   if (!e.page_faults.value) return not_measured(predicted, e.page_faults.why_not);
   auto m = *e.page_faults.value;
-  return item(m >= lo && m <= hi ? "pass" : "fail", predicted, m,
-              "perf software event page-faults (appending thread)", "min <= faults <= max");
+  return check_item(m >= lo && m <= hi ? "pass" : "fail", predicted, m,
+                    "perf software event page-faults (appending thread)", "min <= faults <= max");
 }
-
-// Pages re-dirtied after a sync are written again: per sync, at most a
-// large folio (64 KiB) of the log more than its bytes.
-constexpr std::uint64_t kRewritePerSync = 64 * 1024;
 
 json storage_item(const Conditions& c, const AppendEvidence& e, const std::string& fs) {
   const bool syncing = c.append.sync.kind != SyncPolicy::Kind::none;
@@ -254,13 +194,14 @@ json storage_item(const Conditions& c, const AppendEvidence& e, const std::strin
   if (!e.storage_write_bytes.value) return not_measured(predicted, e.storage_write_bytes.why_not);
   auto m = *e.storage_write_bytes.value;
   json measured = {{"bytes", m}, {"per_log_byte", double(m) / double(e.size)}};
-  return item(m >= lo && m <= hi ? "pass" : "fail", predicted, measured,
-              "/proc/self/io write_bytes (charged as pages are dirtied, and for O_DIRECT writes)",
-              syncing ? "every byte of the log written for the device at least once, and at most "
-                        "64 KiB more per sync (a page dirtied again after a sync is charged "
-                        "again; records that share pages: each such page once more per record)"
-                      : "the log's bytes, rounded up to pages, written for the device once (+1%; "
-                        "records that share pages: each such page once more per record)");
+  return check_item(
+      m >= lo && m <= hi ? "pass" : "fail", predicted, measured,
+      "/proc/self/io write_bytes (charged as pages are dirtied, and for O_DIRECT writes)",
+      syncing ? "every byte of the log written for the device at least once, and at most "
+                "64 KiB more per sync (a page dirtied again after a sync is charged "
+                "again; records that share pages: each such page once more per record)"
+              : "the log's bytes, rounded up to pages, written for the device once (+1%; "
+                "records that share pages: each such page once more per record)");
 }
 
 // Every hop starts where the records are (the record buffer) or where an
@@ -275,9 +216,10 @@ json path_item(const Ledger& l) {
     else if (h.to == Place::disk && h.by != Mover::dma)
       wrong = "reaches the device without DMA";
     if (!wrong.empty())
-      return item("fail", "every hop starts where an earlier one ended; only DMA reaches a device",
-                  "hop " + std::to_string(i + 1) + " (" + hop_name(h) + ") " + wrong,
-                  "the ledger's hops as a path", "each hop's source was reached");
+      return check_item("fail",
+                        "every hop starts where an earlier one ended; only DMA reaches a device",
+                        "hop " + std::to_string(i + 1) + " (" + hop_name(h) + ") " + wrong,
+                        "the ledger's hops as a path", "each hop's source was reached");
     reached.push_back(h.to);
   }
   return {{"status", "consistent"},
@@ -293,12 +235,11 @@ bool verifies(const std::string& name) {
 // Which item's evidence sees a hop ("" and why when none does). O_DIRECT's
 // DMA out of the record buffer is seen (the bytes returned, no page
 // inserted); the page cache's writeback is DMA that no CPU does.
-std::string coverage(const Hop& h, std::string* why) {
-  if (leaves_user_memory(h)) return "boundary_copies";
-  if (h.by == Mover::dma) return "";
-  if (log_pages(h.to)) return "log_page_copies";
-  *why = "no tracepoint sees this hop";
-  return "";
+Coverage coverage(const Hop& h, const Conditions&) {
+  if (leaves_user_memory(h)) return {"boundary_copies", ""};
+  if (h.by == Mover::dma) return {"", ""};
+  if (log_pages(h.to)) return {"log_page_copies", ""};
+  return {"", "no tracepoint sees this hop"};
 }
 
 AppendCheckObserver g_observer = nullptr;
@@ -310,71 +251,24 @@ void set_append_check_observer_for_tests(AppendCheckObserver observer) { g_obser
 json check_append_model(const Ledger& l, const Conditions& c, const AppendEvidence& e,
                         const std::string& fs) {
   if (g_observer) g_observer(l, c, e, fs);
-  json items = {{"syscalls_per_record", syscalls_item(l, c, e)},
-                {"syscall_count_cross_check", cross_check_item(e)},
-                {"boundary_copies", boundary_item(l, e, fs)},
-                {"page_cache_insertions", page_cache_item(l, e, fs)},
-                {"log_page_copies", log_page_copies_item(l, e, fs)},
-                {"page_faults", faults_item(l, e, c.chunk)},
-                {"storage_write_bytes", storage_item(c, e, fs)},
-                {"ledger_path", path_item(l)}};
-  bool failed = false;
-  for (auto& [name, it] : items.items())
-    if (it["status"] == "fail" || it["status"] == "inconsistent") failed = true;
-  json unchecked = json::array();
-  int checked = 0;
-  for (const auto& h : l.hops) {
-    std::string why;
-    auto name = coverage(h, &why);
-    if (name.empty() && h.by == Mover::dma) continue;
-    auto status = name.empty() ? "" : items[name].value("status", std::string("not_measured"));
-    if (status == "pass" || status == "fail") {
-      ++checked;
-      continue;
-    }
-    unchecked.push_back(
-        {{"hop", hop_name(h)},
-         {"why", name.empty()
-                     ? why
-                     : name + ": " + items[name].value("reason", std::string("not measured"))}});
-  }
-  // No evidence, no pass: /proc/self/io, the path and the strategy's own
-  // count can fail a run, never pass it; a tracepoint item must check a hop.
-  std::string status = failed ? "fail" : checked > 0 ? "pass" : "not_measured";
-  json out = {{"status", status}, {"items", items}, {"unchecked", unchecked}};
-  if (status == "not_measured") {
-    std::string why = "not verified: no kernel evidence checked a hop";
-    for (auto& [name, it] : items.items())
-      if (verifies(name) && it["status"] == "not_measured") {
-        why += " (" + name + ": " + it.value("reason", std::string("not measured")) + ")";
-        break;
-      }
-    out["reason"] = why;
-  }
-  return out;
+  json items = {
+      {"syscalls_per_record", syscalls_item(l, c, e)},
+      {"syscall_count_cross_check", syscall_cross_check_item(e.calls->syscalls, e.traced_syscalls)},
+      {"boundary_copies", boundary_item(l, e, fs)},
+      {"page_cache_insertions", page_cache_item(l, e, fs)},
+      {"log_page_copies", log_page_copies_item(l, e, fs)},
+      {"page_faults", faults_item(l, e, c.chunk)},
+      {"storage_write_bytes", storage_item(c, e, fs)},
+      {"ledger_path", path_item(l)}};
+  return record_check(l, c, std::move(items), coverage, verifies);
 }
 
 std::string append_copy_verdict(const json& ledger, const json& check) {
-  int cpu = ledger.value("cpu_copies_sender", 0);
-  std::string claim =
-      std::to_string(cpu) + (cpu == 1 ? " CPU copy" : " CPU copies") + " into the log";
-  const std::string status = check.value("status", "not_measured");
-  if (status == "not_measured")
-    return claim + " (model only: " + check.value("reason", std::string("no kernel evidence")) +
-           ")" + unchecked_note(check);
-  std::vector<std::string> failed, evidence;
-  for (auto& [name, it] : check["items"].items()) {
-    if (it["status"] == "fail" || it["status"] == "inconsistent")
-      failed.push_back(name + " predicted " + it["predicted"].dump() + ", measured " +
-                       it.value("measured", json()).dump());
-    else if (it["status"] == "pass") {
-      if (name == "syscall_count_cross_check") evidence.push_back("raw_syscalls");
-      if (name == "boundary_copies") evidence.push_back("raw_syscalls return values");
-      if (name == "page_cache_insertions") evidence.push_back("mm_filemap_add_to_page_cache");
-      if (name == "log_page_copies") evidence.push_back("new log pages");
-    }
-  }
-  return verdict_line(claim, failed, evidence) + unchecked_note(check);
+  return record_copy_verdict(ledger, "into the log", check,
+                             {{"syscall_count_cross_check", "raw_syscalls"},
+                              {"boundary_copies", "raw_syscalls return values"},
+                              {"page_cache_insertions", "mm_filemap_add_to_page_cache"},
+                              {"log_page_copies", "new log pages"}});
 }
 
 AppendKernelWindow::AppendKernelWindow(bool on) {

@@ -4,31 +4,13 @@
 #include <cmath>
 #include <vector>
 
+#include "harness/base/units.hpp"
+#include "harness/measure/check_items.hpp"
+
 namespace zc {
 using nlohmann::json;
 
 namespace {
-
-constexpr std::uint64_t kPage = 4096;
-
-std::uint64_t pages(std::uint64_t bytes) { return (bytes + kPage - 1) / kPage; }
-
-json not_measured(json predicted, const std::string& why) {
-  return {{"status", "not_measured"}, {"predicted", std::move(predicted)}, {"reason", why}};
-}
-
-json item(bool pass, json predicted, json measured, const std::string& method,
-          const std::string& rule) {
-  return {{"status", pass ? "pass" : "fail"},
-          {"predicted", std::move(predicted)},
-          {"measured", std::move(measured)},
-          {"method", method},
-          {"rule", rule}};
-}
-
-bool within(double measured, double predicted, double rel, double abs) {
-  return std::fabs(measured - predicted) <= rel * predicted + abs;
-}
 
 // The sender touches the mapped file only where a CPU copy reads it
 // (write() to /dev/null never does).
@@ -59,13 +41,6 @@ bool linearises_on_transmit(const Ledger& l) {
     return h.from == Place::socket_buffer && h.to == Place::socket_buffer && h.by == Mover::cpu &&
            h.note.find("scatter-gather") != std::string::npos;
   });
-}
-
-// Memory the program addresses (its buffers, a mapping of the file, a
-// runtime's heap): a CPU hop between it and a kernel place crosses the
-// user boundary, and the calls' return values show its bytes.
-bool in_user_memory(Place p) {
-  return p == Place::user_buffer || p == Place::mapped_page_cache || p == Place::runtime_heap;
 }
 
 // Local delivery copying the pages a zero-copy send pinned: the kernel
@@ -124,9 +99,10 @@ json external_syscalls_item(const Ledger& l, const MeasuredCopies& m) {
   // A runtime makes a few data-syscall-like calls once per transfer, not
   // per chunk (the JDK stats a channel on its first use, a program reads
   // to EOF): two such calls are allowed over the whole transfer.
-  return item(within(traced, p, 0.05, 2.0 / double(m.chunks)), p, measured,
-              "tracepoint raw_syscalls:sys_enter by thread and number",
-              "the data syscalls per chunk within 5% of the model, plus 2 calls per transfer");
+  return check_item(
+      within(traced, p, 0.05, 2.0 / double(m.chunks)), p, measured,
+      "tracepoint raw_syscalls:sys_enter by thread and number",
+      "the data syscalls per chunk within 5% of the model, plus 2 calls per transfer");
 }
 
 json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
@@ -155,10 +131,11 @@ json syscalls_item(const Ledger& l, const MeasuredCopies& m) {
       *m.traced_syscalls.value - std::min(m.bookkeeping_syscalls, *m.traced_syscalls.value);
   double traced = double(traced_data) / double(m.chunks);
   measured["tracepoint_per_chunk"] = traced;
-  return item(within(traced, p, 0.05, 0.01), p, measured,
-              m.bookkeeping_syscalls ? "tracepoint raw_syscalls:sys_enter, bookkeeping calls apart"
-                                     : "tracepoint raw_syscalls:sys_enter",
-              "traced calls per chunk within 5% of the model");
+  return check_item(within(traced, p, 0.05, 0.01), p, measured,
+                    m.bookkeeping_syscalls
+                        ? "tracepoint raw_syscalls:sys_enter, bookkeeping calls apart"
+                        : "tracepoint raw_syscalls:sys_enter",
+                    "traced calls per chunk within 5% of the model");
 }
 
 // The strategy's own count against the kernel's: the window holds the
@@ -170,21 +147,12 @@ json cross_check_item(const MeasuredCopies& m) {
       return not_measured(nullptr,
                           "the program did not count its syscalls (a JVM cannot see the calls "
                           "the JDK makes for it): the traced calls stand alone");
-    if (!m.traced_thread_syscalls.value)
-      return not_measured(m.exact_syscalls, m.traced_thread_syscalls.why_not);
-    auto traced = *m.traced_thread_syscalls.value;
-    double slack = std::max(2.0, 0.005 * double(m.exact_syscalls));
-    return item(std::fabs(double(traced) - double(m.exact_syscalls)) <= slack, m.exact_syscalls,
-                traced,
-                "tracepoint raw_syscalls:sys_enter on the data thread vs the program's count",
-                "equal within max(2, 0.5%): any other syscall of that thread is unaccounted work");
+    return syscall_cross_check_item(
+        m.exact_syscalls, m.traced_thread_syscalls,
+        "tracepoint raw_syscalls:sys_enter on the data thread vs the program's count",
+        "equal within max(2, 0.5%): any other syscall of that thread is unaccounted work");
   }
-  if (!m.traced_syscalls.value) return not_measured(m.exact_syscalls, m.traced_syscalls.why_not);
-  auto traced = *m.traced_syscalls.value;
-  double slack = std::max(2.0, 0.005 * double(m.exact_syscalls));
-  return item(std::fabs(double(traced) - double(m.exact_syscalls)) <= slack, m.exact_syscalls,
-              traced, "tracepoint raw_syscalls:sys_enter vs exact call-site count",
-              "equal within max(2, 0.5%): any other syscall in the window is unaccounted work");
+  return syscall_cross_check_item(m.exact_syscalls, m.traced_syscalls);
 }
 
 // The strategy's own tally of the bytes it handed to its calls beside the
@@ -201,7 +169,6 @@ json bytes_item(int copies, std::uint64_t size, std::uint64_t measured, const ch
 }
 
 json receiver_pipe_item(const Ledger& l, const MeasuredCopies& m);
-std::uint64_t one_off_bytes(std::uint64_t size);
 
 // The receiver's hop that TCP_ZEROCOPY_RECEIVE maps (ledger.hpp), if any.
 bool mapped_on_receive(const Ledger& l) {
@@ -235,11 +202,12 @@ json receiver_mapping_item(const Ledger& l, const MeasuredCopies& m, std::uint64
   const bool whole = mapped + copied == stream;
   const bool pass = whole && (maps ? copies == 0 && copied <= most
                                    : copies == 1 && copied == stream && mapped == 0);
-  return item(pass, predicted, measured,
-              "TCP_ZEROCOPY_RECEIVE result fields (bytes mapped, as the kernel returned them) + "
-              "tracepoint skb:skb_copy_datagram_iovec (bytes copied, receiver)",
-              maps ? "mapped + copied = the stream, copied <= 1% + 64 KiB"
-                   : "nothing mapped, every byte copied");
+  return check_item(
+      pass, predicted, measured,
+      "TCP_ZEROCOPY_RECEIVE result fields (bytes mapped, as the kernel returned them) + "
+      "tracepoint skb:skb_copy_datagram_iovec (bytes copied, receiver)",
+      maps ? "mapped + copied = the stream, copied <= 1% + 64 KiB"
+           : "nothing mapped, every byte copied");
 }
 
 json receiver_item(const Ledger& l, const MeasuredCopies& m) {
@@ -265,13 +233,14 @@ json receiver_item(const Ledger& l, const MeasuredCopies& m) {
   } else {
     measured["copy_bytes_reason"] = m.receiver_copy_bytes.why_not;
   }
-  return item(pass, predicted, measured, "tracepoint skb:skb_copy_datagram_iovec (receiver)", rule);
+  return check_item(pass, predicted, measured, "tracepoint skb:skb_copy_datagram_iovec (receiver)",
+                    rule);
 }
 
 json page_cache_item(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
   // Source pages read from disk (cold: all; hot: those not resident), plus
   // the sink file's pages when the sink is a file.
-  const std::uint64_t file_pages = pages(m.size);
+  const std::uint64_t file_pages = pages_of(m.size);
   // What was resident before the repetition (mincore) decides, not what was
   // asked: a cold cache the kernel could not fully drop (a large folio
   // still mapped or pinned elsewhere) leaves those pages in, and the run
@@ -286,9 +255,10 @@ json page_cache_item(const Ledger& l, const Conditions& c, const MeasuredCopies&
   auto measured = *m.page_cache_pages.value;
   // Readahead may round a cold read up by a window; a hot cache should add nothing.
   bool pass = within(double(measured), double(source + sink), 0.02, 64);
-  return item(pass, predicted, measured,
-              "tracepoint filemap:mm_filemap_add_to_page_cache, 2^order pages per folio summed",
-              "within 2% + 64 pages");
+  return check_item(
+      pass, predicted, measured,
+      "tracepoint filemap:mm_filemap_add_to_page_cache, 2^order pages per folio summed",
+      "within 2% + 64 pages");
 }
 
 json faults_item(const Ledger& l, const MeasuredCopies& m) {
@@ -296,18 +266,18 @@ json faults_item(const Ledger& l, const MeasuredCopies& m) {
   // with the file, unless the file is mapped: then its pages fault in
   // (fault-around and large folios map several per fault), whether a CPU
   // copy reads them or the kernel pins them for a zero-copy send.
-  const std::uint64_t chunk_pages = pages(m.chunk);
+  const std::uint64_t chunk_pages = pages_of(m.chunk);
   const bool reads = reads_the_mapping(l), mapped = maps_the_file(l);
   const std::uint64_t lo = reads ? 1 : 0;
-  const std::uint64_t hi = (mapped ? pages(m.size) : 0) + chunk_pages + 64;
+  const std::uint64_t hi = (mapped ? pages_of(m.size) : 0) + chunk_pages + 64;
   json predicted = {
       {"min", lo},
       {"max", hi},
       {"why", reads    ? "copies out of the mapping fault the file's pages in"
               : mapped ? "the file is mapped: pinning its pages for a send may fault them in"
                        : "the file is not mapped: at most the buffers' first touch"}};
-  return item(m.sender_faults >= lo && m.sender_faults <= hi, predicted, m.sender_faults,
-              m.faults_method + " (sender)", "min <= faults <= max");
+  return check_item(m.sender_faults >= lo && m.sender_faults <= hi, predicted, m.sender_faults,
+                    m.faults_method + " (sender)", "min <= faults <= max");
 }
 
 // Where the ledger says whether the bytes leave the device in page frags
@@ -321,8 +291,8 @@ json transmit_item(const Ledger& l, const MeasuredCopies& m) {
   const auto gso = std::count_if(l.hops.begin(), l.hops.end(),
                                  [](const Hop& h) { return h.by == Mover::cpu && gso_copy(h); });
   if (gso > 1)
-    return item(false, {{"payload", "linear"}, {"gso_copies", gso}}, "at most one", "the ledger",
-                "software segmentation copies a segment once");
+    return check_item(false, {{"payload", "linear"}, {"gso_copies", gso}}, "at most one",
+                      "the ledger", "software segmentation copies a segment once");
   json predicted = {{"payload", linear ? "linear (copied by software segmentation)"
                                        : "paged (skb frags point at pages)"}};
   if (!m.transmit_applicable)
@@ -345,15 +315,10 @@ json transmit_item(const Ledger& l, const MeasuredCopies& m) {
   // Headers and ACKs are linear in both cases: a few percent of the bytes.
   bool pass = linear ? paged <= 0.05 * seen
                      : paged >= 0.9 * double(m.size) * std::min(1.0, seen / double(m.size));
-  return item(
+  return check_item(
       pass, predicted, measured, "tracepoint net:net_dev_start_xmit, len and data_len",
       linear ? "paged bytes <= 5% of bytes transmitted" : "paged bytes >= 90% of the payload seen");
 }
-
-// Bytes that differ from the model by less than this are one-off calls,
-// not a copy per byte: the protocol's lines, a read at end of file, the
-// counters' own reads at the window's edges, a runtime's first-use calls.
-std::uint64_t one_off_bytes(std::uint64_t size) { return size / 100 + 64 * 1024; }
 
 // The sender's copies across the user boundary against the bytes its calls
 // returned, each way, from the kernel's record of the calls.
@@ -399,13 +364,13 @@ json boundary_item(const Ledger& l, const MeasuredCopies& m) {
                    {"calls", m.boundary_calls},
                    {"scope", m.boundary_scope}};
   if (fallback) measured["zero_copy_fallback_bytes"] = fallback;
-  return item(near(kto, to + dma_to, 0) && near(kfrom, from + dma_from, fallback), predicted,
-              measured,
-              "tracepoint raw_syscalls:sys_exit, return values by syscall number (read/recv/"
-              "pread-like into user memory, write/send/pwrite-like out of it, none for "
-              "sendfile/splice/copy_file_range/vmsplice or into /dev/null; zero-copy sends as "
-              "their completions say)",
-              "each way, ledger copies x bytes moved within 1% + 64 KiB (one-off calls)");
+  return check_item(
+      near(kto, to + dma_to, 0) && near(kfrom, from + dma_from, fallback), predicted, measured,
+      "tracepoint raw_syscalls:sys_exit, return values by syscall number (read/recv/"
+      "pread-like into user memory, write/send/pwrite-like out of it, none for "
+      "sendfile/splice/copy_file_range/vmsplice or into /dev/null; zero-copy sends as "
+      "their completions say)",
+      "each way, ledger copies x bytes moved within 1% + 64 KiB (one-off calls)");
 }
 
 // Zero-copy sends: the deferred copy (local delivery copying the pinned
@@ -428,10 +393,10 @@ json zerocopy_item(const Ledger& l, const MeasuredCopies& m) {
                    {"bytes_copied", m.zerocopy.bytes_copied},
                    {"bytes_covered", m.zerocopy.bytes_covered}};
   // Delivery copies the pinned pages once: a ledger with two such copies is wrong.
-  return item(deferred == 1 ? copied >= 0.95 : deferred == 0 && copied <= 0.5, predicted, measured,
-              std::string("zero-copy completions (") + m.zerocopy.copied_flag + ")",
-              "a deferred copy: >= 95% of the bytes marked copied; none: <= 50% (fallback "
-              "copies at send time)");
+  return check_item(deferred == 1 ? copied >= 0.95 : deferred == 0 && copied <= 0.5, predicted,
+                    measured, std::string("zero-copy completions (") + m.zerocopy.copied_flag + ")",
+                    "a deferred copy: >= 95% of the bytes marked copied; none: <= 50% (fallback "
+                    "copies at send time)");
 }
 
 // The sink file's new pages are filled by exactly one copy each: from the
@@ -441,13 +406,14 @@ json sink_file_item(const Ledger& l, const Conditions& c, const MeasuredCopies& 
   const int copies = sink_file_copies(l);
   if (c.sink != SinkKind::file) return not_measured(copies, "the sink is not a file");
   if (!m.page_cache_pages.value) return not_measured(copies, m.page_cache_pages.why_not);
-  const auto sink_pages = pages(m.size), seen = *m.page_cache_pages.value;
+  const auto sink_pages = pages_of(m.size), seen = *m.page_cache_pages.value;
   json measured = {{"page_cache_insertion_pages", seen}, {"sink_file_pages", sink_pages}};
   if (double(seen) < 0.98 * double(sink_pages))
     return not_measured(copies, "fewer pages entered the page cache than the sink file has");
-  return item(copies == 1, copies, measured,
-              "tracepoint filemap:mm_filemap_add_to_page_cache (the sink file's pages are new)",
-              "new sink file pages: one CPU copy into them per byte");
+  return check_item(
+      copies == 1, copies, measured,
+      "tracepoint filemap:mm_filemap_add_to_page_cache (the sink file's pages are new)",
+      "new sink file pages: one CPU copy into them per byte");
 }
 
 // The receiver reading a pipe: the bytes its read()s returned.
@@ -456,11 +422,11 @@ json receiver_pipe_item(const Ledger& l, const MeasuredCopies& m) {
   json predicted = {{"cpu_copies", copies}, {"copy_bytes", std::uint64_t(copies) * m.size}};
   if (!m.receiver_read_bytes.value) return not_measured(predicted, m.receiver_read_bytes.why_not);
   const auto got = *m.receiver_read_bytes.value, p = std::uint64_t(copies) * m.size;
-  return item((got > p ? got - p : p - got) <= one_off_bytes(m.size), predicted,
-              {{"copy_bytes", got}},
-              "tracepoint raw_syscalls:sys_exit in the receiver: what its read()s of the pipe "
-              "returned",
-              "copied bytes = cpu copies x bytes moved, within 1% + 64 KiB");
+  return check_item(
+      (got > p ? got - p : p - got) <= one_off_bytes(m.size), predicted, {{"copy_bytes", got}},
+      "tracepoint raw_syscalls:sys_exit in the receiver: what its read()s of the pipe "
+      "returned",
+      "copied bytes = cpu copies x bytes moved, within 1% + 64 KiB");
 }
 
 // Items that an independent kernel observation decides, and those that
@@ -470,12 +436,6 @@ bool verifies(const std::string& name) {
          name == "receiver_copies" || name == "page_cache_insertions" ||
          name == "boundary_copies" || name == "sink_file_copies" || name == "zerocopy_completions";
 }
-
-// Which item's evidence sees a hop, or why none does.
-struct Coverage {
-  std::string item;  // empty: none can
-  std::string why;
-};
 
 Coverage coverage(const Hop& h, const Conditions& c) {
   if (h.by == Mover::dma) return {"", "DMA: no CPU copy to check"};
@@ -504,10 +464,10 @@ json path_item(const Ledger& l) {
   for (std::size_t i = 0; i < l.hops.size(); ++i) {
     const auto& h = l.hops[i];
     if (std::find(reached.begin(), reached.end(), h.from) == reached.end())
-      return item(false, "every hop starts where an earlier one ended",
-                  "hop " + std::to_string(i + 1) + " (" + hop_name(h) +
-                      ") starts where no earlier hop brought the bytes",
-                  "the ledger's hops as a path", "each hop's source was reached");
+      return check_item(false, "every hop starts where an earlier one ended",
+                        "hop " + std::to_string(i + 1) + " (" + hop_name(h) +
+                            ") starts where no earlier hop brought the bytes",
+                        "the ledger's hops as a path", "each hop's source was reached");
     reached.push_back(h.to);
   }
   return {{"status", "consistent"},
@@ -515,11 +475,9 @@ json path_item(const Ledger& l) {
           {"method", "the ledger's hops as a path (not evidence)"}};
 }
 
-}  // namespace
-
-json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
-  if (auto observe = model_check_observer()) observe(l, c, m);
-  json items = {
+// Every item of the transfer check, by name.
+json model_items(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
+  return {
       {"syscalls_per_chunk", syscalls_item(l, m)},
       {"syscall_count_cross_check", cross_check_item(m)},
       {"boundary_copies", boundary_item(l, m)},
@@ -534,51 +492,53 @@ json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) 
       {"page_faults", faults_item(l, m)},
       {"transmit_payload", transmit_item(l, m)},
       {"ledger_path", path_item(l)}};
-  bool failed = false, verified = false;
+}
+
+// No hop seen by the kernel: the ledger stands unverified, whatever the
+// strategy's own tallies say. The reason names the first two items of
+// evidence that were not measured, or says that none could see a hop.
+std::string unverified_reason(const json& items) {
+  bool verified = false;
   std::vector<std::string> why;
   for (auto& [name, it] : items.items()) {
-    if (it["status"] == "fail" || it["status"] == "inconsistent") failed = true;
     if (!verifies(name)) continue;
     if (it["status"] == "pass") verified = true;
     if (it["status"] == "not_measured" && why.size() < 2)
       why.push_back(name + ": " + it.value("reason", std::string("not measured")));
   }
+  if (verified) return "not verified: no kernel evidence can see any of its hops (UNCHECKED)";
+  std::string reason = "not verified: no kernel evidence";
+  for (std::size_t i = 0; i < why.size(); ++i) reason += (i ? "; " : " (") + why[i];
+  return reason + (why.empty() ? "" : ")");
+}
+
+// An item of kernel evidence passed.
+bool any_verified(const json& items) {
+  for (auto& [name, it] : items.items())
+    if (verifies(name) && it["status"] == "pass") return true;
+  return false;
+}
+
+}  // namespace
+
+json check_model(const Ledger& l, const Conditions& c, const MeasuredCopies& m) {
+  if (auto observe = model_check_observer()) observe(l, c, m);
+  json items = model_items(l, c, m);
+  const bool failed =
+      std::any_of(items.begin(), items.end(), [](const json& it) { return item_fails(it); });
   // Hops no item of kernel evidence checked, by name.
-  json unchecked = json::array();
-  int checked = 0, movers = 0;
-  for (const auto& h : l.hops) {
-    if (h.by == Mover::dma) continue;
-    ++movers;
-    auto cov = coverage(h, c);
-    std::string status =
-        cov.item.empty() ? "" : items[cov.item].value("status", std::string("not_measured"));
-    if (status == "pass" || status == "fail") {
-      ++checked;
-      continue;
-    }
-    unchecked.push_back(
-        {{"hop", hop_name(h)},
-         {"why",
-          cov.item.empty()
-              ? cov.why
-              : cov.item + ": " + items[cov.item].value("reason", std::string("not measured"))}});
-  }
+  int checked = 0;
+  json unchecked = unchecked_hops(l, c, items, coverage, checked);
+  const bool movers =
+      std::any_of(l.hops.begin(), l.hops.end(), [](const Hop& h) { return h.by != Mover::dma; });
   json out = {{"items", items}, {"unchecked", unchecked}};
   if (failed) {
     out["status"] = "fail";
-  } else if (checked > 0 || (movers == 0 && verified)) {
+  } else if (checked > 0 || (!movers && any_verified(items))) {
     out["status"] = "pass";
   } else {
-    // No hop seen by the kernel: the ledger stands unverified, whatever the
-    // strategy's own tallies say.
-    std::string reason = "not verified: no kernel evidence";
-    if (verified) {
-      reason = "not verified: no kernel evidence can see any of its hops (UNCHECKED)";
-      why.clear();
-    }
-    for (std::size_t i = 0; i < why.size(); ++i) reason += (i ? "; " : " (") + why[i];
     out["status"] = "not_measured";
-    out["reason"] = reason + (why.empty() ? "" : ")");
+    out["reason"] = unverified_reason(items);
   }
   return out;
 }
@@ -656,12 +616,9 @@ std::string copy_verdict(const json& ledger, const json& check) {
     if (why.rfind("not verified", 0) != 0) why = "not verified: " + why;
     return claim + "; " + why + unchecked_note(check);
   }
-  std::vector<std::string> failed, evidence;
+  std::vector<std::string> evidence;
   for (auto& [name, it] : check["items"].items()) {
-    if (it["status"] == "fail" || it["status"] == "inconsistent")
-      failed.push_back(name + " predicted " + it["predicted"].dump() + ", measured " +
-                       it.value("measured", json()).dump());
-    else if (it["status"] == "pass") {
+    if (it["status"] == "pass") {
       if (name == "syscall_count_cross_check")
         evidence.push_back("raw_syscalls = exact call counts");
       if (name == "syscalls_per_chunk" && it["measured"].contains("scope"))
@@ -680,7 +637,7 @@ std::string copy_verdict(const json& ledger, const json& check) {
       if (name == "zerocopy_completions") evidence.push_back("zero-copy completions");
     }
   }
-  return verdict_line(claim, failed, evidence) + unchecked_note(check);
+  return verdict_line(claim, failed_items(check), evidence) + unchecked_note(check);
 }
 
 }  // namespace zc

@@ -87,6 +87,69 @@ struct Score {
   std::vector<std::string> survivors, escaped;  // escaped: checkable and not killed
 };
 
+// One evidence run (`run_once`: the unmutated ledger's check of it, null
+// when the run was not ok). A loaded machine can disturb one run (a stray
+// call in the window): a failing check gets a second run before it counts.
+template <class RunOnce>
+nlohmann::json evidence_run(RunOnce run_once) {
+  nlohmann::json original;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    original = run_once();
+    if (original.is_null() || original["status"] != "fail") break;
+  }
+  return original;
+}
+
+// Why a mutant survived: its hop is one the original check names
+// UNCHECKED, or the calls item had no kernel evidence, or neither.
+std::string why_survived(const Mutant& m, const Ledger& ledger, const nlohmann::json& original,
+                         const nlohmann::json& check, const char* calls_item, bool calls_checked) {
+  std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
+  if (m.hop) {
+    for (const auto& u : original["unchecked"])
+      if (u.value("hop", "") == hop_name(ledger.hops[*m.hop]))
+        why = "UNCHECKED: " + u.value("why", std::string());
+  } else if (!calls_checked) {
+    why =
+        "UNCHECKED: " + original["items"][calls_item].value("reason", std::string("not measured"));
+  }
+  return why;
+}
+
+// Every mutant of `ledger` re-checked by `check` against the evidence of
+// the run whose unmutated check is `original` (`calls_item`: its syscall
+// count item). A mutant is checkable unless its hop is UNCHECKED there
+// (or, for the calls mutants, the calls item had no kernel evidence).
+template <class Check>
+void score_mutants(const std::string& where, const Ledger& ledger,
+                   const std::vector<Mutant>& mutated, const nlohmann::json& original,
+                   const char* calls_item, bool must_pass, Check check, Score& score) {
+  // The sanitizer runtime's own syscalls break the exact counts (scripts/test).
+  if (!std::getenv("ZC_SANITIZED")) {
+    if (must_pass)
+      EXPECT_EQ(original["status"], "pass") << where << ": " << original.dump(1);
+    else
+      EXPECT_NE(original["status"], "fail") << where << ": " << original.dump(1);
+  }
+  std::set<std::string> unchecked;
+  for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
+  const auto& calls = original["items"][calls_item]["status"];
+  const bool calls_checked = calls == "pass" || calls == "fail";
+  for (const auto& m : mutated) {
+    ++score.total;
+    auto result = check(m.ledger);
+    const bool killed = result["status"] == "fail";
+    const bool checkable = m.hop ? !unchecked.count(hop_name(ledger.hops[*m.hop])) : calls_checked;
+    score.killed += killed;
+    score.checkable += checkable;
+    score.checkable_killed += checkable && killed;
+    if (killed) continue;
+    (checkable ? score.escaped : score.survivors)
+        .push_back(where + ": " + m.what + ": " +
+                   why_survived(m, ledger, original, result, calls_item, calls_checked));
+  }
+}
+
 // Runs one strategy on one sink and checks all its mutants against the run.
 void mutate(const TransferStrategy* s, SinkKind sink, Score& score) {
   // OpenSSL writes one 16 KiB record per call: at kChunk that is 17 calls
@@ -100,52 +163,25 @@ void mutate(const TransferStrategy* s, SinkKind sink, Score& score) {
   probe_c.chunk = chunk;
   if (!s->accepts_sink(sink) || !s->probe(probe_c)) return;
   const std::string where = std::string(s->id()) + "/" + std::string(to_string(sink));
-  nlohmann::json original;
-  // A loaded machine can disturb one evidence run (a stray call in the
-  // window): the unmutated ledger gets a second run before it counts.
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  auto original = evidence_run([&]() -> nlohmann::json {
     auto tmp = fresh_dir("mutation");
     captured().reset();
     set_model_check_observer_for_tests(&capture);
     auto out = run_plan(small_plan(s, sink, kSize, chunk, tmp, CacheState::hot, 1));
     set_model_check_observer_for_tests(nullptr);
     std::filesystem::remove_all(tmp);
-    const auto& run = out.results["runs"][0];
-    if (run.value("status", "") != "ok") return;  // unsupported here: no evidence
-    ASSERT_TRUE(captured()) << where << ": no evidence repetition was checked";
-    original = check_model(captured()->ledger, captured()->conditions, captured()->measured);
-    if (original["status"] != "fail") break;
-  }
-  const auto& e = *captured();
-  // The sanitizer runtime's own syscalls break the exact counts (scripts/test).
-  if (!std::getenv("ZC_SANITIZED")) {
-    EXPECT_NE(original["status"], "fail") << where << ": " << original.dump(1);
-  }
-  std::set<std::string> unchecked;
-  for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
-  const bool calls_checked = original["items"]["syscalls_per_chunk"]["status"] != "not_measured";
-  for (const auto& m : mutants(e.ledger)) {
-    ++score.total;
-    auto check = check_model(m.ledger, e.conditions, e.measured);
-    const bool killed = check["status"] == "fail";
-    const bool checkable =
-        m.hop ? !unchecked.count(hop_name(e.ledger.hops[*m.hop])) : calls_checked;
-    score.killed += killed;
-    score.checkable += checkable;
-    score.checkable_killed += checkable && killed;
-    if (killed) continue;
-    std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
-    if (m.hop) {
-      for (const auto& u : original["unchecked"]) {
-        if (u.value("hop", "") == hop_name(e.ledger.hops[*m.hop]))
-          why = "UNCHECKED: " + u.value("why", std::string());
-      }
+    if (out.results["runs"][0].value("status", "") != "ok") return {};  // unsupported here
+    if (!captured()) {
+      ADD_FAILURE() << where << ": no evidence repetition was checked";
+      return {};
     }
-    if (!m.hop && !calls_checked)
-      why = "UNCHECKED: " +
-            original["items"]["syscalls_per_chunk"].value("reason", std::string("not measured"));
-    (checkable ? score.escaped : score.survivors).push_back(where + ": " + m.what + ": " + why);
-  }
+    return check_model(captured()->ledger, captured()->conditions, captured()->measured);
+  });
+  if (original.is_null()) return;
+  const auto& e = *captured();
+  score_mutants(
+      where, e.ledger, mutants(e.ledger), original, "syscalls_per_chunk", false,
+      [&](const Ledger& l) { return check_model(l, e.conditions, e.measured); }, score);
 }
 
 void report(const std::string& suite, const Score& s) {
@@ -191,34 +227,73 @@ TEST(Mutation, EveryCheckableMutantFailsOnFile) {
   mutate_every_strategy(SinkKind::file);
 }
 
-// Ingest: one evidence run per strategy (tcp, no sync), its mutants
-// checked against the same stream's evidence.
-struct IngestCapture {
+// The record workloads (ingest, append): one repetition's ledger,
+// conditions, evidence (with the strategy's counts it points at) and file
+// system, as the check's observer saw them.
+template <class Evidence>
+struct RecordCapture {
   Ledger ledger;
   Conditions conditions;
-  IngestEvidence evidence;
+  Evidence evidence;
   CallCounters calls;
   std::string fs;
 };
 
-std::optional<IngestCapture>& ingest_captured() {
-  static std::optional<IngestCapture> e;
+template <class Evidence>
+std::optional<RecordCapture<Evidence>>& record_captured() {
+  static std::optional<RecordCapture<Evidence>> e;
   return e;
 }
 
-void capture_ingest(const Ledger& l, const Conditions& c, const IngestEvidence& e,
+template <class Evidence>
+void capture_record(const Ledger& l, const Conditions& c, const Evidence& e,
                     const std::string& fs) {
-  ingest_captured() = IngestCapture{l, c, e, *e.calls, fs};
+  record_captured<Evidence>() = RecordCapture<Evidence>{l, c, e, *e.calls, fs};
 }
 
+template <class Evidence>
+using RecordCheck = nlohmann::json (*)(const Ledger&, const Conditions&, const Evidence&,
+                                       const std::string& fs);
+template <class Evidence>
+using RecordObserver = void (*)(const Ledger&, const Conditions&, const Evidence&,
+                                const std::string& fs);
+
+// A record workload's evidence run of the plan `plan_in(tmp)` makes, its
+// check captured through `observe` and its mutants (`mutated`) scored.
+template <class Evidence, class PlanIn, class Mutants>
+void mutate_record_run(const std::string& where, const std::string& tag, PlanIn plan_in,
+                       void (*observe)(RecordObserver<Evidence>), RecordCheck<Evidence> check,
+                       Mutants mutated, bool must_pass, Score& score) {
+  auto& captured = record_captured<Evidence>();
+  auto original = evidence_run([&]() -> nlohmann::json {
+    auto tmp = fresh_dir(tag);
+    captured.reset();
+    observe(&capture_record<Evidence>);
+    auto out = run_plan(plan_in(tmp));
+    observe(nullptr);
+    std::filesystem::remove_all(tmp);
+    if (out.results["runs"][0].value("status", "") != "ok") return {};
+    if (!captured) {
+      ADD_FAILURE() << where << ": no repetition was checked";
+      return {};
+    }
+    captured->evidence.calls = &captured->calls;
+    return check(captured->ledger, captured->conditions, captured->evidence, captured->fs);
+  });
+  if (original.is_null()) return;
+  const auto& e = *captured;
+  score_mutants(
+      where, e.ledger, mutated(e.ledger), original, "syscalls_per_record", must_pass,
+      [&](const Ledger& l) { return check(l, e.conditions, e.evidence, e.fs); }, score);
+}
+
+// Ingest: one evidence run per strategy (tcp, no sync), its mutants
+// checked against the same stream's evidence.
 TEST(Mutation, EveryCheckableIngestMutantFails) {
   REQUIRE_KERNEL_COUNTERS();
   Score score;
   for (const auto* s : Registry::instance().all("ingest")) {
-    const std::string where = std::string(s->id()) + "/tcp";
-    nlohmann::json original;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      auto tmp = fresh_dir("mutation-ingest");
+    auto plan_in = [&](const std::filesystem::path& tmp) {
       RunSpec spec;
       spec.strategy = s;
       spec.conditions.sink = SinkKind::tcp;
@@ -232,47 +307,11 @@ TEST(Mutation, EveryCheckableIngestMutantFails) {
       plan.timeout_s = 120;
       plan.quiet = true;
       plan.runs.push_back(spec);
-      ingest_captured().reset();
-      set_ingest_check_observer_for_tests(&capture_ingest);
-      auto out = run_plan(plan);
-      set_ingest_check_observer_for_tests(nullptr);
-      std::filesystem::remove_all(tmp);
-      if (out.results["runs"][0].value("status", "") != "ok") break;
-      ASSERT_TRUE(ingest_captured()) << where << ": no stream was checked";
-      auto& e = *ingest_captured();
-      e.evidence.calls = &e.calls;
-      original = check_ingest_model(e.ledger, e.conditions, e.evidence, e.fs);
-      if (original["status"] != "fail") break;
-    }
-    if (!ingest_captured() || original.is_null()) continue;
-    const auto& e = *ingest_captured();
-    if (!std::getenv("ZC_SANITIZED")) {
-      EXPECT_NE(original["status"], "fail") << where << ": " << original.dump(1);
-    }
-    std::set<std::string> unchecked;
-    for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
-    const bool calls_checked =
-        original["items"]["syscalls_per_record"]["status"] != "not_measured" &&
-        original["items"]["syscalls_per_record"]["status"] != "consistent";
-    for (const auto& m : mutants(e.ledger)) {
-      ++score.total;
-      auto check = check_ingest_model(m.ledger, e.conditions, e.evidence, e.fs);
-      const bool killed = check["status"] == "fail";
-      const bool checkable =
-          m.hop ? !unchecked.count(hop_name(e.ledger.hops[*m.hop])) : calls_checked;
-      score.killed += killed;
-      score.checkable += checkable;
-      score.checkable_killed += checkable && killed;
-      if (killed) continue;
-      std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
-      if (m.hop) {
-        for (const auto& u : original["unchecked"]) {
-          if (u.value("hop", "") == hop_name(e.ledger.hops[*m.hop]))
-            why = "UNCHECKED: " + u.value("why", std::string());
-        }
-      }
-      (checkable ? score.escaped : score.survivors).push_back(where + ": " + m.what + ": " + why);
-    }
+      return plan;
+    };
+    mutate_record_run<IngestEvidence>(std::string(s->id()) + "/tcp", "mutation-ingest", plan_in,
+                                      &set_ingest_check_observer_for_tests, &check_ingest_model,
+                                      mutants, false, score);
   }
   report("ingest", score);
   EXPECT_GT(score.total, 0);
@@ -283,24 +322,6 @@ TEST(Mutation, EveryCheckableIngestMutantFails) {
 // and every:1), its mutants checked against the same repetition's
 // evidence. Besides the transfer mutants, DMA's own: a CPU copy made DMA,
 // and O_DIRECT's DMA out of the record buffer made a CPU copy or deleted.
-struct AppendCapture {
-  Ledger ledger;
-  Conditions conditions;
-  AppendEvidence evidence;
-  CallCounters calls;
-  std::string fs;
-};
-
-std::optional<AppendCapture>& append_captured() {
-  static std::optional<AppendCapture> e;
-  return e;
-}
-
-void capture_append(const Ledger& l, const Conditions& c, const AppendEvidence& e,
-                    const std::string& fs) {
-  append_captured() = AppendCapture{l, c, e, *e.calls, fs};
-}
-
 std::vector<Mutant> append_mutants(const Ledger& l) {
   auto out = mutants(l);
   for (std::size_t i = 0; i < l.hops.size(); ++i) {
@@ -328,52 +349,15 @@ TEST(Mutation, EveryCheckableAppendMutantFails) {
   for (const auto* st : Registry::instance().all(kAppendWorkload)) {
     const auto* s = static_cast<const AppendStrategy*>(st);
     for (const auto* policy : {"none", "every:1"}) {
-      const std::string where = std::string(s->id()) + "/sync:" + policy;
-      nlohmann::json original;
-      for (int attempt = 0; attempt < 2; ++attempt) {
-        auto tmp = fresh_dir("mutation-append");
+      auto plan_in = [&](const std::filesystem::path& tmp) {
         auto plan = append_plan(tmp, {append_spec(s, kSize, 16u << 10, AppendPattern::seq,
                                                   *SyncPolicy::parse(policy))});
         plan.quiet = true;
-        append_captured().reset();
-        set_append_check_observer_for_tests(&capture_append);
-        auto out = run_plan(plan);
-        set_append_check_observer_for_tests(nullptr);
-        std::filesystem::remove_all(tmp);
-        if (out.results["runs"][0].value("status", "") != "ok") break;
-        ASSERT_TRUE(append_captured()) << where << ": no repetition was checked";
-        auto& e = *append_captured();
-        e.evidence.calls = &e.calls;
-        original = check_append_model(e.ledger, e.conditions, e.evidence, e.fs);
-        if (original["status"] != "fail") break;
-      }
-      if (!append_captured() || original.is_null()) continue;
-      const auto& e = *append_captured();
-      if (!std::getenv("ZC_SANITIZED")) {
-        EXPECT_EQ(original["status"], "pass") << where << ": " << original.dump(1);
-      }
-      std::set<std::string> unchecked;
-      for (const auto& u : original["unchecked"]) unchecked.insert(u.value("hop", ""));
-      const bool calls_checked = original["items"]["syscalls_per_record"]["status"] == "pass" ||
-                                 original["items"]["syscalls_per_record"]["status"] == "fail";
-      for (const auto& m : append_mutants(e.ledger)) {
-        ++score.total;
-        auto check = check_append_model(m.ledger, e.conditions, e.evidence, e.fs);
-        const bool killed = check["status"] == "fail";
-        const bool checkable =
-            m.hop ? !unchecked.count(hop_name(e.ledger.hops[*m.hop])) : calls_checked;
-        score.killed += killed;
-        score.checkable += checkable;
-        score.checkable_killed += checkable && killed;
-        if (killed) continue;
-        std::string why = "not killed (" + check.value("status", std::string("?")) + ")";
-        if (m.hop) {
-          for (const auto& u : original["unchecked"])
-            if (u.value("hop", "") == hop_name(e.ledger.hops[*m.hop]))
-              why = "UNCHECKED: " + u.value("why", std::string());
-        }
-        (checkable ? score.escaped : score.survivors).push_back(where + ": " + m.what + ": " + why);
-      }
+        return plan;
+      };
+      mutate_record_run<AppendEvidence>(std::string(s->id()) + "/sync:" + policy, "mutation-append",
+                                        plan_in, &set_append_check_observer_for_tests,
+                                        &check_append_model, append_mutants, true, score);
     }
   }
   report("append", score);

@@ -28,12 +28,9 @@ std::uint64_t get(const std::map<std::string, std::uint64_t>& m, const char* key
   return it == m.end() ? 0 : it->second;
 }
 
-}  // namespace
-
-void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
-                         const ReceiverReport& report, std::map<std::string, double>& values,
-                         std::map<std::string, std::string>& unavailable) {
-  const auto& zc = calls.zerocopy;
+// What the kernel's zero-copy completions said of the sender's sends.
+void add_completion_values(const ZeroCopyCompletions& zc, std::map<std::string, double>& values,
+                           std::map<std::string, std::string>& unavailable) {
   if (zc.requested) {
     values["zerocopy_sends"] = double(zc.sends);
     values["zerocopy_notifications"] = double(zc.notifications);
@@ -60,6 +57,13 @@ void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
                            : "this kernel does not report whether it copied zero-copy sends "
                              "(IORING_SEND_ZC_REPORT_USAGE unknown)";
   }
+}
+
+// --receiver zerocopy-receive: what the receiver mapped, and what it copied.
+void add_receiver_mapping_values(const Conditions& c, bool zerocopy_sends,
+                                 const ReceiverReport& report,
+                                 std::map<std::string, double>& values,
+                                 std::map<std::string, std::string>& unavailable) {
   const char* mapping[] = {"receiver_zerocopy_mapped_bytes", "receiver_zerocopy_copied_bytes",
                            "receiver_zerocopy_mapped_fraction",
                            "receiver_zerocopy_getsockopt_calls",
@@ -78,7 +82,7 @@ void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
       unavailable["receiver_zerocopy_getsockopt_calls_per_mib"] = "no bytes were received";
     // Nothing mapped where nothing can: the reason, not a 0% that reads
     // like a measured result of the mode.
-    auto why = receive_unmappable(c, zc.requested);
+    auto why = receive_unmappable(c, zerocopy_sends);
     if (mapped == 0 && why)
       unavailable["receiver_zerocopy_mapped_fraction"] = "nothing mapped: " + *why;
     else if (mapped + copied == 0)
@@ -92,6 +96,15 @@ void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
       why = "no receiver process: the " + std::string(to_string(c.sink)) + " sink has none";
     for (auto k : mapping) unavailable[k] = why;
   }
+}
+
+}  // namespace
+
+void add_zerocopy_values(const Conditions& c, const CallCounters& calls,
+                         const ReceiverReport& report, std::map<std::string, double>& values,
+                         std::map<std::string, std::string>& unavailable) {
+  add_completion_values(calls.zerocopy, values, unavailable);
+  add_receiver_mapping_values(c, calls.zerocopy.requested, report, values, unavailable);
 }
 
 }  // namespace zc
