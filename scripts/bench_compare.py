@@ -183,7 +183,8 @@ class Bench:
                 "high": m.get("change_high"), "p": m.get("p_value"),
                 "needed": m.get("repetitions_needed"),
                 "changes": [m.get("change") for m in ms],
-                "modes": sum(1 for n in doc.get("notes", []) if "2 modes" in n)}
+                "modes": sum(1 for n in doc.get("notes", []) if "2 modes" in n),
+                "pressure": doc.get("cpu_pressure", {})}
 
 
 def fmt_change(c):
@@ -271,6 +272,25 @@ def report_pairs(a, rounds, raw):
             f"throttled to {100 - a.slowdown:g}% of {a.cpus:g} CPU: flagged in {det} of {n} "
             f"(target >= 19 of 20: {'met' if det * 20 >= 19 * n else 'NOT met'}), undecided in {sl_open}")
     raw["summary"] = {str(k): v for k, v in summary.items()}
+    # Other work on the machine (/proc/pressure/cpu, compare's cpu_pressure)
+    # during one invocation of a pair and not the other explains many A/A
+    # alarms: how many came with the two sides' pressure 10 points apart.
+    t = a.thresholds[0]
+    def apart(c):
+        p = c.get("pressure") or {}
+        return p.get("base") is not None and p.get("new") is not None and \
+            abs(p["new"] - p["base"]) >= 0.10
+    fa = [r["aa"][t] for r in rounds if r["aa"][t]["verdict"] == "regression"]
+    with_pressure = [r["aa"][t] for r in rounds if apart(r["aa"][t])]
+    if any((r["aa"][t].get("pressure") or {}).get("base") is not None for r in rounds):
+        pressures = sorted(v for r in rounds for v in (r["aa"][t].get("pressure") or {}).values()
+                           if v is not None)
+        log(f"CPU pressure (share of the timed regions some task waited for a CPU): "
+            f"{pressures[0] * 100:.0f}% to {pressures[-1] * 100:.0f}% over the A/A invocations; "
+            f"sides 10 points apart in {len(with_pressure)} of {n} A/A pairs; "
+            f"of the {len(fa)} A/A false alarms at {t}%, {sum(1 for c in fa if apart(c))} had them")
+        raw["summary"]["aa_pressure_apart"] = len(with_pressure)
+        raw["summary"]["aa_flagged_pressure_apart"] = sum(1 for c in fa if apart(c))
 
 
 def ranking(b, a, raw):

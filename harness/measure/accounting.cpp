@@ -610,6 +610,7 @@ void Accounting::service_demand(const RepetitionFacts& f, Figures& out) {
     out.values["system_cpu_s"] = d.busy_s;
     out.values["system_cpu_ns_per_byte"] = d.busy_s * 1e9 / bytes;
     out.values["system_cpu_us_per_kb"] = d.busy_s * 1e6 / kb;
+    if (d.waiting_s >= 0 && f.wall_s > 0) out.values["cpu_pressure_share"] = d.waiting_s / f.wall_s;
   } else {
     out.missing({"softirq_s", "softirq_ns_per_byte", "system_cpu_s", "system_cpu_ns_per_byte",
                  "system_cpu_us_per_kb"},

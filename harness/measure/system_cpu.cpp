@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -27,6 +28,12 @@ std::optional<SystemCpu> SystemCpu::now(std::string* why_not) {
   s.busy_s = double(user + nice + system + irq + softirq + steal) * tick;
   s.softirq_s = double(softirq) * tick;
   s.irq_s = double(irq) * tick;
+  // "some avg10=0.00 avg60=0.00 avg300=0.00 total=<microseconds>"
+  std::ifstream psi("/proc/pressure/cpu");
+  std::string some;
+  if (std::getline(psi, some) && some.rfind("some ", 0) == 0)
+    if (auto at = some.find("total="); at != std::string::npos)
+      s.waiting_s = std::strtod(some.c_str() + at + 6, nullptr) * 1e-6;
   return s;
 }
 

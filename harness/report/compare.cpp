@@ -263,6 +263,38 @@ MetricDelta compare_metric(const std::string& key, const json& brun, const json&
   return d;
 }
 
+// The median over a document's runs of their median cpu_pressure_share;
+// negative when no run has one.
+double median_pressure(const json& doc) {
+  std::vector<double> v;
+  for (const auto& r : doc.value("runs", json::array())) {
+    const auto& m = r.value("metrics", json::object());
+    if (m.contains("cpu_pressure_share") && m["cpu_pressure_share"].is_object() &&
+        m["cpu_pressure_share"].value("median", json()).is_number())
+      v.push_back(m["cpu_pressure_share"]["median"].get<double>());
+  }
+  return v.empty() ? -1 : stats::median(v);
+}
+
+// Other work on the machine during one file's repetitions and not the
+// other's moves throughput by tens of percent (on a 2-vCPU VM, A/A pairs
+// of the tcp comparison: the false alarms came with one side's pressure
+// far above the other's): said beside the verdicts, which it does not change
+// (a slower machine is a slower result; two busy loops must still fail).
+void pressure_note(Comparison& c, const json& b, const json& n) {
+  c.pressure_base = median_pressure(b);
+  c.pressure_new = median_pressure(n);
+  if (c.pressure_base < 0 || c.pressure_new < 0) return;
+  if (std::abs(c.pressure_new - c.pressure_base) < 0.10) return;
+  auto pct = [](double x) { return std::to_string(int(x * 100 + 0.5)) + "%"; };
+  const bool new_busier = c.pressure_new > c.pressure_base;
+  c.notes.push_back("CPU pressure differs: some task waited for a CPU during " +
+                    pct(c.pressure_base) + " of BASE's timed regions and " + pct(c.pressure_new) +
+                    " of NEW's (/proc/pressure/cpu): other work competed " + "for the CPUs in " +
+                    (new_busier ? "NEW" : "BASE") +
+                    "; a throughput change may be the machine's, not the code's");
+}
+
 void environment_notes(const json& b, const json& n, std::vector<std::string>& notes) {
   const auto& eb = b.value("environment", json::object());
   const auto& en = n.value("environment", json::object());
@@ -540,6 +572,7 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
                      std::to_string(now["runs"].size()) +
                      " runs): they measured different strategies or parameters");
   environment_notes(base, now, c.notes);
+  pressure_note(c, base, now);
   return c;
 }
 
@@ -842,7 +875,10 @@ json comparison_json(const Comparison& c) {
           {"runs", runs},
           {"only_base", c.only_base},
           {"only_new", c.only_new},
-          {"notes", c.notes}};
+          {"notes", c.notes},
+          {"cpu_pressure",
+           {{"base", c.pressure_base < 0 ? json() : json(c.pressure_base)},
+            {"new", c.pressure_new < 0 ? json() : json(c.pressure_new)}}}};
 }
 
 }  // namespace zc

@@ -67,6 +67,10 @@ struct Comparison {
   std::vector<RunComparison> runs;  // in BASE's order
   std::vector<std::string> only_base, only_new;
   std::vector<std::string> notes;  // environment differences, incomplete documents
+  // Each file's CPU pressure: the median over its runs of the share of the
+  // timed regions in which some task waited for a CPU (cpu_pressure_share;
+  // negative: the file has none).
+  double pressure_base = -1, pressure_new = -1;
   bool regressed() const;
   bool undecided() const;
 };

@@ -144,27 +144,25 @@ std::string repetitions_phrase(const json& runs) {
   if (runs.empty()) return "no runs";
   const auto& p = runs[0]["parameters"];
   int reps = p.value("repetitions", 0), warmup = p.value("warmup", 0);
-  std::string counted = plural(reps, "repetition");
-  // --time: each run made as many as its time held.
+  // Without a fixed --reps (the default rule, auto, --time) runs made as
+  // many as each needed: the fewest and the most.
+  int fewest = 1 << 30, most = 0;
+  for (const auto& r : runs)
+    if (has_figures(r)) {
+      const int n = r["parameters"].value("repetitions", 0);
+      fewest = std::min(fewest, n);
+      most = std::max(most, n);
+    }
+  if (most == 0) fewest = most = reps;
+  std::string counted =
+      fewest == most ? plural(most, "repetition")
+                     : std::to_string(fewest) + "\u2013" + std::to_string(most) + " repetitions";
   const json* time_based = nullptr;
   for (const auto& r : runs)
     if (!time_based && r.contains("time_based") && r["time_based"].is_object())
       time_based = &r["time_based"];
-  if (time_based) {
-    const json* t = time_based;
-    int fewest = 1 << 30, most = 0;
-    for (const auto& r : runs)
-      if (has_figures(r)) {
-        const int n = r["parameters"].value("repetitions", 0);
-        fewest = std::min(fewest, n);
-        most = std::max(most, n);
-      }
-    if (most == 0) fewest = most = reps;
-    counted = (fewest == most
-                   ? plural(most, "repetition")
-                   : std::to_string(fewest) + "\u2013" + std::to_string(most) + " repetitions") +
-              " in " + format_number(t->value("seconds", 0.0)) + " s per run (--time)";
-  }
+  if (time_based)
+    counted += " in " + format_number(time_based->value("seconds", 0.0)) + " s per run (--time)";
   return "medians of " + counted +
          (warmup ? " (after " + plural(warmup, "untimed warm-up") + ")" : "");
 }

@@ -71,6 +71,7 @@ bool enough_repetitions(const RunState& rs) {
   if (a.time_s > 0) return timed_seconds(rs) >= a.time_s;
   std::size_t n = 0;
   for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
+  if (a.min_timed_s > 0) return n >= a.min_repetitions && timed_seconds(rs) >= a.min_timed_s;
   if (n >= a.min_repetitions)
     if (auto half = relative_half_width(rs); half && *half <= a.precision) return true;
   double elapsed = double(now_ns() - rs.plan_start_ns) * 1e-9;
@@ -233,6 +234,15 @@ json start_document(const Plan& plan, const Calibration& calibration) {
          "--time: each repetition is one whole, verified pass over the run's size; a run repeats "
          "until its repetitions' timed regions (wall_s) add up to `seconds` (the last one is not "
          "cut short), at most max_repetitions; warm-up repetitions do not count"}};
+  else if (plan.adaptive.on && plan.adaptive.min_timed_s > 0)
+    doc["default_repetitions"] = {
+        {"min_repetitions", plan.adaptive.min_repetitions},
+        {"max_repetitions", plan.adaptive.max_repetitions},
+        {"min_timed_s", plan.adaptive.min_timed_s},
+        {"rule",
+         "no --reps: each run repeats min_repetitions times, and more while its repetitions' "
+         "timed regions (wall_s) add up to less than min_timed_s, at most max_repetitions: short "
+         "repetitions sample the machine over more time (Google Benchmark's min_time)"}};
   else if (plan.adaptive.on)
     doc["adaptive_repetitions"] = {
         {"metric", "throughput_bytes_per_s"},

@@ -282,4 +282,32 @@ expect_usage "environment an array" t_environment.json "environment is an array,
   "$tmp/base.json" "$tmp/t_environment.json"
 expect_usage "metrics an array" t_metrics.json "runs[0].metrics is an array, expected an object" \
   "$tmp/base.json" "$tmp/t_metrics.json"
+# CPU pressure (/proc/pressure/cpu): every run carries cpu_pressure_share
+# where the kernel has PSI; a note names the busier side when the files'
+# medians are 10 points apart, and the JSON gives both; the verdicts stay.
+python3 - "$tmp/base.json" "$tmp/p_low.json" "$tmp/p_high.json" <<'PY' || fail=1
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+have = [r for r in d["runs"] if "cpu_pressure_share" in r["metrics"]]
+if os.path.exists("/proc/pressure/cpu"):
+    assert have and all(r["metrics"]["cpu_pressure_share"].get("available", True) for r in have), \
+        "no cpu_pressure_share though /proc/pressure/cpu exists"
+for path, share in ((sys.argv[2], 0.03), (sys.argv[3], 0.41)):
+    for r in d["runs"]:
+        r["metrics"]["cpu_pressure_share"] = {"median": share, "unit": "ratio", "available": True}
+    json.dump(d, open(path, "w"))
+PY
+"$bin" compare "$tmp/p_low.json" "$tmp/p_high.json" --format json >"$tmp/p.json" 2>/dev/null
+COLUMNS=80 "$bin" compare "$tmp/p_low.json" "$tmp/p_high.json" >"$tmp/p.txt" 2>&1
+"$bin" compare "$tmp/p_low.json" "$tmp/p_low.json" --format json >"$tmp/p_same.json" 2>/dev/null
+python3 - "$tmp/p.json" "$tmp/p.txt" "$tmp/p_same.json" <<'PY' || fail=1
+import json, sys
+d, text, same = json.load(open(sys.argv[1])), open(sys.argv[2]).read(), json.load(open(sys.argv[3]))
+assert d["cpu_pressure"] == {"base": 0.03, "new": 0.41}, d["cpu_pressure"]
+assert any("CPU pressure differs" in n and "3% of BASE" in n and "41% of NEW" in n
+           and "in NEW" in n for n in d["notes"]), d["notes"]
+assert "CPU pressure differs" in " ".join(text.split()), text
+assert not any("CPU pressure" in n for n in same["notes"]), same["notes"]
+print("ok   compare: a CPU pressure 3% vs 41% is noted, the same file is not")
+PY
 exit $fail

@@ -228,6 +228,10 @@ constexpr std::array kTransferMetrics = {
               "softirq+steal; system-wide: other load on the machine is included)"},
     MetricDef{"system_cpu_ns_per_byte", "ns/B", Better::lower, Role::none, "procfs",
               "system_cpu_s / bytes moved"},
+    MetricDef{"cpu_pressure_share", "ratio", Better::lower, Role::none, "procfs",
+              "share of the timed region in which some runnable task waited for a CPU "
+              "(/proc/pressure/cpu \"some\"; system-wide: other work competing for the "
+              "CPUs shows here; a run's throughput means little when it differs)"},
     MetricDef{"system_cpu_us_per_kb", "us/KB", Better::lower, Role::none, "procfs",
               "system_cpu_s in microseconds per KiB"},
     // Copy-bound limit: calibration (environment.calibration) and the ledger.

@@ -491,6 +491,8 @@ void window_values(const MeterWindow& w, double bytes, Values& values) {
     values["system_cpu_s"] = d->busy_s;
     values["system_cpu_ns_per_byte"] = d->busy_s * 1e9 / bytes;
     values["system_cpu_us_per_kb"] = d->busy_s * 1e6 / kb;
+    if (d->waiting_s >= 0 && w.t1() > w.t0())
+      values["cpu_pressure_share"] = d->waiting_s / (double(w.t1() - w.t0()) * 1e-9);
   }
   if (auto io = w.storage()) {
     values["storage_read_bytes"] = double(io->read_bytes);
