@@ -33,10 +33,21 @@ void MeterWindow::stop() noexcept {
   if (!set_.device_under.empty()) dev1_ = DeviceIo::under(set_.device_under, &dev_why_);
 }
 
-std::optional<StorageIo> MeterWindow::storage() const {
-  if (!io0_ || !io1_) return std::nullopt;
-  return StorageIo{io1_->read_bytes - io0_->read_bytes, io1_->write_bytes - io0_->write_bytes,
-                   io1_->cancelled_write_bytes - io0_->cancelled_write_bytes};
+namespace {
+
+std::optional<StorageIo> io_between(const std::optional<StorageIo>& a,
+                                    const std::optional<StorageIo>& b) {
+  if (!a || !b) return std::nullopt;
+  return StorageIo{b->read_bytes - a->read_bytes, b->write_bytes - a->write_bytes,
+                   b->cancelled_write_bytes - a->cancelled_write_bytes};
+}
+
+}  // namespace
+
+std::optional<StorageIo> MeterWindow::storage() const { return io_between(io0_, io1_); }
+
+std::optional<StorageIo> MeterWindow::storage_to_now() const {
+  return io_between(io0_, StorageIo::of_process());
 }
 
 std::optional<DeviceIo> MeterWindow::device() const {

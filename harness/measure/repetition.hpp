@@ -76,6 +76,10 @@ class MeterWindow {
   // why) when it was not read at both ends.
   std::optional<StorageIo> storage() const;
   const std::string& storage_why() const { return io_why_; }
+  // The storage meter read again now, after stop(), less its start: what
+  // the process caused storage to write by now (a final sync after the
+  // window included); nullopt where it was not read at both ends.
+  std::optional<StorageIo> storage_to_now() const;
   std::optional<DeviceIo> device() const;
   const std::string& device_why() const { return dev_why_; }
   std::optional<SystemCpu> cpu() const;
