@@ -8,6 +8,7 @@
 #include "harness/base/file_system.hpp"
 #include "harness/base/hash.hpp"
 #include "harness/base/percentile.hpp"
+#include "harness/workloads/broker/broker_metrics.hpp"
 #include "harness/workloads/broker/broker_pipeline.hpp"
 
 namespace zc {
@@ -78,23 +79,24 @@ struct CaughtUp {
   }
 };
 
-void producer_values(const std::vector<Producer>& producers, double bytes, Values& v) {
-  double ingest = 0, user = 0, sys = 0, writes = 0, syscalls = 0;
+// Each producer's own figures, merged as the skeleton merges streams
+// (sums; means of the per-byte figures: every producer appends the same
+// bytes), and the append latency over every producer's records.
+void producer_values(const std::vector<Producer>& producers, double bytes, Values& v,
+                     Unavailable& u) {
+  const double each = bytes / double(producers.size());
+  std::vector<Values> own;
   std::vector<std::uint64_t> latencies;
   for (auto& p : producers) {
-    ingest += p.usage.cpu_s();
-    user += p.report.usage.user_s;
-    sys += p.report.usage.sys_s;
-    writes += double(p.report.read_calls);
-    syscalls += double(p.calls.syscalls);
+    own.push_back({{"ingest_cpu_ns_per_byte", p.usage.cpu_s() * 1e9 / each},
+                   {"producer_user_s", p.report.usage.user_s},
+                   {"producer_sys_s", p.report.usage.sys_s},
+                   {"producer_cpu_ns_per_byte", p.report.usage.cpu_s() * 1e9 / each},
+                   {"producer_write_calls", double(p.report.read_calls)},
+                   {"syscalls", double(p.calls.syscalls)}});
     latencies.insert(latencies.end(), p.latencies.begin(), p.latencies.end());
   }
-  v["ingest_cpu_ns_per_byte"] = ingest * 1e9 / bytes;
-  v["producer_user_s"] = user;
-  v["producer_sys_s"] = sys;
-  v["producer_cpu_ns_per_byte"] = (user + sys) * 1e9 / bytes;
-  v["producer_write_calls"] = writes;
-  v["syscalls"] = syscalls;
+  merge_stream_values(broker_metrics(), own, {}, v, u);
   if (latencies.empty()) throw std::runtime_error("no record's append was timed");
   v["producer_latency_max_ns"] = double(*std::max_element(latencies.begin(), latencies.end()));
   v["producer_latency_p50_ns"] = percentile(latencies, 0.50);
@@ -259,7 +261,7 @@ json verify_broker_log(const Pipeline& pl, const fs::path& log_path, std::uint64
 void add_broker_values(const Pipeline& pl, const BrokerParams& p, const fs::path& work_dir,
                        double bytes, Values& v, Unavailable& u) {
   clock_values(pl, p, bytes, v);
-  producer_values(pl.producers, bytes, v);
+  producer_values(pl.producers, bytes, v, u);
   consumer_values(pl.consumers, bytes, v, u);
   lag_values(pl, p, bytes, v, u);
   window_values(pl, work_dir, bytes, v, u);
