@@ -22,11 +22,13 @@ void MeterWindow::start() noexcept {
   if (!set_.device_under.empty()) dev0_ = DeviceIo::under(set_.device_under, &dev_why_);
   if (set_.system_cpu) cpu0_ = SystemCpu::now(&cpu_why_);
   process0_ = Usage::of_process();
+  if (set_.evidence) set_.evidence->start();
   t0_ = now_ns();
 }
 
 void MeterWindow::stop() noexcept {
   t1_ = now_ns();
+  if (set_.evidence) set_.evidence->stop();
   process1_ = Usage::of_process();
   if (set_.system_cpu) cpu1_ = SystemCpu::now(&cpu_why_);
   io1_ = StorageIo::of_process();

@@ -24,6 +24,7 @@
 
 #include "harness/measure/meters.hpp"
 #include "harness/measure/metrics.hpp"
+#include "harness/measure/perf_counters.hpp"
 #include "harness/measure/system_cpu.hpp"
 
 namespace zc {
@@ -55,6 +56,10 @@ class Deadline {
 struct MeterSet {
   bool system_cpu = false;             // /proc/stat: every CPU's busy and softirq time
   std::filesystem::path device_under;  // the block device under this path; empty: none
+  // Kernel counters taken over the window too (counters of every task, as
+  // the broker's page-cache tracepoints; a stream's own counters are the
+  // stream's to start and stop); null: none.
+  PerfCounterSet* evidence = nullptr;
 };
 
 // The process-wide figures over a timed window: every thread of the

@@ -65,11 +65,12 @@ struct LagStart {
 // go until the last consumer had every byte), the cache bound, and what
 // the threads counted.
 struct Pipeline {
-  explicit Pipeline(const std::filesystem::path& work_dir) : window(MeterSet{false, work_dir}) {}
+  Pipeline(const std::filesystem::path& work_dir, std::unique_ptr<PerfCounterSet> counters)
+      : perf(std::move(counters)), window(MeterSet{false, work_dir, perf.get()}) {}
   std::vector<Producer> producers;
   std::vector<Consumer> consumers;
-  MeterWindow window;  // the process's CPU and storage, the log's device
-  std::unique_ptr<PerfCounterSet> perf;
+  std::unique_ptr<PerfCounterSet> perf;  // the log's pages in and out of the page cache; or null
+  MeterWindow window;                    // the process's CPU and storage, the log's device, `perf`
   std::unique_ptr<MemoryCgroup> cgroup;
   std::string bound_why;
   std::optional<std::uint64_t> peak;

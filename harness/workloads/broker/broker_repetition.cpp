@@ -158,11 +158,12 @@ class BrokerRun : public RunMeasure {
     check_unix(::fstat(log.create().get(), &st), "fstat log");
     deadline_ = Deadline(
         repetition_timeout_ns(plan_.settings, spec_.conditions.size * (1 + consumer_count())));
-    Pipeline pl(plan_.work_dir);
-    set_up(pl, log.path(), cc);
+    std::unique_ptr<PerfCounterSet> counters;
     if (kernel_counters)
-      pl.perf =
+      counters =
           std::make_unique<PerfCounterSet>(PerfTarget::all_tasks(), page_cache_specs(st.st_ino));
+    Pipeline pl(plan_.work_dir, std::move(counters));
+    set_up(pl, log.path(), cc);
     bound_cache(pl);
     run(pl, log.path());
     settle(pl);
@@ -297,14 +298,13 @@ class BrokerRun : public RunMeasure {
   }
 
   // Producers and consumers, each a stream of the skeleton on a thread of
-  // its own, all let go at once; the window from then until every consumer
-  // has had every byte, the page cache bounded and counted around it. A
-  // failed thread fails the log, so that no consumer waits on; the first
-  // failure, producers' first, is rethrown.
+  // its own, all let go at once, under the memory cgroup; the window (the
+  // page-cache counts with it) from then until every consumer has had
+  // every byte. A failed thread fails the log, so that no consumer waits
+  // on; the first failure, producers' first, is rethrown.
   void run(Pipeline& pl, const fs::path& log_path) {
     PartitionLog log(p_.producers);
     const unsigned np = p_.producers;
-    if (pl.perf) pl.perf->start();
     if (pl.cgroup) pl.cgroup->enter();
     run_streams(np + unsigned(pl.consumers.size()), /*fresh_threads=*/true, pl.window,
                 [&](unsigned i, StreamGate& gate) {
@@ -318,7 +318,6 @@ class BrokerRun : public RunMeasure {
                     throw;
                   }
                 });
-    if (pl.perf) pl.perf->stop();
     if (pl.cgroup) {
       pl.cgroup->leave();
       pl.peak = pl.cgroup->peak_bytes();
