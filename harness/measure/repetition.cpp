@@ -81,6 +81,18 @@ void add_log_storage_values(const MeterWindow& w, const std::string& fs_name, do
   }
 }
 
+bool sync_due(const SyncPolicy& policy, std::uint64_t records_before, std::uint64_t records_now,
+              std::uint64_t last_sync_ns) {
+  switch (policy.kind) {
+    case SyncPolicy::Kind::every:
+      return records_now / policy.n > records_before / policy.n;
+    case SyncPolicy::Kind::interval:
+      return now_ns() - last_sync_ns >= policy.n * 1'000'000ull;
+    default:
+      return false;
+  }
+}
+
 struct StreamGate::Barriers {
   // A barrier's completion: the window's start or end, taken once, by the
   // last stream to arrive.

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/append_params.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/metrics.hpp"
 #include "harness/measure/perf_counters.hpp"
@@ -107,6 +108,13 @@ class MeterWindow {
 // behind its page cache) or where a meter could not be read.
 void add_log_storage_values(const MeterWindow& w, const std::string& fs_name, double bytes,
                             Values& values, Unavailable& unavailable);
+
+// Whether a log's writer syncs now by its --sync policy, having taken
+// `records_now` records (`records_before` at its last step) and last synced
+// at `last_sync_ns`: every:N when the count passes a multiple of N,
+// interval:MS when MS have passed; never for none and dsync.
+bool sync_due(const SyncPolicy& policy, std::uint64_t records_before, std::uint64_t records_now,
+              std::uint64_t last_sync_ns);
 
 // Where each stream of a repetition waits for the others: just before its
 // clock starts and just after it stops.

@@ -1,8 +1,8 @@
 // The repetition skeleton (measure/repetition.hpp): the deadline's checks,
 // the --streams fan-out (a failed stream neither hangs the others nor hides
 // its error; one stream stays on the caller's thread unless asked), the
-// meter window's storage read again after it and its kernel counters, the
-// merge of the streams' figures and their spread.
+// meter window's storage read again after it and its kernel counters,
+// when a log's writer syncs, the merge of the streams' figures and their spread.
 #include "harness/measure/repetition.hpp"
 
 #include <fcntl.h>
@@ -128,6 +128,19 @@ TEST(MeterWindow, ItsEvidenceCountsOnlyInsideIt) {
   auto count = faults.read()["faults"].count;
   EXPECT_GE(count, kPages);
   EXPECT_LT(count, 2 * kPages);
+}
+
+TEST(SyncDue, EveryNWhenTheCountPassesAMultipleIntervalWhenItsTimeHasPassed) {
+  const SyncPolicy every8{SyncPolicy::Kind::every, 8};
+  EXPECT_FALSE(sync_due(every8, 0, 7, 0));
+  EXPECT_TRUE(sync_due(every8, 7, 8, 0));
+  EXPECT_TRUE(sync_due(every8, 4, 20, 0));  // a batch that passes 8 and 16: one sync
+  EXPECT_FALSE(sync_due(every8, 8, 15, 0));
+  const SyncPolicy interval{SyncPolicy::Kind::interval, 100};  // ms
+  EXPECT_FALSE(sync_due(interval, 0, 1, now_ns()));
+  EXPECT_TRUE(sync_due(interval, 0, 1, now_ns() - 100'000'000));
+  for (auto kind : {SyncPolicy::Kind::none, SyncPolicy::Kind::dsync})
+    EXPECT_FALSE(sync_due(SyncPolicy{kind, 1}, 0, 1000, 0));
 }
 
 TEST(MergeStreamValues, CountsAddUpPerByteFiguresAverageMissingStaysMissing) {

@@ -91,20 +91,6 @@ std::vector<std::string> peer_args(const char* role,
 
 std::string str(std::uint64_t n) { return std::to_string(n); }
 
-// Whether a producer that has taken `n` more records after `taken` syncs
-// now, by the --sync policy (every:N counts this producer's records).
-bool sync_due(const SyncPolicy& policy, std::uint64_t taken, std::uint64_t n,
-              std::uint64_t last_sync) {
-  switch (policy.kind) {
-    case SyncPolicy::Kind::every:
-      return (taken + n) / policy.n > taken / policy.n;
-    case SyncPolicy::Kind::interval:
-      return now_ns() - last_sync >= policy.n * 1'000'000ull;
-    default:
-      return false;
-  }
-}
-
 // Acknowledges to a producer that the log has taken `bytes` of its records.
 void ack(Producer& p, std::uint64_t bytes) {
   auto n = ::send(p.conn.near.get(), &bytes, sizeof bytes, MSG_NOSIGNAL);
@@ -397,7 +383,7 @@ class BrokerRun : public RunMeasure {
       done += len;
       auto n = len / c.chunk;
       pl.records += n;
-      const bool sync_now = sync_due(policy, taken, n, last_sync);
+      const bool sync_now = sync_due(policy, taken, taken + n, last_sync);
       taken += n;
       if (sync_now) {
         p.session->sync(p.calls);
