@@ -22,21 +22,34 @@ void MeterWindow::start() noexcept {
   if (!set_.device_under.empty()) dev0_ = DeviceIo::under(set_.device_under, &dev_why_);
   if (set_.system_cpu) cpu0_ = SystemCpu::now(&cpu_why_);
   process0_ = Usage::of_process();
+  if (set_.evidence) set_.evidence->start();
   t0_ = now_ns();
 }
 
 void MeterWindow::stop() noexcept {
   t1_ = now_ns();
+  if (set_.evidence) set_.evidence->stop();
   process1_ = Usage::of_process();
   if (set_.system_cpu) cpu1_ = SystemCpu::now(&cpu_why_);
   io1_ = StorageIo::of_process();
   if (!set_.device_under.empty()) dev1_ = DeviceIo::under(set_.device_under, &dev_why_);
 }
 
-std::optional<StorageIo> MeterWindow::storage() const {
-  if (!io0_ || !io1_) return std::nullopt;
-  return StorageIo{io1_->read_bytes - io0_->read_bytes, io1_->write_bytes - io0_->write_bytes,
-                   io1_->cancelled_write_bytes - io0_->cancelled_write_bytes};
+namespace {
+
+std::optional<StorageIo> io_between(const std::optional<StorageIo>& a,
+                                    const std::optional<StorageIo>& b) {
+  if (!a || !b) return std::nullopt;
+  return StorageIo{b->read_bytes - a->read_bytes, b->write_bytes - a->write_bytes,
+                   b->cancelled_write_bytes - a->cancelled_write_bytes};
+}
+
+}  // namespace
+
+std::optional<StorageIo> MeterWindow::storage() const { return io_between(io0_, io1_); }
+
+std::optional<StorageIo> MeterWindow::storage_to_now() const {
+  return io_between(io0_, StorageIo::of_process());
 }
 
 std::optional<DeviceIo> MeterWindow::device() const {
@@ -65,6 +78,18 @@ void add_log_storage_values(const MeterWindow& w, const std::string& fs_name, do
   } else {
     unavailable["device_write_bytes"] = unavailable["device_write_amplification"] =
         tmpfs ? "the log is on tmpfs, which has no storage device" : w.device_why();
+  }
+}
+
+bool sync_due(const SyncPolicy& policy, std::uint64_t records_before, std::uint64_t records_now,
+              std::uint64_t last_sync_ns) {
+  switch (policy.kind) {
+    case SyncPolicy::Kind::every:
+      return records_now / policy.n > records_before / policy.n;
+    case SyncPolicy::Kind::interval:
+      return now_ns() - last_sync_ns >= policy.n * 1'000'000ull;
+    default:
+      return false;
   }
 }
 

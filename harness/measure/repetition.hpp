@@ -22,8 +22,10 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/core/append_params.hpp"
 #include "harness/measure/meters.hpp"
 #include "harness/measure/metrics.hpp"
+#include "harness/measure/perf_counters.hpp"
 #include "harness/measure/system_cpu.hpp"
 
 namespace zc {
@@ -55,6 +57,10 @@ class Deadline {
 struct MeterSet {
   bool system_cpu = false;             // /proc/stat: every CPU's busy and softirq time
   std::filesystem::path device_under;  // the block device under this path; empty: none
+  // Kernel counters taken over the window too (counters of every task, as
+  // the broker's page-cache tracepoints; a stream's own counters are the
+  // stream's to start and stop); null: none.
+  PerfCounterSet* evidence = nullptr;
 };
 
 // The process-wide figures over a timed window: every thread of the
@@ -76,6 +82,10 @@ class MeterWindow {
   // why) when it was not read at both ends.
   std::optional<StorageIo> storage() const;
   const std::string& storage_why() const { return io_why_; }
+  // The storage meter read again now, after stop(), less its start: what
+  // the process caused storage to write by now (a final sync after the
+  // window included); nullopt where it was not read at both ends.
+  std::optional<StorageIo> storage_to_now() const;
   std::optional<DeviceIo> device() const;
   const std::string& device_why() const { return dev_why_; }
   std::optional<SystemCpu> cpu() const;
@@ -98,6 +108,13 @@ class MeterWindow {
 // behind its page cache) or where a meter could not be read.
 void add_log_storage_values(const MeterWindow& w, const std::string& fs_name, double bytes,
                             Values& values, Unavailable& unavailable);
+
+// Whether a log's writer syncs now by its --sync policy, having taken
+// `records_now` records (`records_before` at its last step) and last synced
+// at `last_sync_ns`: every:N when the count passes a multiple of N,
+// interval:MS when MS have passed; never for none and dsync.
+bool sync_due(const SyncPolicy& policy, std::uint64_t records_before, std::uint64_t records_now,
+              std::uint64_t last_sync_ns);
 
 // Where each stream of a repetition waits for the others: just before its
 // clock starts and just after it stops.

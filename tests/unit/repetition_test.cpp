@@ -1,15 +1,26 @@
 // The repetition skeleton (measure/repetition.hpp): the deadline's checks,
 // the --streams fan-out (a failed stream neither hangs the others nor hides
 // its error; one stream stays on the caller's thread unless asked), the
-// merge of the streams' figures and their spread.
+// meter window's storage read again after it and its kernel counters,
+// when a log's writer syncs, the merge of the streams' figures and their spread.
 #include "harness/measure/repetition.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <filesystem>
 #include <thread>
+#include <vector>
+
+#include "harness/base/errors.hpp"
+#include "harness/base/fd.hpp"
+#include "harness/base/file_system.hpp"
+#include "harness/base/temp_dir.hpp"
 
 namespace zc {
 namespace {
@@ -75,6 +86,61 @@ TEST(RunStreams, TheWindowSpansEveryStreamsTimedRegion) {
     EXPECT_LE(window.t0(), t0[i]);
     EXPECT_GE(window.t1(), t1[i]);
   }
+}
+
+TEST(MeterWindow, StorageToNowHasWhatWasWrittenAfterTheWindow) {
+  // ctest runs in the build tree: a disk, where /tmp may be tmpfs.
+  const auto dir = std::filesystem::current_path();
+  if (filesystem_name(dir) == "tmpfs") GTEST_SKIP() << dir << " is on tmpfs (no storage)";
+  std::string why;
+  if (!StorageIo::of_process(&why)) GTEST_SKIP() << why;
+  MeterWindow window;
+  window.start();
+  window.stop();
+  RemovedOnExit file(dir / ("storage-to-now-" + std::to_string(::getpid())));
+  auto fd = file.create();
+  std::vector<char> mib(1 << 20, 'x');
+  ASSERT_EQ(::write(fd.get(), mib.data(), mib.size()), ssize_t(mib.size()));
+  auto during = window.storage(), to_now = window.storage_to_now();
+  ASSERT_TRUE(during && to_now);
+  // Charged when the pages were dirtied, after the window.
+  EXPECT_GE(to_now->write_bytes, during->write_bytes + mib.size());
+}
+
+TEST(MeterWindow, ItsEvidenceCountsOnlyInsideIt) {
+  PerfCounterSet faults(PerfTarget::thread(), {{"faults", "software/page-faults"}});
+  if (!faults.available()) GTEST_SKIP() << faults.reason();
+  constexpr std::size_t kPages = 256, kPage = 4096;
+  auto touch = [&] {  // kPages fresh pages, a fault each
+    void* p =
+        ::mmap(nullptr, kPages * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_NE(p, MAP_FAILED);
+    for (std::size_t i = 0; i < kPages; ++i) static_cast<volatile char*>(p)[i * kPage] = 1;
+    ::munmap(p, kPages * kPage);
+  };
+  MeterWindow window(MeterSet{false, {}, &faults});
+  touch();
+  window.start();
+  touch();
+  window.stop();
+  touch();
+  touch();
+  auto count = faults.read()["faults"].count;
+  EXPECT_GE(count, kPages);
+  EXPECT_LT(count, 2 * kPages);
+}
+
+TEST(SyncDue, EveryNWhenTheCountPassesAMultipleIntervalWhenItsTimeHasPassed) {
+  const SyncPolicy every8{SyncPolicy::Kind::every, 8};
+  EXPECT_FALSE(sync_due(every8, 0, 7, 0));
+  EXPECT_TRUE(sync_due(every8, 7, 8, 0));
+  EXPECT_TRUE(sync_due(every8, 4, 20, 0));  // a batch that passes 8 and 16: one sync
+  EXPECT_FALSE(sync_due(every8, 8, 15, 0));
+  const SyncPolicy interval{SyncPolicy::Kind::interval, 100};  // ms
+  EXPECT_FALSE(sync_due(interval, 0, 1, now_ns()));
+  EXPECT_TRUE(sync_due(interval, 0, 1, now_ns() - 100'000'000));
+  for (auto kind : {SyncPolicy::Kind::none, SyncPolicy::Kind::dsync})
+    EXPECT_FALSE(sync_due(SyncPolicy{kind, 1}, 0, 1000, 0));
 }
 
 TEST(MergeStreamValues, CountsAddUpPerByteFiguresAverageMissingStaysMissing) {

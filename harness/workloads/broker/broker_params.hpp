@@ -2,10 +2,12 @@
 // consumes, the phase and how its lagging consumer reads.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace zc {
 
@@ -18,41 +20,31 @@ enum class Lag { none, caught_up, lagging };
 // it (O_DIRECT), or through it dropping what it read behind it.
 enum class LagRead { buffered, direct, dontneed };
 
-inline std::string_view to_string(Lag l) {
-  switch (l) {
-    case Lag::none:
-      return "none";
-    case Lag::caught_up:
-      return "caught-up";
-    case Lag::lagging:
-      return "lagging";
-  }
+// Each value's CLI spelling, in the order help and errors list them.
+template <typename E>
+using Names = std::array<std::pair<E, std::string_view>, 3>;
+inline constexpr Names<Lag> kLagNames = {
+    {{Lag::none, "none"}, {Lag::caught_up, "caught-up"}, {Lag::lagging, "lagging"}}};
+inline constexpr Names<LagRead> kLagReadNames = {{{LagRead::buffered, "buffered"},
+                                                  {LagRead::direct, "direct"},
+                                                  {LagRead::dontneed, "dontneed"}}};
+
+template <typename E>
+std::string_view name_of(const Names<E>& names, E e) {
+  for (const auto& [value, name] : names)
+    if (value == e) return name;
   return "?";
 }
 
-inline std::string_view to_string(LagRead r) {
-  switch (r) {
-    case LagRead::buffered:
-      return "buffered";
-    case LagRead::direct:
-      return "direct";
-    case LagRead::dontneed:
-      return "dontneed";
-  }
-  return "?";
-}
-
-inline std::optional<Lag> parse_lag(std::string_view s) {
-  for (auto l : {Lag::none, Lag::caught_up, Lag::lagging})
-    if (s == to_string(l)) return l;
+template <typename E>
+std::optional<E> parse_name(const Names<E>& names, std::string_view s) {
+  for (const auto& [value, name] : names)
+    if (name == s) return value;
   return std::nullopt;
 }
 
-inline std::optional<LagRead> parse_lag_read(std::string_view s) {
-  for (auto r : {LagRead::buffered, LagRead::direct, LagRead::dontneed})
-    if (s == to_string(r)) return r;
-  return std::nullopt;
-}
+inline std::string_view to_string(Lag l) { return name_of(kLagNames, l); }
+inline std::string_view to_string(LagRead r) { return name_of(kLagReadNames, r); }
 
 struct BrokerParams {
   unsigned producers = 2;

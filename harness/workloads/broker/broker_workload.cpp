@@ -74,26 +74,24 @@ std::vector<std::string> pick_consumers(const RunRequest& r) {
   return out;
 }
 
-std::vector<Lag> pick_lags(const RunRequest& r) {
-  std::vector<Lag> out;
-  for (const auto& w : r.words(option::lag)) {
-    auto l = parse_lag(w);
-    if (!l)
-      throw UsageError("--lag: '" + w + "' is not a phase (allowed: none, caught-up, lagging)");
-    out.push_back(*l);
+// A words option's values by their names; `what` says what each names
+// ("a phase"), for the error, which lists the family's values.
+template <typename E>
+std::vector<E> pick_named(const RunRequest& r, const OptionFamily& f, const Names<E>& names,
+                          std::string_view what) {
+  std::vector<E> out;
+  for (const auto& w : r.words(f)) {
+    auto e = parse_name(names, w);
+    if (!e)
+      throw UsageError(std::string(f.name) + ": '" + w + "' is not " + std::string(what) +
+                       " (allowed: " + std::string(f.values) + ")");
+    out.push_back(*e);
   }
   return out;
 }
 
 std::vector<LagRead> pick_lag_reads(const RunRequest& r, const std::vector<Lag>& lags) {
-  std::vector<LagRead> out;
-  for (const auto& w : r.words(option::lag_read)) {
-    auto l = parse_lag_read(w);
-    if (!l)
-      throw UsageError("--lag-read: '" + w +
-                       "' is not a read policy (allowed: buffered, direct, dontneed)");
-    out.push_back(*l);
-  }
+  auto out = pick_named(r, option::lag_read, kLagReadNames, "a read policy");
   if (r.has(option::lag_read) && std::find(lags.begin(), lags.end(), Lag::lagging) == lags.end())
     throw UsageError(
         "--lag-read: only the lagging phase has a lagging consumer (add lagging to --lag)");
@@ -119,6 +117,75 @@ std::uint64_t pick_cache_limit(const RunRequest& r, std::uint64_t log) {
                      "): the lagging consumer starts there and must find the log larger than the "
                      "cache");
   return limit;
+}
+
+void check_records(const std::vector<std::uint64_t>& records,
+                   const std::vector<std::uint64_t>& sizes) {
+  for (auto rec : records) {
+    if (rec > kMaxRecord) throw UsageError("--record: " + format_size(rec) + " is larger than 1G");
+    if (rec < 2 * kRecordHeader)
+      throw UsageError(
+          "--record: the broker's records carry a 24-byte header (producer, "
+          "length, send time); give at least 48 bytes");
+    for (auto size : sizes)
+      if (rec > size)
+        throw UsageError("--record: " + format_size(rec) + " is larger than the log (--size " +
+                         format_size(size) + ")");
+  }
+}
+
+// The log's size for `np` producers: every producer sends whole records,
+// the same number.
+std::uint64_t whole_records(std::uint64_t asked, unsigned np, std::uint64_t rec) {
+  auto per = asked / np / rec * rec;
+  if (per == 0)
+    throw UsageError("--size: " + format_size(asked) + " cannot give each of " +
+                     std::to_string(np) + " producers a " + format_size(rec) + " record");
+  return per * np;
+}
+
+// The phases asked for, and what each consumer phase runs with.
+struct Phases {
+  std::vector<Lag> lags;
+  std::vector<std::string> consume;
+  std::vector<LagRead> lag_reads;
+};
+
+Phases pick_phases(const RunRequest& r) {
+  Phases out;
+  out.consume = pick_consumers(r);
+  out.lags = pick_named(r, option::lag, kLagNames, "a phase");
+  out.lag_reads = pick_lag_reads(r, out.lags);
+  return out;
+}
+
+// A run of `spec` per phase: producers alone; with `nc` caught-up
+// consumers, served by each --consume; and with a lagging consumer added,
+// for each --lag-read.
+void add_phases(std::vector<RunSpec>& runs, const RunSpec& spec, BrokerParams p, unsigned nc,
+                const Phases& phases) {
+  auto add = [&](const BrokerParams& params) {
+    runs.push_back(spec);
+    runs.back().params = params;
+  };
+  for (auto lag : phases.lags) {
+    p.lag = lag;
+    p.consumers = lag == Lag::none ? 0 : nc;
+    p.consume = "none";
+    if (lag == Lag::none) {
+      add(p);
+      continue;
+    }
+    for (const auto& k : phases.consume) {
+      p.consume = k;
+      if (lag == Lag::caught_up) add(p);
+      if (lag == Lag::lagging)
+        for (auto lr : phases.lag_reads) {
+          p.lag_read = lr;
+          add(p);
+        }
+    }
+  }
 }
 
 class BrokerPlan : public PlanMeasure {
@@ -149,83 +216,37 @@ class BrokerWorkload : public Workload {
 
   std::vector<RunSpec> expand(const RunRequest& r, const std::vector<const Strategy*>& strategies,
                               RunSettings&) const override {
-    auto records = r.sizes(option::record);
-    auto syncs = pick_syncs(r);
-    auto sinks = pick_sinks(r);
-    auto qds = r.counts(option::qd);
-    auto producers = r.counts(option::producers);
-    auto consumers = r.counts(option::consumers);
-    auto consume = pick_consumers(r);
-    auto lags = pick_lags(r);
-    auto lag_reads = pick_lag_reads(r, lags);
+    const auto syncs = pick_syncs(r);
+    const auto sinks = pick_sinks(r);
+    const auto qds = r.counts(option::qd);
+    const auto producers = r.counts(option::producers);
+    const auto consumers = r.counts(option::consumers);
+    const Phases phases = pick_phases(r);
+    const auto records = r.sizes(option::record);
     auto sizes = r.sizes(option::size);
     const auto cap = sizes.front();
     if (!r.has(option::size)) sizes.clear();
-    for (auto rec : records) {
-      if (rec > kMaxRecord)
-        throw UsageError("--record: " + format_size(rec) + " is larger than 1G");
-      if (rec < 2 * kRecordHeader)
-        throw UsageError(
-            "--record: the broker's records carry a 24-byte header (producer, "
-            "length, send time); give at least 48 bytes");
-      for (auto size : sizes)
-        if (rec > size)
-          throw UsageError("--record: " + format_size(rec) + " is larger than the log (--size " +
-                           format_size(size) + ")");
-    }
-
+    check_records(records, sizes);
     std::vector<RunSpec> runs;
-    auto add = [&](RunSpec spec, const BrokerParams& p) {
-      spec.params = p;
-      runs.push_back(std::move(spec));
-    };
     for (const auto& sync : syncs)
       for (auto rec : records)
         for (auto asked : sizes.empty() ? std::vector{default_log_size(cap, rec, sync)} : sizes)
           for (auto sink : sinks)
             for (auto qd : qds)
               for (const auto* s : strategies)
-                for (auto np : producers)
-                  for (auto nc : consumers) {
-                    RunSpec spec;
-                    spec.strategy = s;
-                    auto& c = spec.conditions;
-                    c.sink = sink;
-                    c.chunk = rec;
-                    c.queue_depth = qd;
-                    c.append = {AppendPattern::seq, sync};
-                    // Every producer sends whole records, the same number.
-                    auto per = asked / np / rec * rec;
-                    if (per == 0)
-                      throw UsageError("--size: " + format_size(asked) + " cannot give each of " +
-                                       std::to_string(np) + " producers a " + format_size(rec) +
-                                       " record");
-                    c.size = per * np;
-                    BrokerParams p;
-                    p.producers = np;
-                    p.cache_limit = pick_cache_limit(r, c.size);
-                    for (auto lag : lags) {
-                      p.lag = lag;
-                      if (lag == Lag::none) {
-                        p.consumers = 0;
-                        p.consume = "none";
-                        add(spec, p);
-                        continue;
-                      }
-                      p.consumers = nc;
-                      for (const auto& k : consume) {
-                        p.consume = k;
-                        if (lag == Lag::caught_up) {
-                          add(spec, p);
-                          continue;
-                        }
-                        for (auto lr : lag_reads) {
-                          p.lag_read = lr;
-                          add(spec, p);
-                        }
-                      }
-                    }
-                  }
+                for (auto np : producers) {
+                  RunSpec spec;
+                  spec.strategy = s;
+                  spec.conditions.sink = sink;
+                  spec.conditions.chunk = rec;
+                  spec.conditions.queue_depth = qd;
+                  spec.conditions.append = {AppendPattern::seq, sync};
+                  spec.conditions.size = whole_records(asked, np, rec);
+                  BrokerParams p;
+                  p.producers = np;
+                  p.cache_limit = pick_cache_limit(r, spec.conditions.size);
+                  for (auto nc : consumers) add_phases(runs, spec, p, nc, phases);
+                }
     return runs;
   }
 

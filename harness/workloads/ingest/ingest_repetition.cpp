@@ -168,7 +168,6 @@ class Stream {
   // the final sync, timed on its own.
   void timed(StreamOutcome& out) {
     const auto& policy = c().append.sync;
-    const std::uint64_t interval_ns = policy.n * 1'000'000ull;
     const std::uint64_t record = c().chunk, size = c().size;
     out.latencies.reserve(std::size_t(size / batch_ + 2));
     out.thread = Usage::of_thread();
@@ -184,10 +183,7 @@ class Stream {
         offset += len;
         auto before = out.records;
         out.records = (offset + record - 1) / record;
-        bool sync_now =
-            policy.kind == SyncPolicy::Kind::every      ? out.records / policy.n > before / policy.n
-            : policy.kind == SyncPolicy::Kind::interval ? now_ns() - last_sync >= interval_ns
-                                                        : false;
+        bool sync_now = sync_due(policy, before, out.records, last_sync);
         if (sync_now && offset < size) {
           session_->sync(out.calls);
           ++out.syncs;
