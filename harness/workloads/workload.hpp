@@ -143,6 +143,21 @@ class PlanMeasure {
   virtual void new_round(unsigned round) { (void)round; }
 };
 
+// The plan of a workload whose runs share nothing: each run is its own
+// `Run`, made from the spec and the plan (append, ingest). A workload with
+// plan-wide state (transfer's shared sources) writes its own PlanMeasure.
+template <class Run>
+class PerRunPlan : public PlanMeasure {
+ public:
+  explicit PerRunPlan(const PlanContext& plan) : plan_(plan) {}
+  std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
+    return std::make_unique<Run>(spec, plan_);
+  }
+
+ private:
+  const PlanContext& plan_;
+};
+
 class Workload {
  public:
   virtual ~Workload() = default;

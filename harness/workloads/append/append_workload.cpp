@@ -41,17 +41,6 @@ class AppendRun : public RunMeasure {
   const PlanContext& plan_;
 };
 
-class AppendPlan : public PlanMeasure {
- public:
-  explicit AppendPlan(const PlanContext& plan) : plan_(plan) {}
-  std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
-    return std::make_unique<AppendRun>(spec, plan_);
-  }
-
- private:
-  const PlanContext& plan_;
-};
-
 class AppendWorkload : public Workload {
  public:
   std::string_view id() const override { return kAppendWorkload; }
@@ -120,7 +109,7 @@ class AppendWorkload : public Workload {
   std::span<const MetricDef> metrics() const override { return append_metrics(); }
 
   std::unique_ptr<PlanMeasure> begin(const PlanContext& plan) const override {
-    return std::make_unique<AppendPlan>(plan);
+    return std::make_unique<PerRunPlan<AppendRun>>(plan);
   }
 
  private:

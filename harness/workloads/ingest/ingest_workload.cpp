@@ -37,17 +37,6 @@ constexpr std::array kOptions = {
 
 constexpr std::uint64_t kMaxRecord = 1ull << 30;  // the header's length field is 32 bits
 
-class IngestPlan : public PlanMeasure {
- public:
-  explicit IngestPlan(const PlanContext& plan) : plan_(plan) {}
-  std::unique_ptr<RunMeasure> run(const RunSpec& spec) override {
-    return std::make_unique<IngestRun>(spec, plan_);
-  }
-
- private:
-  const PlanContext& plan_;
-};
-
 class IngestWorkload : public Workload {
  public:
   std::string_view id() const override { return kIngestWorkload; }
@@ -131,7 +120,7 @@ class IngestWorkload : public Workload {
   std::span<const MetricDef> metrics() const override { return ingest_metrics(); }
 
   std::unique_ptr<PlanMeasure> begin(const PlanContext& plan) const override {
-    return std::make_unique<IngestPlan>(plan);
+    return std::make_unique<PerRunPlan<IngestRun>>(plan);
   }
 };
 
