@@ -220,36 +220,30 @@ void set_interleaving(bool on) {
   benchmark::Initialize(&argc, argv);
 }
 
-constexpr const char* kTimeRule =
-    "--time: each repetition is one whole, verified pass over the run's size; a run repeats "
-    "until its repetitions' timed regions (wall_s) add up to `seconds` (the last one is not "
-    "cut short), at most max_repetitions; warm-up repetitions do not count";
-constexpr const char* kAdaptiveRule =
-    "repeat a run until the 95% interval of its median throughput is within +-precision of "
-    "the median (with at least min_repetitions), or until max_time_s has passed since the "
-    "first repetition and it has 3";
-
-// How many repetitions each run makes, as the document states it: --time's
-// rule (time_based) or --reps auto's (adaptive_repetitions).
-json repetition_rule(const RunSettings::Adaptive& a) {
-  if (a.time_s > 0)
-    return {{"time_based",
-             {{"seconds", a.time_s}, {"max_repetitions", a.max_repetitions}, {"rule", kTimeRule}}}};
-  return {{"adaptive_repetitions",
-           {{"metric", "throughput_bytes_per_s"},
-            {"precision", a.precision},
-            {"max_time_s", a.max_time_s},
-            {"min_repetitions", a.min_repetitions},
-            {"max_repetitions", a.max_repetitions},
-            {"rule", kAdaptiveRule}}}};
-}
-
 json start_document(const Plan& plan, const Calibration& calibration) {
   json doc;
   doc["schema"] = "zc-bench/1";
   doc["started_at"] = iso8601_now();
   if (!plan.preset.empty()) doc["preset"] = plan.preset;
-  if (plan.adaptive.on) doc.update(repetition_rule(plan.adaptive));
+  if (plan.adaptive.on && plan.adaptive.time_s > 0)
+    doc["time_based"] = {
+        {"seconds", plan.adaptive.time_s},
+        {"max_repetitions", plan.adaptive.max_repetitions},
+        {"rule",
+         "--time: each repetition is one whole, verified pass over the run's size; a run repeats "
+         "until its repetitions' timed regions (wall_s) add up to `seconds` (the last one is not "
+         "cut short), at most max_repetitions; warm-up repetitions do not count"}};
+  else if (plan.adaptive.on)
+    doc["adaptive_repetitions"] = {
+        {"metric", "throughput_bytes_per_s"},
+        {"precision", plan.adaptive.precision},
+        {"max_time_s", plan.adaptive.max_time_s},
+        {"min_repetitions", plan.adaptive.min_repetitions},
+        {"max_repetitions", plan.adaptive.max_repetitions},
+        {"rule",
+         "repeat a run until the 95% interval of its median throughput is within +-precision of "
+         "the median (with at least min_repetitions), or until max_time_s has passed since the "
+         "first repetition and it has 3"}};
   doc["repetition_order"] =
       plan.interleave
           ? json{{"interleaved", true},

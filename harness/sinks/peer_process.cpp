@@ -20,6 +20,7 @@
 #include "harness/kit/launch_lock.hpp"
 #include "harness/kit/probes.hpp"
 #include "harness/measure/meters.hpp"
+#include "harness/sinks/child_report.hpp"
 #include "harness/sinks/netns.hpp"
 #include "harness/sinks/sink.hpp"
 
@@ -38,12 +39,6 @@ std::pair<UniqueFd, UniqueFd> dial(UniqueFd listener, UniqueFd client, sockaddr_
   check_unix(::connect(client.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "connect");
   UniqueFd server(check_unix(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC), "accept4"));
   return {std::move(client), std::move(server)};
-}
-
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  return "ended (status " + std::to_string(status) + ")";
 }
 
 }  // namespace
@@ -129,14 +124,7 @@ struct PeerProcess::State {
     if (child.valid()) child.wait(ec);
   }
 
-  std::string diagnose() {
-    std::error_code ec;
-    for (int i = 0; i < 50 && child.running(ec); ++i) ::usleep(10'000);
-    if (child.running(ec)) return "is still running";
-    std::string how = describe_exit(child.native_exit_code());
-    if (watchdog && watchdog->fired()) how += " (by zc-bench: the repetition's deadline passed)";
-    return how;
-  }
+  std::string diagnose() { return how_child_ended(child, watchdog); }
 };
 
 PeerProcess::PeerProcess(const std::string& role, std::vector<std::string> args, Connection& conn,

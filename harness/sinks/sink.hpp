@@ -73,13 +73,6 @@ std::unique_ptr<SinkEndpoint> open_process_sink(const SinkOptions& opts, UniqueF
                                                 const std::vector<std::string>& exec_prefix,
                                                 std::uint64_t deadline_ns);
 
-// The next line a child process wrote on `fd` (its report), `pending`
-// keeping what was read past it; waits until `deadline_ns`. Errors name the
-// child by `role`; `diagnose` says how it ended when the pipe closes.
-std::string read_report_line(int fd, std::string& pending, std::uint64_t deadline_ns,
-                             const std::string& role, const char* waiting_for,
-                             const std::function<std::string()>& diagnose);
-
 // The zc-bench executable, for starting receiver processes: this process,
 // unless ZC_BENCH_EXE names another (tests run the harness from their own
 // binaries and start the real zc-bench as the receiver).
