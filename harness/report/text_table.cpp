@@ -217,6 +217,21 @@ std::vector<const Column*> pick_columns(const std::vector<Column>& columns,
 
 }  // namespace
 
+namespace {
+
+// The ids of the columns a table could have shown but did not; constant
+// parameters are in the heading, not worth a column.
+std::vector<std::string> left_out(const std::vector<Column>& columns,
+                                  const std::vector<const Column*>& picked) {
+  std::vector<std::string> ids;
+  for (const auto& c : columns)
+    if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
+      ids.push_back(c.id);
+  return ids;
+}
+
+}  // namespace
+
 FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
                                         const TableOptions& options) const {
   auto picked = pick_columns(columns, options);
@@ -270,13 +285,7 @@ FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
   t.spans = spans;
   t.max_width = options.wide ? 0 : options.width;
   t.print(out);
-  Printed printed;
-  printed.legend = legend_of(picked);
-  // Constant parameters are in the heading, not worth a column.
-  for (const auto& c : columns)
-    if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
-      printed.hidden.push_back(c.id);
-  return printed;
+  return {legend_of(picked), left_out(columns, picked)};
 }
 
 std::string legend_of(const std::vector<const Column*>& shown) {
