@@ -97,6 +97,83 @@ int print_completions(const std::string& option) {
   return 0;
 }
 
+// Every strategy under the default conditions, as `list --json` prints it.
+nlohmann::json strategies_json() {
+  Conditions c;
+  c.size = 256ull << 20;
+  c.chunk = 1 << 20;
+  // The error_code overload: a TMPDIR that is missing or not this user's
+  // to read only moves the probes (O_DIRECT) to /tmp; it does not end the
+  // listing.
+  std::error_code ec;
+  c.source_dir = std::filesystem::temp_directory_path(ec);
+  if (ec || ::access(c.source_dir.c_str(), W_OK) != 0) c.source_dir = "/tmp";
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto* s : Registry::instance().all()) {
+    Conditions sc = c;
+    if (!s->accepts_sink(sc.sink)) sc.sink = SinkKind::file;
+    auto support = s->probe(sc);
+    out.push_back({{"id", s->id()},
+                   {"workload", s->workload()},
+                   {"data_path", s->data_path()},
+                   {"conditions", {{"sink", to_string(sc.sink)}, {"cache", "hot"}}},
+                   {"ledger", ledger_json(s->ledger(sc))},
+                   {"supported", bool(support)},
+                   {"reason", support ? "" : utf8_safe(*support.missing)}});
+    if (const auto* e = dynamic_cast<const ExternalStrategy*>(s)) {
+      auto command = nlohmann::json::array();
+      for (const auto& w : e->program().command) command.push_back(utf8_safe(w));
+      out.back()["external"] = {{"description", utf8_safe(e->program().file.string())},
+                                {"command", command}};
+    }
+  }
+  return out;
+}
+
+// `list --brief`: one line a strategy, cut to the terminal's width.
+void print_brief(const nlohmann::json& out) {
+  const auto width = terminal_width(stdout);
+  for (const auto& s : out) {
+    std::string line =
+        fmt::format("{:<18} {:<8} {} CPU {}  {}", s["id"].get<std::string>(),
+                    s["workload"].get<std::string>(), s["ledger"]["cpu_copies"].get<int>(),
+                    s["ledger"]["cpu_copies"].get<int>() == 1 ? "copy  " : "copies",
+                    s["supported"].get<bool>()
+                        ? std::string("supported")
+                        : "unsupported: " + terminal_text(s["reason"].get<std::string>()));
+    if (line.size() > width) line = line.substr(0, width - 3) + "...";
+    std::printf("%s\n", line.c_str());
+  }
+}
+
+// `list`: each strategy's data path, its ledger hop by hop, and whether it
+// is supported here.
+void print_listing(const nlohmann::json& out) {
+  for (const auto& s : out) {
+    // What a description file said is escaped for the terminal.
+    auto shown = [](const nlohmann::json& v) { return terminal_text(v.get<std::string>()); };
+    std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(), shown(s["data_path"]).c_str());
+    const auto& l = s["ledger"];
+    std::printf("%-18s ledger (%s sink, hot cache): %s (%d CPU, %d DMA), %s and %s per chunk\n", "",
+                s["conditions"]["sink"].get<std::string>().c_str(),
+                plural(l["copies"].get<int>(), "copy", "copies").c_str(),
+                l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
+                per_chunk(l["syscalls_per_chunk"].get<double>(), "syscall").c_str(),
+                per_chunk(l["mode_switches_per_chunk"].get<double>(), "mode switch").c_str());
+    for (const auto& h : l["hops"])
+      std::printf("%-18s   %s -> %s by %s (%s)%s%s\n", "", h["from"].get<std::string>().c_str(),
+                  h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),
+                  h["side"].get<std::string>().c_str(), h.contains("note") ? ": " : "",
+                  terminal_text(h.value("note", "")).c_str());
+    if (s.contains("external"))
+      std::printf("%-18s external program (run by name, not by 'all'): %s\n", "",
+                  shown(s["external"]["description"]).c_str());
+    std::printf("%-18s %s\n\n", "",
+                s["supported"].get<bool>() ? "supported here"
+                                           : ("unsupported: " + shown(s["reason"])).c_str());
+  }
+}
+
 }  // namespace
 
 Runner setup_list(CLI::App& app) {
@@ -113,34 +190,7 @@ Runner setup_list(CLI::App& app) {
   return [as_json, brief, complete] {
     if (!complete->empty()) return print_completions(*complete);
     if (*as_json && *brief) throw UsageError("--brief: a table's form; --json prints everything");
-    Conditions c;
-    c.size = 256ull << 20;
-    c.chunk = 1 << 20;
-    // The error_code overload: a TMPDIR that is missing or not this user's
-    // to read only moves the probes (O_DIRECT) to /tmp; it does not end the
-    // listing.
-    std::error_code ec;
-    c.source_dir = std::filesystem::temp_directory_path(ec);
-    if (ec || ::access(c.source_dir.c_str(), W_OK) != 0) c.source_dir = "/tmp";
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto* s : Registry::instance().all()) {
-      Conditions sc = c;
-      if (!s->accepts_sink(sc.sink)) sc.sink = SinkKind::file;
-      auto support = s->probe(sc);
-      out.push_back({{"id", s->id()},
-                     {"workload", s->workload()},
-                     {"data_path", s->data_path()},
-                     {"conditions", {{"sink", to_string(sc.sink)}, {"cache", "hot"}}},
-                     {"ledger", ledger_json(s->ledger(sc))},
-                     {"supported", bool(support)},
-                     {"reason", support ? "" : utf8_safe(*support.missing)}});
-      if (const auto* e = dynamic_cast<const ExternalStrategy*>(s)) {
-        auto command = nlohmann::json::array();
-        for (const auto& w : e->program().command) command.push_back(utf8_safe(w));
-        out.back()["external"] = {{"description", utf8_safe(e->program().file.string())},
-                                  {"command", command}};
-      }
-    }
+    auto out = strategies_json();
     // Description files and search folders that could not be used: one
     // line each on stderr (so that the JSON stays an array of strategies),
     // escaped: a file's name and text are anyone's.
@@ -148,48 +198,12 @@ Runner setup_list(CLI::App& app) {
       std::fprintf(stderr, "zc-bench: strategy description refused: %s\n",
                    printable(p, 1024).c_str());
     make_utf8_safe(out);  // paths and reasons: valid UTF-8 whatever their bytes
-    if (*as_json) {
+    if (*as_json)
       std::printf("%s\n", out.dump(2).c_str());
-      return 0;
-    }
-    if (*brief) {
-      const auto width = terminal_width(stdout);
-      for (const auto& s : out) {
-        std::string line =
-            fmt::format("{:<18} {:<8} {} CPU {}  {}", s["id"].get<std::string>(),
-                        s["workload"].get<std::string>(), s["ledger"]["cpu_copies"].get<int>(),
-                        s["ledger"]["cpu_copies"].get<int>() == 1 ? "copy  " : "copies",
-                        s["supported"].get<bool>()
-                            ? std::string("supported")
-                            : "unsupported: " + terminal_text(s["reason"].get<std::string>()));
-        if (line.size() > width) line = line.substr(0, width - 3) + "...";
-        std::printf("%s\n", line.c_str());
-      }
-      return 0;
-    }
-    for (const auto& s : out) {
-      // What a description file said is escaped for the terminal.
-      auto shown = [](const nlohmann::json& v) { return terminal_text(v.get<std::string>()); };
-      std::printf("%-18s %s\n", s["id"].get<std::string>().c_str(), shown(s["data_path"]).c_str());
-      const auto& l = s["ledger"];
-      std::printf("%-18s ledger (%s sink, hot cache): %s (%d CPU, %d DMA), %s and %s per chunk\n",
-                  "", s["conditions"]["sink"].get<std::string>().c_str(),
-                  plural(l["copies"].get<int>(), "copy", "copies").c_str(),
-                  l["cpu_copies"].get<int>(), l["dma_copies"].get<int>(),
-                  per_chunk(l["syscalls_per_chunk"].get<double>(), "syscall").c_str(),
-                  per_chunk(l["mode_switches_per_chunk"].get<double>(), "mode switch").c_str());
-      for (const auto& h : l["hops"])
-        std::printf("%-18s   %s -> %s by %s (%s)%s%s\n", "", h["from"].get<std::string>().c_str(),
-                    h["to"].get<std::string>().c_str(), h["by"].get<std::string>().c_str(),
-                    h["side"].get<std::string>().c_str(), h.contains("note") ? ": " : "",
-                    terminal_text(h.value("note", "")).c_str());
-      if (s.contains("external"))
-        std::printf("%-18s external program (run by name, not by 'all'): %s\n", "",
-                    shown(s["external"]["description"]).c_str());
-      std::printf("%-18s %s\n\n", "",
-                  s["supported"].get<bool>() ? "supported here"
-                                             : ("unsupported: " + shown(s["reason"])).c_str());
-    }
+    else if (*brief)
+      print_brief(out);
+    else
+      print_listing(out);
     return 0;
   };
 }

@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <optional>
 
 #include "cmd/commands.hpp"
 #include "cmd/help_format.hpp"
@@ -61,17 +63,34 @@ std::string unexpected_hint(const CLI::App& sub) {
   return hint;
 }
 
+// `zc-bench help [SUBCOMMAND]`: the top level's help, or the subcommand's.
+zc::cmd::Runner setup_help(CLI::App& sub, CLI::App& app) {
+  auto help_topic = std::make_shared<std::string>();
+  sub.add_option("SUBCOMMAND", *help_topic, "the subcommand to explain");
+  return zc::cmd::Runner([&app, help_topic] {
+    const CLI::App* topic = help_topic->empty() ? &app : nullptr;
+    for (auto* s : app.get_subcommands({}))
+      if (s->get_name() == *help_topic) topic = s;
+    if (!topic)
+      throw zc::UsageError("help: '" + *help_topic + "' is not a subcommand (see zc-bench --help)");
+    // App::help() of the top level would describe the parsed `help` itself.
+    std::printf(
+        "%s",
+        topic->get_formatter()
+            ->make_help(topic, topic == &app ? topic->get_name() : "zc-bench " + topic->get_name(),
+                        CLI::AppFormatMode::Normal)
+            .c_str());
+    return 0;
+  });
+}
+
 }  // namespace
 
-int main(int argc, char** argv) {
-  CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)",
-               "zc-bench"};
-  app.formatter(zc::cmd::wrapping_formatter());  // before the subcommands: they inherit it
-  app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("zc-bench ") + zc::build_version() + " (" +
-                                        zc::build_commit() + ")");
-  std::vector<std::string> command_line(argv, argv + argc);
+namespace {
 
+// Every subcommand, each with what runs it once parsed.
+std::map<CLI::App*, zc::cmd::Runner> add_subcommands(CLI::App& app,
+                                                     const std::vector<std::string>& command_line) {
   std::map<CLI::App*, zc::cmd::Runner> runners;
   auto add = [&](const char* name, const char* help, auto setup) {
     auto* sub = app.add_subcommand(name, help);
@@ -95,27 +114,32 @@ int main(int argc, char** argv) {
       [](CLI::App& a) { return zc::cmd::setup_plot(a); });
   add("merge", "one results document from many hosts' files (each run keeps its host)",
       [](CLI::App& a) { return zc::cmd::setup_merge(a); });
-  auto help_topic = std::make_shared<std::string>();
-  add("help", "this help, or a subcommand's: zc-bench help run", [&](CLI::App& a) {
-    a.add_option("SUBCOMMAND", *help_topic, "the subcommand to explain");
-    return zc::cmd::Runner([&app, help_topic] {
-      const CLI::App* topic = help_topic->empty() ? &app : nullptr;
-      for (auto* sub : app.get_subcommands({}))
-        if (sub->get_name() == *help_topic) topic = sub;
-      if (!topic)
-        throw zc::UsageError("help: '" + *help_topic +
-                             "' is not a subcommand (see zc-bench --help)");
-      // App::help() of the top level would describe the parsed `help` itself.
-      std::printf(
-          "%s", topic->get_formatter()
-                    ->make_help(topic,
-                                topic == &app ? topic->get_name() : "zc-bench " + topic->get_name(),
-                                CLI::AppFormatMode::Normal)
-                    .c_str());
-      return 0;
-    });
-  });
+  add("help", "this help, or a subcommand's: zc-bench help run",
+      [&](CLI::App& a) { return setup_help(a, app); });
+  return runners;
+}
 
+// No subcommand: which there are, and the nearest to a word that looks
+// like a mistyped one.
+int no_subcommand(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> names;
+  for (auto* sub : app.get_subcommands({}))
+    if (!sub->get_group().empty()) names.push_back(sub->get_name());
+  std::string hint;
+  for (int i = 1; i < argc && hint.empty(); ++i)
+    if (argv[i][0] != '-')
+      if (auto nearest = zc::nearest_name(argv[i], names))
+        hint = std::string("'") + argv[i] + "': did you mean " + *nearest + "? ";
+  std::string list;
+  for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
+  std::fprintf(stderr, "zc-bench: error: %ssay what to do: %s (see zc-bench --help)\n",
+               hint.c_str(), list.c_str());
+  return 2;
+}
+
+// The command line parsed; the exit status when that is all there is to do
+// (help, version, bad input), else nothing.
+std::optional<int> parse(CLI::App& app, int argc, char** argv) {
   // Errors point at the help of the subcommand being parsed, if any.
   std::string help_hint = "zc-bench --help";
   for (int i = 1; i < argc; ++i)
@@ -133,21 +157,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::RequiredError& e) {
-    if (app.get_subcommands().empty()) {
-      std::vector<std::string> names;
-      for (auto* sub : app.get_subcommands({}))
-        if (!sub->get_group().empty()) names.push_back(sub->get_name());
-      std::string hint;
-      for (int i = 1; i < argc && hint.empty(); ++i)
-        if (argv[i][0] != '-')
-          if (auto nearest = zc::nearest_name(argv[i], names))
-            hint = std::string("'") + argv[i] + "': did you mean " + *nearest + "? ";
-      std::string list;
-      for (const auto& name : names) list += (list.empty() ? "" : ", ") + name;
-      std::fprintf(stderr, "zc-bench: error: %ssay what to do: %s (see zc-bench --help)\n",
-                   hint.c_str(), list.c_str());
-      return 2;
-    }
+    if (app.get_subcommands().empty()) return no_subcommand(app, argc, argv);
     std::fprintf(stderr, "zc-bench: error: %s (see %s)\n", e.what(), help_hint.c_str());
     return 2;
   } catch (const CLI::ExtrasError& e) {
@@ -161,6 +171,21 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "zc-bench: error: %s (see %s)\n", e.what(), help_hint.c_str());
     return 2;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"zc-bench: measure zero-copy data paths (read/write, mmap, sendfile, ...)",
+               "zc-bench"};
+  app.formatter(zc::cmd::wrapping_formatter());  // before the subcommands: they inherit it
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("zc-bench ") + zc::build_version() + " (" +
+                                        zc::build_commit() + ")");
+  std::vector<std::string> command_line(argv, argv + argc);
+  auto runners = add_subcommands(app, command_line);
+  if (auto status = parse(app, argc, argv)) return *status;
 
   zc::install_interrupt_handlers();
   for (auto& [sub, runner] : runners) {

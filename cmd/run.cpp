@@ -38,8 +38,8 @@ struct RunArgs {
   std::string strategies = "all";
   std::string workload;
   std::string preset;
-  std::string receiver_buffer = "1M";  // measured default: see Tuning
-  int receiver_poll_us = -1;           // -1: not given (Tuning's default; 0 for --preset receive)
+  std::string receiver_buffer = "1M";                     // measured default: see Tuning
+  int receiver_poll_us = int(Tuning{}.receiver_poll_us);  // a preset may pick its own
   std::string pin = "auto";
   std::string sndbuf, rcvbuf;
   std::string reps = "5";
@@ -206,11 +206,7 @@ RunSettings make_settings(const RunArgs& a, bool reps_given) {
   s.tuning.receiver_buffer = parse_size(a.receiver_buffer, "--receiver-buffer");
   if (s.tuning.receiver_buffer > (256u << 20))
     throw UsageError("--receiver-buffer: '" + a.receiver_buffer + "' is too large (at most 256M)");
-  // --preset receive compares the receivers' own CPU per byte: a polling
-  // receiver's would track its wall time, so there they sleep at once.
-  s.tuning.receiver_poll_us = a.receiver_poll_us >= 0 ? unsigned(a.receiver_poll_us)
-                              : a.preset == "receive" ? 0u
-                                                      : Tuning{}.receiver_poll_us;
+  s.tuning.receiver_poll_us = unsigned(a.receiver_poll_us);
   parse_pin(a.pin, s.tuning);
   if (!a.sndbuf.empty()) s.tuning.sndbuf = parse_socket_buffer(a.sndbuf, "--sndbuf");
   if (!a.rcvbuf.empty()) s.tuning.rcvbuf = parse_socket_buffer(a.rcvbuf, "--rcvbuf");
@@ -432,9 +428,114 @@ PlanRequest make_request(const RunArgs& a, const CLI::App& app) {
   // --time decides the repetitions too: a preset's count does not apply.
   r.repetitions_given =
       app.get_option("--reps")->count() > 0 || app.get_option("--time")->count() > 0;
+  r.receiver_poll_given = app.get_option("--receiver-poll")->count() > 0;
   for (const auto& [name, opt] : a.workload_options)
     if (opt->count()) r.options.given[name] = a.texts.at(name);
   return r;
+}
+
+constexpr const char* kRunExamples =
+    "Examples:\n"
+    "  every supported transfer strategy to loopback tcp (the default):\n"
+    "    zc-bench run\n"
+    "  two strategies on two sinks, with the copies beside the kernel's evidence:\n"
+    "    zc-bench run -s sendfile,read-write --sink tcp,unix --size 64M --copies\n"
+    "  the 'why Kafka is fast' table (read+write, mmap, sendfile, NIC gather, SSL):\n"
+    "    zc-bench run --preset kafka\n"
+    "  which receive path costs least per byte (recv, mmap'd TCP, io_uring zcrx):\n"
+    "    zc-bench run --preset receive\n"
+    "  as iperf3 -t 10 would: 10 seconds of each strategy, in Gbit/s:\n"
+    "    zc-bench run -s sendfile,read-write --time 10 --units Gbit/s\n"
+    "  network to log, without and with a sync every 16 records:\n"
+    "    zc-bench run --workload ingest -s all --sync none,every:16\n"
+    "  a regression check for CI:\n"
+    "    zc-bench run -o new.json && zc-bench compare base.json new.json\n"
+    "One workload's options only: zc-bench run --workload ingest --help";
+
+// The receivers', the sockets' and the CPUs' options.
+void add_tuning_options(CLI::App& app, RunArgs* a) {
+  app.add_option("--token", a->token,
+                 "remote sink: the shared secret the server wants (or $ZC_SINK_TOKEN)")
+      ->envname("ZC_SINK_TOKEN");
+  app.add_option("--receiver-buffer", a->receiver_buffer, "receiver read size (at most 256M)")
+      ->capture_default_str();
+  app.add_option("--receiver-poll", a->receiver_poll_us,
+                 "microseconds the receiver polls an empty socket before it sleeps; 0: it sleeps "
+                 "at once (loopback TCP then flips between two speeds: see the README); "
+                 "--preset receive: 0, since it compares the receivers' CPU")
+      ->check(CLI::Range(0, 1000000))
+      ->default_str(std::to_string(Tuning{}.receiver_poll_us));
+  app.add_option("--pin", a->pin,
+                 "CPU placement: auto (sender and receiver on the first two CPUs allowed), none "
+                 "(the scheduler), or sender:N,receiver:M")
+      ->capture_default_str();
+  app.add_option("--sndbuf", a->sndbuf, "SO_SNDBUF of socket sinks (default: kernel autotuning)");
+}
+
+// --reps auto's precision and time, and the warm-up.
+void add_adaptive_options(CLI::App& app, RunArgs* a) {
+  app.add_option("--precision", a->precision,
+                 "--reps auto: the interval's half-width as a share of the median (3% or 0.03)")
+      ->capture_default_str();
+  app.add_option("--max-time", a->max_time,
+                 "--reps auto: seconds of repetitions after which runs stop repeating")
+      ->capture_default_str();
+  app.add_option("--warmup", a->warmup, "untimed repetitions before the measured ones")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 100u));
+}
+
+// Where results and generated files go, and how the runs proceed.
+void add_flow_options(CLI::App& app, RunArgs* a) {
+  app.add_option("--tmpdir", a->tmpdir,
+                 "where to put generated sources (default: $TMPDIR or /tmp)");
+  app.add_option("-o,--output", a->output,
+                 "results file, '-' for stdout (default: results/<time>.json)");
+  app.add_option("--format", a->format, "json, gbench, csv or github-benchmark")
+      ->capture_default_str();
+  app.add_option("--timeout", a->timeout,
+                 "seconds per repetition before it is an error (default: from size)");
+  app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
+  app.add_flag("--interleave,!--no-interleave", a->interleave,
+               "repetitions of all runs in one shuffled order, so drift hits every run alike "
+               "(default); --no-interleave runs each run's repetitions back to back");
+  app.add_flag("--compact", a->compact,
+               "JSON: each metric's description once, in metric_descriptions, not in every run");
+  app.add_option("--max-runs", a->max_runs,
+                 "refuse a comparison of more runs than this (a sweep's product grows fast)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 100000u));
+}
+
+// A run's command line checked and made into its plan; nothing is created
+// yet but the probes of where its results and files go.
+struct PreparedRun {
+  Format format;
+  fs::path out;
+  std::FILE* terminal;
+  TableOptions table;
+  Plan plan;
+};
+
+PreparedRun prepare_run(const RunArgs& a, const CLI::App& app,
+                        const std::vector<std::string>& command_line) {
+  auto format = parse_format(a.format);
+  fs::path out = a.output.empty() ? default_output_path("results", format) : fs::path(a.output);
+  check_writable(out);
+  auto* terminal = out == "-" ? stderr : stdout;
+  auto table = table_options(a.layout, terminal);  // --columns, --units: checked first
+  auto plan =
+      make_plan(make_request(a, app), make_settings(a, app.get_option("--reps")->count() > 0));
+  check_option_scopes(plan, a, command_line);
+  plan.command_line = redact_secrets(command_line);
+  check_plan_size(plan, a.max_runs, a.quiet);
+  // The command line is accepted: only now is anything created (tried).
+  probe_output(out);
+  const char* env_tmpdir = std::getenv("TMPDIR");
+  probe_temp_parent(plan.temp_parent, !a.tmpdir.empty()           ? "--tmpdir"
+                                      : env_tmpdir && *env_tmpdir ? "TMPDIR"
+                                                                  : "the temporary folder");
+  return {format, out, terminal, table, std::move(plan)};
 }
 
 // run --help in groups, by purpose. An option named nowhere here (a new
@@ -490,44 +591,13 @@ void group_options(CLI::App& app) {
 
 Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   auto a = std::make_shared<RunArgs>();
-  app.footer(
-      "Examples:\n"
-      "  every supported transfer strategy to loopback tcp (the default):\n"
-      "    zc-bench run\n"
-      "  two strategies on two sinks, with the copies beside the kernel's evidence:\n"
-      "    zc-bench run -s sendfile,read-write --sink tcp,unix --size 64M --copies\n"
-      "  the 'why Kafka is fast' table (read+write, mmap, sendfile, NIC gather, SSL):\n"
-      "    zc-bench run --preset kafka\n"
-      "  which receive path costs least per byte (recv, mmap'd TCP, io_uring zcrx):\n"
-      "    zc-bench run --preset receive\n"
-      "  as iperf3 -t 10 would: 10 seconds of each strategy, in Gbit/s:\n"
-      "    zc-bench run -s sendfile,read-write --time 10 --units Gbit/s\n"
-      "  network to log, without and with a sync every 16 records:\n"
-      "    zc-bench run --workload ingest -s all --sync none,every:16\n"
-      "  a regression check for CI:\n"
-      "    zc-bench run -o new.json && zc-bench compare base.json new.json\n"
-      "One workload's options only: zc-bench run --workload ingest --help");
+  app.footer(kRunExamples);
   app.add_option("-s,--strategy", a->strategies, "strategy ids, comma-separated, or 'all'")
       ->capture_default_str();
   app.add_option("--workload", a->workload, workloads_help());
   app.add_option("--preset", a->preset, presets_help());
   add_workload_options(app, *a, workload_named(command_line));
-  app.add_option("--token", a->token,
-                 "remote sink: the shared secret the server wants (or $ZC_SINK_TOKEN)")
-      ->envname("ZC_SINK_TOKEN");
-  app.add_option("--receiver-buffer", a->receiver_buffer, "receiver read size (at most 256M)")
-      ->capture_default_str();
-  app.add_option("--receiver-poll", a->receiver_poll_us,
-                 "microseconds the receiver polls an empty socket before it sleeps; 0: it sleeps "
-                 "at once (loopback TCP then flips between two speeds: see the README); "
-                 "--preset receive: 0, since it compares the receivers' CPU")
-      ->check(CLI::Range(0, 1000000))
-      ->default_str(std::to_string(Tuning{}.receiver_poll_us));
-  app.add_option("--pin", a->pin,
-                 "CPU placement: auto (sender and receiver on the first two CPUs allowed), none "
-                 "(the scheduler), or sender:N,receiver:M")
-      ->capture_default_str();
-  app.add_option("--sndbuf", a->sndbuf, "SO_SNDBUF of socket sinks (default: kernel autotuning)");
+  add_tuning_options(app, a.get());
   app.add_option("--rcvbuf", a->rcvbuf, "SO_RCVBUF of the receiver's socket (default: autotuning)");
   app.add_option("--reps", a->reps,
                  "measured repetitions per run (1..1000), or auto: repeat until the throughput's "
@@ -541,53 +611,13 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                  "up to SECONDS (the last pass is not cut short; warm-up not counted; at most " +
                      std::to_string(kTimeBasedMaxRepetitions) +
                      " repetitions), so a faster strategy makes more; instead of --reps");
-  app.add_option("--precision", a->precision,
-                 "--reps auto: the interval's half-width as a share of the median (3% or 0.03)")
-      ->capture_default_str();
-  app.add_option("--max-time", a->max_time,
-                 "--reps auto: seconds of repetitions after which runs stop repeating")
-      ->capture_default_str();
-  app.add_option("--warmup", a->warmup, "untimed repetitions before the measured ones")
-      ->capture_default_str()
-      ->check(CLI::Range(0u, 100u));
-  app.add_option("--tmpdir", a->tmpdir,
-                 "where to put generated sources (default: $TMPDIR or /tmp)");
-  app.add_option("-o,--output", a->output,
-                 "results file, '-' for stdout (default: results/<time>.json)");
-  app.add_option("--format", a->format, "json, gbench, csv or github-benchmark")
-      ->capture_default_str();
-  app.add_option("--timeout", a->timeout,
-                 "seconds per repetition before it is an error (default: from size)");
-  app.add_flag("-q,--quiet", a->quiet, "no table or progress on the terminal");
-  app.add_flag("--interleave,!--no-interleave", a->interleave,
-               "repetitions of all runs in one shuffled order, so drift hits every run alike "
-               "(default); --no-interleave runs each run's repetitions back to back");
-  app.add_flag("--compact", a->compact,
-               "JSON: each metric's description once, in metric_descriptions, not in every run");
-  app.add_option("--max-runs", a->max_runs,
-                 "refuse a comparison of more runs than this (a sweep's product grows fast)")
-      ->capture_default_str()
-      ->check(CLI::Range(1u, 100000u));
+  add_adaptive_options(app, a.get());
+  add_flow_options(app, a.get());
   add_output_options(app, a->layout);
   group_options(app);
 
   return [a, &app, command_line] {
-    auto format = parse_format(a->format);
-    fs::path out = a->output.empty() ? default_output_path("results", format) : fs::path(a->output);
-    check_writable(out);
-    auto* terminal = out == "-" ? stderr : stdout;
-    auto table = table_options(a->layout, terminal);  // --columns, --units: checked first
-    auto plan =
-        make_plan(make_request(*a, app), make_settings(*a, app.get_option("--reps")->count() > 0));
-    check_option_scopes(plan, *a, command_line);
-    plan.command_line = redact_secrets(command_line);
-    check_plan_size(plan, a->max_runs, a->quiet);
-    // The command line is accepted: only now is anything created (tried).
-    probe_output(out);
-    const char* env_tmpdir = std::getenv("TMPDIR");
-    probe_temp_parent(plan.temp_parent, !a->tmpdir.empty()          ? "--tmpdir"
-                                        : env_tmpdir && *env_tmpdir ? "TMPDIR"
-                                                                    : "the temporary folder");
+    auto [format, out, terminal, table, plan] = prepare_run(*a, app, command_line);
     if (!a->quiet)
       std::fprintf(stderr, "zc-bench: %s x %s (+%u warm-up)...\n",
                    plural(long(plan.runs.size()), "run").c_str(),

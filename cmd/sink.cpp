@@ -72,17 +72,8 @@ int serve(const SinkArgs& a) {
   };
   return serve_sink(opts);
 }
-}  // namespace
-
-Runner setup_sink(CLI::App& app) {
-  auto args = std::make_shared<SinkArgs>();
-  auto* fd = app.add_option("--fd", args->fd, "read the stream from this inherited descriptor")
-                 ->check(CLI::NonNegativeNumber);
-  auto* listen = app.add_option(
-      "--listen", args->listen,
-      "serve runs from other hosts on ADDR:PORT: receive their transfers, produce their "
-      "ingest streams (numeric; ADDR defaults to 127.0.0.1)");
-  fd->excludes(listen);
+// The one-shot receiver's options (`run` starts it with --fd).
+void add_receiver_options(CLI::App& app, SinkArgs* args) {
   app.add_option("--receiver", args->receiver, "recv | truncate | zerocopy-receive | zcrx")
       ->capture_default_str();
   app.add_option("--rx-queue", args->rx_queue,
@@ -103,6 +94,10 @@ Runner setup_sink(CLI::App& app) {
   app.add_option("--tls-cipher", args->tls_cipher,
                  "with --tls-cert: the TLS 1.3 suite (aes-128-gcm, aes-256-gcm, chacha20-poly1305)")
       ->capture_default_str();
+}
+
+// The server's options (--listen).
+void add_server_options(CLI::App& app, SinkArgs* args) {
   app.add_option("--token", args->token, "--listen: require this shared secret (or $ZC_SINK_TOKEN)")
       ->envname("ZC_SINK_TOKEN");
   app.add_option("--max-sessions", args->max_sessions, "--listen: sessions served at once")
@@ -126,28 +121,49 @@ Runner setup_sink(CLI::App& app) {
       ->capture_default_str();
   app.add_option("--sessions", args->sessions, "--listen: exit after this many sessions (0: never)")
       ->capture_default_str();
+}
+
+// The receiver's options checked and turned into ReceiverOptions; this
+// thread pinned to --cpu.
+ReceiverOptions receiver_options(const SinkArgs& a) {
+  ReceiverOptions opts;
+  auto mode = parse_receiver_mode(a.receiver);
+  if (!mode)
+    throw UsageError("--receiver: '" + a.receiver +
+                     "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive, zcrx)");
+  opts.mode = *mode;
+  opts.rx_queue = a.rx_queue;
+  opts.buffer_size = parse_size(a.buffer, "--buffer");
+  opts.poll_ns = std::uint64_t(a.poll_us) * 1000;
+  opts.kernel_counters = a.kernel_counters;
+  check_cpu(a.cpu, "--cpu");
+  check_inherited_fd(a.fd, "--fd");
+  pin_this_thread(a.cpu);
+  if (!a.tls_cert.empty() && !tls13_suite(a.tls_cipher))
+    throw UsageError("--tls-cipher: '" + a.tls_cipher +
+                     "' is not a cipher (allowed: " + std::string(tls_cipher_names()) + ")");
+  opts.tls_cert = a.tls_cert;
+  opts.tls_cipher = a.tls_cipher;
+  return opts;
+}
+
+}  // namespace
+
+Runner setup_sink(CLI::App& app) {
+  auto args = std::make_shared<SinkArgs>();
+  auto* fd = app.add_option("--fd", args->fd, "read the stream from this inherited descriptor")
+                 ->check(CLI::NonNegativeNumber);
+  auto* listen = app.add_option(
+      "--listen", args->listen,
+      "serve runs from other hosts on ADDR:PORT: receive their transfers, produce their "
+      "ingest streams (numeric; ADDR defaults to 127.0.0.1)");
+  fd->excludes(listen);
+  add_receiver_options(app, args.get());
+  add_server_options(app, args.get());
   return [args] {
     if (!args->listen.empty()) return serve(*args);
     if (args->fd < 0) throw UsageError("sink: give --fd N (started by run) or --listen ADDR:PORT");
-    ReceiverOptions opts;
-    auto mode = parse_receiver_mode(args->receiver);
-    if (!mode)
-      throw UsageError(
-          "--receiver: '" + args->receiver +
-          "' is not a receiver mode (allowed: recv, truncate, zerocopy-receive, zcrx)");
-    opts.mode = *mode;
-    opts.rx_queue = args->rx_queue;
-    opts.buffer_size = parse_size(args->buffer, "--buffer");
-    opts.poll_ns = std::uint64_t(args->poll_us) * 1000;
-    opts.kernel_counters = args->kernel_counters;
-    check_cpu(args->cpu, "--cpu");
-    check_inherited_fd(args->fd, "--fd");
-    pin_this_thread(args->cpu);
-    if (!args->tls_cert.empty() && !tls13_suite(args->tls_cipher))
-      throw UsageError("--tls-cipher: '" + args->tls_cipher +
-                       "' is not a cipher (allowed: " + std::string(tls_cipher_names()) + ")");
-    opts.tls_cert = args->tls_cert;
-    opts.tls_cipher = args->tls_cipher;
+    auto opts = receiver_options(*args);
     // Lines on stdout: "ready" (the harness starts its clock), "done" (the
     // stream has ended: it stops it), then the report.
     opts.on_ready = [] {

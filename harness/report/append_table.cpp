@@ -88,88 +88,60 @@ void print_ratios(const json& results, std::FILE* out, const TableOptions& optio
 
 }  // namespace
 
-bool is_append_results(const json& results) {
-  if (results["runs"].empty()) return false;
-  for (const auto& run : results["runs"])
-    if (run.value("workload", "") != "append") return false;
-  return true;
-}
-
 std::vector<Column> append_columns(const json& runs, const RateUnit& unit) {
-  std::vector<Column> cols;
   // The parameters that differ between runs name the rows; the others are
   // said once in the heading.
-  auto key = [&](const char* id, const char* title, bool left,
-                 std::function<std::string(const json&)> cell) {
-    cols.push_back(parameter_column(runs, id, title, left, std::move(cell)));
-  };
-  cols.push_back(parameter_column(
-      runs, "strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); },
-      /*always_key=*/true));
-  key("size", "size", false, [](const json& r) { return format_size(r["parameters"]["size"]); });
-  key("record", "record", false,
-      [](const json& r) { return format_size(r["parameters"]["record"]); });
-  key("pattern", "pattern", true,
-      [](const json& r) { return r["parameters"].value("pattern", ""); });
-  key("sync", "sync", true, [](const json& r) { return r["parameters"].value("sync", ""); });
-  auto add = [&](const char* id, std::string title, bool shown, int drop, std::string legend,
-                 std::function<std::string(const json&)> cell) {
-    cols.push_back({id, std::move(title), false, shown, false, drop, true, std::move(legend),
-                    std::move(cell)});
-  };
-  add("mbps", std::string(unit.name), true, 0, unit.legend() + " until the last record returned",
-      [unit](const json& r) {
-        return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(1));
-      });
-  add("cv", "cv", false, 4, "cv = the throughput's spread over the repetitions", cv_cell);
-  add("records", "records/s", false, 5, "",
-      [](const json& r) { return median_cell(r, "records_per_s", 1, 0); });
+  ColumnList cols(runs);
+  cols.key(
+      "strategy", "strategy", true, [](const json& r) { return r.value("strategy", ""); },
+      /*always_key=*/true);
+  cols.key("size", "size", false,
+           [](const json& r) { return format_size(r["parameters"]["size"]); });
+  cols.key("record", "record", false,
+           [](const json& r) { return format_size(r["parameters"]["record"]); });
+  cols.key("pattern", "pattern", true,
+           [](const json& r) { return r["parameters"].value("pattern", ""); });
+  cols.key("sync", "sync", true, [](const json& r) { return r["parameters"].value("sync", ""); });
+  cols.metric("mbps", std::string(unit.name), true, 0,
+              unit.legend() + " until the last record returned", [unit](const json& r) {
+                return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(1));
+              });
+  cols.metric("cv", "cv", false, 4, "cv = the throughput's spread over the repetitions", cv_cell);
+  cols.metric("records", "records/s", false, 5, "", median_of("records_per_s", 1, 0));
   const char* per_record = "{} = time per record including the sync issued after it";
-  add("p50", "p50 us", false, 5, per_record,
-      [](const json& r) { return median_cell(r, "latency_p50_ns", 1e-3, 1); });
-  add("p99", "p99 us", true, 2, per_record,
-      [](const json& r) { return median_cell(r, "latency_p99_ns", 1e-3, 1); });
-  add("max", "max us", false, 5, per_record,
-      [](const json& r) { return median_cell(r, "latency_max_ns", 1e-3, 0); });
-  add("syncs", "syncs", true, 3, "", [](const json& r) { return median_cell(r, "syncs", 1, 0); });
-  add("final-sync", "final sync ms", false, 5, "",
-      [](const json& r) { return median_cell(r, "final_sync_s", 1e3, 1); });
-  add("storage-write", "written", true, 3, "written = /proc/self/io write_bytes after a final sync",
-      [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
-  add("device-amp", "dev amp", true, 3,
-      "dev amp = bytes the log's block device wrote / log bytes (/sys/block, system-wide, "
-      "journal included; ?: other I/O was seen on the device, see the notes)",
-      [](const json& r) { return device_cell(r, "device_write_amplification", 1, 2); });
-  add("ns-per-byte", "ns/B", false, 5, "ns/B = CPU per byte (rusage)",
-      [](const json& r) { return median_cell(r, "cpu_ns_per_byte", 1, 3); });
-  add("ctx", "ctx sw", false, 5, "", [](const json& r) {
+  cols.metric("p50", "p50 us", false, 5, per_record, median_of("latency_p50_ns", 1e-3, 1));
+  cols.metric("p99", "p99 us", true, 2, per_record, median_of("latency_p99_ns", 1e-3, 1));
+  cols.metric("max", "max us", false, 5, per_record, median_of("latency_max_ns", 1e-3, 0));
+  cols.metric("syncs", "syncs", true, 3, "", median_of("syncs", 1, 0));
+  cols.metric("final-sync", "final sync ms", false, 5, "", median_of("final_sync_s", 1e3, 1));
+  cols.metric("storage-write", "written", true, 3,
+              "written = /proc/self/io write_bytes after a final sync",
+              bytes_of("storage_write_bytes"));
+  cols.add(device_amp_column());
+  cols.metric("ns-per-byte", "ns/B", false, 5, "ns/B = CPU per byte (rusage)",
+              cpu_of("cpu_ns_per_byte"));
+  cols.metric("ctx", "ctx sw", false, 5, "", [](const json& r) {
     return median_sum_cell(r, {"voluntary_switches", "involuntary_switches"});
   });
-  add("faults", "faults", false, 5, "",
-      [](const json& r) { return median_cell(r, "minor_faults", 1, 0); });
-  add("verified", "verified", true, 1, "verified = the log's hash matched the records'",
-      [](const json& r) {
-        if (r.value("status", "") != "ok") return r.value("status", std::string());
-        return std::string(r.value("verified", false) ? "yes" : "no");
-      });
-  add("check", "check", true, 2,
-      "check = the ledger against kernel evidence (syscalls, their returned bytes, page-cache "
-      "insertions; n/m: not measured)",
-      [](const json& r) {
-        if (r.value("status", "") != "ok") return std::string();
-        auto s = r.value("model_check", json::object()).value("status", std::string("n/m"));
-        return std::string(s == "fail" ? "FAIL" : s == "pass" ? "pass" : "n/m");
-      });
-  return cols;
+  cols.metric("faults", "faults", false, 5, "", median_of("minor_faults", 1, 0));
+  cols.metric("verified", "verified", true, 1, "verified = the log's hash matched the records'",
+              [](const json& r) {
+                if (r.value("status", "") != "ok") return r.value("status", std::string());
+                return std::string(r.value("verified", false) ? "yes" : "no");
+              });
+  cols.metric(
+      "check", "check", true, 2,
+      "check = the ledger against kernel evidence (syscalls, their returned bytes, "
+      "page-cache insertions; n/m: not measured)",
+      [](const json& r) { return r.value("status", "") != "ok" ? std::string() : check_cell(r); });
+  return cols.take();
 }
 
 void print_append_table(const json& results, std::FILE* out, const TableOptions& options) {
   const auto& runs = results["runs"];
   auto cols = append_columns(runs, options.units);
-  std::string heading;
-  for (const auto& c : cols)
-    if (!c.key && !c.metric && !runs.empty()) heading += c.title + " " + c.cell(runs[0]) + ", ";
-  print_wrapped(out, "log append: " + heading + repetitions_phrase(runs), options.width);
+  print_wrapped(out, "log append: " + shared_parameters(cols, runs) + repetitions_phrase(runs),
+                options.width);
   auto printed = FittedTable{std::move(cols), run_status}.print(out, runs, options);
   print_more_columns(out, printed, options, /*copies_section=*/false);
   print_ratios(results, out, options);
@@ -189,12 +161,7 @@ void print_append_table(const json& results, std::FILE* out, const TableOptions&
     for (const auto& w : run.value("warnings", json::array()))
       notes.add(label(run), "warning: " + w.get<std::string>());
   }
-  if (!checks.empty()) {
-    std::string line = "model check:";
-    for (const auto& [status, n] : checks) line += " " + std::to_string(n) + " " + status + ",";
-    line.back() = ' ';
-    print_wrapped(out, line + "(the verdicts are in the JSON, copy_verdict)", options.width);
-  }
+  print_check_counts(checks, out, options);
   print_footer(results, notes, out, options);
 }
 

@@ -10,9 +10,6 @@
 
 namespace zc {
 
-// True when every run of the document is an append run (then the transfer
-// table has nothing to show).
-bool is_append_results(const nlohmann::json& results);
 void print_append_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);
 std::vector<Column> append_columns(const nlohmann::json& runs = nlohmann::json::array(),
                                    const RateUnit& unit = {});

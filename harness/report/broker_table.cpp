@@ -134,93 +134,112 @@ std::string bound_phrase(const json& runs) {
 
 }  // namespace
 
-bool is_broker_results(const json& results) {
-  if (results["runs"].empty()) return false;
-  for (const auto& run : results["runs"])
-    if (run.value("workload", "") != "broker") return false;
-  return true;
+namespace {
+
+// The key columns and the default table: what goes in and out, its
+// latencies, and what was read from storage.
+void add_headline_columns(ColumnList& cols) {
+  auto left = [](const char* id, ColumnList::Cell cell) {
+    return Column{id, id, true, true, true, 0, false, "", std::move(cell)};
+  };
+  cols.add(left("ingest", [](const json& r) { return short_ingest(r.value("strategy", "")); }));
+  cols.add(left("consume", [](const json& r) { return param(r, "consume"); }));
+  cols.metric("in", "in", true, 0,
+              "in = MB/s (10^6 B/s) into the log from every producer, \u00b1 the half-width of "
+              "the median's 95% interval",
+              [](const json& r) { return ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+  cols.metric("out", "out", true, 4, "out = MB/s to one caught-up consumer (the mean)",
+              [](const json& r) { return ci_cell(r, "consume_throughput_bytes_per_s", 1e-6, 0); });
+  cols.metric("prod-p99", "prod p99", true, 0,
+              "prod p99 = the producers' append latency in ms, a record's send time to its append "
+              "into the log, 99th percentile",
+              [](const json& r) { return ci_cell(r, "producer_latency_p99_ns", 1e-6, 1); });
+  cols.metric("p99", "e2e p99", true, 2,
+              "e2e p99 = end-to-end latency in ms, send time to arrival at a caught-up consumer "
+              "(the worst one)",
+              [](const json& r) { return ci_cell(r, "e2e_latency_p99_ns", 1e-6, 1); });
+  cols.metric("read", "read", true, 1,
+              "read = bytes the broker's threads read from storage in the window (/proc/self/io)",
+              bytes_of("storage_read_bytes"));
+  cols.metric("lag-out", "lag out", true, 3,
+              "lag out = MB/s to the lagging consumer: what its policy costs it",
+              median_of("lag_throughput_bytes_per_s", 1e-6, 0));
 }
 
+// On request: the spread, more percentiles and the other rates.
+void add_rate_columns(ColumnList& cols) {
+  cols.metric("cv", "cv", false, 5, "cv = spread of in over the repetitions", cv_cell);
+  cols.metric("prod-p50", "prod p50", false, 5,
+              "prod p50, p999 = the producers' append latency, ms",
+              median_of("producer_latency_p50_ns", 1e-6, 2));
+  cols.metric("prod-p999", "prod p999", false, 5, "",
+              median_of("producer_latency_p999_ns", 1e-6, 2));
+  cols.metric("p50", "e2e p50", false, 5, "e2e p50 = end-to-end latency, median, ms",
+              median_of("e2e_latency_p50_ns", 1e-6, 2));
+  cols.metric("durable", "durable", false, 5, "durable = in, the final sync included",
+              median_of("durable_throughput_bytes_per_s", 1e-6, 0));
+  cols.metric("out-min", "out min", false, 5, "out min = MB/s to the slowest caught-up consumer",
+              median_of("consume_throughput_min_bytes_per_s", 1e-6, 0));
+}
+
+// On request: storage, the page cache and memory.
+void add_storage_columns(ColumnList& cols) {
+  cols.metric("cons-read", "cons read", false, 5,
+              "cons read = bytes the caught-up consumers' fetches read from storage "
+              "(/proc/thread-self/io): the tail they found evicted",
+              bytes_of("consumer_storage_read_bytes"));
+  cols.metric("lag-read", "lag read", false, 5,
+              "lag read = bytes the lagging consumer's fetches read from storage",
+              bytes_of("lag_storage_read_bytes"));
+  cols.metric("dev-read", "dev read", false, 5,
+              "dev read = bytes the block device read in the window (/sys/block; system-wide)",
+              bytes_of("device_read_bytes"));
+  cols.metric("inserted", "pc in", false, 5,
+              "pc in, pc out = the log's pages entering and leaving the page cache "
+              "(filemap tracepoints, every CPU; evidence repetition)",
+              median_of("page_cache_insertion_pages", 1, 0));
+  cols.metric("evicted", "pc out", false, 5, "", median_of("page_cache_eviction_pages", 1, 0));
+  cols.metric("majflt", "majflt", false, 5, "majflt = major page faults of the broker process",
+              median_of("major_faults", 1, 0));
+  cols.metric("peak", "peak", false, 5, "peak = the most the broker's memory cgroup held",
+              bytes_of("cache_peak_bytes"));
+  cols.metric("resident", "resident", false, 5,
+              "resident = share of the log behind the lagging consumer still in the page cache "
+              "after POSIX_FADV_DONTNEED (mincore)",
+              median_of("lag_resident_fraction", 100, 0));
+}
+
+// On request: CPU per byte of each side, the syncs and the bytes written.
+void add_cpu_columns(ColumnList& cols) {
+  const struct {
+    const char *id, *title;
+    int drop;
+    const char *legend, *key;
+  } cpu[] = {
+      {"cpu-in", "cpu in", 5, "cpu in = ns of CPU per log byte of the broker's ingesting threads",
+       "ingest_cpu_ns_per_byte"},
+      {"cpu-out", "cpu out", 5, "cpu out = per byte served of its serving threads (rusage)",
+       "serve_cpu_ns_per_byte"},
+      {"producer", "prod ns/B", 6, "prod ns/B = the producer processes' CPU per log byte",
+       "producer_cpu_ns_per_byte"},
+      {"consumer", "cons ns/B", 6, "cons ns/B = the consumer processes' CPU per byte they fetched",
+       "consumer_cpu_ns_per_byte"},
+  };
+  for (const auto& c : cpu) cols.metric(c.id, c.title, false, c.drop, c.legend, cpu_of(c.key));
+  cols.metric("syncs", "syncs", false, 6, "", median_of("syncs", 1, 0));
+  cols.metric("storage-write", "written", false, 6, "written = /proc/self/io write_bytes",
+              bytes_of("storage_write_bytes"));
+}
+
+}  // namespace
+
 std::vector<Column> broker_columns() {
-  std::vector<Column> cols;
-  auto key = [&](const char* id, const char* title, std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, true, true, true, 0, false, "", std::move(cell)});
-  };
-  key("ingest", "ingest", [](const json& r) { return short_ingest(r.value("strategy", "")); });
-  key("consume", "consume", [](const json& r) { return param(r, "consume"); });
-  auto add = [&](const char* id, const char* title, bool shown, int drop, const char* legend,
-                 std::function<std::string(const json&)> cell) {
-    cols.push_back({id, title, false, shown, false, drop, true, legend, std::move(cell)});
-  };
-  add("in", "in", true, 0,
-      "in = MB/s (10^6 B/s) into the log from every producer, \u00b1 the half-width of the "
-      "median's 95% interval",
-      [](const json& r) { return ci_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
-  add("out", "out", true, 4, "out = MB/s to one caught-up consumer (the mean)",
-      [](const json& r) { return ci_cell(r, "consume_throughput_bytes_per_s", 1e-6, 0); });
-  add("prod-p99", "prod p99", true, 0,
-      "prod p99 = the producers' append latency in ms, a record's send time to its append into "
-      "the log, 99th percentile",
-      [](const json& r) { return ci_cell(r, "producer_latency_p99_ns", 1e-6, 1); });
-  add("p99", "e2e p99", true, 2,
-      "e2e p99 = end-to-end latency in ms, send time to arrival at a caught-up consumer (the "
-      "worst one)",
-      [](const json& r) { return ci_cell(r, "e2e_latency_p99_ns", 1e-6, 1); });
-  add("read", "read", true, 1,
-      "read = bytes the broker's threads read from storage in the window (/proc/self/io)",
-      [](const json& r) { return median_bytes_cell(r, "storage_read_bytes"); });
-  add("lag-out", "lag out", true, 3,
-      "lag out = MB/s to the lagging consumer: what its policy costs it",
-      [](const json& r) { return median_cell(r, "lag_throughput_bytes_per_s", 1e-6, 0); });
-  add("cv", "cv", false, 5, "cv = spread of in over the repetitions", cv_cell);
-  add("prod-p50", "prod p50", false, 5, "prod p50, p999 = the producers' append latency, ms",
-      [](const json& r) { return median_cell(r, "producer_latency_p50_ns", 1e-6, 2); });
-  add("prod-p999", "prod p999", false, 5, "",
-      [](const json& r) { return median_cell(r, "producer_latency_p999_ns", 1e-6, 2); });
-  add("p50", "e2e p50", false, 5, "e2e p50 = end-to-end latency, median, ms",
-      [](const json& r) { return median_cell(r, "e2e_latency_p50_ns", 1e-6, 2); });
-  add("durable", "durable", false, 5, "durable = in, the final sync included",
-      [](const json& r) { return median_cell(r, "durable_throughput_bytes_per_s", 1e-6, 0); });
-  add("out-min", "out min", false, 5, "out min = MB/s to the slowest caught-up consumer",
-      [](const json& r) { return median_cell(r, "consume_throughput_min_bytes_per_s", 1e-6, 0); });
-  add("cons-read", "cons read", false, 5,
-      "cons read = bytes the caught-up consumers' fetches read from storage "
-      "(/proc/thread-self/io): the tail they found evicted",
-      [](const json& r) { return median_bytes_cell(r, "consumer_storage_read_bytes"); });
-  add("lag-read", "lag read", false, 5,
-      "lag read = bytes the lagging consumer's fetches read from storage",
-      [](const json& r) { return median_bytes_cell(r, "lag_storage_read_bytes"); });
-  add("dev-read", "dev read", false, 5,
-      "dev read = bytes the block device read in the window (/sys/block; system-wide)",
-      [](const json& r) { return median_bytes_cell(r, "device_read_bytes"); });
-  add("inserted", "pc in", false, 5,
-      "pc in, pc out = the log's pages entering and leaving the page cache "
-      "(filemap tracepoints, every CPU; evidence repetition)",
-      [](const json& r) { return median_cell(r, "page_cache_insertion_pages", 1, 0); });
-  add("evicted", "pc out", false, 5, "",
-      [](const json& r) { return median_cell(r, "page_cache_eviction_pages", 1, 0); });
-  add("majflt", "majflt", false, 5, "majflt = major page faults of the broker process",
-      [](const json& r) { return median_cell(r, "major_faults", 1, 0); });
-  add("peak", "peak", false, 5, "peak = the most the broker's memory cgroup held",
-      [](const json& r) { return median_bytes_cell(r, "cache_peak_bytes"); });
-  add("resident", "resident", false, 5,
-      "resident = share of the log behind the lagging consumer still in the page cache after "
-      "POSIX_FADV_DONTNEED (mincore)",
-      [](const json& r) { return median_cell(r, "lag_resident_fraction", 100, 0); });
-  add("cpu-in", "cpu in", false, 5,
-      "cpu in = ns of CPU per log byte of the broker's ingesting threads",
-      [](const json& r) { return median_cell(r, "ingest_cpu_ns_per_byte", 1, 3); });
-  add("cpu-out", "cpu out", false, 5, "cpu out = per byte served of its serving threads (rusage)",
-      [](const json& r) { return median_cell(r, "serve_cpu_ns_per_byte", 1, 3); });
-  add("producer", "prod ns/B", false, 6, "prod ns/B = the producer processes' CPU per log byte",
-      [](const json& r) { return median_cell(r, "producer_cpu_ns_per_byte", 1, 3); });
-  add("consumer", "cons ns/B", false, 6,
-      "cons ns/B = the consumer processes' CPU per byte they fetched",
-      [](const json& r) { return median_cell(r, "consumer_cpu_ns_per_byte", 1, 3); });
-  add("syncs", "syncs", false, 6, "", [](const json& r) { return median_cell(r, "syncs", 1, 0); });
-  add("storage-write", "written", false, 6, "written = /proc/self/io write_bytes",
-      [](const json& r) { return median_bytes_cell(r, "storage_write_bytes"); });
-  return cols;
+  ColumnList cols;
+  add_headline_columns(cols);
+  add_rate_columns(cols);
+  add_storage_columns(cols);
+  add_cpu_columns(cols);
+  return cols.take();
 }
 
 void print_broker_table(const json& results, std::FILE* out, const TableOptions& options) {

@@ -14,8 +14,6 @@
 
 namespace zc {
 
-// True when every run of the document is a broker run.
-bool is_broker_results(const nlohmann::json& results);
 // Its columns (`run --columns` takes their ids; extra ones on request).
 std::vector<Column> broker_columns();
 void print_broker_table(const nlohmann::json& results, std::FILE* out, const TableOptions& options);

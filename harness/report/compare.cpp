@@ -491,14 +491,10 @@ json parse_results(const std::string& s, const std::string& label) {
   return doc;
 }
 
-Comparison compare_results(const json& base, const json& now, const CompareOptions& opts,
-                           const std::string& base_label, const std::string& new_label) {
-  Comparison c;
-  c.base_label = base_label;
-  c.new_label = new_label;
-  c.threshold_pct = opts.threshold_pct;
+namespace {
 
-  // Every asked metric must mean something in at least one document.
+// Every asked metric must mean something in at least one document.
+void check_metrics_known(const json& base, const json& now, const CompareOptions& opts) {
   std::set<std::string> known;
   for (const auto* doc : {&base, &now})
     for (const auto& r : (*doc)["runs"])
@@ -517,6 +513,53 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
       throw UsageError("--metric: '" + m + "' is in neither file (allowed: " + list + ")");
     }
   }
+}
+
+// One run in both documents: its status, or each asked metric's change.
+RunComparison compare_run(const std::string& name, const json& b, const json& n,
+                          const CompareOptions& opts, std::vector<std::string>& notes) {
+  RunComparison rc;
+  rc.name = name;
+  rc.base_status = b["status"].get<std::string>();
+  rc.new_status = n["status"].get<std::string>();
+  if (rc.base_status != "ok" || rc.new_status != "ok") {
+    const json& odd = rc.new_status != "ok" ? n : b;
+    rc.reason = (rc.new_status != "ok" ? "NEW " : "BASE ") + odd["status"].get<std::string>() +
+                ": " + odd.value("reason", std::string());
+    // A run that worked and now fails is the worst regression of all.
+    rc.status_regressed = rc.base_status == "ok" && rc.new_status == "error";
+    return rc;
+  }
+  // A side in two states: its median is neither, and a change may be a
+  // switch of state rather than of code.
+  for (const auto& [side, run] : {std::pair{"BASE", &b}, std::pair{"NEW", &n}})
+    if (const auto it = run->find("modes"); it != run->end() && it->is_object())
+      for (const auto& w : run->value("warnings", json::array()))
+        if (w.is_string() && w.get<std::string>().starts_with("2 modes: "))
+          notes.push_back(std::string(side) + " " + name + ": " +
+                          w.get<std::string>().substr(0, w.get<std::string>().find(" (")) +
+                          ", its median between them");
+  for (const auto& m : opts.metrics) {
+    for (const auto& key : candidates(m, b, n)) {
+      const json* bm = find_metric(b, key);
+      const json* nm = find_metric(n, key);
+      if (!bm && !nm) continue;
+      rc.deltas.push_back(compare_metric(key, b, n, bm, nm, opts.threshold_pct));
+      break;
+    }
+  }
+  return rc;
+}
+
+}  // namespace
+
+Comparison compare_results(const json& base, const json& now, const CompareOptions& opts,
+                           const std::string& base_label, const std::string& new_label) {
+  Comparison c;
+  c.base_label = base_label;
+  c.new_label = new_label;
+  c.threshold_pct = opts.threshold_pct;
+  check_metrics_known(base, now, opts);
 
   std::map<std::string, const json*> by_name;
   for (const auto& r : now["runs"]) by_name[r["name"].get<std::string>()] = &r;
@@ -524,44 +567,10 @@ Comparison compare_results(const json& base, const json& now, const CompareOptio
   for (const auto& b : base["runs"]) {
     auto name = b["name"].get<std::string>();
     in_base.insert(name);
-    auto it = by_name.find(name);
-    if (it == by_name.end()) {
+    if (auto it = by_name.find(name); it == by_name.end())
       c.only_base.push_back(name);
-      continue;
-    }
-    const json& n = *it->second;
-    RunComparison rc;
-    rc.name = name;
-    rc.base_status = b["status"].get<std::string>();
-    rc.new_status = n["status"].get<std::string>();
-    if (rc.base_status != "ok" || rc.new_status != "ok") {
-      const json& odd = rc.new_status != "ok" ? n : b;
-      rc.reason = (rc.new_status != "ok" ? "NEW " : "BASE ") + odd["status"].get<std::string>() +
-                  ": " + odd.value("reason", std::string());
-      // A run that worked and now fails is the worst regression of all.
-      rc.status_regressed = rc.base_status == "ok" && rc.new_status == "error";
-      c.runs.push_back(std::move(rc));
-      continue;
-    }
-    // A side in two states: its median is neither, and a change may be a
-    // switch of state rather than of code.
-    for (const auto& [side, run] : {std::pair{"BASE", &b}, std::pair{"NEW", &n}})
-      if (const auto it = run->find("modes"); it != run->end() && it->is_object())
-        for (const auto& w : run->value("warnings", json::array()))
-          if (w.is_string() && w.get<std::string>().starts_with("2 modes: "))
-            c.notes.push_back(std::string(side) + " " + name + ": " +
-                              w.get<std::string>().substr(0, w.get<std::string>().find(" (")) +
-                              ", its median between them");
-    for (const auto& m : opts.metrics) {
-      for (const auto& key : candidates(m, b, n)) {
-        const json* bm = find_metric(b, key);
-        const json* nm = find_metric(n, key);
-        if (!bm && !nm) continue;
-        rc.deltas.push_back(compare_metric(key, b, n, bm, nm, opts.threshold_pct));
-        break;
-      }
-    }
-    c.runs.push_back(std::move(rc));
+    else
+      c.runs.push_back(compare_run(name, b, *it->second, opts, c.notes));
   }
   for (const auto& r : now["runs"])
     if (!in_base.count(r["name"].get<std::string>())) c.only_new.push_back(r["name"]);
@@ -728,18 +737,30 @@ void wrap(std::ostringstream& out, const std::string& text, std::size_t width, s
 
 }  // namespace
 
-// Fitted to `width`: a run's name on a line of its own, each metric on one
-// line (medians and the change with its interval) and its verdict, p and
-// repetitions on an indented line under it, wrapped.
-std::string comparison_text(const Comparison& c, std::size_t width) {
-  std::ostringstream out;
-  wrap(out, "zc-bench compare: BASE " + c.base_label + " vs NEW " + c.new_label, width, 2, 0);
-  wrap(out, "threshold " + fmt("%g", c.threshold_pct) + "%; " + kMethod, width, 2, 0);
-  out << "\n";
-  struct Line {
-    bool run = false;
-    std::string label, base, now, change, verdict;
-  };
+namespace {
+
+// One line of the text comparison: a run's name, or a metric (or status)
+// with its values, change and the verdict that goes under it.
+struct Line {
+  bool run = false;
+  std::string label, base, now, change, verdict;
+};
+
+// "UNDECIDED: needs more repetitions, p 0.2, n 3/3".
+std::string verdict_text(const MetricDelta& d) {
+  std::string verdict(to_string(d.verdict));
+  if (d.verdict == Verdict::regression) verdict = "REGRESSION";
+  if (d.verdict == Verdict::undecided) verdict = "UNDECIDED";
+  std::vector<std::string> why;
+  if (!d.note.empty()) why.push_back(d.note);
+  if (d.p_value) why.push_back("p " + p_text(d));
+  if (d.verdict != Verdict::unavailable)
+    why.push_back("n " + std::to_string(d.n_base) + "/" + std::to_string(d.n_new));
+  for (std::size_t i = 0; i < why.size(); ++i) verdict += (i ? ", " : ": ") + why[i];
+  return verdict;
+}
+
+std::vector<Line> text_lines(const Comparison& c) {
   std::vector<Line> lines;
   for (const auto& r : c.runs) {
     lines.push_back({true, r.name, "", "", "", ""});
@@ -749,22 +770,18 @@ std::string comparison_text(const Comparison& c, std::size_t width) {
       continue;
     }
     for (const auto& d : r.deltas) {
-      std::string verdict(to_string(d.verdict));
-      if (d.verdict == Verdict::regression) verdict = "REGRESSION";
-      if (d.verdict == Verdict::undecided) verdict = "UNDECIDED";
-      std::vector<std::string> why;
-      if (!d.note.empty()) why.push_back(d.note);
-      if (d.p_value) why.push_back("p " + p_text(d));
-      if (d.verdict != Verdict::unavailable)
-        why.push_back("n " + std::to_string(d.n_base) + "/" + std::to_string(d.n_new));
-      for (std::size_t i = 0; i < why.size(); ++i) verdict += (i ? ", " : ": ") + why[i];
       bool none = d.verdict == Verdict::unavailable;
       lines.push_back({false, "  " + d.metric + " (" + display_unit(d.unit) + ")",
                        none && d.base == 0 ? "n/a" : display_value(d.base, d.unit),
                        none && d.now == 0 ? "n/a" : display_value(d.now, d.unit), change_text(d),
-                       verdict});
+                       verdict_text(d)});
     }
   }
+  return lines;
+}
+
+// The lines under their head, the label and values in aligned columns.
+void print_lines(std::ostringstream& out, const std::vector<Line>& lines, std::size_t width) {
   Line head{false, "run / metric", "base", "new", "change (95% interval)", ""};
   std::size_t w_label = head.label.size(), w_base = head.base.size(), w_new = head.now.size();
   for (const auto& l : lines) {
@@ -795,6 +812,19 @@ std::string comparison_text(const Comparison& c, std::size_t width) {
     row(l);
     if (!l.verdict.empty()) wrap(out, l.verdict, width, 6, 4);
   }
+}
+
+}  // namespace
+
+// Fitted to `width`: a run's name on a line of its own, each metric on one
+// line (medians and the change with its interval) and its verdict, p and
+// repetitions on an indented line under it, wrapped.
+std::string comparison_text(const Comparison& c, std::size_t width) {
+  std::ostringstream out;
+  wrap(out, "zc-bench compare: BASE " + c.base_label + " vs NEW " + c.new_label, width, 2, 0);
+  wrap(out, "threshold " + fmt("%g", c.threshold_pct) + "%; " + kMethod, width, 2, 0);
+  out << "\n";
+  print_lines(out, text_lines(c), width);
   for (const auto& n : c.only_base) wrap(out, "only in BASE: " + n, width, 2, 0);
   for (const auto& n : c.only_new) wrap(out, "only in NEW: " + n, width, 2, 0);
   for (const auto& n : c.notes) wrap(out, "note: " + n, width, 2, 0);

@@ -35,47 +35,53 @@ std::string traced_cell(const json& run) {
   return median_cell(run, "traced_sender_syscalls_per_chunk", 1, 3);
 }
 
-}  // namespace
+// A copies column: every one is in the default table; `metric` ones are
+// blank on a run without figures.
+void add(std::vector<Column>& cols, const char* id, std::string title, bool metric, int drop,
+         std::string legend, ColumnList::Cell cell) {
+  cols.push_back(
+      {id, std::move(title), false, true, false, drop, metric, std::move(legend), std::move(cell)});
+}
 
-std::vector<Column> copies_columns(const RateUnit& unit) {
-  std::vector<Column> cols;
-  auto add = [&](const char* id, std::string title, bool metric, int drop, std::string legend,
-                 std::function<std::string(const json&)> cell) {
-    cols.push_back({id, std::move(title), false, true, false, drop, metric, std::move(legend),
-                    std::move(cell)});
-  };
-  // The ledger (model) first, the measured evidence after it.
-  add("cpu-copies", "cpu s+r", false, 0,
+// The ledger: the model's copies, syscalls and bytes across the user boundary.
+void add_model_columns(std::vector<Column>& cols) {
+  add(cols, "cpu-copies", "cpu s+r", false, 0,
       "model = the ledger: cpu s+r = CPU copies by sender + receiver, dma = DMA copies",
       [](const json& r) {
         const auto& l = r["ledger"];
         return std::to_string(l["cpu_copies_sender"].get<int>()) + "+" +
                std::to_string(l["cpu_copies_receiver"].get<int>());
       });
-  add("dma", "dma", false, 0, "",
+  add(cols, "dma", "dma", false, 0, "",
       [](const json& r) { return std::to_string(r["ledger"]["dma_copies"].get<int>()); });
-  add("sys-model", "sys model", false, 0, "sys = syscalls per chunk", [](const json& r) {
+  add(cols, "sys-model", "sys model", false, 0, "sys = syscalls per chunk", [](const json& r) {
     return format_fixed(r["ledger"]["syscalls_per_chunk"].get<double>(), 3);
   });
-  add("user-model", "user model", false, 8, "user = bytes copied to/from user memory", model_bytes);
-  add("sys-exact", "exact", true, 3, "exact = counted at the call sites",
-      [](const json& r) { return median_cell(r, "syscalls_per_chunk", 1, 3); });
-  add("sys-traced", "traced", true, 5,
+  add(cols, "user-model", "user model", false, 8, "user = bytes copied to/from user memory",
+      model_bytes);
+}
+
+// The measured evidence: exact and traced syscalls, bytes, the receiver's
+// copies and mappings, page-cache insertions.
+void add_evidence_columns(std::vector<Column>& cols) {
+  add(cols, "sys-exact", "exact", true, 3, "exact = counted at the call sites",
+      median_of("syscalls_per_chunk", 1, 3));
+  add(cols, "sys-traced", "traced", true, 5,
       "traced = raw_syscalls:sys_enter on the sender thread and the threads it started (io-wq; "
       "an external program's: its data syscalls on its data thread)",
       traced_cell);
-  add("user-measured", "user exact", true, 8, "", [](const json& r) {
+  add(cols, "user-measured", "user exact", true, 8, "", [](const json& r) {
     return median_bytes_cell(r, "bytes_copied_to_user") + "/" +
            median_bytes_cell(r, "bytes_copied_from_user");
   });
-  add("rcv-copy-calls", "rcv copies", true, 7,
+  add(cols, "rcv-copy-calls", "rcv copies", true, 7,
       "rcv copies = skb:skb_copy_datagram_iovec calls in the receiver",
-      [](const json& r) { return median_cell(r, "receiver_copy_calls", 1, 0); });
-  add("rcv-copied", "rcv copied", true, 9, "rcv copied = the bytes they copied",
-      [](const json& r) { return median_bytes_cell(r, "receiver_copy_bytes"); });
+      median_of("receiver_copy_calls", 1, 0));
+  add(cols, "rcv-copied", "rcv copied", true, 9, "rcv copied = the bytes they copied",
+      bytes_of("receiver_copy_bytes"));
   // zerocopy-receive only (shown when a run used it): the share mapped, the
   // copied remainder is `rcv copied`, and the getsockopt calls per MiB.
-  add("rcv-mapped", "mapped", true, 2,
+  add(cols, "rcv-mapped", "mapped", true, 2,
       "mapped = share of the stream TCP_ZEROCOPY_RECEIVE mapped (its results); none: nothing "
       "could map (the notes say why)",
       [](const json& r) {
@@ -87,19 +93,22 @@ std::vector<Column> copies_columns(const RateUnit& unit) {
             m.value("reason", std::string()).rfind("nothing mapped", 0) == 0 ? "none" : "n/a");
       });
   cols.back().shown = false;
-  add("rcv-zc-calls", "zc/MiB", true, 6,
-      "zc/MiB = getsockopt(TCP_ZEROCOPY_RECEIVE) calls per MiB received", [](const json& r) {
-        return median_cell(r, "receiver_zerocopy_getsockopt_calls_per_mib", 1, 1);
-      });
+  add(cols, "rcv-zc-calls", "zc/MiB", true, 6,
+      "zc/MiB = getsockopt(TCP_ZEROCOPY_RECEIVE) calls per MiB received",
+      median_of("receiver_zerocopy_getsockopt_calls_per_mib", 1, 1));
   cols.back().shown = false;
-  add("pc-pages", "pc pages", true, 6,
+  add(cols, "pc-pages", "pc pages", true, 6,
       "pc pages = filemap:mm_filemap_add_to_page_cache (pages inserted)",
-      [](const json& r) { return median_cell(r, "page_cache_insertion_pages", 1, 0); });
-  add("check", "check", true, 0,
+      median_of("page_cache_insertion_pages", 1, 0));
+}
+
+// The model check's verdict and the copy-bound estimate.
+void add_bound_columns(std::vector<Column>& cols, const RateUnit& unit) {
+  add(cols, "check", "check", true, 0,
       "check = model check: an independent kernel observation agrees (pass), disagrees (FAIL) "
       "or was not measured (n/m)",
       check_mark);
-  add("limit", "limit " + std::string(unit.name), true, 4,
+  add(cols, "limit", "limit " + std::string(unit.name), true, 4,
       "limit = DRAM memcpy bandwidth / CPU copies on the critical path (estimate; "
       "unreliable: the calibration did not settle or the run beat it)",
       [unit](const json& r) {
@@ -109,10 +118,20 @@ std::vector<Column> copies_columns(const RateUnit& unit) {
           return std::string("unreliable");
         return median_cell(r, "copy_bound_limit_bytes_per_s", unit.scale, unit.decimals(0));
       });
-  add("eff", "eff", true, 4, "eff = throughput / limit", [](const json& r) {
+  add(cols, "eff", "eff", true, 4, "eff = throughput / limit", [](const json& r) {
     auto cell = median_cell(r, "copy_efficiency", 100, 0);
     return cell == "n/a" ? cell : cell + "%";
   });
+}
+
+}  // namespace
+
+std::vector<Column> copies_columns(const RateUnit& unit) {
+  // The ledger (model) first, the measured evidence after it.
+  std::vector<Column> cols;
+  add_model_columns(cols);
+  add_evidence_columns(cols);
+  add_bound_columns(cols, unit);
   return cols;
 }
 

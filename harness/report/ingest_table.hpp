@@ -9,10 +9,6 @@
 
 namespace zc {
 
-// True when every run of the document is an ingest run that is not a
-// broker run (--preset broker has its own table).
-bool is_ingest_results(const nlohmann::json& results);
-
 // The ingest table's columns; the parameters that differ between `runs`
 // are key columns, the others go to the heading.
 std::vector<Column> ingest_columns(const nlohmann::json& runs = nlohmann::json::array(),

@@ -105,6 +105,19 @@ std::string path(const json& run) {
   return tls ? std::string(tls) : s;
 }
 
+std::string articles_cell(const json& run) {
+  const auto* claim = claim_for(run);
+  return claim ? triple(claim->copies, claim->cpu_copies, claim->switches) : std::string("-");
+}
+
+// The articles count the sender's path to the wire; the receiver's copy
+// (which loopback and veth always make) is in the JSON, not here.
+std::string ledger_cell(const json& run) {
+  const auto& l = run["ledger"];
+  const int cpu = l["cpu_copies_sender"].get<int>();
+  return triple(cpu + l["dma_copies"].get<int>(), cpu, l["mode_switches_per_chunk"].get<double>());
+}
+
 }  // namespace
 
 std::vector<Column> kafka_columns(const RateUnit& unit) {
@@ -119,21 +132,11 @@ std::vector<Column> kafka_columns(const RateUnit& unit) {
   add("articles", "articles", false, false, false, 0,
       "articles = copies/CPU copies/mode switches per chunk on the sender's path, disk and NIC "
       "DMA included (IBM zero-copy article, Kafka design doc)",
-      [](const json& r) {
-        const auto* claim = claim_for(r);
-        return claim ? triple(claim->copies, claim->cpu_copies, claim->switches) : std::string("-");
-      });
+      articles_cell);
   add("ledger", "ledger", false, false, false, 0,
       "ledger = zc-bench's model of this run, same counts (hot cache: no disk DMA; veth: no NIC "
       "DMA)",
-      [](const json& r) {
-        // The articles count the sender's path to the wire; the receiver's
-        // copy (which loopback and veth always make) is in the JSON, not here.
-        const auto& l = r["ledger"];
-        const int cpu = l["cpu_copies_sender"].get<int>();
-        return triple(cpu + l["dma_copies"].get<int>(), cpu,
-                      l["mode_switches_per_chunk"].get<double>());
-      });
+      ledger_cell);
   add("mbps", std::string(unit.name), false, false, true, 0,
       unit.legend() +
           ", \u00b1 the half-width of the median's 95% interval (min..max with 5 or fewer "
@@ -145,11 +148,11 @@ std::vector<Column> kafka_columns(const RateUnit& unit) {
       cv_cell);
   cols.back().shown = false;  // on request (--columns cv): the interval says more
   add("snd", "snd ns/B", false, false, true, 2, "ns/B = CPU time per byte (rusage) of the sender",
-      [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
+      cpu_of("sender_cpu_ns_per_byte"));
   add("total", "total ns/B", false, false, true, 6, "total = sender + receiver",
-      [](const json& r) { return median_cell(r, "total_cpu_ns_per_byte", 1, 3); });
+      cpu_of("total_cpu_ns_per_byte"));
   add("syscalls", "syscalls", false, false, true, 7, "syscalls = exact, per repetition",
-      [](const json& r) { return median_cell(r, "syscalls", 1, 0); });
+      median_of("syscalls", 1, 0));
   add("ctx", "ctx sw", false, false, true, 7, "ctx sw = context switches of both sides (rusage)",
       [](const json& r) {
         return median_sum_cell(r, {"sender_voluntary_switches", "sender_involuntary_switches",
@@ -158,11 +161,11 @@ std::vector<Column> kafka_columns(const RateUnit& unit) {
   add("linear", "linear", false, false, true, 1,
       "linear = bytes the egress device got in skb heads (net:net_dev_start_xmit): without "
       "scatter-gather the kernel copies sendfile's pages into linear skbs",
-      [](const json& r) { return median_bytes_cell(r, "transmit_linear_bytes"); });
+      bytes_of("transmit_linear_bytes"));
   add("paged", "paged", false, false, true, 1,
       "paged = bytes in page fragments: sendfile's are the page cache's own pages, write()'s "
       "socket pages it copied into",
-      [](const json& r) { return median_bytes_cell(r, "transmit_paged_bytes"); });
+      bytes_of("transmit_paged_bytes"));
   add("verified", "verified", false, false, true, 3, "", [](const json& r) {
     if (r.value("status", "") != "ok") return r.value("status", std::string());
     return std::string(r.value("verified", false) ? "yes" : "NO");

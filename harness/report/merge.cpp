@@ -83,64 +83,69 @@ std::string run_peer(const json& run) {
   return host;
 }
 
-json merge_results(const std::vector<MergeInput>& inputs) {
-  if (inputs.empty()) throw UsageError("merge: give at least one results file");
-  json out = {{"schema", "zc-bench/1"}};
+namespace {
+
+// What the files add up to, gathered one file at a time.
+struct Gathered {
   json runs = json::array(), hosts = json::object(), sources = json::array();
   json descriptions = json::object();
   std::map<std::string, std::string> seen;  // qualified name -> file
-  std::vector<std::string> incomplete, warnings;
+  std::vector<std::string> incomplete;
   std::string started, finished;
   bool compact = false;
-  for (const auto& in : inputs) {
-    const json& doc = in.doc;
-    auto doc_host = run_host(json::object(), doc);
-    if (doc.value("complete", true) == false)
-      incomplete.push_back(in.label + ": " +
+};
+
+// One file's own fields: whether it finished, when it ran, its hosts'
+// environments and its metric descriptions.
+void gather_fields(Gathered& g, const MergeInput& in) {
+  const json& doc = in.doc;
+  auto doc_host = run_host(json::object(), doc);
+  if (doc.value("complete", true) == false)
+    g.incomplete.push_back(in.label + ": " +
                            doc.value("incomplete_reason", std::string("stopped")));
-    if (auto s = string_at(doc, "started_at"); !s.empty() && (started.empty() || s < started))
-      started = s;
-    if (auto f = string_at(doc, "finished_at"); !f.empty() && f > finished) finished = f;
-    // A merged document brings its hosts along; a run's own brings one.
-    if (auto it = doc.find("hosts"); it != doc.end() && it->is_object())
-      for (const auto& [h, env] : it->items())
-        if (!hosts.contains(h)) hosts[h] = env;
-    if (auto it = doc.find("environment"); it != doc.end() && !hosts.contains(doc_host))
-      hosts[doc_host] = *it;
-    if (doc.value("compact", false)) compact = true;
-    if (auto it = doc.find("metric_descriptions"); it != doc.end() && it->is_object())
-      for (const auto& [k, v] : it->items())
-        if (!descriptions.contains(k)) descriptions[k] = v;
-    std::set<std::string> file_hosts;
-    for (json run : doc["runs"]) {
-      auto host = run_host(run, doc);
-      auto peer = run_peer(run);
-      run["host"] = host;
-      if (!peer.empty()) run["peer"] = peer;
-      auto name = qualified_name(run["name"].get<std::string>(), host);
-      if (auto [it, fresh] = seen.emplace(name, in.label); !fresh)
-        throw UsageError("merge: run \"" + name + "\" is in both '" + it->second + "' and '" +
-                         in.label + "' (merge each host's file once)");
-      run["name"] = name;
-      file_hosts.insert(host);
-      runs.push_back(std::move(run));
-    }
-    sources.push_back(
-        {{"file", in.label},
-         {"hosts", json(std::vector<std::string>(file_hosts.begin(), file_hosts.end()))},
-         {"runs", doc["runs"].size()}});
-    if (auto s = string_at(doc, "started_at"); !s.empty()) sources.back()["started_at"] = s;
+  if (auto s = string_at(doc, "started_at"); !s.empty() && (g.started.empty() || s < g.started))
+    g.started = s;
+  if (auto f = string_at(doc, "finished_at"); !f.empty() && f > g.finished) g.finished = f;
+  // A merged document brings its hosts along; a run's own brings one.
+  if (auto it = doc.find("hosts"); it != doc.end() && it->is_object())
+    for (const auto& [h, env] : it->items())
+      if (!g.hosts.contains(h)) g.hosts[h] = env;
+  if (auto it = doc.find("environment"); it != doc.end() && !g.hosts.contains(doc_host))
+    g.hosts[doc_host] = *it;
+  if (doc.value("compact", false)) g.compact = true;
+  if (auto it = doc.find("metric_descriptions"); it != doc.end() && it->is_object())
+    for (const auto& [k, v] : it->items())
+      if (!g.descriptions.contains(k)) g.descriptions[k] = v;
+}
+
+// One file's runs, each named with its host (and its peer said), and the
+// file's line in merged_from.
+void gather_runs(Gathered& g, const MergeInput& in) {
+  const json& doc = in.doc;
+  std::set<std::string> file_hosts;
+  for (json run : doc["runs"]) {
+    auto host = run_host(run, doc);
+    auto peer = run_peer(run);
+    run["host"] = host;
+    if (!peer.empty()) run["peer"] = peer;
+    auto name = qualified_name(run["name"].get<std::string>(), host);
+    if (auto [it, fresh] = g.seen.emplace(name, in.label); !fresh)
+      throw UsageError("merge: run \"" + name + "\" is in both '" + it->second + "' and '" +
+                       in.label + "' (merge each host's file once)");
+    run["name"] = name;
+    file_hosts.insert(host);
+    g.runs.push_back(std::move(run));
   }
-  out["complete"] = incomplete.empty();
-  if (!incomplete.empty()) {
-    std::string reason;
-    for (const auto& r : incomplete) reason += (reason.empty() ? "" : "; ") + r;
-    out["incomplete_reason"] = reason;
-  }
-  if (!started.empty()) out["started_at"] = started;
-  if (!finished.empty()) out["finished_at"] = finished;
-  // The first file's environment stands for the document (tools that read
-  // one environment find it); every host's own is under `hosts`.
+  g.sources.push_back(
+      {{"file", in.label},
+       {"hosts", json(std::vector<std::string>(file_hosts.begin(), file_hosts.end()))},
+       {"runs", doc["runs"].size()}});
+  if (auto s = string_at(doc, "started_at"); !s.empty()) g.sources.back()["started_at"] = s;
+}
+
+// The first file's environment stands for the document (tools that read
+// one environment find it); every host's own is under `hosts`.
+void set_environment(json& out, const std::vector<MergeInput>& inputs, const json& hosts) {
   const MergeInput* first = nullptr;
   for (const auto& in : inputs)
     if (!first && in.doc.contains("environment") && in.doc["environment"].is_object()) first = &in;
@@ -153,15 +158,37 @@ json merge_results(const std::vector<MergeInput>& inputs) {
     env_warnings.push_back("merged from " + std::to_string(hosts.size()) +
                            " hosts: this environment is " + run_host(json::object(), first->doc) +
                            "'s; each host's is under \"hosts\"");
-  keep_agreed(out, inputs, warnings);
-  for (const auto& w : warnings) env_warnings.push_back(w);
-  out["hosts"] = hosts;
-  out["merged_from"] = sources;
-  if (compact) {
-    out["compact"] = true;
-    out["metric_descriptions"] = descriptions;
+}
+
+}  // namespace
+
+json merge_results(const std::vector<MergeInput>& inputs) {
+  if (inputs.empty()) throw UsageError("merge: give at least one results file");
+  json out = {{"schema", "zc-bench/1"}};
+  Gathered g;
+  for (const auto& in : inputs) {
+    gather_fields(g, in);
+    gather_runs(g, in);
   }
-  out["runs"] = std::move(runs);
+  out["complete"] = g.incomplete.empty();
+  if (!g.incomplete.empty()) {
+    std::string reason;
+    for (const auto& r : g.incomplete) reason += (reason.empty() ? "" : "; ") + r;
+    out["incomplete_reason"] = reason;
+  }
+  if (!g.started.empty()) out["started_at"] = g.started;
+  if (!g.finished.empty()) out["finished_at"] = g.finished;
+  set_environment(out, inputs, g.hosts);
+  std::vector<std::string> warnings;
+  keep_agreed(out, inputs, warnings);
+  for (const auto& w : warnings) out["environment"]["warnings"].push_back(w);
+  out["hosts"] = g.hosts;
+  out["merged_from"] = g.sources;
+  if (g.compact) {
+    out["compact"] = true;
+    out["metric_descriptions"] = g.descriptions;
+  }
+  out["runs"] = std::move(g.runs);
   // The verdict is derived from the runs alone, as `run` derives it; the
   // host in every name keeps each ranking to one pair of machines.
   if (auto rankings = rank_results(out); !rankings.empty())

@@ -11,15 +11,14 @@
 namespace zc {
 namespace {
 
-using nlohmann::json;
-
 // What the table ranks: the run's throughput and cpu roles (the metric each
 // names carries its own direction, metrics.<key>.better).
-struct RankedRole {
+constexpr struct {
   const char* role;
   const char* label;
-};
-constexpr RankedRole kRankedRoles[] = {{"throughput", "throughput"}, {"cpu", "CPU per byte"}};
+} kRankedRoles[] = {{"throughput", "throughput"}, {"cpu", "CPU per byte"}};
+
+using nlohmann::json;
 
 const json* field(const json& obj, const char* key) {
   if (!obj.is_object()) return nullptr;

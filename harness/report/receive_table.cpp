@@ -53,12 +53,6 @@ std::string mapped_cell(const json& r) {
   return cell == "n/a" ? std::string("none") : cell + "%";
 }
 
-std::string check_cell(const json& r) {
-  const auto& mc = r.value("model_check", json::object());
-  std::string s = mc.value("status", "not_measured");
-  return s == "fail" ? "FAIL" : s == "pass" ? "pass" : "n/m";
-}
-
 }  // namespace
 
 std::string cheapest_receive_path(const json& runs) {
@@ -99,9 +93,9 @@ std::vector<Column> receive_columns() {
       "mapped = share TCP_ZEROCOPY_RECEIVE mapped (none: nothing can map, see the notes)",
       mapped_cell);
   add("mbps", "MB/s", false, false, true, 3, "MB/s = 10^6 B/s",
-      [](const json& r) { return median_cell(r, "throughput_bytes_per_s", 1e-6, 0); });
+      median_of("throughput_bytes_per_s", 1e-6, 0));
   add("total", "total ns/B", false, false, true, 4, "total = sender + receiver CPU per byte",
-      [](const json& r) { return median_cell(r, "total_cpu_ns_per_byte", 1, 3); });
+      cpu_of("total_cpu_ns_per_byte"));
   add("check", "check", false, false, true, 0,
       "check = model check on kernel evidence: pass, FAIL or not measured (n/m)", check_cell);
   add("verified", "verified", false, false, true, 2, "",

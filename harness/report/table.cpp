@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "harness/base/units.hpp"
@@ -77,52 +79,103 @@ std::string who(const json& run) {
 }  // namespace
 
 std::vector<Column> transfer_columns(const json& runs, const RateUnit& unit) {
-  std::vector<Column> cols;
-  cols.push_back({"strategy", "strategy", true, true, true, 0, false, "",
-                  [](const json& r) { return r.value("strategy", std::string()); }});
-  for (const auto& p : kParameters)
-    cols.push_back(parameter_column(runs, p.id, p.title, p.left, p.value));
-  auto add = [&](const char* id, std::string title, bool shown, int drop, std::string legend,
-                 std::function<std::string(const json&)> cell) {
-    cols.push_back({id, std::move(title), false, shown, false, drop, true, std::move(legend),
-                    std::move(cell)});
-  };
+  ColumnList cols(runs);
+  cols.add({"strategy", "strategy", true, true, true, 0, false, "",
+            [](const json& r) { return r.value("strategy", std::string()); }});
+  for (const auto& p : kParameters) cols.key(p.id, p.title, p.left, p.value);
   // The median with its interval (ranking.hpp prints the "\u00b1" legend).
-  add("mbps", std::string(unit.name), true, 0, unit.legend(), [unit](const json& r) {
+  cols.metric("mbps", std::string(unit.name), true, 0, unit.legend(), [unit](const json& r) {
     return median_ci_cell(r, "throughput_bytes_per_s", unit.scale, unit.decimals(0));
   });
-  add("cv", "cv", false, 4, "cv = the throughput's spread (coefficient of variation)", cv_cell);
-  add("snd", "snd ns/B", true, 2, "snd ns/B = the sender's CPU ns per byte (rusage)",
-      [](const json& r) { return median_cell(r, "sender_cpu_ns_per_byte", 1, 3); });
-  add("rcv", "rcv ns/B", true, 5, "rcv ns/B = the receiver's",
-      [](const json& r) { return median_cell(r, "receiver_cpu_ns_per_byte", 1, 3); });
-  add("total", "total ns/B", false, 5, "total = sender + receiver",
-      [](const json& r) { return median_cell(r, "total_cpu_ns_per_byte", 1, 3); });
-  add("sys", "sys/chunk", true, 6, "sys/chunk = syscalls per chunk (exact)",
-      [](const json& r) { return median_cell(r, "syscalls_per_chunk", 1, 2); });
-  cols.push_back({"copies", "copies", false, true, false, 7, false,
-                  "copies = CPU/DMA copies per byte (ledger: a model)", [](const json& r) {
-                    const auto& l = r["ledger"];
-                    return std::to_string(l["cpu_copies"].get<int>()) + "/" +
-                           std::to_string(l["dma_copies"].get<int>());
-                  }});
-  add("copied", "to/from user", false, 5,
-      "to/from user = bytes copied into/out of user memory (exact)", [](const json& r) {
-        return median_bytes_cell(r, "bytes_copied_to_user") + "/" +
-               median_bytes_cell(r, "bytes_copied_from_user");
-      });
-  add("ctx", "ctx sw", false, 5, "ctx sw = sender context switches", [](const json& r) {
+  cols.metric("cv", "cv", false, 4, "cv = the throughput's spread (coefficient of variation)",
+              cv_cell);
+  // CPU per byte: the sender's, the receiver's, both.
+  for (auto [id, title, shown, drop, legend, key] :
+       {std::tuple{"snd", "snd ns/B", true, 2, "snd ns/B = the sender's CPU ns per byte (rusage)",
+                   "sender_cpu_ns_per_byte"},
+        {"rcv", "rcv ns/B", true, 5, "rcv ns/B = the receiver's", "receiver_cpu_ns_per_byte"},
+        {"total", "total ns/B", false, 5, "total = sender + receiver", "total_cpu_ns_per_byte"}})
+    cols.metric(id, title, shown, drop, legend, cpu_of(key));
+  cols.metric("sys", "sys/chunk", true, 6, "sys/chunk = syscalls per chunk (exact)",
+              median_of("syscalls_per_chunk", 1, 2));
+  cols.add(ledger_copies_column("copies", 7));
+  cols.metric("copied", "to/from user", false, 5,
+              "to/from user = bytes copied into/out of user memory (exact)", [](const json& r) {
+                return median_bytes_cell(r, "bytes_copied_to_user") + "/" +
+                       median_bytes_cell(r, "bytes_copied_from_user");
+              });
+  cols.metric("ctx", "ctx sw", false, 5, "ctx sw = sender context switches", [](const json& r) {
     return median_sum_cell(r, {"sender_voluntary_switches", "sender_involuntary_switches"});
   });
-  add("faults", "faults", false, 5, "faults = sender minor page faults",
-      [](const json& r) { return median_cell(r, "sender_minor_faults", 1, 0); });
-  add("p99", "p99 us", false, 5, "p99 = 99th percentile of the time per chunk",
-      [](const json& r) { return median_cell(r, "latency_p99_ns", 1e-3, 1); });
-  add("verified", "verified", true, 3, "verified = the receiver's hash matched", [](const json& r) {
-    if (r.value("status", "") != "ok") return r.value("status", std::string());
-    return std::string(r.value("verified", false) ? "yes" : "no*");
-  });
-  return cols;
+  cols.metric("faults", "faults", false, 5, "faults = sender minor page faults",
+              median_of("sender_minor_faults", 1, 0));
+  cols.metric("p99", "p99 us", false, 5, "p99 = 99th percentile of the time per chunk",
+              median_of("latency_p99_ns", 1e-3, 1));
+  cols.metric("verified", "verified", true, 3, "verified = the receiver's hash matched",
+              [](const json& r) {
+                if (r.value("status", "") != "ok") return r.value("status", std::string());
+                return std::string(r.value("verified", false) ? "yes" : "no*");
+              });
+  return cols.take();
+}
+
+Column ledger_copies_column(const char* title, int drop) {
+  return {"copies",
+          title,
+          false,
+          true,
+          false,
+          drop,
+          false,
+          std::string(title) + " = CPU/DMA copies per byte (ledger: a model)",
+          [](const json& r) {
+            const auto& l = r["ledger"];
+            return std::to_string(l["cpu_copies"].get<int>()) + "/" +
+                   std::to_string(l["dma_copies"].get<int>());
+          }};
+}
+
+std::string shared_parameters(const std::vector<Column>& cols, const json& runs) {
+  std::string heading;
+  for (const auto& c : cols)
+    if (!c.key && !c.metric && !c.shown && !runs.empty())
+      heading += c.title + " " + c.cell(runs[0]) + ", ";
+  return heading;
+}
+
+Column device_amp_column() {
+  return {"device-amp",
+          "dev amp",
+          false,
+          true,
+          false,
+          3,
+          true,
+          "dev amp = bytes the log's block device wrote / log bytes (/sys/block, system-wide, "
+          "journal included; ?: other I/O was seen on the device, see the notes)",
+          [](const json& r) { return device_cell(r, "device_write_amplification", 1, 2); }};
+}
+
+std::string check_cell(const json& run) {
+  const auto& mc = run.value("model_check", json::object());
+  auto s = mc.value("status", std::string("n/m"));
+  return s == "fail" ? "FAIL" : s == "pass" ? "pass" : "n/m";
+}
+
+void print_check_counts(const std::map<std::string, int>& checks, std::FILE* out,
+                        const TableOptions& options) {
+  if (checks.empty()) return;
+  std::string line = "model check:";
+  for (const auto& [status, n] : checks) line += " " + std::to_string(n) + " " + status + ",";
+  line.back() = ' ';
+  print_wrapped(out, line + "(the verdicts are in the JSON, copy_verdict)", options.width);
+}
+
+bool all_runs_of(const json& results, std::string_view workload) {
+  if (results["runs"].empty()) return false;
+  for (const auto& run : results["runs"])
+    if (run.value("workload", "") != workload) return false;
+  return true;
 }
 
 std::string run_status(const json& run) {
@@ -259,9 +312,9 @@ std::vector<std::string> table_column_ids() {
 void print_table(const json& results, std::FILE* out, const TableOptions& options) {
   if (results.value("preset", "") == "kafka") return print_kafka_table(results, out, options);
   if (results.value("preset", "") == "receive") return print_receive_table(results, out, options);
-  if (is_append_results(results)) return print_append_table(results, out, options);
-  if (is_ingest_results(results)) return print_ingest_table(results, out, options);
-  if (is_broker_results(results)) return print_broker_table(results, out, options);
+  if (all_runs_of(results, "append")) return print_append_table(results, out, options);
+  if (all_runs_of(results, "ingest")) return print_ingest_table(results, out, options);
+  if (all_runs_of(results, "broker")) return print_broker_table(results, out, options);
   const auto& runs = results["runs"];
   auto heading = parameters_heading(runs);
   print_wrapped(out, (heading.empty() ? "" : heading + "; ") + repetitions_phrase(runs),

@@ -119,6 +119,25 @@ bool has_figures(const json& run) {
   return status == "ok" || (status == "interrupted" && measured_metric(run, "wall_s"));
 }
 
+namespace {
+
+// Each column's widest cell or title; a spanning row's last cell is not
+// counted (it runs on past the columns).
+std::vector<std::size_t> column_widths(const std::vector<std::string>& titles,
+                                       const std::vector<std::vector<std::string>>& rows,
+                                       const std::function<bool(std::size_t)>& spanning) {
+  std::vector<std::size_t> width(titles.size());
+  for (std::size_t i = 0; i < titles.size(); ++i) {
+    width[i] = display_width(titles[i]);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      if (i < rows[r].size() && !(spanning(r) && i + 1 == rows[r].size()))
+        width[i] = std::max(width[i], display_width(rows[r][i]));
+  }
+  return width;
+}
+
+}  // namespace
+
 void TextTable::print(std::FILE* out) const {
   // The last guard before the terminal: a cell that quotes a program, a
   // file or a peer (a run's reason) is escaped if it holds control bytes.
@@ -128,13 +147,7 @@ void TextTable::print(std::FILE* out) const {
   auto spanning = [&](std::size_t r) {
     return rows[r].size() < titles.size() || (r < spans.size() && spans[r]);
   };
-  std::vector<std::size_t> width(titles.size());
-  for (std::size_t i = 0; i < titles.size(); ++i) {
-    width[i] = display_width(titles[i]);
-    for (std::size_t r = 0; r < rows.size(); ++r)
-      if (i < rows[r].size() && !(spanning(r) && i + 1 == rows[r].size()))
-        width[i] = std::max(width[i], display_width(rows[r][i]));
-  }
+  const auto width = column_widths(titles, rows, spanning);
   auto line = [&](const std::vector<std::string>& cells, bool span_last) {
     std::string text;
     for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -204,6 +217,21 @@ std::vector<const Column*> pick_columns(const std::vector<Column>& columns,
 
 }  // namespace
 
+namespace {
+
+// The ids of the columns a table could have shown but did not; constant
+// parameters are in the heading, not worth a column.
+std::vector<std::string> left_out(const std::vector<Column>& columns,
+                                  const std::vector<const Column*>& picked) {
+  std::vector<std::string> ids;
+  for (const auto& c : columns)
+    if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
+      ids.push_back(c.id);
+  return ids;
+}
+
+}  // namespace
+
 FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
                                         const TableOptions& options) const {
   auto picked = pick_columns(columns, options);
@@ -231,14 +259,11 @@ FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
   };
   auto rows = cells_of(picked);
   auto total_width = [&] {
+    std::vector<std::string> titles;
+    for (const auto* c : picked) titles.push_back(c->title);
+    const auto widths = column_widths(titles, rows, [&](std::size_t r) { return bool(spans[r]); });
     std::size_t total = 0;
-    for (std::size_t i = 0; i < picked.size(); ++i) {
-      std::size_t w = display_width(picked[i]->title);
-      for (std::size_t r = 0; r < rows.size(); ++r)
-        if (i < rows[r].size() && !(spans[r] && i + 1 == rows[r].size()))
-          w = std::max(w, display_width(rows[r][i]));
-      total += w + (i ? 2 : 0);
-    }
+    for (std::size_t i = 0; i < widths.size(); ++i) total += widths[i] + (i ? 2 : 0);
     return total;
   };
   const bool fit = !options.wide && options.columns.empty();
@@ -260,13 +285,7 @@ FittedTable::Printed FittedTable::print(std::FILE* out, const json& runs,
   t.spans = spans;
   t.max_width = options.wide ? 0 : options.width;
   t.print(out);
-  Printed printed;
-  printed.legend = legend_of(picked);
-  // Constant parameters are in the heading, not worth a column.
-  for (const auto& c : columns)
-    if ((c.metric || c.shown) && std::find(picked.begin(), picked.end(), &c) == picked.end())
-      printed.hidden.push_back(c.id);
-  return printed;
+  return {legend_of(picked), left_out(columns, picked)};
 }
 
 std::string legend_of(const std::vector<const Column*>& shown) {
@@ -296,6 +315,35 @@ Column parameter_column(const json& runs, std::string id, std::string title, boo
   for (const auto& r : runs) seen.insert(cell(r));
   const bool key = always_key || seen.size() > 1;
   return {std::move(id), std::move(title), left, false, key, 0, false, "", std::move(cell)};
+}
+
+std::function<std::string(const json&)> median_of(std::string key, double scale, int decimals) {
+  return [key = std::move(key), scale, decimals](const json& r) {
+    return median_cell(r, key, scale, decimals);
+  };
+}
+
+std::function<std::string(const json&)> bytes_of(std::string key) {
+  return [key = std::move(key)](const json& r) { return median_bytes_cell(r, key); };
+}
+
+std::function<std::string(const json&)> cpu_of(std::string key) {
+  return median_of(std::move(key), 1, 3);
+}
+
+const json& ColumnList::empty_runs() {
+  static const json none = json::array();
+  return none;
+}
+
+void ColumnList::key(const char* id, const char* title, bool left, Cell cell, bool always_key) {
+  columns_.push_back(parameter_column(runs_, id, title, left, std::move(cell), always_key));
+}
+
+void ColumnList::metric(const char* id, std::string title, bool shown, int drop, std::string legend,
+                        Cell cell) {
+  columns_.push_back(
+      {id, std::move(title), false, shown, false, drop, true, std::move(legend), std::move(cell)});
 }
 
 void check_column_ids(const std::vector<std::string>& ids, const std::vector<std::string>& known) {

@@ -121,6 +121,38 @@ Column parameter_column(const nlohmann::json& runs, std::string id, std::string 
                         std::function<std::string(const nlohmann::json& run)> cell,
                         bool always_key = false);
 
+// Cells of one metric: its median (median_cell), its median in bytes
+// (median_bytes_cell), a CPU time per byte.
+std::function<std::string(const nlohmann::json&)> median_of(std::string key, double scale,
+                                                            int decimals);
+std::function<std::string(const nlohmann::json&)> bytes_of(std::string key);
+// CPU ns per byte: the median with three decimals.
+std::function<std::string(const nlohmann::json&)> cpu_of(std::string key);
+
+// A table's columns in the order added: the parameters that name its rows,
+// then its metrics (blank on a run without figures).
+class ColumnList {
+ public:
+  using Cell = std::function<std::string(const nlohmann::json& run)>;
+  // Key columns are chosen over `runs` (parameter_column); it must outlive
+  // the list.
+  explicit ColumnList(const nlohmann::json& runs = empty_runs()) : runs_(runs) {}
+  // A parameter: parameter_column() over the runs.
+  void key(const char* id, const char* title, bool left, Cell cell, bool always_key = false);
+  // A metric: in the default table when `shown`; `drop` ranks it for
+  // fitting (0: never dropped); `legend` as Column::legend.
+  void metric(const char* id, std::string title, bool shown, int drop, std::string legend,
+              Cell cell);
+  void add(Column c) { columns_.push_back(std::move(c)); }
+  Column& back() { return columns_.back(); }
+  std::vector<Column> take() { return std::move(columns_); }
+
+ private:
+  static const nlohmann::json& empty_runs();
+  const nlohmann::json& runs_;
+  std::vector<Column> columns_;
+};
+
 // A table over runs: the default columns, dropped by rank until the table
 // fits the width; every column with --wide; the named ones with --columns.
 // A run without figures (has_figures) shows `status(run)` across its

@@ -198,6 +198,8 @@ Plan make_plan(const PlanRequest& r, const RunSettings& settings) {
       if (!options.has(option)) options.given[std::string(option)] = {std::string(text)};
     if (preset.preset->repetitions && !r.repetitions_given)
       plan.repetitions = preset.preset->repetitions;
+    if (preset.preset->receiver_poll_us && !r.receiver_poll_given)
+      plan.tuning.receiver_poll_us = *preset.preset->receiver_poll_us;
   }
   // The workload's defaults, from its option rows: expand() reads every
   // option through them and has no fallback of its own.

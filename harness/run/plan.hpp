@@ -21,11 +21,12 @@ struct Plan : RunSettings {
 
 // What `zc-bench run` was asked, before it becomes a plan.
 struct PlanRequest {
-  std::string strategies = "all";  // -s: ids, comma-separated, or "all"
-  std::string workload;            // --workload, empty when not given
-  std::string preset;              // --preset, empty when not given
-  bool repetitions_given = false;  // --reps was given (a preset may pick its own)
-  RunRequest options;              // the workloads' options, as typed
+  std::string strategies = "all";    // -s: ids, comma-separated, or "all"
+  std::string workload;              // --workload, empty when not given
+  std::string preset;                // --preset, empty when not given
+  bool repetitions_given = false;    // --reps was given (a preset may pick its own)
+  bool receiver_poll_given = false;  // --receiver-poll was given (a preset may pick its own)
+  RunRequest options;                // the workloads' options, as typed
 };
 
 // Picks the workload (--workload, the preset's, or the strategies'), the

@@ -321,6 +321,53 @@ void register_run(RunState& rs, unsigned repetitions) {
       });
 }
 
+// The plan's runs while they run: each workload's plan-wide state, each
+// run's state (members are destroyed in reverse: the runs before the
+// measures they use), and the rounds of --interleave.
+struct PlanRuns {
+  std::map<std::string, std::unique_ptr<PlanMeasure>, std::less<>> measures;
+  std::vector<std::unique_ptr<RunState>> states;
+  std::map<std::string, RunState*> by_name;  // the runs registered with Google Benchmark
+  std::uint64_t order = 0;
+  Rounds rounds;
+};
+
+// Every run of the plan prepared, and each that can run here registered.
+void prepare_runs(PlanRuns& runs, const Plan& plan, PlanContext& context,
+                  const fs::path& source_dir, std::uint64_t plan_start) {
+  for (const auto& spec : plan.runs) {
+    const auto& workload = workload_of(spec);
+    auto& measure = runs.measures[std::string(workload.id())];
+    if (!measure) {
+      measure = workload.begin(context);
+      runs.rounds.measures.push_back(measure.get());
+    }
+    auto rs = prepare_run(spec, plan, *measure, source_dir);
+    rs->order = &runs.order;
+    rs->plan_start_ns = plan_start;
+    if (!rs->unsupported) {
+      rs->slots = plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions;
+      register_run(*rs, rs->slots);
+      runs.by_name[rs->record["name"]] = rs.get();
+      if (plan.interleave) {
+        rs->rounds = &runs.rounds;
+        runs.rounds.runs.push_back(rs.get());
+      }
+    }
+    runs.states.push_back(std::move(rs));
+  }
+}
+
+// "interrupted after 2 rounds (the unfinished round's repetitions
+// dropped); stopped by signal 2".
+std::string incomplete_reason(const Plan& plan, const Rounds& rounds) {
+  return (plan.interleave ? "interrupted after " + std::to_string(rounds.completed) +
+                                (rounds.completed == 1 ? " round" : " rounds") +
+                                " (the unfinished round's repetitions dropped); "
+                          : std::string()) +
+         "stopped by signal " + std::to_string(interrupt_signal());
+}
+
 }  // namespace
 
 Outcome run_plan(const Plan& plan) {
@@ -332,67 +379,37 @@ Outcome run_plan(const Plan& plan) {
 
   // Each workload's state for the plan (sources shared between runs).
   PlanContext context{plan, work.path(), &calibration};
-  std::map<std::string, std::unique_ptr<PlanMeasure>, std::less<>> measures;
-  std::vector<std::unique_ptr<RunState>> states;
-  std::map<std::string, RunState*> by_name;
-  std::uint64_t order = 0;
-  Rounds rounds;
-  rounds.seed = std::random_device{}();
+  PlanRuns runs;
+  runs.rounds.seed = std::random_device{}();
   benchmark::ClearRegisteredBenchmarks();
   // Interleaving is ours, in rounds; Google Benchmark runs the runs in order.
   set_interleaving(false);
-  const auto plan_start = now_ns();
-  for (const auto& spec : plan.runs) {
-    const auto& workload = workload_of(spec);
-    auto& measure = measures[std::string(workload.id())];
-    if (!measure) {
-      measure = workload.begin(context);
-      rounds.measures.push_back(measure.get());
-    }
-    auto rs = prepare_run(spec, plan, *measure, source_dir);
-    rs->order = &order;
-    rs->plan_start_ns = plan_start;
-    if (!rs->unsupported) {
-      rs->slots = plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions;
-      register_run(*rs, rs->slots);
-      by_name[rs->record["name"]] = rs.get();
-      if (plan.interleave) {
-        rs->rounds = &rounds;
-        rounds.runs.push_back(rs.get());
-      }
-    }
-    states.push_back(std::move(rs));
-  }
+  prepare_runs(runs, plan, context, source_dir, now_ns());
 
   CollectingReporter reporter(
       [&](const std::string& run, const std::string& statistic, const json& values) {
-        if (auto it = by_name.find(run); it != by_name.end())
+        if (auto it = runs.by_name.find(run); it != runs.by_name.end())
           it->second->aggregates[statistic] = values;
       });
-  if (!by_name.empty()) benchmark::RunSpecifiedBenchmarks(&reporter);
+  if (!runs.by_name.empty()) benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::ClearRegisteredBenchmarks();
 
   Outcome out;
   doc["runs"] = json::array();
-  for (auto& rs : states) {
+  const auto& rounds = runs.rounds;
+  for (auto& rs : runs.states) {
     if (rs->rounds && interrupted() && rs->first_error.empty() &&
         rs->timed_values.size() < rs->slots && !enough_repetitions(*rs))
       rs->first_error = "interrupted after " + std::to_string(rounds.completed) +
                         (rounds.completed == 1 ? " round" : " rounds") + " of " +
                         std::to_string(rs->slots);
-    finish_record(*rs, by_name.count(rs->record["name"]) > 0);
+    finish_record(*rs, runs.by_name.count(rs->record["name"]) > 0);
     if (rs->record["status"] == "error") out.any_failed = true;
     doc["runs"].push_back(std::move(rs->record));
   }
   out.interrupted = interrupted();
   doc["complete"] = !out.interrupted;
-  if (out.interrupted)
-    doc["incomplete_reason"] =
-        (plan.interleave ? "interrupted after " + std::to_string(rounds.completed) +
-                               (rounds.completed == 1 ? " round" : " rounds") +
-                               " (the unfinished round's repetitions dropped); "
-                         : std::string()) +
-        "stopped by signal " + std::to_string(interrupt_signal());
+  if (out.interrupted) doc["incomplete_reason"] = incomplete_reason(plan, rounds);
   doc["finished_at"] = iso8601_now();
   out.results = std::move(doc);
   out.gbench_json = reporter.gbench_json();

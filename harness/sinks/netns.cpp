@@ -1,5 +1,6 @@
 #include "harness/sinks/netns.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -20,6 +21,15 @@
 #include "harness/kit/probes.hpp"
 
 namespace zc {
+
+sockaddr_in ipv4_address(const std::string& address, std::uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
+    throw std::runtime_error("bad IPv4 address " + address);
+  return a;
+}
 namespace bp = boost::process;
 namespace fs = std::filesystem;
 

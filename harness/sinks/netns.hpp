@@ -4,6 +4,9 @@
 // killed outright is swept by the next one that creates a pair.
 #pragma once
 
+#include <netinet/in.h>
+
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -11,6 +14,10 @@
 #include "harness/base/fd.hpp"
 
 namespace zc {
+
+// `address` (IPv4, dotted) and `port` as a socket address; throws
+// std::runtime_error on a malformed address.
+sockaddr_in ipv4_address(const std::string& address, std::uint16_t port);
 
 struct VethEnd {
   std::string netns;    // "zcb-<pid>-<n>-a": named after its owner, unique per run

@@ -82,6 +82,22 @@ void send_all(int fd, const char* p, std::uint64_t len, const ProduceOptions& op
   }
 }
 
+// `cpu_s` of hashing off a thread's usage. Hashing is user time, but the
+// kernel splits a thread's exact total (user + sys) between the two by
+// sampled ticks: the total is what is exact, so the hashing comes off it,
+// off user time first.
+void take_off(Usage& usage, double cpu_s) {
+  double from_user = std::min(usage.user_s, cpu_s);
+  usage.user_s -= from_user;
+  usage.sys_s = std::max(0.0, usage.sys_s - (cpu_s - from_user));
+}
+
+void check_time_limit(std::uint64_t deadline_ns, std::uint64_t sent) {
+  if (deadline_ns && now_ns() > deadline_ns)
+    throw std::runtime_error("the stream passed its time limit after " + std::to_string(sent) +
+                             " bytes (the receiver reads too slowly)");
+}
+
 }  // namespace
 
 ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
@@ -104,10 +120,7 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
     auto u0 = usage();
     auto t0 = now_ns();
     for (std::uint64_t first = 0; first < stream.records(); first += stream.batch_records()) {
-      if (opts.deadline_ns && now_ns() > opts.deadline_ns)
-        throw std::runtime_error("the stream passed its time limit after " +
-                                 std::to_string(r.bytes) +
-                                 " bytes (the receiver reads too slowly)");
+      check_time_limit(opts.deadline_ns, r.bytes);
       auto n = std::min(stream.batch_records(), stream.records() - first);
       const char* p = stream.batch(first, n, opts.timestamps ? now_ns() : 0);
       auto len = stream.batch_bytes(first, n);
@@ -132,12 +145,7 @@ ReceiverReport produce_stream(int fd, const ProduceOptions& opts,
     r.wall_s = double(now_ns() - t0) * 1e-9;
     r.usage = usage() - u0;
     if (opts.hash_while_sending) {
-      // Hashing is user time, but the kernel splits a thread's exact total
-      // (user + sys) between the two by sampled ticks: the total is what
-      // is exact, so the hashing comes off it, off user time first.
-      double from_user = std::min(r.usage.user_s, hash_cpu_s);
-      r.usage.user_s -= from_user;
-      r.usage.sys_s = std::max(0.0, r.usage.sys_s - (hash_cpu_s - from_user));
+      take_off(r.usage, hash_cpu_s);
       r.evidence["hash_cpu_ns"] = std::uint64_t(hash_cpu_s * 1e9);
     }
     r.hash = known ? *known : hash.digest();

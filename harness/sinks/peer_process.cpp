@@ -20,6 +20,7 @@
 #include "harness/kit/launch_lock.hpp"
 #include "harness/kit/probes.hpp"
 #include "harness/measure/meters.hpp"
+#include "harness/sinks/child_report.hpp"
 #include "harness/sinks/netns.hpp"
 #include "harness/sinks/sink.hpp"
 
@@ -27,15 +28,6 @@ namespace zc {
 namespace bp = boost::process;
 
 namespace {
-
-sockaddr_in ipv4(const std::string& address, std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
-    throw std::runtime_error("bad IPv4 address " + address);
-  return a;
-}
 
 // A TCP connection: `client` dials `server_listener`. Returns {client, server}.
 std::pair<UniqueFd, UniqueFd> dial(UniqueFd listener, UniqueFd client, sockaddr_in addr) {
@@ -49,12 +41,6 @@ std::pair<UniqueFd, UniqueFd> dial(UniqueFd listener, UniqueFd client, sockaddr_
   return {std::move(client), std::move(server)};
 }
 
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  return "ended (status " + std::to_string(status) + ")";
-}
-
 }  // namespace
 
 Connection open_connection(SinkKind kind, const Tuning& tuning, bool near_receives) {
@@ -63,7 +49,7 @@ Connection open_connection(SinkKind kind, const Tuning& tuning, bool near_receiv
     case SinkKind::tcp: {
       UniqueFd listener(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
       UniqueFd client(check_unix(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket"));
-      auto [a, b] = dial(std::move(listener), std::move(client), ipv4("127.0.0.1", 0));
+      auto [a, b] = dial(std::move(listener), std::move(client), ipv4_address("127.0.0.1", 0));
       c.far = std::move(a);  // the peer dials in, as a producer or consumer would
       c.near = std::move(b);
       break;
@@ -85,7 +71,7 @@ Connection open_connection(SinkKind kind, const Tuning& tuning, bool near_receiv
       const auto& self = c.veth->receiver();
       auto listener = c.veth->socket_in(self, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
       auto client = c.veth->socket_in(peer, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
-      auto [a, b] = dial(std::move(listener), std::move(client), ipv4(self.address, 0));
+      auto [a, b] = dial(std::move(listener), std::move(client), ipv4_address(self.address, 0));
       c.far = std::move(a);
       c.near = std::move(b);
       c.exec_prefix = netns_exec_prefix(peer.netns);
@@ -119,25 +105,8 @@ struct PeerProcess::State {
   std::optional<DeadlineWatchdog> watchdog;
 
   std::string read_line(const char* waiting_for) {
-    char buf[4096];
-    while (pending.find('\n') == std::string::npos) {
-      auto now = now_ns();
-      if (now >= deadline_ns)
-        throw std::runtime_error(role + " was not " + waiting_for + " before the deadline");
-      pollfd p{lines.get(), POLLIN, 0};
-      int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
-      int r = ::poll(&p, 1, wait_ms);
-      if (r < 0 && errno == EINTR) throw std::system_error(EINTR, std::generic_category(), "poll");
-      if (r <= 0) continue;
-      auto n = check_unix(::read(lines.get(), buf, sizeof buf), "read peer report");
-      if (n == 0) throw std::runtime_error(role + " " + diagnose() + " before " + waiting_for);
-      pending.append(buf, std::size_t(n));
-      if (pending.size() > (1 << 20)) throw std::runtime_error(role + "'s report is too long");
-    }
-    auto end = pending.find('\n');
-    std::string line = pending.substr(0, end);
-    pending.erase(0, end + 1);
-    return line;
+    return read_report_line(lines.get(), pending, deadline_ns, role, waiting_for,
+                            [this] { return diagnose(); });
   }
 
   // Ends and reaps the peer. Boost 1.74's terminate() reaps with WNOHANG
@@ -155,14 +124,7 @@ struct PeerProcess::State {
     if (child.valid()) child.wait(ec);
   }
 
-  std::string diagnose() {
-    std::error_code ec;
-    for (int i = 0; i < 50 && child.running(ec); ++i) ::usleep(10'000);
-    if (child.running(ec)) return "is still running";
-    std::string how = describe_exit(child.native_exit_code());
-    if (watchdog && watchdog->fired()) how += " (by zc-bench: the repetition's deadline passed)";
-    return how;
-  }
+  std::string diagnose() { return how_child_ended(child, watchdog); }
 };
 
 PeerProcess::PeerProcess(const std::string& role, std::vector<std::string> args, Connection& conn,

@@ -28,6 +28,7 @@
 #include "harness/kit/chunk_pipe.hpp"
 #include "harness/kit/launch_lock.hpp"
 #include "harness/measure/meters.hpp"
+#include "harness/sinks/child_report.hpp"
 #include "harness/sinks/remote_sink.hpp"
 #include "harness/sinks/veth_sink.hpp"
 #include "harness/sinks/zcrx_receive.hpp"
@@ -105,10 +106,44 @@ class ReceiverEnvironment {
   std::vector<char*> envp_;
 };
 
-std::string describe_exit(int status) {
-  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
-  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
-  return "ended (status " + std::to_string(status) + ")";
+// `zc-bench sink --fd 3 ...`: the receiver process's arguments.
+std::vector<std::string> receiver_args(const SinkOptions& opts) {
+  std::vector<std::string> args = {"sink",
+                                   "--fd",
+                                   "3",
+                                   "--receiver",
+                                   std::string(to_string(opts.receiver)),
+                                   "--buffer",
+                                   std::to_string(opts.tuning.receiver_buffer),
+                                   "--poll-us",
+                                   std::to_string(effective_receiver_poll_us(opts.tuning)),
+                                   "--cpu",
+                                   std::to_string(opts.tuning.receiver_cpu)};
+  if (opts.kernel_counters) args.push_back("--kernel-counters");
+  if (!opts.tls_cert.empty())
+    args.insert(args.end(), {"--tls-cert", opts.tls_cert, "--tls-cipher", opts.tls_cipher});
+  return args;
+}
+
+// The receiver process, reading fd 3 (`receiver`) and reporting on its
+// stdout (`report`), started through `exec_prefix` when it is not empty.
+bp::child start_receiver(std::vector<std::string> args, const std::vector<std::string>& exec_prefix,
+                         int receiver, int report) {
+  try {
+    ReceiverEnvironment env;  // the parent's own environment stays clean
+    std::string program = self_executable().string();
+    if (!exec_prefix.empty()) {
+      args.insert(args.begin(), program);
+      args.insert(args.begin(), exec_prefix.begin() + 1, exec_prefix.end());
+      program = exec_prefix.front();
+    }
+    auto use_env = bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); });
+    std::lock_guard launch(launch_mutex());  // see launch_lock.hpp
+    return bp::child(program, bp::args(args), use_env, bp::std_in < bp::null,
+                     bp::posix::fd.bind(3, receiver), bp::posix::fd.bind(1, report));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("starting the receiver process: ") + e.what());
+  }
 }
 
 class ProcessSink : public SinkEndpoint {
@@ -126,38 +161,10 @@ class ProcessSink : public SinkEndpoint {
     if (std::getenv("ZC_BENCH_RECEIVER"))
       throw std::runtime_error("refusing to start a receiver from inside a receiver process (" +
                                self_executable().string() + " is not acting as zc-bench sink)");
-    std::vector<std::string> args = {"sink",
-                                     "--fd",
-                                     "3",
-                                     "--receiver",
-                                     std::string(to_string(opts.receiver)),
-                                     "--buffer",
-                                     std::to_string(opts.tuning.receiver_buffer),
-                                     "--poll-us",
-                                     std::to_string(effective_receiver_poll_us(opts.tuning)),
-                                     "--cpu",
-                                     std::to_string(opts.tuning.receiver_cpu)};
-    if (opts.kernel_counters) args.push_back("--kernel-counters");
-    if (!opts.tls_cert.empty())
-      args.insert(args.end(), {"--tls-cert", opts.tls_cert, "--tls-cipher", opts.tls_cipher});
     if (opts.kind != SinkKind::pipe)
       apply_socket_buffers(pair.sender.get(), pair.receiver.get(), opts.tuning);
-    try {
-      ReceiverEnvironment env;  // the parent's own environment stays clean
-      std::string program = self_executable().string();
-      if (!exec_prefix.empty()) {
-        args.insert(args.begin(), program);
-        args.insert(args.begin(), exec_prefix.begin() + 1, exec_prefix.end());
-        program = exec_prefix.front();
-      }
-      auto use_env = bp::extend::on_setup([&env](auto& exec) { exec.env = env.envp(); });
-      std::lock_guard launch(launch_mutex());  // see launch_lock.hpp
-      child_ = bp::child(program, bp::args(args), use_env, bp::std_in < bp::null,
-                         bp::posix::fd.bind(3, pair.receiver.get()),
-                         bp::posix::fd.bind(1, report_write.get()));
-    } catch (const std::exception& e) {
-      throw std::runtime_error(std::string("starting the receiver process: ") + e.what());
-    }
+    child_ =
+        start_receiver(receiver_args(opts), exec_prefix, pair.receiver.get(), report_write.get());
     // Only the child writes reports: with our copy of the write end closed,
     // a receiver that dies before "ready" is an end of file now, not a
     // wait until the deadline.
@@ -223,37 +230,11 @@ class ProcessSink : public SinkEndpoint {
 
   // The receiver's next line on its stdout, waiting until the deadline.
   std::string read_line(std::uint64_t deadline_ns, const char* waiting_for) {
-    char buf[4096];
-    while (pending_.find('\n') == std::string::npos) {
-      auto now = now_ns();
-      if (now >= deadline_ns)
-        throw std::runtime_error(std::string("receiver was not ") + waiting_for +
-                                 " before the deadline");
-      pollfd p{report_fd_.get(), POLLIN, 0};
-      int wait_ms = int(std::min<std::uint64_t>((deadline_ns - now) / 1'000'000 + 1, 1000));
-      int r = ::poll(&p, 1, wait_ms);
-      if (r < 0 && errno == EINTR) throw std::system_error(EINTR, std::generic_category(), "poll");
-      if (r <= 0) continue;
-      auto n = check_unix(::read(report_fd_.get(), buf, sizeof buf), "read receiver report");
-      if (n == 0) throw std::runtime_error("receiver " + diagnose() + " before " + waiting_for);
-      pending_.append(buf, std::size_t(n));
-      if (pending_.size() > (1 << 20)) throw std::runtime_error("receiver report is too long");
-    }
-    auto end = pending_.find('\n');
-    std::string line = pending_.substr(0, end);
-    pending_.erase(0, end + 1);
-    return line;
+    return read_report_line(report_fd_.get(), pending_, deadline_ns, "receiver", waiting_for,
+                            [this] { return diagnose(); });
   }
 
-  std::string diagnose() override {
-    std::error_code ec;
-    // Give a dying receiver a moment to be reaped so we can say how it died.
-    for (int i = 0; i < 50 && child_.running(ec); ++i) ::usleep(10'000);
-    if (child_.running(ec)) return "is still running";
-    std::string how = describe_exit(child_.native_exit_code());
-    if (watchdog_ && watchdog_->fired()) how += " (by zc-bench: the repetition's deadline passed)";
-    return how;
-  }
+  std::string diagnose() override { return how_child_ended(child_, watchdog_); }
 
  private:
   SinkKind kind_;

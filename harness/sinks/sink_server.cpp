@@ -233,6 +233,14 @@ void set_timeouts(int fd, double seconds) {
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+// The peer told why, if it still listens: it may be gone already.
+void tell_error(int fd, const std::string& error) {
+  try {
+    send_message(fd, {{"type", "error"}, {"error", error}});
+  } catch (const std::exception&) {
+  }
+}
+
 // Session slots are taken after authentication: a connection that has not
 // sent a valid hello (with the token) holds no slot.
 class Slots {
@@ -378,10 +386,7 @@ std::string produce_session(int fd, const SessionPlan& plan, const SinkServerOpt
   if (report.error.empty())
     send_message(fd, {{"type", "report"}, {"report", report}});
   else if (report.bytes == 0)
-    try {
-      send_message(fd, {{"type", "error"}, {"error", report.error}});
-    } catch (const std::exception&) {
-    }
+    tell_error(fd, report.error);
   std::string hash = nlohmann::json(report).value("hash", "");
   return "produced, " + (report.error.empty() ? "hash " + hash : "failed: " + report.error);
 }
@@ -405,10 +410,7 @@ void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots
     log_line(tag + ": " + format_size(plan.size) + " for '" + printable(run) + "' " + verdict);
   } catch (const ProtocolError& e) {
     refusals.refused(tag + " refused: " + e.what());
-    try {
-      send_message(fd, {{"type", "error"}, {"error", e.what()}});
-    } catch (const std::exception&) {
-    }
+    tell_error(fd, e.what());
   } catch (const std::exception& e) {
     // Told to the peer too: a failure it cannot see the reason of looks
     // like a network fault.
@@ -418,13 +420,74 @@ void serve_connection(Connection& c, const SinkServerOptions& opts, Slots& slots
       log_line(tag + " failed: " + e.what());
     else
       refusals.refused(tag + " failed: " + e.what());
-    try {
-      send_message(fd, {{"type", "error"}, {"error", std::string("server failed: ") + e.what()}});
-    } catch (const std::exception&) {
-    }
+    tell_error(fd, std::string("server failed: ") + e.what());
   }
   if (holds_slot) slots.give_back();
 }
+
+// The connections' threads that have finished, joined and forgotten.
+void reap(std::list<Connection>& conns) {
+  for (auto it = conns.begin(); it != conns.end();)
+    if (it->done) {
+      it->thread.join();
+      it = conns.erase(it);
+    } else {
+      ++it;
+    }
+}
+
+// The oldest connection still waiting to authenticate makes room for a new
+// one: a flood of silent connections then cannot keep a real client (which
+// sends its hello at once) out.
+void evict_oldest_pending(std::list<Connection>& conns, unsigned max_pending) {
+  std::size_t pending = 0;
+  Connection* oldest = nullptr;
+  for (auto& c : conns)
+    if (c.pending()) {
+      ++pending;
+      if (!oldest) oldest = &c;
+    }
+  if (pending >= max_pending && oldest) oldest->evict();
+}
+
+// The accept loop's state: the open connections, the session slots, the
+// refusals' log.
+struct Server {
+  const SinkServerOptions& opts;
+  std::list<Connection> conns;
+  Slots slots;
+  RefusalLog refusals;
+  unsigned next_id = 1, served = 0;
+
+  explicit Server(const SinkServerOptions& o) : opts(o), slots(o.max_sessions) {}
+
+  // One accepted connection: refused when the server has too many threads
+  // already (sessions, pending connections, and dropped ones still telling
+  // their peer why), else served on a thread of its own.
+  void accepted(UniqueFd conn, const std::string& peer) {
+    unsigned id = next_id++;
+    ++served;
+    evict_oldest_pending(conns, opts.max_pending);
+    const std::size_t max_threads = opts.max_sessions + 2 * std::size_t(opts.max_pending);
+    if (conns.size() >= max_threads) {
+      std::string why = "busy: " + std::to_string(conns.size()) + " connections open";
+      refusals.refused("session " + std::to_string(id) + " from " + peer + " refused: " + why);
+      set_timeouts(conn.get(), 1);
+      tell_error(conn.get(), why);
+      return;
+    }
+    auto& c = conns.emplace_back();
+    c.fd = std::move(conn);
+    c.id = id;
+    c.peer = peer;
+    c.accepted_ns = now_ns();
+    c.thread = std::thread([&c, this] {
+      serve_connection(c, opts, slots, refusals);
+      ::shutdown(c.fd.get(), SHUT_RDWR);
+      c.done = true;
+    });
+  }
+};
 
 }  // namespace
 
@@ -434,73 +497,25 @@ int serve_sink(const SinkServerOptions& opts) {
            (opts.token.empty() ? " (no token required)" : " (token required)") + ", at most " +
            std::to_string(opts.max_sessions) + " sessions at once, " +
            std::to_string(opts.max_pending) + " waiting to authenticate");
-  std::list<Connection> conns;
-  Slots slots(opts.max_sessions);
-  RefusalLog refusals;
-  unsigned next_id = 1, served = 0;
-  auto reap = [&] {
-    for (auto it = conns.begin(); it != conns.end();)
-      if (it->done) {
-        it->thread.join();
-        it = conns.erase(it);
-      } else {
-        ++it;
-      }
-  };
-  // Threads are bounded too: sessions, pending connections, and dropped
-  // ones still telling their peer why.
-  const std::size_t max_threads = opts.max_sessions + 2 * std::size_t(opts.max_pending);
-  while (!interrupted() && (opts.session_limit == 0 || served < opts.session_limit)) {
-    reap();
-    refusals.tick();
+  Server server(opts);
+  while (!interrupted() && (opts.session_limit == 0 || server.served < opts.session_limit)) {
+    reap(server.conns);
+    server.refusals.tick();
     pollfd p{listener.get(), POLLIN, 0};
     if (::poll(&p, 1, 200) <= 0) continue;
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     UniqueFd conn(::accept4(listener.get(), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC));
-    if (!conn) continue;
-    auto peer = peer_name(ss);
-    unsigned id = next_id++;
-    ++served;
-    // The oldest connection still waiting to authenticate makes room for
-    // this one: a flood of silent connections then cannot keep a real
-    // client (which sends its hello at once) out.
-    std::size_t pending = 0;
-    Connection* oldest = nullptr;
-    for (auto& c : conns)
-      if (c.pending()) {
-        ++pending;
-        if (!oldest) oldest = &c;
-      }
-    if (pending >= opts.max_pending && oldest) oldest->evict();
-    if (conns.size() >= max_threads) {
-      std::string why = "busy: " + std::to_string(conns.size()) + " connections open";
-      refusals.refused("session " + std::to_string(id) + " from " + peer + " refused: " + why);
-      set_timeouts(conn.get(), 1);
-      try {
-        send_message(conn.get(), {{"type", "error"}, {"error", why}});
-      } catch (const std::exception&) {
-      }
-      continue;
-    }
-    auto& c = conns.emplace_back();
-    c.fd = std::move(conn);
-    c.id = id;
-    c.peer = peer;
-    c.accepted_ns = now_ns();
-    c.thread = std::thread([&c, &opts, &slots, &refusals] {
-      serve_connection(c, opts, slots, refusals);
-      ::shutdown(c.fd.get(), SHUT_RDWR);
-      c.done = true;
-    });
+    if (conn) server.accepted(std::move(conn), peer_name(ss));
   }
   // On a signal, unblock sessions still reading; after --sessions N, let
   // the running sessions finish (cutting them off failed the last client).
   if (interrupted())
-    for (auto& c : conns) ::shutdown(c.fd.get(), SHUT_RDWR);
-  for (auto& c : conns) c.thread.join();
-  refusals.flush();
-  log_line(interrupted() ? "stopped by signal" : "served " + std::to_string(served) + " sessions");
+    for (auto& c : server.conns) ::shutdown(c.fd.get(), SHUT_RDWR);
+  for (auto& c : server.conns) c.thread.join();
+  server.refusals.flush();
+  log_line(interrupted() ? "stopped by signal"
+                         : "served " + std::to_string(server.served) + " sessions");
   return 0;
 }
 

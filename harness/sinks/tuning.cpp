@@ -18,6 +18,11 @@ unsigned effective_receiver_poll_us(const Tuning& t) {
   return own_cpu ? t.receiver_poll_us : 0;
 }
 
+Tuning stream_tuning(Tuning t, unsigned streams) {
+  if (streams > 1) t.receiver_poll_us = 0;
+  return t;
+}
+
 nlohmann::json Tuning::to_json() const {
   auto place = [](int cpu) { return cpu < 0 ? nlohmann::json("any") : nlohmann::json(cpu); };
   auto buf = [](int b) { return b == 0 ? nlohmann::json("auto") : nlohmann::json(b); };

@@ -49,6 +49,10 @@ struct Tuning {
 // the sender's); 0 elsewhere: polling would take the CPU from the sender.
 unsigned effective_receiver_poll_us(const Tuning& t);
 
+// The tuning of each stream of a run of `streams`: with more than one, the
+// streams' receivers share a CPU, so they sleep at once (receiver_poll_us 0).
+Tuning stream_tuning(Tuning t, unsigned streams);
+
 // "auto", "none", or "sender:0,receiver:1" (either part optional).
 // Throws UsageError.
 void parse_pin(const std::string& text, Tuning& t);

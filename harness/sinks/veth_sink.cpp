@@ -15,15 +15,6 @@ namespace {
 
 constexpr unsigned kJumboMtu = 9000;
 
-sockaddr_in ipv4(const std::string& address, std::uint16_t port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  if (::inet_pton(AF_INET, address.c_str(), &a.sin_addr) != 1)
-    throw std::runtime_error("bad IPv4 address " + address);
-  return a;
-}
-
 class VethSink : public SinkEndpoint {
  public:
   VethSink(const SinkOptions& opts, std::uint64_t deadline_ns)
@@ -55,7 +46,7 @@ class VethSink : public SinkEndpoint {
       details_["mtu"] = kJumboMtu;
     }
     auto listener = pair_->socket_in(rx, AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
-    auto addr = ipv4(rx.address, 0);
+    auto addr = ipv4_address(rx.address, 0);
     check_unix(::bind(listener.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr), "bind");
     check_unix(::listen(listener.get(), 1), "listen");
     socklen_t len = sizeof addr;

@@ -314,14 +314,17 @@ std::string device_of_socket(int fd) {
 
 // Untested on this machine (no NIC with header split): written to the
 // kernel's documented interface, and run only where the probe registered.
-void receive_zcrx(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
+namespace {
+
+// The socket's device's --rx-queue registered with the ring; Unsupported
+// saying why not.
+void register_zcrx_queue(int fd, const ReceiverOptions& opts, ZcrxQueue& q) {
   auto device = device_of_socket(fd);
   if (device.empty()) throw Unsupported("zcrx: the socket's device could not be found");
   ZcrxProbe p;
   p.device = device;
   p.queue = opts.rx_queue;
   p.rx_queues = count_rx_queues(device);
-  ZcrxQueue q;
   p.setup = q.set_up(std::size_t(64) << 20);
   if (p.setup.empty())
     p.register_errno = q.register_queue(::if_nametoindex(device.c_str()), opts.rx_queue);
@@ -329,11 +332,40 @@ void receive_zcrx(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
     p.tcp_data_split = tcp_data_split(device);
     throw Unsupported(reason_of(p));
   }
-  auto* base = static_cast<char*>(q.refill.data());
-  auto* ktail = reinterpret_cast<std::uint32_t*>(base + q.reg.offsets.tail);
-  auto* rqes = reinterpret_cast<io_uring_zcrx_rqe*>(base + q.reg.offsets.rqes);
-  std::uint32_t rq_tail = 0;
-  const std::uint32_t rq_mask = q.reg.rq_entries - 1;
+}
+
+// The refill ring: each buffer handed back to the NIC's queue once hashed.
+class RefillRing {
+ public:
+  explicit RefillRing(ZcrxQueue& q)
+      : base_(static_cast<char*>(q.refill.data())),
+        ktail_(reinterpret_cast<std::uint32_t*>(base_ + q.reg.offsets.tail)),
+        rqes_(reinterpret_cast<io_uring_zcrx_rqe*>(base_ + q.reg.offsets.rqes)),
+        mask_(q.reg.rq_entries - 1),
+        token_(q.area_reg.rq_area_token) {}
+
+  void give_back(std::uint64_t at, std::uint32_t len) {
+    auto& rqe = rqes_[tail_ & mask_];
+    rqe.off = at | token_;
+    rqe.len = len;
+    std::atomic_ref<std::uint32_t>(*ktail_).store(++tail_, std::memory_order_release);
+  }
+
+ private:
+  char* base_;
+  std::uint32_t* ktail_;
+  io_uring_zcrx_rqe* rqes_;
+  std::uint32_t tail_ = 0;
+  const std::uint32_t mask_;
+  const std::uint64_t token_;
+};
+
+}  // namespace
+
+void receive_zcrx(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
+  ZcrxQueue q;
+  register_zcrx_queue(fd, opts, q);
+  RefillRing refill(q);
   auto& completions = r.evidence["zcrx_completions"];
   auto& zc_bytes = r.evidence["zcrx_bytes"];
   StreamHash hash;
@@ -368,11 +400,7 @@ void receive_zcrx(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
       hash.update(static_cast<char*>(q.area.data()) + at, std::size_t(cqe->res));
       zc_bytes += std::uint64_t(cqe->res);
       r.bytes += std::uint64_t(cqe->res);
-      // The buffer back to the NIC's queue.
-      auto& rqe = rqes[rq_tail & rq_mask];
-      rqe.off = at | q.area_reg.rq_area_token;
-      rqe.len = std::uint32_t(cqe->res);
-      std::atomic_ref<std::uint32_t>(*ktail).store(++rq_tail, std::memory_order_release);
+      refill.give_back(at, std::uint32_t(cqe->res));
       if (!(cqe->flags & IORING_CQE_F_MORE)) rearm = true;
     }
     io_uring_cq_advance(&q.ring, seen);

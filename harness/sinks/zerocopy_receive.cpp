@@ -106,78 +106,118 @@ Mapping map_socket(int fd, std::size_t len) {
   return Mapping(p, len);
 }
 
+// One stream received through TCP_ZEROCOPY_RECEIVE: the window the pages
+// are mapped into, the buffer the bytes that cannot be mapped are read
+// into, the stream's hash and the evidence.
+class ZcStream {
+ public:
+  ZcStream(int fd, std::size_t window, std::size_t buffer_size, ReceiverReport& r)
+      : fd_(fd),
+        window_(window),
+        map_(map_socket(fd, window)),
+        buffer_(map_buffer(buffer_size)),
+        r_(r),
+        ev_(r) {
+    ev_.window = window;
+  }
+
+  // Up to `want` bytes read (copied); 0 at the end of the stream.
+  std::size_t copy_some(std::size_t want) {
+    ssize_t n;
+    do n = ::read(fd_, buffer_.data(), std::min(want, buffer_.size()));
+    while (n < 0 && errno == EINTR);
+    check_unix(n, "read");
+    ++r_.read_calls;
+    ++ev_.copy_reads;
+    hash_.update(buffer_.data(), std::size_t(n));
+    ev_.copied += std::uint64_t(n);
+    r_.bytes += std::uint64_t(n);
+    return std::size_t(n);
+  }
+  std::size_t copy_rest() { return copy_some(buffer_.size()); }
+
+  // What one getsockopt did: interrupted (EINTR), or "queue empty and the
+  // peer is done" (EIO, the kernel's way of saying it), or the bytes it
+  // mapped and the bytes the kernel says must be copied (recv_skip_hint).
+  struct Mapped {
+    bool interrupted = false, peer_done = false;
+    std::uint32_t bytes = 0, skip = 0;
+  };
+
+  // One getsockopt, what it mapped hashed.
+  Mapped map_some() {
+    tcp_zerocopy_receive zc{};
+    zc.address = reinterpret_cast<std::uint64_t>(map_.data());
+    zc.length = std::uint32_t(window_);
+    socklen_t len = sizeof zc;
+    // Each call first unmaps what the previous one mapped into the window.
+    int rc = ::getsockopt(fd_, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &len);
+    ++r_.read_calls;
+    ++ev_.getsockopt_calls;
+    if (rc < 0 && errno == EINTR) return {.interrupted = true};
+    if (rc < 0 && errno == EIO) return {.peer_done = true};
+    check_unix(rc, "getsockopt(TCP_ZEROCOPY_RECEIVE)");
+    if (zc.err) throw std::system_error(zc.err, std::generic_category(), "TCP_ZEROCOPY_RECEIVE");
+    if (zc.length > 0) {
+      hash_.update(map_.data(), zc.length);
+      ev_.mapped += zc.length;
+      r_.bytes += zc.length;
+    }
+    return {.bytes = zc.length, .skip = zc.recv_skip_hint};
+  }
+
+  // Nothing queued: the getsockopt does not block, poll does. False on EINTR.
+  bool wait() {
+    pollfd p{fd_, POLLIN, 0};
+    int n = ::poll(&p, 1, -1);
+    if (n < 0 && errno == EINTR) return false;
+    check_unix(n, "poll");
+    ++ev_.polls;
+    return true;
+  }
+
+  std::uint64_t digest() const { return hash_.digest(); }
+
+ private:
+  int fd_;
+  std::size_t window_;
+  Mapping map_, buffer_;
+  ReceiverReport& r_;
+  ZcEvidence ev_;
+  StreamHash hash_;
+};
+
 }  // namespace
 
 void receive_zerocopy(int fd, const ReceiverOptions& opts, ReceiverReport& r) {
   const std::size_t page = std::size_t(::sysconf(_SC_PAGESIZE));
   const std::size_t window = std::max(page, (opts.buffer_size + page - 1) / page * page);
-  auto map = map_socket(fd, window);
-  auto buffer = map_buffer(std::max(opts.buffer_size, page));
-  ZcEvidence ev(r);
-  ev.window = window;
-  StreamHash hash;
-
-  auto copy_some = [&](std::size_t want) -> std::size_t {
-    ssize_t n;
-    do n = ::read(fd, buffer.data(), std::min(want, buffer.size()));
-    while (n < 0 && errno == EINTR);
-    check_unix(n, "read");
-    ++r.read_calls;
-    ++ev.copy_reads;
-    hash.update(buffer.data(), std::size_t(n));
-    ev.copied += std::uint64_t(n);
-    r.bytes += std::uint64_t(n);
-    return std::size_t(n);
-  };
-
+  ZcStream s(fd, window, std::max(opts.buffer_size, page), r);
   bool waited = false;
   while (true) {
-    tcp_zerocopy_receive zc{};
-    zc.address = reinterpret_cast<std::uint64_t>(map.data());
-    zc.length = std::uint32_t(window);
-    socklen_t len = sizeof zc;
-    // Each call first unmaps what the previous one mapped into the window.
-    int rc = ::getsockopt(fd, IPPROTO_TCP, TCP_ZEROCOPY_RECEIVE, &zc, &len);
-    ++r.read_calls;
-    ++ev.getsockopt_calls;
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc < 0 && errno == EIO) {
-      // The kernel's way of saying "queue empty and the peer is done";
+    auto m = s.map_some();
+    if (m.interrupted) continue;
+    if (m.peer_done) {
       // read() confirms the end of the stream (or returns a last copy).
-      if (copy_some(buffer.size()) == 0) break;
+      if (s.copy_rest() == 0) break;
       continue;
-    }
-    check_unix(rc, "getsockopt(TCP_ZEROCOPY_RECEIVE)");
-    if (zc.err) throw std::system_error(zc.err, std::generic_category(), "TCP_ZEROCOPY_RECEIVE");
-    if (zc.length > 0) {
-      hash.update(map.data(), zc.length);
-      ev.mapped += zc.length;
-      r.bytes += zc.length;
     }
     // Bytes that are not whole, aligned pages (headers' neighbours, a
     // short tail) must be copied: the kernel says how many.
-    if (zc.recv_skip_hint > 0) {
-      if (copy_some(zc.recv_skip_hint) == 0) break;
-    }
-    if (zc.length > 0 || zc.recv_skip_hint > 0) {
+    if (m.skip > 0 && s.copy_some(m.skip) == 0) break;
+    if (m.bytes > 0 || m.skip > 0) {
       waited = false;
       continue;
     }
     if (!waited) {
-      // Nothing queued: the getsockopt does not block, poll does.
-      pollfd p{fd, POLLIN, 0};
-      int n = ::poll(&p, 1, -1);
-      if (n < 0 && errno == EINTR) continue;
-      check_unix(n, "poll");
-      ++ev.polls;
-      waited = true;
+      waited = s.wait();
       continue;
     }
     // Readable yet nothing to map or skip: the end of the stream.
-    if (copy_some(buffer.size()) == 0) break;
+    if (s.copy_rest() == 0) break;
     waited = false;
   }
-  r.hash = hash.digest();
+  r.hash = s.digest();
 }
 
 }  // namespace zc

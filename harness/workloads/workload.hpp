@@ -106,6 +106,9 @@ struct Preset {
   unsigned repetitions = 0;
   // Rewrites the expanded runs (may be empty).
   std::function<void(std::vector<RunSpec>&)> rewrite;
+  // Microseconds its receivers poll when --receiver-poll is not given
+  // (unset: Tuning's default).
+  std::optional<unsigned> receiver_poll_us;
 };
 
 // What the runner gives a workload for a whole plan.

@@ -15,4 +15,9 @@ namespace zc {
 // Unsupported when a strategy it needs is not built in.
 void apply_receive_preset(std::vector<RunSpec>& runs);
 
+// It compares the receivers' own CPU per byte: a polling receiver's would
+// track its wall time, so its receivers sleep at once (--receiver-poll 0)
+// unless --receiver-poll says otherwise.
+inline constexpr unsigned kReceivePresetPollUs = 0;
+
 }  // namespace zc

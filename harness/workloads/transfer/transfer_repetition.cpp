@@ -533,7 +533,7 @@ TransferRun::TransferRun(const RunSpec& spec, const PlanContext& plan,
       source_(std::move(source)),
       stream_settings_(plan.settings),
       stream_plan_{stream_settings_, plan.work_dir, plan.calibration} {
-  if (spec.streams > 1) stream_settings_.tuning.receiver_poll_us = 0;
+  stream_settings_.tuning = stream_tuning(stream_settings_.tuning, spec.streams);
   RunSpec one = spec;
   one.streams = 1;
   for (unsigned i = 0; i < std::max(1u, spec.streams); ++i)

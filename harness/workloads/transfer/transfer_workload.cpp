@@ -225,16 +225,15 @@ class TransferWorkload : public Workload {
 
   nlohmann::json describe(const RunSpec& spec, const RunSettings& settings) const override {
     const auto& c = spec.conditions;
-    nlohmann::json parameters = {{"size", c.size},
-                                 {"chunk", c.chunk},
-                                 {"cache", to_string(c.cache)},
-                                 {"queue_depth", c.queue_depth},
-                                 {"streams", spec.streams},
-                                 {"repetitions", settings.repetitions},
-                                 {"warmup", settings.warmup},
-                                 {"tuning", settings.tuning.to_json()}};
-    // The streams' receivers share a CPU and sleep at once (make_streams_run).
-    if (spec.streams > 1) parameters["tuning"]["receiver_poll_us"] = 0;
+    nlohmann::json parameters = {
+        {"size", c.size},
+        {"chunk", c.chunk},
+        {"cache", to_string(c.cache)},
+        {"queue_depth", c.queue_depth},
+        {"streams", spec.streams},
+        {"repetitions", settings.repetitions},
+        {"warmup", settings.warmup},
+        {"tuning", stream_tuning(settings.tuning, spec.streams).to_json()}};
     if (!c.nic.empty()) parameters["nic"] = c.nic.to_string();
     if (!c.remote.empty()) parameters["remote"] = c.remote;
     if (spec.strategy->uses_tls()) {
@@ -271,7 +270,8 @@ class TransferWorkload : public Workload {
              {"--strategy", option::receiver.name, option::streams.name},
              {{option::size.name, "64M"}},
              6,
-             apply_receive_preset}};
+             apply_receive_preset,
+             kReceivePresetPollUs}};
 };
 
 ZC_REGISTER_WORKLOAD(TransferWorkload);
