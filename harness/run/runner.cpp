@@ -221,39 +221,45 @@ void set_interleaving(bool on) {
   benchmark::Initialize(&argc, argv);
 }
 
+// How the runs repeat when --reps is not a fixed count, as the document
+// says it: its key (time_based, default_repetitions, adaptive_repetitions)
+// and the rule; nothing for a fixed count.
+std::optional<std::pair<std::string, json>> repetition_rule(const RunSettings::Adaptive& a) {
+  if (!a.on) return std::nullopt;
+  if (a.time_s > 0)
+    return std::pair{"time_based",
+                     json{{"seconds", a.time_s},
+                          {"max_repetitions", a.max_repetitions},
+                          {"rule",
+                           "--time: each repetition is one whole, verified pass over the "
+                           "run's size; a run repeats until its repetitions' timed regions "
+                           "(wall_s) add up to `seconds` (the last one is not cut short), "
+                           "at most max_repetitions; warm-up repetitions do not count"}}};
+  json rule = {{"min_repetitions", a.min_repetitions}, {"max_repetitions", a.max_repetitions}};
+  if (a.min_timed_s > 0) {
+    rule["min_timed_s"] = a.min_timed_s;
+    rule["rule"] =
+        "no --reps: each run repeats min_repetitions times, and more while its repetitions' timed "
+        "regions (wall_s) add up to less than min_timed_s, at most max_repetitions: short "
+        "repetitions sample the machine over more time (Google Benchmark's min_time)";
+    return std::pair{"default_repetitions", rule};
+  }
+  rule["metric"] = "throughput_bytes_per_s";
+  rule["precision"] = a.precision;
+  rule["max_time_s"] = a.max_time_s;
+  rule["rule"] =
+      "repeat a run until the 95% interval of its median throughput is within +-precision of the "
+      "median (with at least min_repetitions), or until max_time_s has passed since the first "
+      "repetition and it has 3";
+  return std::pair{"adaptive_repetitions", rule};
+}
+
 json start_document(const Plan& plan, const Calibration& calibration) {
   json doc;
   doc["schema"] = "zc-bench/1";
   doc["started_at"] = iso8601_now();
   if (!plan.preset.empty()) doc["preset"] = plan.preset;
-  if (plan.adaptive.on && plan.adaptive.time_s > 0)
-    doc["time_based"] = {
-        {"seconds", plan.adaptive.time_s},
-        {"max_repetitions", plan.adaptive.max_repetitions},
-        {"rule",
-         "--time: each repetition is one whole, verified pass over the run's size; a run repeats "
-         "until its repetitions' timed regions (wall_s) add up to `seconds` (the last one is not "
-         "cut short), at most max_repetitions; warm-up repetitions do not count"}};
-  else if (plan.adaptive.on && plan.adaptive.min_timed_s > 0)
-    doc["default_repetitions"] = {
-        {"min_repetitions", plan.adaptive.min_repetitions},
-        {"max_repetitions", plan.adaptive.max_repetitions},
-        {"min_timed_s", plan.adaptive.min_timed_s},
-        {"rule",
-         "no --reps: each run repeats min_repetitions times, and more while its repetitions' "
-         "timed regions (wall_s) add up to less than min_timed_s, at most max_repetitions: short "
-         "repetitions sample the machine over more time (Google Benchmark's min_time)"}};
-  else if (plan.adaptive.on)
-    doc["adaptive_repetitions"] = {
-        {"metric", "throughput_bytes_per_s"},
-        {"precision", plan.adaptive.precision},
-        {"max_time_s", plan.adaptive.max_time_s},
-        {"min_repetitions", plan.adaptive.min_repetitions},
-        {"max_repetitions", plan.adaptive.max_repetitions},
-        {"rule",
-         "repeat a run until the 95% interval of its median throughput is within +-precision of "
-         "the median (with at least min_repetitions), or until max_time_s has passed since the "
-         "first repetition and it has 3"}};
+  if (auto rule = repetition_rule(plan.adaptive)) doc[rule->first] = std::move(rule->second);
   doc["repetition_order"] =
       plan.interleave
           ? json{{"interleaved", true},

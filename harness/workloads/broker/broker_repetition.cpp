@@ -383,7 +383,12 @@ class BrokerRun : public RunMeasure {
       done += len;
       auto n = len / c.chunk;
       pl.records += n;
-      const bool sync_now = sync_due(policy, taken, taken + n, last_sync);
+      // interval:MS acknowledges only after a sync, and a producer a window
+      // ahead of its acknowledgements sends nothing more until one comes:
+      // sync then too, or each would wait for the other (the producer gave
+      // up after its timeout: "the peer ended its stream ... early").
+      const bool window_full = syncing && done - acked >= window();
+      const bool sync_now = sync_due(policy, taken, taken + n, last_sync) || window_full;
       taken += n;
       if (sync_now) {
         p.session->sync(p.calls);
