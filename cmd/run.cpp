@@ -156,22 +156,6 @@ double parse_share(const std::string& text, const std::string& what) {
 // tiny --size); as many as --reps takes at most.
 constexpr unsigned kTimeBasedMaxRepetitions = 1000;
 
-// No --reps: 5 repetitions, and more for short ones (Google Benchmark's
-// min_time, in rounds). The machine's own speed drifts over seconds: on
-// the project's 2-vCPU VM, every run of a 64M tcp comparison fell by 25-40%
-// together for seconds at a time, the start of the fall anywhere in an
-// invocation; 5 repetitions of a 64M transfer time 40 ms in an invocation
-// of 2 s, so one invocation can sit wholly in such a state and the next
-// not. Between separate invocations (scripts/bench-compare, A/A pairs) the
-// 5-repetition default raised 0 and 4 false alarms in 20; 20 repetitions
-// raised 1 and flagged a throttled run in 18 of 20 instead of 7.
-void default_repetitions(RunSettings& s) {
-  s.adaptive.on = true;
-  s.adaptive.min_repetitions = s.repetitions = 5;
-  s.adaptive.max_repetitions = 30;
-  s.adaptive.min_timed_s = 0.25;
-}
-
 RunSettings make_settings(const RunArgs& a, bool reps_given) {
   RunSettings s;
   if (!a.time.empty()) {
@@ -189,8 +173,6 @@ RunSettings make_settings(const RunArgs& a, bool reps_given) {
     s.repetitions = s.adaptive.min_repetitions;
     s.adaptive.precision = parse_share(a.precision, "--precision");
     s.adaptive.max_time_s = parse_seconds(a.max_time, "--max-time");
-  } else if (!reps_given && a.reps == RunArgs{}.reps) {
-    default_repetitions(s);
   } else {
     try {
       s.repetitions = unsigned(parse_count(a.reps, "--reps", 1, 1000));
@@ -601,10 +583,8 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
   app.add_option("--rcvbuf", a->rcvbuf, "SO_RCVBUF of the receiver's socket (default: autotuning)");
   app.add_option("--reps", a->reps,
                  "measured repetitions per run (1..1000), or auto: repeat until the throughput's "
-                 "95% interval is within --precision or --max-time runs out. Not given: 5, and "
-                 "more (at most 30) for a run whose repetitions add up to under 0.25 s, so that "
-                 "short ones sample the machine over more time")
-      ->default_str("5+");
+                 "95% interval is within --precision or --max-time runs out")
+      ->capture_default_str();
   app.add_option("--time", a->time,
                  "SECONDS: time-based, like fio's --runtime and iperf3's -t: each run repeats "
                  "whole, verified passes over its --size until its repetitions' timed regions add "
@@ -623,8 +603,6 @@ Runner setup_run(CLI::App& app, const std::vector<std::string>& command_line) {
                    plural(long(plan.runs.size()), "run").c_str(),
                    plan.adaptive.time_s > 0
                        ? (format_number(plan.adaptive.time_s) + " s of repetitions").c_str()
-                   : plan.adaptive.min_timed_s > 0
-                       ? ("at least " + plural(plan.repetitions, "repetition")).c_str()
                        : plural(plan.repetitions, "repetition").c_str(),
                    plan.warmup);
     Progress progress(plan, a->quiet);

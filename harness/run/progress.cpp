@@ -42,15 +42,7 @@ Progress::Progress(const Plan& plan, bool quiet) {
   color_ = color_allowed();
   rounds_ = plan.interleave;
   reps_ = std::max(1u, plan.adaptive.on ? plan.adaptive.max_repetitions : plan.repetitions);
-  if (plan.adaptive.min_timed_s > 0 && !plan.runs.empty()) {
-    // The default rule: as many as min_timed_s holds at an assumed 2 GB/s
-    // (an estimate for the bar).
-    const double one = double(plan.runs.front().conditions.size) / 2e9;
-    reps_ = unsigned(std::clamp(std::ceil(plan.adaptive.min_timed_s / one),
-                                double(plan.adaptive.min_repetitions),
-                                double(plan.adaptive.max_repetitions)));
-    open_ended_ = true;
-  } else if (plan.adaptive.time_s > 0 && !plan.runs.empty()) {
+  if (plan.adaptive.time_s > 0 && !plan.runs.empty()) {
     // --time: as many repetitions as the time holds at an assumed 500 MB/s
     // (an estimate for the bar; the count is shown without a total).
     const double one = double(plan.runs.front().conditions.size) / 500e6 + 0.05;

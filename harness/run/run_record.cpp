@@ -150,20 +150,11 @@ void add_time_based(RunState& rs, std::vector<std::string>& warnings) {
                        " s (each pass is short: a larger --size moves more per repetition)");
 }
 
-// No --reps: how many repetitions the default rule took.
-void add_default_repetitions(RunState& rs) {
-  std::size_t n = 0;
-  for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
-  rs.record["parameters"]["repetitions"] = n;
-  rs.record["parameters"]["repetitions_asked"] = "default";
-}
-
 // Under --reps auto: how far the run got, and whether it met the target.
 void add_convergence(RunState& rs, std::vector<std::string>& warnings) {
   const auto& a = rs.plan->adaptive;
   auto& r = rs.record;
   if (a.time_s > 0) return add_time_based(rs, warnings);
-  if (a.min_timed_s > 0) return add_default_repetitions(rs);
   std::size_t n = 0;
   for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
   auto half = relative_half_width(rs);

@@ -71,7 +71,6 @@ bool enough_repetitions(const RunState& rs) {
   if (a.time_s > 0) return timed_seconds(rs) >= a.time_s;
   std::size_t n = 0;
   for (const auto& rep : rs.repetitions) n += rep["status"] == "ok";
-  if (a.min_timed_s > 0) return n >= a.min_repetitions && timed_seconds(rs) >= a.min_timed_s;
   if (n >= a.min_repetitions)
     if (auto half = relative_half_width(rs); half && *half <= a.precision) return true;
   double elapsed = double(now_ns() - rs.plan_start_ns) * 1e-9;
@@ -222,7 +221,7 @@ void set_interleaving(bool on) {
 }
 
 // How the runs repeat when --reps is not a fixed count, as the document
-// says it: its key (time_based, default_repetitions, adaptive_repetitions)
+// says it: its key (time_based, adaptive_repetitions)
 // and the rule; nothing for a fixed count.
 std::optional<std::pair<std::string, json>> repetition_rule(const RunSettings::Adaptive& a) {
   if (!a.on) return std::nullopt;
@@ -236,14 +235,6 @@ std::optional<std::pair<std::string, json>> repetition_rule(const RunSettings::A
                            "(wall_s) add up to `seconds` (the last one is not cut short), "
                            "at most max_repetitions; warm-up repetitions do not count"}}};
   json rule = {{"min_repetitions", a.min_repetitions}, {"max_repetitions", a.max_repetitions}};
-  if (a.min_timed_s > 0) {
-    rule["min_timed_s"] = a.min_timed_s;
-    rule["rule"] =
-        "no --reps: each run repeats min_repetitions times, and more while its repetitions' timed "
-        "regions (wall_s) add up to less than min_timed_s, at most max_repetitions: short "
-        "repetitions sample the machine over more time (Google Benchmark's min_time)";
-    return std::pair{"default_repetitions", rule};
-  }
   rule["metric"] = "throughput_bytes_per_s";
   rule["precision"] = a.precision;
   rule["max_time_s"] = a.max_time_s;

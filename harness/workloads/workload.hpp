@@ -83,10 +83,6 @@ struct RunSettings {
     unsigned min_repetitions = 6;
     unsigned max_repetitions = 50;
     double time_s = 0;
-    // The default repetitions (no --reps): a run of short repetitions
-    // repeats past min_repetitions until its timed regions add up to this
-    // (at most max_repetitions). 0: not this rule.
-    double min_timed_s = 0;
   } adaptive;
 };
 
