@@ -151,7 +151,9 @@ class Bench:
         source = ["--file", self.source] if self.source else ["--size", self.a.size,
                                                               "--tmpdir", self.workdir]
         chunk = ["--chunk", self.a.chunk] if self.a.chunk != "default" else []
-        reps = ["--reps", str(self.a.reps)] if self.a.reps else []
+        reps = ["--reps", str(self.a.reps)] if self.a.reps not in ("0", 0) else []
+        if self.a.reps == "auto":
+            reps += ["--precision", "3%"]
         cmd = [self.a.zc, "run", "-s", strategies, "--sink", self.a.sink, *source, *chunk, *reps,
                "-q", "-o", out, *extra]
         note = f"    # inside {self.groups.describe(group)}" if group and self.groups else ""
@@ -378,7 +380,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--zc", required=True, help="the zc-bench binary")
     p.add_argument("--pairs", type=int, default=20)
-    p.add_argument("--reps", type=int, default=10, help="repetitions per run (0: zc-bench's default)")
+    p.add_argument("--reps", default="10",
+                   help="repetitions per run (0: zc-bench's default; auto: --reps auto --precision 3%%)")
     # 1G: a repetition spans ~16 quota periods, so where in a period it
     # starts hardly matters (256M: 4-5 periods, slowdowns of 2-22% per run).
     p.add_argument("--size", default="1G")
