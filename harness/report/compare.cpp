@@ -153,15 +153,17 @@ bool interval_past(const MetricDelta& d, double threshold) {
   return *d.change < 0 ? *d.change_high < -threshold : *d.change_low > threshold;
 }
 
-// Repetitions per side that would narrow the interval until it clears the
-// threshold, if the change stays where it is (a half-width shrinks as one
-// over the square root of the count).
+// Repetitions per side that would narrow the interval until its end nearer
+// the threshold clears it, if the change stays where it is: that end's
+// distance from the estimate shrinks as one over the square root of the
+// count. More than there are (these did not clear it).
 std::size_t repetitions_to_clear(const MetricDelta& d, double threshold) {
-  const double half = (*d.change_high - *d.change_low) / 2;
+  const double inner = *d.change < 0 ? *d.change_high - *d.change : *d.change - *d.change_low;
   const double room = std::fabs(*d.change) - threshold;
-  if (half <= 0 || room <= 0) return 0;
-  const double n = double(std::min(d.n_base, d.n_new));
-  return std::size_t(std::ceil(n * (half / room) * (half / room)));
+  const std::size_t n = std::min(d.n_base, d.n_new);
+  if (inner <= 0 || room <= 0) return n + 1;
+  const double scale = (inner / room) * (inner / room);
+  return std::max(n + 1, std::size_t(std::ceil(double(n) * scale)));
 }
 
 void judge(MetricDelta& d, double threshold) {
@@ -184,8 +186,7 @@ void judge(MetricDelta& d, double threshold) {
     d.note = "significant, but its interval (" + percent(*d.change_low) + " to " +
              percent(*d.change_high) + ") reaches inside the threshold";
     d.needed = std::max(d.needed, repetitions_to_clear(d, threshold));
-    if (d.needed > fewest)
-      d.note += ": need about " + std::to_string(d.needed) + " per side to tell";
+    d.note += ": need about " + std::to_string(d.needed) + " per side to tell";
   } else if (significant) {
     d.verdict = !past ? Verdict::same : worse ? Verdict::regression : Verdict::better;
     if (!past) d.note = "significant, within the threshold";

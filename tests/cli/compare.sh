@@ -199,7 +199,9 @@ expect 0 "throughput -30% within a threshold of 40%" "$tmp/base.json" "$tmp/slow
 # estimate is -30% and significant, but the interval reaches to -0.5%: a
 # change past 5% is not shown, so undecided (it passes, with a warning).
 expect 0 "throughput -30% but one repetition unchanged: interval inside 5%" "$tmp/base.json" \
-  "$tmp/overlap.json" && has "UNDECIDED" && has "reaches inside the threshold" && hasnt REGRESSION
+  "$tmp/overlap.json" && has "UNDECIDED" && has "reaches inside the threshold" && hasnt REGRESSION &&
+  { n=$(flat | grep -oE 'need about [0-9]+ per side to tell' | grep -oE '[0-9]+'); [ "${n:-0}" -gt 6 ] ||
+    { echo "FAIL: the repetitions that would tell ($n) are not more than the 6 there are"; fail=1; }; }
 victim_line
 expect 0 "NEW interleaves BASE: same" "$tmp/base.json" "$tmp/interleaved.json" &&
   has "interval within" && hasnt UNDECIDED
