@@ -42,6 +42,13 @@ Plan plan_of(const std::filesystem::path& tmp, std::vector<RunSpec> runs) {
 }
 
 TEST(Broker, PhasesVerifyEveryConsumerAndTheLaggingOneReadsTheDisk) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The broker runs in this process, which its 8M memory cgroup then holds
+  // too: the sanitizer's shadow and quarantine are charged to it, and its
+  // OOM killer ended the test in one clean-clone CI of three. cli.broker
+  // runs the same phases in a zc-bench process of its own, sanitized too.
+  GTEST_SKIP() << "in-process under AddressSanitizer: its memory is charged to the 8M cgroup";
+#endif
   auto tmp = fresh_dir("broker");
   auto out =
       run_plan(plan_of(tmp, {broker_spec(Lag::none, ""), broker_spec(Lag::caught_up, "sendfile"),
