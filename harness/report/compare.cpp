@@ -298,12 +298,13 @@ MetricDelta compare_metric(const std::string& key, const json& brun, const json&
 // The median over a document's runs of their median cpu_pressure_share;
 // negative when no run has one.
 double median_pressure(const json& doc) {
+  constexpr const char* kPressure = "cpu_pressure_share";  // transfer_metrics.cpp declares it
   std::vector<double> v;
   for (const auto& r : doc.value("runs", json::array())) {
     const auto& m = r.value("metrics", json::object());
-    if (m.contains("cpu_pressure_share") && m["cpu_pressure_share"].is_object() &&
-        m["cpu_pressure_share"].value("median", json()).is_number())
-      v.push_back(m["cpu_pressure_share"]["median"].get<double>());
+    if (m.contains(kPressure) && m[kPressure].is_object() &&
+        m[kPressure].value("median", json()).is_number())
+      v.push_back(m[kPressure]["median"].get<double>());
   }
   return v.empty() ? -1 : stats::median(v);
 }
